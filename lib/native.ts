@@ -1,0 +1,90 @@
+/**
+ * Loads the native addon: a local build first (build/Release), then the prebuilt binary
+ * for this platform (prebuilds/<platform>-<arch>/). `POLYCHRON_ADDON` may name an addon
+ * file to load instead (the sanitizer build uses it).
+ */
+import * as path from 'node:path';
+
+/** The package's root folder (the one holding package.json). */
+export const packageRoot = path.resolve(__dirname, '..');
+
+const ADDON_FILE = 'polychron.node';
+const PLATFORM_ARCH = `${process.platform}-${process.arch}`;
+
+/** The shape of the addon's exports, mirrored from native/addon/. */
+export interface NativeAddon {
+  simd(): string;
+  supportedSimdLevels(): string[];
+  cpuModel(): string;
+  NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
+}
+
+export interface NativeRunResult {
+  steps: number;
+  aborted: boolean;
+  spikeTimes: Float64Array;
+  spikeNeurons: Uint32Array;
+}
+
+export interface NativeIzhikevichPopulation {
+  readonly size: number;
+  readonly numerics: string;
+  readonly simd: string;
+  readonly time: number;
+  readonly v: Float32Array;
+  readonly u: Float32Array;
+  readonly closed: boolean;
+  readonly busy: boolean;
+  step(current?: Float32Array | number): Uint32Array;
+  run(
+    steps: number,
+    current: Float32Array | number | undefined,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    record: boolean,
+  ): Promise<NativeRunResult>;
+  cancel(): void;
+  close(): void;
+}
+
+/** The paths tried, in order (without the POLYCHRON_ADDON override). */
+export function addonCandidates(): string[] {
+  return [
+    path.join(packageRoot, 'build', 'Release', ADDON_FILE),
+    path.join(packageRoot, 'prebuilds', PLATFORM_ARCH, ADDON_FILE),
+  ];
+}
+
+function loadAddon(): NativeAddon {
+  const override = process.env.POLYCHRON_ADDON;
+  if (override) return require(path.resolve(override)) as NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bindings = require('bindings') as (options: object) => NativeAddon;
+    return bindings({
+      bindings: ADDON_FILE,
+      module_root: packageRoot,
+      platformArch: PLATFORM_ARCH,
+      try: [
+        ['module_root', 'build', 'Release', 'bindings'],
+        ['module_root', 'prebuilds', 'platformArch', 'bindings'],
+      ],
+    });
+  } catch (cause) {
+    const tried = addonCandidates().map((p) => `  ${p}`).join('\n');
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    throw new Error(
+      `polychron: no native addon could be loaded for ${PLATFORM_ARCH} (${reason}).\n` +
+        `Tried:\n${tried}\n` +
+        `Build it from source (needs cmake and a C++17 compiler) with:\n` +
+        `  cd "${packageRoot}" && npx cmake-js compile`,
+      { cause },
+    );
+  }
+}
+
+/** The addon, loaded when this module is first required. */
+export const addon: NativeAddon = loadAddon();
+
+/** The file the addon was loaded from. */
+export const addonPath: string =
+  Object.keys(require.cache).find((file) => file.endsWith(ADDON_FILE)) ?? 'unknown';

@@ -1,0 +1,46 @@
+// Module entry: process-wide functions and the exported classes.
+#include <napi.h>
+
+#include "addon/convert.h"
+#include "addon/population_wrap.h"
+#include "core/cpu.h"
+
+namespace polychron::addon {
+
+namespace {
+
+// simd() -> 'scalar' | 'avx2' | 'avx512': the level in use (POLYCHRON_SIMD or the best).
+Napi::Value Simd(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    return Napi::String::New(info.Env(), simd_level_name(active_simd_level()));
+  });
+}
+
+// supportedSimdLevels() -> the levels this CPU runs, lowest first.
+Napi::Value SupportedSimdLevels(const Napi::CallbackInfo& info) {
+  auto levels = Napi::Array::New(info.Env());
+  for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+    if (cpu_supports(level)) levels.Set(levels.Length(), simd_level_name(level));
+  }
+  return levels;
+}
+
+Napi::Value CpuModel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), cpu_model_name());
+}
+
+}  // namespace
+
+}  // namespace polychron::addon
+
+// NODE_API_MODULE pastes the function's name into an identifier, so it must be unqualified.
+static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
+  using namespace polychron::addon;
+  exports.Set("simd", Napi::Function::New<Simd>(env, "simd"));
+  exports.Set("supportedSimdLevels", Napi::Function::New<SupportedSimdLevels>(env, "supportedSimdLevels"));
+  exports.Set("cpuModel", Napi::Function::New<CpuModel>(env, "cpuModel"));
+  exports.Set("NativeIzhikevichPopulation", PopulationWrap::Define(env));
+  return exports;
+}
+
+NODE_API_MODULE(polychron, InitPolychron)

@@ -1,0 +1,94 @@
+// Argument checking and error translation shared by every binding. Each check names
+// the parameter and its allowed range, so the JavaScript error is self-explanatory.
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace polychron::addon {
+
+// Runs `body`, turning core exceptions into the JavaScript error of the same kind.
+template <typename F>
+auto Guarded(Napi::Env env, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const TypeError& e) {
+    throw Napi::TypeError::New(env, e.what());
+  } catch (const RangeError& e) {
+    throw Napi::RangeError::New(env, e.what());
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "polychron: not enough memory for this request");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
+inline bool IsTypedArrayOf(const Napi::Value& value, napi_typedarray_type type) {
+  return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+inline double ToNumber(const Napi::Value& value, const std::string& name) {
+  if (!value.IsNumber()) throw TypeError(name + " must be a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+inline double ToFiniteNumber(const Napi::Value& value, const std::string& name) {
+  const double x = ToNumber(value, name);
+  if (!std::isfinite(x)) throw RangeError(name + " must be a finite number (got " + std::to_string(x) + ")");
+  return x;
+}
+
+// An integer in [min, max] (both at most 2^53, so exactly representable).
+inline uint64_t ToInteger(const Napi::Value& value, const std::string& name, uint64_t min, uint64_t max) {
+  const double x = ToNumber(value, name);
+  if (!(x >= double(min) && x <= double(max)) || std::floor(x) != x) {
+    throw RangeError(name + " must be an integer in [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "] (got " + value.ToString().Utf8Value() + ")");
+  }
+  return static_cast<uint64_t>(x);
+}
+
+inline std::string ToString(const Napi::Value& value, const std::string& name) {
+  if (!value.IsString()) throw TypeError(name + " must be a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+// A number, or an array-like of numbers (Array, Float64Array or Float32Array), as doubles.
+inline std::vector<double> ToNumbers(const Napi::Value& value, const std::string& name) {
+  if (value.IsNumber()) return {value.As<Napi::Number>().DoubleValue()};
+  if (IsTypedArrayOf(value, napi_float64_array)) {
+    auto array = value.As<Napi::Float64Array>();
+    return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
+  }
+  if (IsTypedArrayOf(value, napi_float32_array)) {
+    auto array = value.As<Napi::Float32Array>();
+    return std::vector<double>(array.Data(), array.Data() + array.ElementLength());
+  }
+  if (value.IsArray()) {
+    auto array = value.As<Napi::Array>();
+    std::vector<double> out(array.Length());
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      out[i] = ToNumber(array.Get(i), name + "[" + std::to_string(i) + "]");
+    }
+    return out;
+  }
+  throw TypeError(name + " must be a number, an Array of numbers, a Float64Array or a Float32Array");
+}
+
+// Copies a vector into a new typed array that owns its memory outright.
+template <typename T, typename TypedArray>
+TypedArray ToTypedArray(Napi::Env env, const std::vector<T>& values) {
+  auto out = TypedArray::New(env, values.size());
+  if (!values.empty()) std::copy(values.begin(), values.end(), out.Data());
+  return out;
+}
+
+}  // namespace polychron::addon

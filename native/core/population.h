@@ -1,0 +1,73 @@
+// A population of Izhikevich neurons: its parameters, its state and the kernel that
+// steps it (chosen once, from the numerics and the SIMD level).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/aligned_array.h"
+#include "core/cpu.h"
+#include "core/izhikevich.h"
+
+namespace polychron {
+
+enum class Numerics { Exact, Fast };
+
+const char* numerics_name(Numerics numerics);
+// Parses "exact" | "fast"; throws TypeError naming `param` otherwise.
+Numerics parse_numerics(const std::string& name, const char* param);
+
+// One value per neuron; a vector of size 1 stands for the same value for all.
+struct IzhikevichSpec {
+  uint32_t size = 0;
+  std::vector<double> a, b, c, d;
+  std::vector<double> v;  // initial membrane potential (mV); empty: -65
+  std::vector<double> u;  // initial recovery variable; empty: b·v
+  Numerics numerics = Numerics::Exact;
+  SimdLevel simd = SimdLevel::Scalar;
+};
+
+class IzhikevichPopulation {
+ public:
+  static constexpr uint32_t kMaxSize = 1u << 27;
+
+  // Validates the spec (sizes, finiteness, CPU support) and throws TypeError or
+  // RangeError naming the offending field.
+  explicit IzhikevichPopulation(const IzhikevichSpec& spec);
+
+  uint32_t size() const { return size_; }
+  Numerics numerics() const { return numerics_; }
+  SimdLevel simd() const { return simd_; }
+  uint64_t steps_done() const { return steps_done_; }
+
+  // The state, float32, shared so that views handed out (e.g. to JavaScript) keep the
+  // memory alive after the population is gone.
+  const std::shared_ptr<AlignedArray<float>>& v() const { return v_; }
+  const std::shared_ptr<AlignedArray<float>>& u() const { return u_; }
+
+  // One 1 ms step with input current I (size() values). Returns how many neurons fired;
+  // their indices, ascending, are in fired()[0 .. count).
+  uint32_t step(const float* I);
+  const uint32_t* fired() const { return fired_.data(); }
+
+  // `steps` steps with the same current. After each step, on_step(step_index, fired,
+  // count) is called; when it returns false the run stops. Returns the steps done.
+  using StepObserver = std::function<bool(uint64_t step, const uint32_t* fired, uint32_t count)>;
+  uint64_t run(uint64_t steps, const float* I, const StepObserver& on_step);
+
+ private:
+  uint32_t size_;
+  Numerics numerics_;
+  SimdLevel simd_;
+  uint64_t steps_done_ = 0;
+  std::shared_ptr<AlignedArray<float>> v_, u_;
+  // Exact numerics keep float64 parameters; fast numerics keep them rounded to float32.
+  std::unique_ptr<AlignedArray<double>> a64_, b64_, c64_, d64_;
+  std::unique_ptr<AlignedArray<float>> a32_, b32_, c32_, d32_;
+  AlignedArray<uint32_t> fired_;
+  IzhikevichKernels kernels_;
+};
+
+}  // namespace polychron

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `npm install` step. In an installed package the prebuilt binary for this platform is
+// used as it is; only when none loads is the addon compiled from source (cmake-js and a
+// C++17 compiler needed). Nothing is ever downloaded.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const prebuild = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'polychron.node');
+
+function loads(file) {
+  if (!fs.existsSync(file)) return false;
+  // A child process, so that a binary that crashes on load cannot take npm down with it.
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' });
+  return probe.status === 0;
+}
+
+if (loads(prebuild)) {
+  console.log(`polychron: using the prebuilt binary ${path.relative(root, prebuild)}`);
+  process.exit(0);
+}
+
+console.log('polychron: no prebuilt binary for this platform loads; building from source');
+let cmakeJs;
+try {
+  cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
+} catch {
+  console.error('polychron: cmake-js is not installed, so the addon cannot be built from source');
+  process.exit(1);
+}
+const build = spawnSync(process.execPath, [cmakeJs, 'compile'], { cwd: root, stdio: 'inherit' });
+process.exit(build.status ?? 1);
