@@ -1,0 +1,67 @@
+// Shared by every benchmark: timing, statistics, the environment record and the JSON
+// file each benchmark writes to bench/results/<name>.json.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const polychron = require('..');
+
+/** Median, spread and sample count of a list of numbers. */
+function summarize(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]
+    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], p25: at(0.25), p75: at(0.75), samples: sorted.length };
+}
+
+/**
+ * Times `sample` (an async function doing `work` units) `repeats` times after `warmup`
+ * untimed calls; returns the summary in nanoseconds per unit of work.
+ */
+async function measure(sample, { work, repeats = 7, warmup = 1 }) {
+  for (let i = 0; i < warmup; i++) await sample();
+  const perUnit = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = process.hrtime.bigint();
+    await sample();
+    perUnit.push(Number(process.hrtime.bigint() - started) / work);
+  }
+  return summarize(perUnit);
+}
+
+function gitCommit() {
+  try {
+    const root = path.resolve(__dirname, '..');
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'native', 'lib', 'bench'], { cwd: root }).toString().trim();
+    return dirty ? `${sha}+uncommitted` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function environment() {
+  return {
+    cpu: polychron.cpuModel(),
+    cores: os.cpus().length,
+    simd: polychron.simd(),
+    supportedSimdLevels: polychron.supportedSimdLevels(),
+    addon: path.relative(path.resolve(__dirname, '..'), polychron.nativeAddonPath()),
+    node: process.version,
+    commit: gitCommit(),
+    date: new Date().toISOString(),
+  };
+}
+
+function writeResult(name, body) {
+  const file = path.join(__dirname, 'results', `${name}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const record = { benchmark: name, environment: environment(), ...body };
+  fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  return file;
+}
+
+module.exports = { polychron, summarize, measure, writeResult };
