@@ -45,25 +45,30 @@ struct FastNeurons {
   const float* d;
 };
 
-// Steps neurons [begin, end) once with input current I (indexed like v), appends the
+// Which part of the step a kernel performs. A population does both parts in one pass
+// (Step); a network detects, delivers its synapses' spikes into I, then integrates.
+enum class IzhikevichPhase : int {
+  Step = 0,       // detection then integration
+  Detect = 1,     // detection and reset only (I unused)
+  Integrate = 2,  // integration only (nothing appended to fired)
+};
+constexpr int kIzhikevichPhases = 3;
+
+// Processes neurons [begin, end) with input current I (indexed like v), appends the
 // indices that fired to `fired` in ascending order and returns how many it appended.
 using ExactStepKernel = uint32_t (*)(const ExactNeurons& n, const float* I, uint32_t begin,
                                      uint32_t end, uint32_t* fired);
 using FastStepKernel = uint32_t (*)(const FastNeurons& n, const float* I, uint32_t begin,
                                     uint32_t end, uint32_t* fired);
 
+// One kernel per phase, indexed by static_cast<int>(IzhikevichPhase).
 struct IzhikevichKernels {
-  ExactStepKernel exact;
-  FastStepKernel fast;
+  ExactStepKernel exact[kIzhikevichPhases];
+  FastStepKernel fast[kIzhikevichPhases];
 };
 
-// The scalar references: plain loops, one neuron at a time.
-uint32_t izhikevich_step_exact_scalar(const ExactNeurons& n, const float* I, uint32_t begin,
-                                      uint32_t end, uint32_t* fired);
-uint32_t izhikevich_step_fast_scalar(const FastNeurons& n, const float* I, uint32_t begin,
-                                     uint32_t end, uint32_t* fired);
-
-// The kernels for `level`; the caller checks cpu_supports(level) first.
+// The kernels for `level` (SimdLevel::Scalar: the plain, one-neuron-at-a-time references);
+// the caller checks cpu_supports(level) first.
 const IzhikevichKernels& izhikevich_kernels(SimdLevel level);
 
 }  // namespace polychron

@@ -28,10 +28,6 @@ inline uint32_t append_fired(unsigned mask, uint32_t first_index, uint32_t* fire
 // float64 -> float32 -> float64: the rounding that assigning to a float32 performs.
 inline __m512d round_to_float(__m512d x) { return _mm512_cvtps_pd(_mm512_cvtpd_ps(x)); }
 
-}  // namespace
-
-namespace {
-
 struct ExactConstants {
   __m512d peak = _mm512_set1_pd(kSpikePeak);
   __m512d k004 = _mm512_set1_pd(0.04);
@@ -41,8 +37,7 @@ struct ExactConstants {
 };
 
 // Eight neurons from i; `valid` masks the lanes past the end (all set but in the tail).
-// Full blocks use plain loads and stores: masked ones are slower on some CPUs.
-template <bool kTail>
+template <bool kTail, bool kDetect, bool kIntegrate>
 inline uint32_t exact_block(const ExactNeurons& n, const float* I, uint32_t i, __mmask8 valid,
                             const ExactConstants& k, uint32_t* fired) {
   const auto load_f32 = [&](const float* p) {
@@ -61,42 +56,45 @@ inline uint32_t exact_block(const ExactNeurons& n, const float* I, uint32_t i, _
   __m512d vd = _mm512_cvtps_pd(load_f32(n.v + i));
   __m512d ud = _mm512_cvtps_pd(load_f32(n.u + i));
   uint32_t count = 0;
-  const __mmask8 fires = _mm512_mask_cmp_pd_mask(valid, vd, k.peak, _CMP_GE_OQ);
-  if (fires != 0) {
-    count = append_fired(fires, i, fired);
-    vd = _mm512_mask_mov_pd(vd, fires, round_to_float(load_f64(n.c + i)));
-    ud = _mm512_mask_mov_pd(ud, fires, round_to_float(_mm512_add_pd(ud, load_f64(n.d + i))));
+  if (kDetect) {
+    const __mmask8 fires = _mm512_mask_cmp_pd_mask(valid, vd, k.peak, _CMP_GE_OQ);
+    if (fires != 0) {
+      count = append_fired(fires, i, fired);
+      vd = _mm512_mask_mov_pd(vd, fires, round_to_float(load_f64(n.c + i)));
+      ud = _mm512_mask_mov_pd(ud, fires, round_to_float(_mm512_add_pd(ud, load_f64(n.d + i))));
+    }
   }
-  const __m512d current = _mm512_cvtps_pd(load_f32(I + i));
-  for (int half = 0; half < 2; ++half) {
-    __m512d rhs = _mm512_add_pd(_mm512_mul_pd(k.k004, vd), k.k5);
-    rhs = _mm512_add_pd(_mm512_mul_pd(rhs, vd), k.k140);
-    rhs = _mm512_add_pd(_mm512_sub_pd(rhs, ud), current);
-    vd = round_to_float(_mm512_add_pd(vd, _mm512_mul_pd(k.khalf, rhs)));
+  if (kIntegrate) {
+    const __m512d current = _mm512_cvtps_pd(load_f32(I + i));
+    for (int half = 0; half < 2; ++half) {
+      __m512d rhs = _mm512_add_pd(_mm512_mul_pd(k.k004, vd), k.k5);
+      rhs = _mm512_add_pd(_mm512_mul_pd(rhs, vd), k.k140);
+      rhs = _mm512_add_pd(_mm512_sub_pd(rhs, ud), current);
+      vd = round_to_float(_mm512_add_pd(vd, _mm512_mul_pd(k.khalf, rhs)));
+    }
+    const __m512d drive = _mm512_sub_pd(_mm512_mul_pd(load_f64(n.b + i), vd), ud);
+    ud = _mm512_add_pd(ud, _mm512_mul_pd(load_f64(n.a + i), drive));
   }
-  const __m512d drive = _mm512_sub_pd(_mm512_mul_pd(load_f64(n.b + i), vd), ud);
-  const __m512d u_next = _mm512_add_pd(ud, _mm512_mul_pd(load_f64(n.a + i), drive));
   store_f32(n.v + i, _mm512_cvtpd_ps(vd));
-  store_f32(n.u + i, _mm512_cvtpd_ps(u_next));
+  store_f32(n.u + i, _mm512_cvtpd_ps(ud));
   return count;
 }
 
-}  // namespace
-
-uint32_t izhikevich_step_exact_avx512(const ExactNeurons& n, const float* I, uint32_t begin,
-                                      uint32_t end, uint32_t* fired) {
+template <bool kDetect, bool kIntegrate>
+uint32_t exact_avx512(const ExactNeurons& n, const float* I, uint32_t begin, uint32_t end,
+                      uint32_t* fired) {
   const ExactConstants k;
   uint32_t count = 0;
   uint32_t i = begin;
-  for (; end - i >= 8; i += 8) count += exact_block<false>(n, I, i, 0xFF, k, fired + count);
+  for (; end - i >= 8; i += 8) {
+    count += exact_block<false, kDetect, kIntegrate>(n, I, i, 0xFF, k, fired + count);
+  }
   if (i < end) {
     const __mmask8 valid = static_cast<__mmask8>((1u << (end - i)) - 1u);
-    count += exact_block<true>(n, I, i, valid, k, fired + count);
+    count += exact_block<true, kDetect, kIntegrate>(n, I, i, valid, k, fired + count);
   }
   return count;
 }
-
-namespace {
 
 struct FastConstants {
   __m512 peak = _mm512_set1_ps(kSpikePeak);
@@ -107,7 +105,7 @@ struct FastConstants {
 };
 
 // Sixteen neurons from i, as exact_block.
-template <bool kTail>
+template <bool kTail, bool kDetect, bool kIntegrate>
 inline uint32_t fast_block(const FastNeurons& n, const float* I, uint32_t i, __mmask16 valid,
                            const FastConstants& k, uint32_t* fired) {
   const auto load = [&](const float* p) {
@@ -123,39 +121,51 @@ inline uint32_t fast_block(const FastNeurons& n, const float* I, uint32_t i, __m
   __m512 v = load(n.v + i);
   __m512 u = load(n.u + i);
   uint32_t count = 0;
-  const __mmask16 fires = _mm512_mask_cmp_ps_mask(valid, v, k.peak, _CMP_GE_OQ);
-  if (fires != 0) {
-    count = append_fired(fires, i, fired);
-    v = _mm512_mask_mov_ps(v, fires, load(n.c + i));
-    u = _mm512_mask_add_ps(u, fires, u, load(n.d + i));
+  if (kDetect) {
+    const __mmask16 fires = _mm512_mask_cmp_ps_mask(valid, v, k.peak, _CMP_GE_OQ);
+    if (fires != 0) {
+      count = append_fired(fires, i, fired);
+      v = _mm512_mask_mov_ps(v, fires, load(n.c + i));
+      u = _mm512_mask_add_ps(u, fires, u, load(n.d + i));
+    }
   }
-  const __m512 current = load(I + i);
-  for (int half = 0; half < 2; ++half) {
-    __m512 rhs = _mm512_fmadd_ps(k.k004, v, k.k5);
-    rhs = _mm512_fmadd_ps(rhs, v, k.k140);
-    rhs = _mm512_add_ps(_mm512_sub_ps(rhs, u), current);
-    v = _mm512_fmadd_ps(k.khalf, rhs, v);
+  if (kIntegrate) {
+    const __m512 current = load(I + i);
+    for (int half = 0; half < 2; ++half) {
+      __m512 rhs = _mm512_fmadd_ps(k.k004, v, k.k5);
+      rhs = _mm512_fmadd_ps(rhs, v, k.k140);
+      rhs = _mm512_add_ps(_mm512_sub_ps(rhs, u), current);
+      v = _mm512_fmadd_ps(k.khalf, rhs, v);
+    }
+    const __m512 drive = _mm512_fmsub_ps(load(n.b + i), v, u);
+    u = _mm512_fmadd_ps(load(n.a + i), drive, u);
   }
-  const __m512 drive = _mm512_fmsub_ps(load(n.b + i), v, u);
-  u = _mm512_fmadd_ps(load(n.a + i), drive, u);
   store(n.v + i, v);
   store(n.u + i, u);
   return count;
 }
 
-}  // namespace
-
-uint32_t izhikevich_step_fast_avx512(const FastNeurons& n, const float* I, uint32_t begin,
-                                     uint32_t end, uint32_t* fired) {
+template <bool kDetect, bool kIntegrate>
+uint32_t fast_avx512(const FastNeurons& n, const float* I, uint32_t begin, uint32_t end,
+                     uint32_t* fired) {
   const FastConstants k;
   uint32_t count = 0;
   uint32_t i = begin;
-  for (; end - i >= 16; i += 16) count += fast_block<false>(n, I, i, 0xFFFF, k, fired + count);
+  for (; end - i >= 16; i += 16) {
+    count += fast_block<false, kDetect, kIntegrate>(n, I, i, 0xFFFF, k, fired + count);
+  }
   if (i < end) {
     const __mmask16 valid = static_cast<__mmask16>((1u << (end - i)) - 1u);
-    count += fast_block<true>(n, I, i, valid, k, fired + count);
+    count += fast_block<true, kDetect, kIntegrate>(n, I, i, valid, k, fired + count);
   }
   return count;
 }
+
+}  // namespace
+
+const IzhikevichKernels kIzhikevichAvx512{
+    {exact_avx512<true, true>, exact_avx512<true, false>, exact_avx512<false, true>},
+    {fast_avx512<true, true>, fast_avx512<true, false>, fast_avx512<false, true>},
+};
 
 }  // namespace polychron

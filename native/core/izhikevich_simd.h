@@ -5,13 +5,7 @@
 
 namespace polychron {
 
-uint32_t izhikevich_step_exact_avx2(const ExactNeurons& n, const float* I, uint32_t begin,
-                                    uint32_t end, uint32_t* fired);
-uint32_t izhikevich_step_fast_avx2(const FastNeurons& n, const float* I, uint32_t begin,
-                                   uint32_t end, uint32_t* fired);
-uint32_t izhikevich_step_exact_avx512(const ExactNeurons& n, const float* I, uint32_t begin,
-                                      uint32_t end, uint32_t* fired);
-uint32_t izhikevich_step_fast_avx512(const FastNeurons& n, const float* I, uint32_t begin,
-                                     uint32_t end, uint32_t* fired);
+extern const IzhikevichKernels kIzhikevichAvx2;
+extern const IzhikevichKernels kIzhikevichAvx512;
 
 }  // namespace polychron

@@ -89,10 +89,10 @@ uint32_t IzhikevichPopulation::step(const float* I) {
   uint32_t count;
   if (numerics_ == Numerics::Exact) {
     const ExactNeurons n{v_->data(), u_->data(), a64_->data(), b64_->data(), c64_->data(), d64_->data()};
-    count = kernels_.exact(n, I, 0, size_, fired_.data());
+    count = kernels_.exact[static_cast<int>(IzhikevichPhase::Step)](n, I, 0, size_, fired_.data());
   } else {
     const FastNeurons n{v_->data(), u_->data(), a32_->data(), b32_->data(), c32_->data(), d32_->data()};
-    count = kernels_.fast(n, I, 0, size_, fired_.data());
+    count = kernels_.fast[static_cast<int>(IzhikevichPhase::Step)](n, I, 0, size_, fired_.data());
   }
   ++steps_done_;
   return count;
