@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon/convert.h"
+#include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
 #include "core/cpu.h"
 
@@ -40,6 +41,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("supportedSimdLevels", Napi::Function::New<SupportedSimdLevels>(env, "supportedSimdLevels"));
   exports.Set("cpuModel", Napi::Function::New<CpuModel>(env, "cpuModel"));
   exports.Set("NativeIzhikevichPopulation", PopulationWrap::Define(env));
+  exports.Set("NativeNetwork", NetworkWrap::Define(env));
   return exports;
 }
 

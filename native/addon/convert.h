@@ -5,10 +5,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "core/aligned_array.h"
 #include "core/errors.h"
 
 namespace polychron::addon {
@@ -81,6 +83,22 @@ inline std::vector<double> ToNumbers(const Napi::Value& value, const std::string
     return out;
   }
   throw TypeError(name + " must be a number, an Array of numbers, a Float64Array or a Float32Array");
+}
+
+// options[key], or undefined when absent.
+inline Napi::Value Option(const Napi::Object& options, const char* key) {
+  return options.Has(key) ? options.Get(key) : options.Env().Undefined();
+}
+
+// A Float32Array over `storage` without copying. The ArrayBuffer holds its own
+// reference, so the view stays valid after its owner is closed or collected; the memory
+// goes when the last holder does.
+inline Napi::Float32Array ViewOf(Napi::Env env, const std::shared_ptr<AlignedArray<float>>& storage) {
+  using Holder = std::shared_ptr<AlignedArray<float>>;
+  auto* holder = new Holder(storage);
+  auto buffer = Napi::ArrayBuffer::New(
+      env, storage->data(), storage->bytes(), [](Napi::Env, void*, Holder* h) { delete h; }, holder);
+  return Napi::Float32Array::New(env, storage->size(), buffer, 0);
 }
 
 // Copies a vector into a new typed array that owns its memory outright.

@@ -1,130 +1,15 @@
 #include "addon/population_wrap.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "addon/convert.h"
+#include "addon/run_worker.h"
 #include "core/errors.h"
 
 namespace polychron::addon {
-
-namespace {
-
-constexpr uint64_t kMaxRunSteps = uint64_t(1) << 48;
-
-// A Float32Array over `storage` without copying. The ArrayBuffer holds its own
-// reference, so the view stays valid after close() and garbage collection of the
-// population; the memory goes when the last holder does.
-Napi::Float32Array ViewOf(Napi::Env env, const std::shared_ptr<AlignedArray<float>>& storage) {
-  using Holder = std::shared_ptr<AlignedArray<float>>;
-  auto* holder = new Holder(storage);
-  auto buffer = Napi::ArrayBuffer::New(
-      env, storage->data(), storage->bytes(), [](Napi::Env, void*, Holder* h) { delete h; }, holder);
-  return Napi::Float32Array::New(env, storage->size(), buffer, 0);
-}
-
-Napi::Value OptionOrUndefined(const Napi::Object& options, const char* key) {
-  return options.Has(key) ? options.Get(key) : options.Env().Undefined();
-}
-
-}  // namespace
-
-// Runs population->run() on a worker thread, reporting progress about every 50 ms.
-class RunWorker : public Napi::AsyncProgressWorker<uint64_t> {
- public:
-  RunWorker(Napi::Env env, PopulationWrap* owner, uint64_t steps, std::vector<float> current,
-            Napi::Function on_progress, bool record)
-      : Napi::AsyncProgressWorker<uint64_t>(env, "polychron.run"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
-        steps_(steps),
-        current_(std::move(current)),
-        record_(record),
-        start_time_(owner->population_->steps_done()) {
-    owner_ref_ = Napi::Persistent(owner->Value());
-    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
-  }
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& progress) override {
-    using Clock = std::chrono::steady_clock;
-    auto last_report = Clock::now();
-    IzhikevichPopulation& population = *owner_->population_;
-    std::atomic<bool>& cancel = owner_->cancel_;
-    steps_done_ = population.run(steps_, current_.data(),
-                                 [&](uint64_t step, const uint32_t* fired, uint32_t count) {
-      if (record_) {
-        spike_times_.insert(spike_times_.end(), count, double(start_time_ + step));
-        spike_neurons_.insert(spike_neurons_.end(), fired, fired + count);
-      }
-      // Reading the clock every step would cost more than a small population's step.
-      if ((step & 63) == 63 && Clock::now() - last_report >= std::chrono::milliseconds(50)) {
-        last_report = Clock::now();
-        const uint64_t done = step + 1;
-        progress.Send(&done, 1);
-      }
-      return !cancel.load(std::memory_order_relaxed);
-    });
-    aborted_ = cancel.load() && steps_done_ < steps_;
-  }
-
-  void OnProgress(const uint64_t* done, size_t count) override {
-    if (count == 0 || on_progress_.IsEmpty() || !progress_error_.IsEmpty()) return;
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    try {
-      on_progress_.Call({Napi::Number::New(env, double(*done)), Napi::Number::New(env, double(steps_))});
-    } catch (const Napi::Error& e) {
-      // A throwing callback stops the run; the promise rejects with its error.
-      progress_error_ = Napi::Persistent(e.Value());
-      owner_->cancel_ = true;
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    Finish();
-    if (!progress_error_.IsEmpty()) {
-      deferred_.Reject(progress_error_.Value());
-      return;
-    }
-    auto result = Napi::Object::New(env);
-    result.Set("steps", Napi::Number::New(env, double(steps_done_)));
-    result.Set("aborted", Napi::Boolean::New(env, aborted_));
-    result.Set("spikeTimes", ToTypedArray<double, Napi::Float64Array>(env, spike_times_));
-    result.Set("spikeNeurons", ToTypedArray<uint32_t, Napi::Uint32Array>(env, spike_neurons_));
-    deferred_.Resolve(result);
-  }
-
-  void OnError(const Napi::Error& error) override {
-    Finish();
-    deferred_.Reject(error.Value());
-  }
-
- private:
-  void Finish() {
-    owner_->busy_ = false;
-    owner_->cancel_ = false;
-  }
-
-  Napi::Promise::Deferred deferred_;
-  PopulationWrap* owner_;
-  Napi::ObjectReference owner_ref_;  // keeps the population alive while the run lasts
-  Napi::FunctionReference on_progress_;
-  Napi::ObjectReference progress_error_;
-  const uint64_t steps_;
-  const std::vector<float> current_;
-  const bool record_;
-  const uint64_t start_time_;
-  uint64_t steps_done_ = 0;
-  bool aborted_ = false;
-  std::vector<double> spike_times_;
-  std::vector<uint32_t> spike_neurons_;
-};
 
 Napi::Function PopulationWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeIzhikevichPopulation",
@@ -152,18 +37,18 @@ PopulationWrap::PopulationWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     const auto options = info[0].As<Napi::Object>();
     IzhikevichSpec spec;
     spec.size = static_cast<uint32_t>(
-        ToInteger(OptionOrUndefined(options, "size"), "size", 1, IzhikevichPopulation::kMaxSize));
-    spec.a = ToNumbers(OptionOrUndefined(options, "a"), "a");
-    spec.b = ToNumbers(OptionOrUndefined(options, "b"), "b");
-    spec.c = ToNumbers(OptionOrUndefined(options, "c"), "c");
-    spec.d = ToNumbers(OptionOrUndefined(options, "d"), "d");
-    const auto v = OptionOrUndefined(options, "v");
+        ToInteger(Option(options, "size"), "size", 1, IzhikevichPopulation::kMaxSize));
+    spec.a = ToNumbers(Option(options, "a"), "a");
+    spec.b = ToNumbers(Option(options, "b"), "b");
+    spec.c = ToNumbers(Option(options, "c"), "c");
+    spec.d = ToNumbers(Option(options, "d"), "d");
+    const auto v = Option(options, "v");
     if (!v.IsUndefined()) spec.v = ToNumbers(v, "v");
-    const auto u = OptionOrUndefined(options, "u");
+    const auto u = Option(options, "u");
     if (!u.IsUndefined()) spec.u = ToNumbers(u, "u");
-    const auto numerics = OptionOrUndefined(options, "numerics");
+    const auto numerics = Option(options, "numerics");
     if (!numerics.IsUndefined()) spec.numerics = parse_numerics(ToString(numerics, "numerics"), "numerics");
-    const auto simd = OptionOrUndefined(options, "simd");
+    const auto simd = Option(options, "simd");
     spec.simd = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
     population_ = std::make_unique<IzhikevichPopulation>(spec);
     scratch_current_ = std::make_unique<AlignedArray<float>>(spec.size);
@@ -175,7 +60,7 @@ PopulationWrap::PopulationWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
 
 IzhikevichPopulation& PopulationWrap::Live(const char* method) {
   if (!population_) throw StateError(std::string("IzhikevichPopulation.") + method + "(): the population is closed");
-  if (busy_) {
+  if (async_.busy) {
     throw StateError(std::string("IzhikevichPopulation.") + method +
                      "(): a run() is in progress; await it (or abort it) first");
   }
@@ -225,7 +110,7 @@ Napi::Value PopulationWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
     IzhikevichPopulation& population = Live("run");
-    const uint64_t steps = ToInteger(info[0], "steps", 0, kMaxRunSteps);
+    const uint64_t steps = ToInteger(info[0], "steps", 0, kMaxRunUnits);
     const float* current = CurrentArgument(info[1], "current");
     Napi::Function on_progress;
     if (!info[2].IsUndefined() && !info[2].IsNull()) {
@@ -234,22 +119,23 @@ Napi::Value PopulationWrap::Run(const Napi::CallbackInfo& info) {
     }
     const bool record = info[3].IsUndefined() ? true : info[3].ToBoolean().Value();
     // The current is copied so that the caller may reuse its array during the run.
-    std::vector<float> current_copy(current, current + population.size());
-    auto* worker = new RunWorker(env, this, steps, std::move(current_copy), on_progress, record);
-    busy_ = true;
-    cancel_ = false;
+    auto current_copy = std::make_shared<std::vector<float>>(current, current + population.size());
+    auto body = [&population, steps, current_copy](const RunWorker::Observer& observe) {
+      return population.run(steps, current_copy->data(), observe);
+    };
+    auto* worker = new RunWorker(env, Value(), async_, steps, body, on_progress, record);
     worker->Queue();
     return worker->Promise();
   });
 }
 
 void PopulationWrap::Cancel(const Napi::CallbackInfo&) {
-  if (busy_) cancel_ = true;
+  if (async_.busy) async_.cancel = true;
 }
 
 void PopulationWrap::Close(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    if (busy_) throw StateError("IzhikevichPopulation.close(): a run() is in progress; await it (or abort it) first");
+    if (async_.busy) throw StateError("IzhikevichPopulation.close(): a run() is in progress; await it (or abort it) first");
     population_.reset();
     return 0;
   });
@@ -291,7 +177,7 @@ Napi::Value PopulationWrap::Closed(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PopulationWrap::Busy(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), busy_);
+  return Napi::Boolean::New(info.Env(), async_.busy);
 }
 
 }  // namespace polychron::addon

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "addon/run_worker.h"
 #include "core/population.h"
 
 namespace polychron::addon {
@@ -15,8 +16,6 @@ class PopulationWrap : public Napi::ObjectWrap<PopulationWrap> {
   explicit PopulationWrap(const Napi::CallbackInfo& info);
 
  private:
-  friend class RunWorker;
-
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   void Cancel(const Napi::CallbackInfo& info);
@@ -39,8 +38,7 @@ class PopulationWrap : public Napi::ObjectWrap<PopulationWrap> {
   std::unique_ptr<IzhikevichPopulation> population_;
   std::unique_ptr<AlignedArray<float>> scratch_current_;  // backs number/undefined currents
   Napi::Reference<Napi::Float32Array> v_view_, u_view_;
-  std::atomic<bool> cancel_{false};
-  bool busy_ = false;
+  AsyncState async_;
 };
 
 }  // namespace polychron::addon

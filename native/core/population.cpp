@@ -85,23 +85,27 @@ IzhikevichPopulation::IzhikevichPopulation(const IzhikevichSpec& spec)
   }
 }
 
-uint32_t IzhikevichPopulation::step(const float* I) {
-  uint32_t count;
+uint32_t IzhikevichPopulation::apply(IzhikevichPhase phase, const float* I) {
+  const int k = static_cast<int>(phase);
   if (numerics_ == Numerics::Exact) {
     const ExactNeurons n{v_->data(), u_->data(), a64_->data(), b64_->data(), c64_->data(), d64_->data()};
-    count = kernels_.exact[static_cast<int>(IzhikevichPhase::Step)](n, I, 0, size_, fired_.data());
-  } else {
-    const FastNeurons n{v_->data(), u_->data(), a32_->data(), b32_->data(), c32_->data(), d32_->data()};
-    count = kernels_.fast[static_cast<int>(IzhikevichPhase::Step)](n, I, 0, size_, fired_.data());
+    return kernels_.exact[k](n, I, 0, size_, fired_.data());
   }
+  const FastNeurons n{v_->data(), u_->data(), a32_->data(), b32_->data(), c32_->data(), d32_->data()};
+  return kernels_.fast[k](n, I, 0, size_, fired_.data());
+}
+
+uint32_t IzhikevichPopulation::step(const float* I) {
+  const uint32_t count = apply(IzhikevichPhase::Step, I);
   ++steps_done_;
   return count;
 }
 
 uint64_t IzhikevichPopulation::run(uint64_t steps, const float* I, const StepObserver& on_step) {
   for (uint64_t s = 0; s < steps; ++s) {
+    const uint64_t t = steps_done_;
     const uint32_t count = step(I);
-    if (!on_step(s, fired_.data(), count)) return s + 1;
+    if (!on_step(t, fired_.data(), count)) return s + 1;
   }
   return steps;
 }

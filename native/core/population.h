@@ -52,12 +52,21 @@ class IzhikevichPopulation {
   uint32_t step(const float* I);
   const uint32_t* fired() const { return fired_.data(); }
 
-  // `steps` steps with the same current. After each step, on_step(step_index, fired,
-  // count) is called; when it returns false the run stops. Returns the steps done.
+  // The two halves of step(), for a network that delivers synaptic input in between:
+  // detect() resets the neurons at the peak and returns how many (indices in fired());
+  // integrate() advances every neuron by 1 ms with current I. Neither counts a step.
+  uint32_t detect() { return apply(IzhikevichPhase::Detect, nullptr); }
+  void integrate(const float* I) { apply(IzhikevichPhase::Integrate, I); }
+
+  // `steps` steps with the same current. After each step, on_step(t, fired, count) is
+  // called with the step's time t (steps_done() before it); when it returns false the
+  // run stops. Returns the steps done.
   using StepObserver = std::function<bool(uint64_t step, const uint32_t* fired, uint32_t count)>;
   uint64_t run(uint64_t steps, const float* I, const StepObserver& on_step);
 
  private:
+  uint32_t apply(IzhikevichPhase phase, const float* I);
+
   uint32_t size_;
   Numerics numerics_;
   SimdLevel simd_;

@@ -1,0 +1,406 @@
+#include "addon/network_wrap.h"
+
+#include <string>
+#include <vector>
+
+#include "addon/convert.h"
+#include "core/errors.h"
+
+namespace polychron::addon {
+
+namespace {
+
+Stdp2006 ToStdp(const Napi::Value& value) {
+  Stdp2006 s;
+  if (value.IsUndefined()) return s;
+  if (!value.IsObject()) throw TypeError("stdp must be an object");
+  const auto o = value.As<Napi::Object>();
+  const auto number = [&](const char* key, double& out) {
+    const auto x = Option(o, key);
+    if (!x.IsUndefined()) out = ToNumber(x, std::string("stdp.") + key);
+  };
+  number("aPlus", s.a_plus);
+  number("aMinus", s.a_minus);
+  number("decayPlus", s.decay_plus);
+  number("decayMinus", s.decay_minus);
+  number("bias", s.bias);
+  number("derivativeDecay", s.derivative_decay);
+  number("wMin", s.w_min);
+  number("wMax", s.w_max);
+  const auto period = Option(o, "periodMs");
+  if (!period.IsUndefined()) s.period_ms = uint32_t(ToInteger(period, "stdp.periodMs", 1, 1u << 30));
+  return s;
+}
+
+std::vector<NeuronRange> ToRanges(const Napi::Value& value, const char* name) {
+  if (!IsTypedArrayOf(value, napi_uint32_array) || value.As<Napi::Uint32Array>().ElementLength() % 2 != 0) {
+    throw TypeError(std::string(name) + " must be a Uint32Array of (first, count) pairs");
+  }
+  const auto array = value.As<Napi::Uint32Array>();
+  std::vector<NeuronRange> ranges;
+  for (size_t k = 0; k < array.ElementLength(); k += 2) ranges.push_back({array[k], array[k + 1]});
+  return ranges;
+}
+
+// number -> constant; { uniform: [lo, hi] } | { evenly: [lo, hi] }; array-like -> explicit.
+ValueRule ToValueRule(const Napi::Value& value, const char* name) {
+  ValueRule rule;
+  if (value.IsNumber()) {
+    rule.low = ToFiniteNumber(value, name);
+    return rule;
+  }
+  if (value.IsObject() && !value.IsArray() && !value.IsTypedArray()) {
+    const auto o = value.As<Napi::Object>();
+    for (const char* kind : {"uniform", "evenly"}) {
+      if (!o.Has(kind)) continue;
+      const auto bounds = ToNumbers(o.Get(kind), std::string(name) + "." + kind);
+      if (bounds.size() != 2 || !(bounds[0] <= bounds[1])) {
+        throw RangeError(std::string(name) + "." + kind + " must be [low, high] with low <= high");
+      }
+      rule.kind = kind[0] == 'u' ? ValueRule::Kind::Uniform : ValueRule::Kind::Evenly;
+      rule.low = bounds[0];
+      rule.high = bounds[1];
+      return rule;
+    }
+    throw TypeError(std::string(name) + " must be a number, { uniform: [low, high] }, { evenly: [low, high] } or an array");
+  }
+  rule.kind = ValueRule::Kind::Explicit;
+  rule.values = ToNumbers(value, name);
+  return rule;
+}
+
+ProjectionRule ToProjectionRule(const Napi::Value& value) {
+  if (!value.IsObject()) throw TypeError("rule must be an object");
+  const auto o = value.As<Napi::Object>();
+  const std::string kind = ToString(Option(o, "kind"), "rule.kind");
+  ProjectionRule rule;
+  if (kind == "fixedOutDegree" || kind == "fixedInDegree") {
+    rule.kind = kind == "fixedOutDegree" ? ProjectionRule::Kind::FixedOutDegree : ProjectionRule::Kind::FixedInDegree;
+    rule.degree = uint32_t(ToInteger(Option(o, "degree"), "degree", 0, 1u << 24));
+  } else if (kind == "probability") {
+    rule.kind = ProjectionRule::Kind::Probability;
+    rule.probability = ToNumber(Option(o, "probability"), "probability");
+  } else if (kind == "oneToOne") {
+    rule.kind = ProjectionRule::Kind::OneToOne;
+  } else {
+    throw TypeError("rule.kind must be 'fixedOutDegree', 'fixedInDegree', 'probability' or 'oneToOne' (got '" + kind + "')");
+  }
+  const auto self = Option(o, "allowSelf");
+  rule.allow_self = !self.IsUndefined() && self.ToBoolean().Value();
+  return rule;
+}
+
+const uint32_t* ToUint32s(const Napi::Value& value, const char* name, size_t& length) {
+  if (!IsTypedArrayOf(value, napi_uint32_array)) throw TypeError(std::string(name) + " must be a Uint32Array");
+  const auto array = value.As<Napi::Uint32Array>();
+  length = array.ElementLength();
+  return array.Data();
+}
+
+}  // namespace
+
+Napi::Function NetworkWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeNetwork",
+                     {
+                         InstanceMethod<&NetworkWrap::AddIzhikevich>("addIzhikevich"),
+                         InstanceMethod<&NetworkWrap::AddProjection>("addProjection"),
+                         InstanceMethod<&NetworkWrap::Generate>("generate"),
+                         InstanceMethod<&NetworkWrap::AddSynapses>("addSynapses"),
+                         InstanceMethod<&NetworkWrap::AddThalamic>("addThalamic"),
+                         InstanceMethod<&NetworkWrap::AddSchedule>("addSchedule"),
+                         InstanceMethod<&NetworkWrap::AddConstant>("addConstant"),
+                         InstanceMethod<&NetworkWrap::Build>("build"),
+                         InstanceMethod<&NetworkWrap::Run>("run"),
+                         InstanceMethod<&NetworkWrap::Cancel>("cancel"),
+                         InstanceMethod<&NetworkWrap::Close>("close"),
+                         InstanceMethod<&NetworkWrap::Synapses>("synapses"),
+                         InstanceMethod<&NetworkWrap::SetPlastic>("setPlastic"),
+                         InstanceMethod<&NetworkWrap::SetFrozen>("setFrozen"),
+                         InstanceMethod<&NetworkWrap::Stats>("stats"),
+                         InstanceMethod<&NetworkWrap::State>("state"),
+                         InstanceAccessor<&NetworkWrap::Time>("time"),
+                         InstanceAccessor<&NetworkWrap::Neurons>("neurons"),
+                         InstanceAccessor<&NetworkWrap::Built>("built"),
+                         InstanceAccessor<&NetworkWrap::Busy>("busy"),
+                         InstanceAccessor<&NetworkWrap::Closed>("closed"),
+                     });
+}
+
+// new NativeNetwork({ mode?, simd?, seed?, stdp? })
+NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
+  Guarded(info.Env(), [&] {
+    const auto o = info[0].IsUndefined() ? Napi::Object::New(info.Env()) : info[0].As<Napi::Object>();
+    if (!info[0].IsUndefined() && !info[0].IsObject()) throw TypeError("options must be an object");
+    NetworkOptions options;
+    const auto mode = Option(o, "mode");
+    if (!mode.IsUndefined()) options.mode = parse_network_mode(ToString(mode, "mode"), "mode");
+    const auto simd = Option(o, "simd");
+    options.simd = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
+    const auto seed = Option(o, "seed");
+    if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
+    options.stdp = ToStdp(Option(o, "stdp"));
+    network_ = std::make_unique<Network>(options);
+    return 0;
+  });
+}
+
+Network& NetworkWrap::Live(const char* method) {
+  if (!network_) throw StateError(std::string("Network.") + method + "(): the network is closed");
+  if (async_.busy) {
+    throw StateError(std::string("Network.") + method + "(): a run() is in progress; await it (or abort it) first");
+  }
+  return *network_;
+}
+
+// addIzhikevich({ size, a, b, c, d, v?, u? }) -> index of the first neuron
+Napi::Value NetworkWrap::AddIzhikevich(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("addPopulation");
+    if (!info[0].IsObject()) throw TypeError("population options must be an object");
+    const auto o = info[0].As<Napi::Object>();
+    const auto size = uint32_t(ToInteger(Option(o, "size"), "size", 1, IzhikevichPopulation::kMaxSize));
+    const auto optional = [&](const char* key) {
+      const auto x = Option(o, key);
+      return x.IsUndefined() ? std::vector<double>{} : ToNumbers(x, key);
+    };
+    const uint32_t first = network.add_izhikevich(size, ToNumbers(Option(o, "a"), "a"), ToNumbers(Option(o, "b"), "b"),
+                                                  ToNumbers(Option(o, "c"), "c"), ToNumbers(Option(o, "d"), "d"),
+                                                  optional("v"), optional("u"));
+    return Napi::Number::New(info.Env(), first);
+  });
+}
+
+Napi::Value NetworkWrap::AddProjection(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), Live("connect").add_projection(info[0].ToBoolean().Value()));
+  });
+}
+
+// generate(projection, sources, targets, rule, delay, weight)
+void NetworkWrap::Generate(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("connect");
+    const auto projection = uint16_t(ToInteger(info[0], "projection", 0, 65534));
+    network.generate(projection, ToRanges(info[1], "sources"), ToRanges(info[2], "targets"),
+                     ToProjectionRule(info[3]), ToValueRule(info[4], "delay"), ToValueRule(info[5], "weight"));
+    return 0;
+  });
+}
+
+// addSynapses(projection, pre: Uint32Array, post: Uint32Array, delay, weight)
+void NetworkWrap::AddSynapses(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("connect");
+    const auto projection = uint16_t(ToInteger(info[0], "projection", 0, 65534));
+    size_t n_pre, n_post;
+    const uint32_t* pre = ToUint32s(info[1], "pre", n_pre);
+    const uint32_t* post = ToUint32s(info[2], "post", n_post);
+    const auto delay = ToNumbers(info[3], "delay");
+    const auto weight = ToNumbers(info[4], "weight");
+    if (n_post != n_pre || delay.size() != n_pre || weight.size() != n_pre) {
+      throw RangeError("pre, post, delay and weight must have the same length (got " + std::to_string(n_pre) + ", " +
+                       std::to_string(n_post) + ", " + std::to_string(delay.size()) + ", " +
+                       std::to_string(weight.size()) + ")");
+    }
+    network.add_synapses(projection, pre, post, delay.data(), weight.data(), n_pre);
+    return 0;
+  });
+}
+
+// addThalamic(first, count, perMs, value)
+void NetworkWrap::AddThalamic(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("addThalamicInput");
+    const auto first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
+    const auto count = uint32_t(ToInteger(info[1], "count", 1, UINT32_MAX));
+    const auto per_ms = uint32_t(ToInteger(info[2], "perMs", 0, 1u << 24));
+    network.add_thalamic({first, count}, per_ms, float(ToFiniteNumber(info[3], "current")));
+    return 0;
+  });
+}
+
+// addSchedule(times, neurons: Uint32Array, values, assign)
+void NetworkWrap::AddSchedule(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("addCurrentSchedule");
+    ScheduledInput input;
+    for (double t : ToNumbers(info[0], "times")) {
+      if (!(t >= 0 && t < 9007199254740992.0) || t != double(uint64_t(t))) {
+        throw RangeError("times must hold integer milliseconds >= 0");
+      }
+      input.times.push_back(uint64_t(t));
+    }
+    size_t n;
+    const uint32_t* neurons = ToUint32s(info[1], "neurons", n);
+    input.neurons.assign(neurons, neurons + n);
+    for (double x : ToNumbers(info[2], "currents")) input.values.push_back(float(x));
+    input.assign = info[3].ToBoolean().Value();
+    network.add_schedule(std::move(input));
+    return 0;
+  });
+}
+
+// addConstant(first, values)
+void NetworkWrap::AddConstant(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("addConstantCurrent");
+    ConstantInput input;
+    input.range.first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
+    for (double x : ToNumbers(info[1], "current")) {
+      if (!std::isfinite(x)) throw RangeError("current must hold finite numbers");
+      input.values.push_back(float(x));
+    }
+    input.range.count = uint32_t(input.values.size());
+    network.add_constant(std::move(input));
+    return 0;
+  });
+}
+
+void NetworkWrap::Build(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("build");
+    if (network.built()) return 0;
+    network.build();
+    v_view_ = Napi::Persistent(ViewOf(info.Env(), network.izhikevich().v()));
+    u_view_ = Napi::Persistent(ViewOf(info.Env(), network.izhikevich().u()));
+    return 0;
+  });
+}
+
+// run(ms, onProgress?, record?) -> Promise<{ steps, aborted, spikeTimes, spikeNeurons }>
+Napi::Value NetworkWrap::Run(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("run");
+    const uint64_t ms = ToInteger(info[0], "ms", 0, kMaxRunUnits);
+    Napi::Function on_progress;
+    if (!info[1].IsUndefined() && !info[1].IsNull()) {
+      if (!info[1].IsFunction()) throw TypeError("onProgress must be a function");
+      on_progress = info[1].As<Napi::Function>();
+    }
+    const bool record = info[2].IsUndefined() ? true : info[2].ToBoolean().Value();
+    Build(info);
+    auto body = [&network, ms](const RunWorker::Observer& observe) { return network.run(ms, observe); };
+    auto* worker = new RunWorker(info.Env(), Value(), async_, ms, body, on_progress, record);
+    worker->Queue();
+    return worker->Promise();
+  });
+}
+
+void NetworkWrap::Cancel(const Napi::CallbackInfo&) {
+  if (async_.busy) async_.cancel = true;
+}
+
+void NetworkWrap::Close(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    if (async_.busy) throw StateError("Network.close(): a run() is in progress; await it (or abort it) first");
+    network_.reset();
+    return 0;
+  });
+}
+
+// synapses() -> { pre, post, delay, weight, derivative, projection } in storage order
+Napi::Value NetworkWrap::Synapses(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("synapses");
+    network.build();
+    const SynapseStore& store = network.synapses();
+    std::vector<uint32_t> pre;
+    std::vector<uint8_t> delay;
+    store.sources(pre, delay);
+    const size_t n = store.size();
+    Napi::Env env = info.Env();
+    auto out = Napi::Object::New(env);
+    out.Set("pre", ToTypedArray<uint32_t, Napi::Uint32Array>(env, pre));
+    out.Set("delay", ToTypedArray<uint8_t, Napi::Uint8Array>(env, delay));
+    out.Set("post", ToTypedArray<uint32_t, Napi::Uint32Array>(env, std::vector<uint32_t>(store.post(), store.post() + n)));
+    out.Set("weight", ToTypedArray<float, Napi::Float32Array>(env, std::vector<float>(store.weight(), store.weight() + n)));
+    out.Set("derivative", ToTypedArray<float, Napi::Float32Array>(
+                              env, std::vector<float>(store.derivative(), store.derivative() + n)));
+    out.Set("projection", ToTypedArray<uint16_t, Napi::Uint16Array>(
+                              env, std::vector<uint16_t>(store.projection(), store.projection() + n)));
+    return out;
+  });
+}
+
+void NetworkWrap::SetPlastic(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("setPlastic");
+    const auto projection = ToInteger(info[0], "projection", 0, 65534);
+    if (projection >= network.plastic().size()) throw RangeError("projection " + std::to_string(projection) + " does not exist");
+    if (network.built() && info[1].ToBoolean().Value() && !network.plastic()[projection]) {
+      throw StateError("Network.setPlastic(): a projection made static cannot become plastic after the network has started");
+    }
+    network.plastic()[projection] = info[1].ToBoolean().Value() ? 1 : 0;
+    return 0;
+  });
+}
+
+void NetworkWrap::SetFrozen(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Live("freeze").set_frozen(info[0].ToBoolean().Value());
+    return 0;
+  });
+}
+
+Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!network_) throw StateError("Network.stats(): the network is closed");
+    Network& network = *network_;
+    Napi::Env env = info.Env();
+    auto out = Napi::Object::New(env);
+    out.Set("neurons", Napi::Number::New(env, network.neurons()));
+    out.Set("time", Napi::Number::New(env, double(network.time())));
+    out.Set("spikes", Napi::Number::New(env, double(network.spike_count())));
+    out.Set("synapticEvents", Napi::Number::New(env, double(network.synaptic_events())));
+    out.Set("built", Napi::Boolean::New(env, network.built()));
+    if (network.built()) {
+      out.Set("synapses", Napi::Number::New(env, double(network.synapses().size())));
+      out.Set("maxDelay", Napi::Number::New(env, network.synapses().max_delay()));
+      out.Set("synapseBytes", Napi::Number::New(env, double(network.synapses().bytes())));
+      out.Set("stateBytes", Napi::Number::New(env, double(network.state_bytes())));
+    }
+    out.Set("mode", Napi::String::New(env, network_mode_name(network.mode())));
+    out.Set("simd", Napi::String::New(env, simd_level_name(network.options().simd)));
+    return out;
+  });
+}
+
+// state() -> { v, u } live views (building the network if needed)
+Napi::Value NetworkWrap::State(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!network_) throw StateError("Network.state(): the network is closed");
+    if (!network_->built()) Build(info);
+    auto out = Napi::Object::New(info.Env());
+    out.Set("v", v_view_.Value());
+    out.Set("u", u_view_.Value());
+    return out;
+  });
+}
+
+Napi::Value NetworkWrap::Time(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!network_) throw StateError("Network.time: the network is closed");
+    return Napi::Number::New(info.Env(), double(network_->time()));
+  });
+}
+
+Napi::Value NetworkWrap::Neurons(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!network_) throw StateError("Network.neurons: the network is closed");
+    return Napi::Number::New(info.Env(), network_->neurons());
+  });
+}
+
+Napi::Value NetworkWrap::Built(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), network_ && network_->built());
+}
+
+Napi::Value NetworkWrap::Busy(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), async_.busy);
+}
+
+Napi::Value NetworkWrap::Closed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), !network_);
+}
+
+}  // namespace polychron::addon

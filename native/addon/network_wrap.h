@@ -1,0 +1,48 @@
+// The JavaScript class NativeNetwork: one wrapped Network.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "addon/run_worker.h"
+#include "core/network.h"
+
+namespace polychron::addon {
+
+class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit NetworkWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value AddIzhikevich(const Napi::CallbackInfo& info);
+  Napi::Value AddProjection(const Napi::CallbackInfo& info);
+  void Generate(const Napi::CallbackInfo& info);
+  void AddSynapses(const Napi::CallbackInfo& info);
+  void AddThalamic(const Napi::CallbackInfo& info);
+  void AddSchedule(const Napi::CallbackInfo& info);
+  void AddConstant(const Napi::CallbackInfo& info);
+  void Build(const Napi::CallbackInfo& info);
+  Napi::Value Run(const Napi::CallbackInfo& info);
+  void Cancel(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+  Napi::Value Synapses(const Napi::CallbackInfo& info);
+  void SetPlastic(const Napi::CallbackInfo& info);
+  void SetFrozen(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value State(const Napi::CallbackInfo& info);
+  Napi::Value Time(const Napi::CallbackInfo& info);
+  Napi::Value Neurons(const Napi::CallbackInfo& info);
+  Napi::Value Built(const Napi::CallbackInfo& info);
+  Napi::Value Busy(const Napi::CallbackInfo& info);
+  Napi::Value Closed(const Napi::CallbackInfo& info);
+
+  // The network, or a StateError when it is closed or a run() owns it.
+  Network& Live(const char* method);
+
+  std::unique_ptr<Network> network_;
+  AsyncState async_;
+  Napi::Reference<Napi::Float32Array> v_view_, u_view_;
+};
+
+}  // namespace polychron::addon

@@ -1,0 +1,318 @@
+#include "core/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/errors.h"
+
+namespace polychron {
+
+NetworkMode parse_network_mode(const std::string& name, const char* param) {
+  if (name == "reference") return NetworkMode::Reference;
+  if (name == "fast") return NetworkMode::Fast;
+  throw TypeError(std::string(param) + " must be 'reference' or 'fast' (got '" + name + "')");
+}
+
+const char* network_mode_name(NetworkMode mode) {
+  return mode == NetworkMode::Fast ? "fast" : "reference";
+}
+
+namespace {
+
+void check_stdp(const Stdp2006& s) {
+  const auto finite = [](double x, const char* name) {
+    if (!std::isfinite(x)) throw RangeError(std::string("stdp.") + name + " must be a finite number");
+  };
+  finite(s.a_plus, "aPlus");
+  finite(s.a_minus, "aMinus");
+  finite(s.bias, "bias");
+  const auto factor = [](double x, const char* name) {
+    if (!(x >= 0 && x <= 1)) {
+      throw RangeError(std::string("stdp.") + name + " must be in [0, 1] (got " + std::to_string(x) + ")");
+    }
+  };
+  factor(s.decay_plus, "decayPlus");
+  factor(s.decay_minus, "decayMinus");
+  factor(s.derivative_decay, "derivativeDecay");
+  if (!(std::isfinite(s.w_min) && std::isfinite(s.w_max) && s.w_min <= s.w_max)) {
+    throw RangeError("stdp.wMin and stdp.wMax must be finite with wMin <= wMax");
+  }
+  if (s.period_ms < 1) throw RangeError("stdp.periodMs must be an integer >= 1");
+}
+
+}  // namespace
+
+Network::Network(const NetworkOptions& options) : options_(options) {
+  require_simd_level(options.simd, "simd");
+  check_stdp(options.stdp);
+}
+
+void Network::require_building(const char* what) const {
+  if (built_) {
+    throw StateError(std::string("Network: cannot ") + what + " after the network has started running");
+  }
+}
+
+uint32_t Network::add_izhikevich(uint32_t size, const std::vector<double>& a, const std::vector<double>& b,
+                                 const std::vector<double>& c, const std::vector<double>& d,
+                                 const std::vector<double>& v, const std::vector<double>& u) {
+  require_building("add a population");
+  if (size < 1 || uint64_t(neuron_count_) + size > IzhikevichPopulation::kMaxSize) {
+    throw RangeError("size must be an integer >= 1 with at most " +
+                     std::to_string(IzhikevichPopulation::kMaxSize) + " neurons in the network");
+  }
+  const auto append = [&](std::vector<double>& to, const std::vector<double>& from, const char* name) {
+    if (from.size() != 1 && from.size() != size) {
+      throw RangeError(std::string(name) + " must hold 1 or size = " + std::to_string(size) + " values (got " +
+                       std::to_string(from.size()) + ")");
+    }
+    for (uint32_t i = 0; i < size; ++i) {
+      const double x = from.size() == 1 ? from[0] : from[i];
+      if (!std::isfinite(x)) {
+        throw RangeError(std::string(name) + "[" + std::to_string(i) + "] must be a finite number");
+      }
+      to.push_back(x);
+    }
+  };
+  const uint32_t first = neuron_count_;
+  append(a_, a, "a");
+  append(b_, b, "b");
+  append(c_, c, "c");
+  append(d_, d, "d");
+  append(v0_, v.empty() ? std::vector<double>{-65.0} : v, "v");
+  if (u.empty()) {
+    // u = b·v, rounded to float32 as the state is (the reference's u = 0.2·v).
+    for (uint32_t i = 0; i < size; ++i) u0_.push_back(double(float(b_[first + i] * float(v0_[first + i]))));
+  } else {
+    append(u0_, u, "u");
+  }
+  neuron_count_ += size;
+  return first;
+}
+
+uint16_t Network::add_projection(bool plastic) {
+  require_building("add a projection");
+  if (plastic_.size() >= 65535) throw RangeError("a network may hold at most 65535 projections");
+  plastic_.push_back(plastic ? 1 : 0);
+  return uint16_t(plastic_.size() - 1);
+}
+
+void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sources,
+                       const std::vector<NeuronRange>& targets, const ProjectionRule& rule,
+                       const ValueRule& delay, const ValueRule& weight) {
+  require_building("add synapses");
+  for (const auto* list : {&sources, &targets}) {
+    for (const NeuronRange& r : *list) {
+      if (uint64_t(r.first) + r.count > neuron_count_) throw RangeError("projection ranges must lie within the network's neurons");
+    }
+  }
+  Random random(options_.seed, 1000 + projection);
+  const uint64_t before = pending_.size();
+  try {
+    generate_projection(pending_, sources, targets, rule, delay, weight, projection, random);
+  } catch (...) {
+    // Nothing of a failed projection stays.
+    pending_.pre.resize(before);
+    pending_.post.resize(before);
+    pending_.delay.resize(before);
+    pending_.weight.resize(before);
+    pending_.projection.resize(before);
+    throw;
+  }
+}
+
+void Network::add_synapses(uint16_t projection, const uint32_t* pre, const uint32_t* post,
+                           const double* delay, const double* weight, uint64_t n) {
+  require_building("add synapses");
+  add_explicit_synapses(pending_, neuron_count_, pre, post, delay, weight, n, projection);
+}
+
+void Network::add_thalamic(NeuronRange range, uint32_t per_ms, float value) {
+  require_building("add an input");
+  if (range.count == 0 || uint64_t(range.first) + range.count > neuron_count_) {
+    throw RangeError("thalamic input range must lie within the network's neurons");
+  }
+  ThalamicInput input{range, per_ms, value, Random(options_.seed, thalamic_.size())};
+  thalamic_.push_back(input);
+}
+
+void Network::add_schedule(ScheduledInput input) {
+  require_building("add an input");
+  const size_t n = input.times.size();
+  if (input.neurons.size() != n || input.values.size() != n) {
+    throw RangeError("a current schedule needs as many neurons and values as times");
+  }
+  for (size_t k = 0; k < n; ++k) {
+    if (k > 0 && input.times[k] < input.times[k - 1]) throw RangeError("schedule times must be ascending");
+    if (input.neurons[k] >= neuron_count_) {
+      throw RangeError("schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
+                       std::to_string(neuron_count_ - 1) + "]");
+    }
+    if (!std::isfinite(input.values[k])) throw RangeError("schedule values must be finite");
+  }
+  schedules_.push_back(std::move(input));
+}
+
+void Network::add_constant(ConstantInput input) {
+  require_building("add an input");
+  if (uint64_t(input.range.first) + input.range.count > neuron_count_ || input.values.size() != input.range.count) {
+    throw RangeError("a constant current needs one value per neuron of a range within the network");
+  }
+  constants_.push_back(std::move(input));
+}
+
+void Network::build() {
+  if (built_) return;
+  if (neuron_count_ == 0) throw StateError("Network: add at least one population before running");
+  if (!plastic_.empty()) {
+    bool any_plastic = false;
+    for (uint8_t p : plastic_) any_plastic = any_plastic || p;
+    if (any_plastic && neuron_count_ > kMaxNeuronsWithPlasticity) {
+      throw RangeError("networks with plastic projections may hold at most 2^24 neurons");
+    }
+  }
+  IzhikevichSpec spec;
+  spec.size = neuron_count_;
+  spec.a = std::move(a_);
+  spec.b = std::move(b_);
+  spec.c = std::move(c_);
+  spec.d = std::move(d_);
+  spec.v = std::move(v0_);
+  spec.u = std::move(u0_);
+  spec.numerics = options_.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast;
+  spec.simd = options_.simd;
+  neurons_ = std::make_unique<IzhikevichPopulation>(spec);
+  plastic_.resize(std::max<size_t>(plastic_.size(), 1), 0);
+  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plastic_);
+  max_delay_ = synapses_.max_delay();
+  current_ = std::make_unique<AlignedArray<float>>(neuron_count_);
+  ltp_.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
+  ltd_.assign(neuron_count_, 0.0f);
+  history_.assign(max_delay_, {});
+  built_ = true;
+}
+
+uint64_t Network::run(uint64_t ms, const MsObserver& on_ms) {
+  build();
+  for (uint64_t k = 0; k < ms; ++k) {
+    const uint64_t t = time_;
+    step();
+    const auto& fired = history_[t % max_delay_];
+    if (!on_ms(t, fired.data(), uint32_t(fired.size()))) return k + 1;
+  }
+  return ms;
+}
+
+void Network::step() {
+  apply_inputs();
+  detect_and_potentiate();
+  deliver();
+  neurons_->integrate(current_->data());
+  decay_traces();
+  ++time_;
+  if (time_ % options_.stdp.period_ms == 0) update_weights();
+}
+
+void Network::apply_inputs() {
+  float* I = current_->data();
+  std::fill(I, I + neuron_count_, 0.0f);
+  for (ThalamicInput& input : thalamic_) {
+    for (uint32_t k = 0; k < input.per_ms; ++k) I[input.range.first + input.random.below(input.range.count)] = input.value;
+  }
+  for (ScheduledInput& input : schedules_) {
+    while (input.cursor < input.times.size() && input.times[input.cursor] < time_) ++input.cursor;
+    for (; input.cursor < input.times.size() && input.times[input.cursor] == time_; ++input.cursor) {
+      float& target = I[input.neurons[input.cursor]];
+      target = input.assign ? input.values[input.cursor] : target + input.values[input.cursor];
+    }
+  }
+  for (const ConstantInput& input : constants_) {
+    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += input.values[i];
+  }
+}
+
+void Network::detect_and_potentiate() {
+  const uint32_t count = neurons_->detect();
+  const uint32_t* fired = neurons_->fired();
+  auto& slot = history_[time_ % max_delay_];
+  slot.assign(fired, fired + count);
+  spike_count_ += count;
+  const float a_plus = float(options_.stdp.a_plus);
+  const float a_minus = float(options_.stdp.a_minus);
+  float* ltp_now = ltp_slot(time_);
+  float* sd = synapses_.derivative();
+  const uint32_t* in_syn = synapses_.incoming_synapse();
+  const uint32_t* in_src = synapses_.incoming_source();
+  for (uint32_t k = 0; k < count; ++k) {
+    const uint32_t i = fired[k];
+    ltp_now[i] = a_plus;
+    ltd_[i] = a_minus;
+    if (frozen_) continue;
+    for (uint32_t e = synapses_.incoming_begin(i); e < synapses_.incoming_end(i); ++e) {
+      const uint32_t pre = in_src[e] >> 8;
+      const uint32_t delay = in_src[e] & 0xFF;
+      // The presynaptic trace as it was `delay` ms ago; before time 0 it is zero.
+      if (time_ >= delay) sd[in_syn[e]] += ltp_slot(time_ - delay)[pre];
+    }
+  }
+}
+
+void Network::deliver() {
+  float* I = current_->data();
+  const uint32_t* post = synapses_.post();
+  const float* w = synapses_.weight();
+  float* sd = synapses_.derivative();
+  const uint16_t* projection = synapses_.projection();
+  const uint8_t* plastic = plastic_.data();
+  const bool learning = !frozen_;
+  uint64_t events = 0;
+  for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
+    const auto& spikes = history_[(time_ - age) % max_delay_];
+    for (auto it = spikes.rbegin(); it != spikes.rend(); ++it) {
+      const uint32_t begin = synapses_.group_begin(*it, age + 1);
+      const uint32_t end = synapses_.group_end(*it, age + 1);
+      events += end - begin;
+      for (uint32_t s = begin; s < end; ++s) {
+        const uint32_t q = post[s];
+        I[q] += w[s];
+        if (learning && plastic[projection[s]]) sd[s] -= ltd_[q];
+      }
+    }
+  }
+  synaptic_events_ += events;
+}
+
+void Network::decay_traces() {
+  const double decay_plus = options_.stdp.decay_plus;
+  const double decay_minus = options_.stdp.decay_minus;
+  const float* now = ltp_slot(time_);
+  float* next = ltp_slot(time_ + 1);
+  for (uint32_t i = 0; i < neuron_count_; ++i) {
+    next[i] = float(decay_plus * now[i]);
+    ltd_[i] = float(ltd_[i] * decay_minus);
+  }
+}
+
+void Network::update_weights() {
+  if (frozen_) return;
+  const Stdp2006& s = options_.stdp;
+  const float w_min = float(s.w_min);
+  const float w_max = float(s.w_max);
+  float* w = synapses_.weight();
+  float* sd = synapses_.derivative();
+  const uint16_t* projection = synapses_.projection();
+  for (uint64_t k = 0; k < synapses_.size(); ++k) {
+    if (!plastic_[projection[k]]) continue;
+    w[k] = float(w[k] + (s.bias + sd[k]));
+    sd[k] = float(sd[k] * s.derivative_decay);
+    if (w[k] > w_max) w[k] = w_max;
+    if (w[k] < w_min) w[k] = w_min;
+  }
+}
+
+uint64_t Network::state_bytes() const {
+  return synapses_.bytes() + ltp_.size() * sizeof(float) + ltd_.size() * sizeof(float);
+}
+
+}  // namespace polychron

@@ -1,0 +1,161 @@
+// The spiking network: neurons (one Izhikevich state for all populations), synapses
+// with axonal delays, inputs, the 2006 STDP rule, and the millisecond loop of
+// ../shared/spec/spnet.md.
+//
+// One millisecond t, in this order:
+//   1. I = 0; inputs write or add their current (in the order they were added);
+//   2. detection: neurons at the peak reset; for each (ascending), its STDP traces are
+//      set (LTP(t) = A+, LTD = A−) and each plastic incoming synapse gains
+//      sd += LTP_pre(t − delay);
+//   3. delivery: spikes of the last D ms, newest first (descending neuron within a ms),
+//      deliver their synapses of delay age + 1 in stored order: I[post] += w and, for a
+//      plastic synapse, sd −= LTD_post;
+//   4. integration of every neuron with I; traces decay: LTP(t+1) = decay+·LTP(t),
+//      LTD ×= decay−;
+//   5. every `period` ms: for each plastic synapse, w += bias + sd, sd ×= decay_sd,
+//      w clipped to [w_min, w_max].
+// Reference mode does exactly this with the exact neuron numerics; fast mode uses the
+// fast (float32, fused multiply-add) neuron kernels.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/aligned_array.h"
+#include "core/connectivity.h"
+#include "core/population.h"
+#include "core/random.h"
+#include "core/synapses.h"
+
+namespace polychron {
+
+enum class NetworkMode { Reference, Fast };
+NetworkMode parse_network_mode(const std::string& name, const char* param);
+const char* network_mode_name(NetworkMode mode);
+
+// The 2006 rule (spnet.md); defaults are the reference's constants.
+struct Stdp2006 {
+  double a_plus = 0.1;             // LTP trace value at a spike
+  double a_minus = 0.12;           // LTD trace value at a spike
+  double decay_plus = 0.95;        // LTP trace factor per ms
+  double decay_minus = 0.95;       // LTD trace factor per ms
+  double bias = 0.01;              // added to every plastic weight each period
+  double derivative_decay = 0.9;   // sd factor each period
+  double w_min = 0;
+  double w_max = 10;
+  uint32_t period_ms = 1000;
+};
+
+struct NetworkOptions {
+  NetworkMode mode = NetworkMode::Reference;
+  SimdLevel simd = SimdLevel::Scalar;
+  uint64_t seed = 0;
+  Stdp2006 stdp;
+};
+
+// Current inputs. Thalamic: each ms, `per_ms` random neurons of the range get `value`
+// (assigned). Schedule: at listed ms, listed neurons get values (assigned or added).
+// Constant: every ms each neuron of the range gets its value added.
+struct ThalamicInput {
+  NeuronRange range;
+  uint32_t per_ms = 1;
+  float value = 20;
+  Random random;
+};
+
+struct ScheduledInput {
+  std::vector<uint64_t> times;  // ascending
+  std::vector<uint32_t> neurons;
+  std::vector<float> values;
+  bool assign = true;
+  uint64_t cursor = 0;  // first entry not yet applied
+};
+
+struct ConstantInput {
+  NeuronRange range;
+  std::vector<float> values;  // one per neuron of the range
+};
+
+class Network {
+ public:
+  explicit Network(const NetworkOptions& options);
+
+  // --- Building (before the first step) ---
+  // Adds Izhikevich neurons (vectors of 1 or `size` values) and returns the first index.
+  uint32_t add_izhikevich(uint32_t size, const std::vector<double>& a, const std::vector<double>& b,
+                          const std::vector<double>& c, const std::vector<double>& d,
+                          const std::vector<double>& v, const std::vector<double>& u);
+  // Starts a projection and returns its id; its synapses follow.
+  uint16_t add_projection(bool plastic);
+  void generate(uint16_t projection, const std::vector<NeuronRange>& sources,
+                const std::vector<NeuronRange>& targets, const ProjectionRule& rule,
+                const ValueRule& delay, const ValueRule& weight);
+  void add_synapses(uint16_t projection, const uint32_t* pre, const uint32_t* post,
+                    const double* delay, const double* weight, uint64_t n);
+  void add_thalamic(NeuronRange range, uint32_t per_ms, float value);
+  void add_schedule(ScheduledInput input);
+  void add_constant(ConstantInput input);
+  // Compresses the synapses and allocates the state; later building throws.
+  void build();
+  bool built() const { return built_; }
+
+  // --- Running ---
+  // Simulates `ms` milliseconds. After each, on_ms(t, fired, count) sees the spikes of
+  // millisecond t; returning false stops the run. Returns the ms simulated.
+  using MsObserver = std::function<bool(uint64_t t, const uint32_t* fired, uint32_t count)>;
+  uint64_t run(uint64_t ms, const MsObserver& on_ms);
+
+  // --- State ---
+  uint32_t neurons() const { return neuron_count_; }
+  uint64_t time() const { return time_; }
+  NetworkMode mode() const { return options_.mode; }
+  const NetworkOptions& options() const { return options_; }
+  IzhikevichPopulation& izhikevich() { return *neurons_; }
+  SynapseStore& synapses() { return synapses_; }
+  const SynapseStore& synapses() const { return synapses_; }
+  uint64_t synaptic_events() const { return synaptic_events_; }
+  uint64_t spike_count() const { return spike_count_; }
+  std::vector<uint8_t>& plastic() { return plastic_; }
+  bool frozen() const { return frozen_; }
+  void set_frozen(bool frozen) { frozen_ = frozen; }
+  uint64_t state_bytes() const;
+
+ private:
+  void require_building(const char* what) const;
+  void step();
+  void apply_inputs();
+  void detect_and_potentiate();
+  void deliver();
+  void decay_traces();
+  void update_weights();
+  float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neuron_count_; }
+
+  NetworkOptions options_;
+  bool built_ = false;
+  bool frozen_ = false;
+  uint64_t time_ = 0;
+  uint32_t neuron_count_ = 0;
+
+  // Building.
+  std::vector<double> a_, b_, c_, d_, v0_, u0_;
+  SynapseList pending_;
+  std::vector<ThalamicInput> thalamic_;
+  std::vector<ScheduledInput> schedules_;
+  std::vector<ConstantInput> constants_;
+
+  // Simulation.
+  std::unique_ptr<IzhikevichPopulation> neurons_;
+  SynapseStore synapses_;
+  std::vector<uint8_t> plastic_;        // per projection
+  uint32_t max_delay_ = 1;
+  std::unique_ptr<AlignedArray<float>> current_;  // I, one per neuron
+  std::vector<float> ltp_;              // (D + 1) slots × N: LTP trace of ms t in slot t mod (D+1)
+  std::vector<float> ltd_;              // N
+  std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
+  uint64_t synaptic_events_ = 0;
+  uint64_t spike_count_ = 0;
+};
+
+}  // namespace polychron
