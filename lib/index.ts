@@ -15,3 +15,35 @@ export {
   type RunOptions,
   type RunResult,
 } from './population';
+export {
+  Network,
+  Population,
+  Projection,
+  type NetworkMode,
+  type NetworkOptions,
+  type NetworkRunOptions,
+  type NetworkRunResult,
+  type NetworkStats,
+  type PopulationOptions,
+  type ConnectOptions,
+  type ConnectionRule,
+  type SynapseValue,
+  type SynapseTable,
+  type Stdp2006Options,
+  type ThalamicInputOptions,
+  type CurrentScheduleOptions,
+} from './network';
+export {
+  izhikevich2006,
+  spnetFromFiles,
+  readConnectivityCsv,
+  readThalamicCsv,
+  readSpikesCsv,
+  formatSpikesCsv,
+  formatWeightsCsv,
+  formatG9,
+  type Izhikevich2006,
+  type Izhikevich2006Options,
+  type SpnetConnectivity,
+} from './spnet';
+export type { AsyncOptions } from './async';

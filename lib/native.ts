@@ -17,6 +17,7 @@ export interface NativeAddon {
   supportedSimdLevels(): string[];
   cpuModel(): string;
   NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
+  NativeNetwork: new (options: object) => NativeNetwork;
 }
 
 export interface NativeRunResult {
@@ -44,6 +45,57 @@ export interface NativeIzhikevichPopulation {
   ): Promise<NativeRunResult>;
   cancel(): void;
   close(): void;
+}
+
+export interface NativeSynapses {
+  pre: Uint32Array;
+  post: Uint32Array;
+  delay: Uint8Array;
+  weight: Float32Array;
+  derivative: Float32Array;
+  projection: Uint16Array;
+}
+
+export interface NativeNetworkStats {
+  neurons: number;
+  time: number;
+  spikes: number;
+  synapticEvents: number;
+  built: boolean;
+  synapses?: number;
+  maxDelay?: number;
+  synapseBytes?: number;
+  stateBytes?: number;
+  mode: string;
+  simd: string;
+}
+
+export interface NativeNetwork {
+  readonly time: number;
+  readonly neurons: number;
+  readonly built: boolean;
+  readonly busy: boolean;
+  readonly closed: boolean;
+  addIzhikevich(options: object): number;
+  addProjection(plastic: boolean): number;
+  generate(projection: number, sources: Uint32Array, targets: Uint32Array, rule: object, delay: unknown, weight: unknown): void;
+  addSynapses(projection: number, pre: Uint32Array, post: Uint32Array, delay: unknown, weight: unknown): void;
+  addThalamic(first: number, count: number, perMs: number, current: number): void;
+  addSchedule(times: unknown, neurons: Uint32Array, currents: unknown, assign: boolean): void;
+  addConstant(first: number, current: unknown): void;
+  build(): void;
+  run(
+    ms: number,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    record: boolean,
+  ): Promise<NativeRunResult>;
+  cancel(): void;
+  close(): void;
+  synapses(): NativeSynapses;
+  setPlastic(projection: number, plastic: boolean): void;
+  setFrozen(frozen: boolean): void;
+  stats(): NativeNetworkStats;
+  state(): { v: Float32Array; u: Float32Array };
 }
 
 /** The paths tried, in order (without the POLYCHRON_ADDON override). */

@@ -1,3 +1,4 @@
+import { withSignal, type AsyncOptions } from './async';
 import { addon, type NativeIzhikevichPopulation } from './native';
 import type { SimdLevel } from './simd';
 
@@ -66,13 +67,9 @@ export interface IzhikevichPopulationOptions {
 /** Per-step input current: one value per neuron, one value for all, or none (zero). */
 export type Current = Float32Array | number | undefined;
 
-export interface RunOptions {
+export interface RunOptions extends AsyncOptions {
   /** Input current applied at every step (copied when the run starts). Default 0. */
   current?: Current;
-  /** Aborting stops the run between two steps; the promise rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Called on the JS thread about every 50 ms; throwing from it stops the run. */
-  onProgress?: (stepsDone: number, stepsTotal: number) => void;
   /** Record the spikes (default true). */
   record?: boolean;
 }
@@ -170,20 +167,12 @@ export class IzhikevichPopulation {
    */
   async run(steps: number, options: RunOptions = {}): Promise<RunResult> {
     const { current, signal, onProgress, record = true } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError('signal must be an AbortSignal');
-    }
-    signal?.throwIfAborted();
-    const promise = this.#native.run(steps, current, onProgress, record);
-    const onAbort = (): void => this.#native.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await promise;
-      if (result.aborted) signal?.throwIfAborted();
-      return { steps: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons };
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    const result = await withSignal(
+      () => this.#native.run(steps, current, onProgress, record),
+      () => this.#native.cancel(),
+      signal,
+    );
+    return { steps: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons };
   }
 
   /**

@@ -1,0 +1,363 @@
+import { withSignal, type AsyncOptions } from './async';
+import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
+import { IZHIKEVICH_PRESETS, type IzhikevichPreset, type PerNeuron } from './population';
+import type { SimdLevel } from './simd';
+
+/**
+ * `reference`: exact neuron numerics and the delivery order of the 2006 reference program;
+ * reproduces its spikes and weights bit for bit. `fast`: float32 neuron kernels with fused
+ * multiply-add; close to reference (see docs/api.md) and faster.
+ */
+export type NetworkMode = 'reference' | 'fast';
+
+/** The 2006 STDP rule's constants (spnet.md); every one has the reference's default. */
+export interface Stdp2006Options {
+  /** LTP trace value set at a spike (default 0.1). */
+  aPlus?: number;
+  /** LTD trace value set at a spike (default 0.12). */
+  aMinus?: number;
+  /** LTP trace factor per ms (default 0.95, τ ≈ 20 ms). */
+  decayPlus?: number;
+  /** LTD trace factor per ms (default 0.95). */
+  decayMinus?: number;
+  /** Added to every plastic weight each period (default 0.01). */
+  bias?: number;
+  /** Factor applied to each derivative sd each period (default 0.9). */
+  derivativeDecay?: number;
+  /** Weight bounds (default [0, 10]). */
+  wMin?: number;
+  wMax?: number;
+  /** Weight update period in ms (default 1000). */
+  periodMs?: number;
+}
+
+export interface NetworkOptions {
+  /** Default 'reference'. */
+  mode?: NetworkMode;
+  /** Seeds connectivity and random inputs (default 0). */
+  seed?: number;
+  /** Kernel level (default: `simd()`). */
+  simd?: SimdLevel;
+  /** Constants of the 2006 STDP rule, used by plastic projections. */
+  stdp?: Stdp2006Options;
+}
+
+export interface PopulationOptions {
+  size: number;
+  /** A label for reports. */
+  name?: string;
+  /** Parameters not given explicitly come from this preset (default 'RS'). */
+  preset?: IzhikevichPreset;
+  a?: PerNeuron;
+  b?: PerNeuron;
+  c?: PerNeuron;
+  d?: PerNeuron;
+  /** Initial membrane potential (default −65 mV). */
+  v?: PerNeuron;
+  /** Initial recovery variable (default b·v). */
+  u?: PerNeuron;
+}
+
+/** A block of neurons with consecutive indices in its network. */
+export class Population {
+  constructor(
+    /** Index of the first neuron in the network. */
+    readonly first: number,
+    readonly size: number,
+    readonly name: string,
+  ) {}
+
+  /** The network index of this population's neuron `i`. */
+  neuron(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
+      throw new RangeError(`i must be an integer in [0, ${this.size - 1}] (got ${i})`);
+    }
+    return this.first + i;
+  }
+}
+
+/** A delay in ms (integer 1..255) or a weight: one value, a range, or one per synapse. */
+export type SynapseValue =
+  | number
+  | { uniform: [number, number] }
+  | { evenly: [number, number] }
+  | readonly number[]
+  | Float64Array
+  | Float32Array;
+
+export type ConnectionRule =
+  | { kind: 'fixedOutDegree'; degree: number; allowSelf?: boolean }
+  | { kind: 'fixedInDegree'; degree: number; allowSelf?: boolean }
+  | { kind: 'probability'; probability: number; allowSelf?: boolean }
+  | { kind: 'oneToOne' }
+  /** Indices are within the source and target populations (concatenated when several). */
+  | { kind: 'explicit'; pre: Uint32Array; post: Uint32Array };
+
+export interface ConnectOptions {
+  rule: ConnectionRule;
+  /**
+   * Delay in ms: a number, `{ uniform: [lo, hi] }` (integers), `{ evenly: [lo, hi] }` (a
+   * neuron's k-th synapse of M gets lo + ⌊k·(hi−lo+1)/M⌋, as in the 2006 network), or one
+   * value per synapse. Default 1.
+   */
+  delay?: SynapseValue;
+  /** Weight: a number, `{ uniform: [lo, hi] }`, or one value per synapse. */
+  weight: SynapseValue;
+  /** Whether the 2006 STDP rule changes these synapses (default false). */
+  plastic?: boolean;
+}
+
+/** A set of synapses made by one connect() call. */
+export class Projection {
+  constructor(
+    readonly network: Network,
+    readonly id: number,
+    plastic: boolean,
+  ) {
+    this.#plastic = plastic;
+  }
+  #plastic: boolean;
+
+  /** Whether STDP changes these synapses. Can be switched off (and back on) at any time. */
+  get plastic(): boolean {
+    return this.#plastic;
+  }
+  set plastic(value: boolean) {
+    this.network.native.setPlastic(this.id, value);
+    this.#plastic = value;
+  }
+}
+
+export type Targets = Population | readonly Population[];
+
+export interface ThalamicInputOptions {
+  /** Neurons that may be drawn (default: all of the network's neurons at build time). */
+  target?: Population;
+  /** Neurons drawn per ms (default 1). */
+  perMs?: number;
+  /** The current they receive, assigned (not added) for that ms (default 20). */
+  current?: number;
+}
+
+export interface CurrentScheduleOptions {
+  /** Milliseconds, ascending integers. */
+  times: readonly number[] | Float64Array | Uint32Array;
+  /** Network neuron index for each time. */
+  neurons: Uint32Array;
+  /** Current for each entry, or one for all. */
+  currents: number | readonly number[] | Float64Array | Float32Array;
+  /** 'assign' replaces the neuron's input for that ms (as thalamic input); 'add' adds (default). */
+  mode?: 'assign' | 'add';
+}
+
+export interface NetworkRunOptions extends AsyncOptions {
+  /** Record the spikes of this run (default true). */
+  record?: boolean;
+}
+
+export interface NetworkRunResult {
+  /** Milliseconds simulated. */
+  ms: number;
+  /** Spike times (ms, the network's clock) and neuron indices, in time then neuron order. */
+  spikeTimes: Float64Array;
+  spikeNeurons: Uint32Array;
+}
+
+/** The synapses in storage order: by presynaptic neuron, then delay, then the order added. */
+export interface SynapseTable {
+  pre: Uint32Array;
+  post: Uint32Array;
+  delay: Uint8Array;
+  weight: Float32Array;
+  /** The STDP derivative sd of the 2006 rule. */
+  derivative: Float32Array;
+  /** The projection (id) each synapse belongs to. */
+  projection: Uint16Array;
+}
+
+export type NetworkStats = NativeNetworkStats;
+
+function ranges(targets: Targets): Uint32Array {
+  const list = targets instanceof Population ? [targets] : targets;
+  if (list.length === 0 || !list.every((p) => p instanceof Population)) {
+    throw new TypeError('source and target must be a Population or an array of Populations');
+  }
+  return Uint32Array.from(list.flatMap((p) => [p.first, p.size]));
+}
+
+/** Maps indices of a concatenation of populations to network indices. */
+function toNetworkIndices(indices: Uint32Array, targets: Targets, name: string): Uint32Array {
+  if (!(indices instanceof Uint32Array)) throw new TypeError(`rule.${name} must be a Uint32Array`);
+  const list = targets instanceof Population ? [targets] : targets;
+  const total = list.reduce((n, p) => n + p.size, 0);
+  return indices.map((i) => {
+    if (i >= total) throw new RangeError(`rule.${name} holds ${i}, outside [0, ${total - 1}]`);
+    let rest = i;
+    for (const p of list) {
+      if (rest < p.size) return p.first + rest;
+      rest -= p.size;
+    }
+    return 0;
+  });
+}
+
+/**
+ * A spiking network: populations of neurons, projections of synapses with axonal
+ * delays, inputs, and the 2006 STDP rule. Build it, then `await run(ms)`; the structure
+ * is fixed from the first run on.
+ */
+export class Network {
+  /** @internal */
+  readonly native: NativeNetwork;
+  readonly mode: NetworkMode;
+  readonly #populations: Population[] = [];
+  readonly #projections: Projection[] = [];
+
+  constructor(options: NetworkOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    this.native = new addon.NativeNetwork(options);
+    this.mode = options.mode ?? 'reference';
+  }
+
+  /** Adds Izhikevich neurons; their indices follow those of earlier populations. */
+  addPopulation(options: PopulationOptions): Population {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const presetName = options.preset ?? 'RS';
+    const preset = IZHIKEVICH_PRESETS[presetName];
+    if (preset === undefined) {
+      throw new TypeError(`preset must be one of ${Object.keys(IZHIKEVICH_PRESETS).join(', ')} (got '${String(presetName)}')`);
+    }
+    const first = this.native.addIzhikevich({
+      size: options.size,
+      a: options.a ?? preset.a,
+      b: options.b ?? preset.b,
+      c: options.c ?? preset.c,
+      d: options.d ?? preset.d,
+      v: options.v,
+      u: options.u,
+    });
+    const population = new Population(first, options.size, options.name ?? `population ${this.#populations.length}`);
+    this.#populations.push(population);
+    return population;
+  }
+
+  /** Connects sources to targets by a rule; returns the projection. */
+  connect(source: Targets, target: Targets, options: ConnectOptions): Projection {
+    if (typeof options !== 'object' || options === null || typeof options.rule !== 'object') {
+      throw new TypeError('options must be an object with a rule');
+    }
+    const sourceRanges = ranges(source);
+    const targetRanges = ranges(target);
+    const plastic = options.plastic ?? false;
+    const id = this.native.addProjection(plastic);
+    const delay = options.delay ?? 1;
+    if (options.rule.kind === 'explicit') {
+      const pre = toNetworkIndices(options.rule.pre, source, 'pre');
+      const post = toNetworkIndices(options.rule.post, target, 'post');
+      const perSynapse = (value: SynapseValue, name: string) =>
+        typeof value === 'number' ? new Float64Array(pre.length).fill(value)
+          : ArrayBuffer.isView(value) || Array.isArray(value) ? value
+            : (() => { throw new TypeError(`${name} of an explicit projection must be a number or one value per synapse`); })();
+      this.native.addSynapses(id, pre, post, perSynapse(delay, 'delay'), perSynapse(options.weight, 'weight'));
+    } else {
+      this.native.generate(id, sourceRanges, targetRanges, options.rule, delay, options.weight);
+    }
+    const projection = new Projection(this, id, plastic);
+    this.#projections.push(projection);
+    return projection;
+  }
+
+  /** Each ms, `perMs` random neurons of `target` receive `current` (assigned, as in spnet). */
+  addThalamicInput(options: ThalamicInputOptions = {}): void {
+    const first = options.target?.first ?? 0;
+    const count = options.target?.size ?? this.native.neurons;
+    this.native.addThalamic(first, count, options.perMs ?? 1, options.current ?? 20);
+  }
+
+  /** Currents at given milliseconds for given neurons (e.g. a recorded thalamic input). */
+  addCurrentSchedule(options: CurrentScheduleOptions): void {
+    const n = options.neurons.length;
+    const currents = typeof options.currents === 'number' ? new Float64Array(n).fill(options.currents) : options.currents;
+    if (options.mode !== undefined && options.mode !== 'assign' && options.mode !== 'add') {
+      throw new TypeError(`mode must be 'assign' or 'add' (got '${String(options.mode)}')`);
+    }
+    this.native.addSchedule(options.times, options.neurons, currents, options.mode === 'assign');
+  }
+
+  /** A current added to every neuron of `target` every ms: one value, or one per neuron. */
+  addConstantCurrent(target: Population, current: number | readonly number[] | Float32Array | Float64Array): void {
+    const values = typeof current === 'number' ? new Float64Array(target.size).fill(current) : current;
+    this.native.addConstant(target.first, values);
+  }
+
+  get populations(): readonly Population[] {
+    return this.#populations;
+  }
+
+  get projections(): readonly Projection[] {
+    return this.#projections;
+  }
+
+  /** Number of neurons. */
+  get size(): number {
+    return this.native.neurons;
+  }
+
+  /** Milliseconds simulated so far. */
+  get time(): number {
+    return this.native.time;
+  }
+
+  /** Membrane potentials, a live view (builds the network if needed). */
+  get v(): Float32Array {
+    return this.native.state().v;
+  }
+
+  /** Recovery variables, a live view (builds the network if needed). */
+  get u(): Float32Array {
+    return this.native.state().u;
+  }
+
+  get busy(): boolean {
+    return this.native.busy;
+  }
+
+  get closed(): boolean {
+    return this.native.closed;
+  }
+
+  /** Stops all plasticity (traces still run) until unfreeze(). */
+  freeze(): void {
+    this.native.setFrozen(true);
+  }
+
+  unfreeze(): void {
+    this.native.setFrozen(false);
+  }
+
+  /** A copy of every synapse (see SynapseTable for the order). */
+  synapses(): SynapseTable {
+    return this.native.synapses();
+  }
+
+  /** Counters and sizes: time, spikes, synaptic events, synapses, bytes. */
+  stats(): NetworkStats {
+    return this.native.stats();
+  }
+
+  /** Simulates `ms` milliseconds off the JavaScript thread. */
+  async run(ms: number, options: NetworkRunOptions = {}): Promise<NetworkRunResult> {
+    const { signal, onProgress, record = true } = options;
+    const result = await withSignal(
+      () => this.native.run(ms, onProgress, record),
+      () => this.native.cancel(),
+      signal,
+    );
+    return { ms: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons };
+  }
+
+  /** Frees the native state now rather than at garbage collection. */
+  close(): void {
+    this.native.close();
+  }
+}
