@@ -17,7 +17,10 @@ export interface NativeAddon {
   supportedSimdLevels(): string[];
   cpuModel(): string;
   NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
-  NativeNetwork: new (options: object) => NativeNetwork;
+  NativeNetwork: {
+    new (options: object): NativeNetwork;
+    load(path: string, simd?: string): Promise<NativeNetwork>;
+  };
 }
 
 export interface NativeRunResult {
@@ -91,6 +94,7 @@ export interface NativeNetwork {
   ): Promise<NativeRunResult>;
   cancel(): void;
   close(): void;
+  save(path: string): Promise<void>;
   synapses(): NativeSynapses;
   setPlastic(projection: number, plastic: boolean): void;
   setFrozen(frozen: boolean): void;

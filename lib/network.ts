@@ -213,10 +213,31 @@ export class Network {
   readonly #populations: Population[] = [];
   readonly #projections: Projection[] = [];
 
-  constructor(options: NetworkOptions = {}) {
+  constructor(options: NetworkOptions = {}, loaded?: NativeNetwork) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-    this.native = new addon.NativeNetwork(options);
-    this.mode = options.mode ?? 'reference';
+    this.native = loaded ?? new addon.NativeNetwork(options);
+    this.mode = loaded ? (loaded.stats().mode as NetworkMode) : options.mode ?? 'reference';
+  }
+
+  /**
+   * Reads a checkpoint written by save(): the whole network, structure and state, ready
+   * to run on. Rejects with a RangeError naming the file if it is missing, truncated,
+   * corrupt or of another format version. Populations and projections come back as
+   * neuron and synapse data; `populations` and `projections` of the loaded network are empty.
+   */
+  static async load(path: string, options: { simd?: SimdLevel } = {}): Promise<Network> {
+    const native = await addon.NativeNetwork.load(path, options.simd);
+    return new Network({}, native);
+  }
+
+  /**
+   * Writes the whole network (neurons, synapses, STDP traces and derivatives, spikes in
+   * flight, input RNG states, time) to `path` atomically: to a temporary file, synced,
+   * then renamed, so an existing file is never half-overwritten. The network is busy
+   * until the promise settles.
+   */
+  async save(path: string): Promise<void> {
+    await this.native.save(path);
   }
 
   /** Adds Izhikevich neurons; their indices follow those of earlier populations. */

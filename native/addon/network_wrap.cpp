@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "addon/convert.h"
+#include "core/checkpoint.h"
 #include "core/errors.h"
 
 namespace polychron::addon {
@@ -97,10 +98,96 @@ const uint32_t* ToUint32s(const Napi::Value& value, const char* name, size_t& le
   return array.Data();
 }
 
+// The constructor, kept per environment so that Load can make new instances.
+struct NetworkClass {
+  Napi::FunctionReference constructor;
+};
+
+// Saves on a worker thread while the network is marked busy.
+class SaveWorker : public Napi::AsyncWorker {
+ public:
+  SaveWorker(Napi::Env env, Napi::Object owner, AsyncState& state, Network& network, std::string path)
+      : Napi::AsyncWorker(env, "polychron.save"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(Napi::Persistent(owner)),
+        state_(state),
+        network_(network),
+        path_(std::move(path)) {
+    state_.busy = true;
+  }
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      save_checkpoint(network_, path_);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    state_.busy = false;
+    deferred_.Resolve(Env().Undefined());
+  }
+  void OnError(const Napi::Error& error) override {
+    state_.busy = false;
+    deferred_.Reject(error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  AsyncState& state_;
+  Network& network_;
+  std::string path_;
+};
+
+// Loads on a worker thread; the new NativeNetwork is made on the JS thread.
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, std::string path, SimdLevel simd)
+      : Napi::AsyncWorker(env, "polychron.load"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)),
+        simd_(simd) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  void Execute() override {
+    try {
+      network_ = load_checkpoint(path_, simd_);
+    } catch (const std::exception& e) {
+      // RangeError: the file is missing or invalid; the message says which and why.
+      range_error_ = dynamic_cast<const RangeError*>(&e) != nullptr;
+      SetError(e.what());
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      auto object = env.GetInstanceData<NetworkClass>()->constructor.New({});
+      NetworkWrap::Unwrap(object)->Adopt(env, std::move(network_));
+      deferred_.Resolve(object);
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& error) override {
+    if (range_error_) {
+      deferred_.Reject(Napi::RangeError::New(Env(), error.Message()).Value());
+    } else {
+      deferred_.Reject(error.Value());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  SimdLevel simd_;
+  std::unique_ptr<Network> network_;
+  bool range_error_ = false;
+};
+
 }  // namespace
 
 Napi::Function NetworkWrap::Define(Napi::Env env) {
-  return DefineClass(env, "NativeNetwork",
+  Napi::Function constructor = DefineClass(env, "NativeNetwork",
                      {
                          InstanceMethod<&NetworkWrap::AddIzhikevich>("addIzhikevich"),
                          InstanceMethod<&NetworkWrap::AddProjection>("addProjection"),
@@ -111,6 +198,8 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddConstant>("addConstant"),
                          InstanceMethod<&NetworkWrap::Build>("build"),
                          InstanceMethod<&NetworkWrap::Run>("run"),
+                         InstanceMethod<&NetworkWrap::Save>("save"),
+                         StaticMethod<&NetworkWrap::Load>("load"),
                          InstanceMethod<&NetworkWrap::Cancel>("cancel"),
                          InstanceMethod<&NetworkWrap::Close>("close"),
                          InstanceMethod<&NetworkWrap::Synapses>("synapses"),
@@ -124,6 +213,38 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceAccessor<&NetworkWrap::Busy>("busy"),
                          InstanceAccessor<&NetworkWrap::Closed>("closed"),
                      });
+  // The addon's only instance data; Node deletes it when the environment ends.
+  env.SetInstanceData(new NetworkClass{Napi::Persistent(constructor)});
+  return constructor;
+}
+
+void NetworkWrap::Adopt(Napi::Env env, std::unique_ptr<Network> network) {
+  network_ = std::move(network);
+  v_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().v()));
+  u_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().u()));
+}
+
+Napi::Value NetworkWrap::Save(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("save");
+    const std::string path = ToString(info[0], "path");
+    if (path.empty()) throw RangeError("path must not be empty");
+    Build(info);
+    auto* worker = new SaveWorker(info.Env(), Value(), async_, network, path);
+    worker->Queue();
+    return worker->Promise();
+  });
+}
+
+Napi::Value NetworkWrap::Load(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    const std::string path = ToString(info[0], "path");
+    const SimdLevel simd = info[1].IsUndefined() ? active_simd_level() : parse_simd_level(ToString(info[1], "simd"), "simd");
+    require_simd_level(simd, "simd");
+    auto* worker = new LoadWorker(info.Env(), path, simd);
+    worker->Queue();
+    return worker->Promise();
+  });
 }
 
 // new NativeNetwork({ mode?, simd?, seed?, stdp? })
@@ -327,7 +448,7 @@ void NetworkWrap::SetPlastic(const Napi::CallbackInfo& info) {
     Network& network = Live("setPlastic");
     const auto projection = ToInteger(info[0], "projection", 0, 65534);
     if (projection >= network.plastic().size()) throw RangeError("projection " + std::to_string(projection) + " does not exist");
-    if (network.built() && info[1].ToBoolean().Value() && !network.plastic()[projection]) {
+    if (network.built() && info[1].ToBoolean().Value() && !network.synapses().has_incoming(uint16_t(projection))) {
       throw StateError("Network.setPlastic(): a projection made static cannot become plastic after the network has started");
     }
     network.plastic()[projection] = info[1].ToBoolean().Value() ? 1 : 0;

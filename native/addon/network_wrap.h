@@ -14,6 +14,12 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   static Napi::Function Define(Napi::Env env);
   explicit NetworkWrap(const Napi::CallbackInfo& info);
 
+  // NativeNetwork.load(path, simd?) -> Promise<NativeNetwork>, read on a worker thread.
+  static Napi::Value Load(const Napi::CallbackInfo& info);
+
+  // Makes `network` this object's network (after a load) and exposes its state.
+  void Adopt(Napi::Env env, std::unique_ptr<Network> network);
+
  private:
   Napi::Value AddIzhikevich(const Napi::CallbackInfo& info);
   Napi::Value AddProjection(const Napi::CallbackInfo& info);
@@ -24,6 +30,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   void AddConstant(const Napi::CallbackInfo& info);
   void Build(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
+  // save(path) -> Promise<void>, written on a worker thread.
+  Napi::Value Save(const Napi::CallbackInfo& info);
   void Cancel(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   Napi::Value Synapses(const Napi::CallbackInfo& info);

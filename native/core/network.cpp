@@ -244,6 +244,7 @@ void Network::detect_and_potentiate() {
   float* sd = synapses_.derivative();
   const uint32_t* in_syn = synapses_.incoming_synapse();
   const uint32_t* in_src = synapses_.incoming_source();
+  const uint16_t* projection = synapses_.projection();
   for (uint32_t k = 0; k < count; ++k) {
     const uint32_t i = fired[k];
     ltp_now[i] = a_plus;
@@ -253,7 +254,7 @@ void Network::detect_and_potentiate() {
       const uint32_t pre = in_src[e] >> 8;
       const uint32_t delay = in_src[e] & 0xFF;
       // The presynaptic trace as it was `delay` ms ago; before time 0 it is zero.
-      if (time_ >= delay) sd[in_syn[e]] += ltp_slot(time_ - delay)[pre];
+      if (time_ >= delay && plastic_[projection[in_syn[e]]]) sd[in_syn[e]] += ltp_slot(time_ - delay)[pre];
     }
   }
 }

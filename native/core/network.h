@@ -123,6 +123,7 @@ class Network {
   uint64_t state_bytes() const;
 
  private:
+  friend struct NetworkCheckpoint;
   void require_building(const char* what) const;
   void step();
   void apply_inputs();

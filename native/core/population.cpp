@@ -85,6 +85,18 @@ IzhikevichPopulation::IzhikevichPopulation(const IzhikevichSpec& spec)
   }
 }
 
+std::vector<double> IzhikevichPopulation::parameter(int k) const {
+  std::vector<double> out(size_);
+  if (numerics_ == Numerics::Exact) {
+    const AlignedArray<double>* p[] = {a64_.get(), b64_.get(), c64_.get(), d64_.get()};
+    for (uint32_t i = 0; i < size_; ++i) out[i] = (*p[k])[i];
+  } else {
+    const AlignedArray<float>* p[] = {a32_.get(), b32_.get(), c32_.get(), d32_.get()};
+    for (uint32_t i = 0; i < size_; ++i) out[i] = (*p[k])[i];
+  }
+  return out;
+}
+
 uint32_t IzhikevichPopulation::apply(IzhikevichPhase phase, const float* I) {
   const int k = static_cast<int>(phase);
   if (numerics_ == Numerics::Exact) {

@@ -42,6 +42,10 @@ class IzhikevichPopulation {
   SimdLevel simd() const { return simd_; }
   uint64_t steps_done() const { return steps_done_; }
 
+  // Parameter k (0..3 = a, b, c, d) of every neuron, as stored (float64 for exact
+  // numerics, float32 for fast).
+  std::vector<double> parameter(int k) const;
+
   // The state, float32, shared so that views handed out (e.g. to JavaScript) keep the
   // memory alive after the population is gone.
   const std::shared_ptr<AlignedArray<float>>& v() const { return v_; }

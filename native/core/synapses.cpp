@@ -36,8 +36,13 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
   }
   list = SynapseList();
   std::vector<uint32_t>().swap(cursor);
+  build_incoming(plastic);
+}
 
-  // The incoming view of plastic synapses, grouped by postsynaptic neuron.
+void SynapseStore::build_incoming(const std::vector<uint8_t>& plastic) {
+  incoming_projections_ = plastic;
+  const uint32_t neurons = neurons_;
+  const uint64_t count = size();
   incoming_.assign(uint64_t(neurons) + 1, 0);
   for (uint32_t s = 0; s < count; ++s) {
     if (plastic[projection_[s]]) ++incoming_[post_[s] + 1];

@@ -61,12 +61,21 @@ class SynapseStore {
   const uint32_t* incoming_synapse() const { return incoming_synapse_.data(); }
   const uint32_t* incoming_source() const { return incoming_source_.data(); }
 
+  // Whether projection k has incoming entries (was plastic when the store was built).
+  bool has_incoming(uint16_t projection) const {
+    return projection < incoming_projections_.size() && incoming_projections_[projection];
+  }
+
   // The presynaptic neuron and delay of each synapse, in storage order (derived).
   void sources(std::vector<uint32_t>& pre, std::vector<uint8_t>& delay) const;
   // Bytes held, for the bytes-per-synapse figure.
   uint64_t bytes() const;
 
  private:
+  friend struct NetworkCheckpoint;
+  // Builds the incoming view for the projections flagged in `plastic`.
+  void build_incoming(const std::vector<uint8_t>& plastic);
+
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
   std::vector<uint32_t> groups_;
@@ -74,6 +83,7 @@ class SynapseStore {
   std::vector<float> weight_, derivative_;
   std::vector<uint16_t> projection_;
   std::vector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
+  std::vector<uint8_t> incoming_projections_;
 };
 
 }  // namespace polychron

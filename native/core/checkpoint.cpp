@@ -1,0 +1,268 @@
+#include "core/checkpoint.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "core/binary_io.h"
+#include "core/errors.h"
+
+namespace polychron {
+
+namespace {
+
+constexpr char kMagic[8] = {'P', 'O', 'L', 'Y', 'C', 'H', 'R', 'N'};
+constexpr uint32_t kKindNetwork = 1;
+constexpr uint64_t kHeaderBytes = 32;
+
+void write_stdp(BinaryWriter& out, const Stdp2006& s) {
+  for (double x : {s.a_plus, s.a_minus, s.decay_plus, s.decay_minus, s.bias, s.derivative_decay, s.w_min, s.w_max}) {
+    out.pod(x);
+  }
+  out.pod(s.period_ms);
+}
+
+Stdp2006 read_stdp(BinaryReader& in) {
+  Stdp2006 s;
+  for (double* x : {&s.a_plus, &s.a_minus, &s.decay_plus, &s.decay_minus, &s.bias, &s.derivative_decay, &s.w_min, &s.w_max}) {
+    *x = in.pod<double>();
+  }
+  s.period_ms = in.pod<uint32_t>();
+  return s;
+}
+
+}  // namespace
+
+// Reads and writes the private state of Network and SynapseStore (friend of both).
+struct NetworkCheckpoint {
+  static void save(Network& n, BinaryWriter& out) {
+    n.build();
+    out.pod<uint8_t>(n.options_.mode == NetworkMode::Fast ? 1 : 0);
+    out.pod(n.options_.seed);
+    write_stdp(out, n.options_.stdp);
+    out.pod(n.time_);
+    out.pod<uint8_t>(n.frozen_ ? 1 : 0);
+    out.pod(n.spike_count_);
+    out.pod(n.synaptic_events_);
+
+    IzhikevichPopulation& neurons = *n.neurons_;
+    out.pod(n.neuron_count_);
+    for (int k = 0; k < 4; ++k) out.array(neurons.parameter(k));
+    out.array(std::vector<float>(neurons.v()->data(), neurons.v()->data() + n.neuron_count_));
+    out.array(std::vector<float>(neurons.u()->data(), neurons.u()->data() + n.neuron_count_));
+    out.array(n.plastic_);
+
+    const SynapseStore& s = n.synapses_;
+    out.pod(s.max_delay_);
+    out.array(s.groups_);
+    out.array(s.post_);
+    out.array(s.weight_);
+    out.array(s.derivative_);
+    out.array(s.projection_);
+    out.array(s.incoming_projections_);
+
+    out.array(n.ltp_);
+    out.array(n.ltd_);
+    for (const auto& slot : n.history_) out.array(slot);
+
+    out.pod<uint64_t>(n.thalamic_.size());
+    for (const ThalamicInput& t : n.thalamic_) {
+      out.pod(t.range.first);
+      out.pod(t.range.count);
+      out.pod(t.per_ms);
+      out.pod(t.value);
+      out.bytes(t.random.state(), 4 * sizeof(uint64_t));
+    }
+    out.pod<uint64_t>(n.schedules_.size());
+    for (const ScheduledInput& s : n.schedules_) {
+      out.array(s.times);
+      out.array(s.neurons);
+      out.array(s.values);
+      out.pod<uint8_t>(s.assign ? 1 : 0);
+      out.pod(s.cursor);
+    }
+    out.pod<uint64_t>(n.constants_.size());
+    for (const ConstantInput& c : n.constants_) {
+      out.pod(c.range.first);
+      out.array(c.values);
+    }
+  }
+
+  static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd) {
+    NetworkOptions options;
+    options.mode = in.pod<uint8_t>() == 1 ? NetworkMode::Fast : NetworkMode::Reference;
+    options.seed = in.pod<uint64_t>();
+    options.stdp = read_stdp(in);
+    options.simd = simd;
+    auto n = std::make_unique<Network>(options);
+    n->time_ = in.pod<uint64_t>();
+    n->frozen_ = in.pod<uint8_t>() != 0;
+    n->spike_count_ = in.pod<uint64_t>();
+    n->synaptic_events_ = in.pod<uint64_t>();
+
+    const uint32_t count = in.pod<uint32_t>();
+    std::vector<double> parameters[4];
+    for (auto& p : parameters) p = in.array<double>();
+    const auto v = in.array<float>();
+    const auto u = in.array<float>();
+    if (count == 0 || v.size() != count || u.size() != count) in.fail("the neuron arrays do not match the neuron count");
+    for (auto& p : parameters) {
+      if (p.size() != count) in.fail("the neuron parameters do not match the neuron count");
+    }
+    n->neuron_count_ = count;
+    n->plastic_ = in.array<uint8_t>();
+    if (n->plastic_.empty()) in.fail("no projection flags");
+
+    SynapseStore& s = n->synapses_;
+    s.neurons_ = count;
+    s.max_delay_ = in.pod<uint32_t>();
+    s.groups_ = in.array<uint32_t>();
+    s.post_ = in.array<uint32_t>();
+    s.weight_ = in.array<float>();
+    s.derivative_ = in.array<float>();
+    s.projection_ = in.array<uint16_t>();
+    const auto incoming_projections = in.array<uint8_t>();
+    check_synapses(in, s, n->plastic_.size(), incoming_projections.size());
+
+    n->ltp_ = in.array<float>();
+    n->ltd_ = in.array<float>();
+    if (n->ltp_.size() != uint64_t(s.max_delay_ + 1) * count || n->ltd_.size() != count) {
+      in.fail("the STDP traces do not match the network");
+    }
+    n->history_.resize(s.max_delay_);
+    for (auto& slot : n->history_) {
+      slot = in.array<uint32_t>();
+      for (uint32_t i : slot) {
+        if (i >= count) in.fail("a spike in flight names a neuron that does not exist");
+      }
+    }
+
+    const uint64_t thalamic = in.pod<uint64_t>();
+    if (thalamic > in.remaining()) in.fail("too many inputs");
+    for (uint64_t k = 0; k < thalamic; ++k) {
+      ThalamicInput t;
+      t.range.first = in.pod<uint32_t>();
+      t.range.count = in.pod<uint32_t>();
+      t.per_ms = in.pod<uint32_t>();
+      t.value = in.pod<float>();
+      uint64_t state[4];
+      in.bytes(state, sizeof(state));
+      t.random.set_state(state);
+      if (t.range.count == 0 || uint64_t(t.range.first) + t.range.count > count) in.fail("a thalamic input range is outside the network");
+      n->thalamic_.push_back(t);
+    }
+    const uint64_t schedules = in.pod<uint64_t>();
+    if (schedules > in.remaining()) in.fail("too many inputs");
+    for (uint64_t k = 0; k < schedules; ++k) {
+      ScheduledInput sch;
+      sch.times = in.array<uint64_t>();
+      sch.neurons = in.array<uint32_t>();
+      sch.values = in.array<float>();
+      sch.assign = in.pod<uint8_t>() != 0;
+      sch.cursor = in.pod<uint64_t>();
+      if (sch.neurons.size() != sch.times.size() || sch.values.size() != sch.times.size()) in.fail("a schedule's arrays differ in length");
+      for (uint32_t i : sch.neurons) {
+        if (i >= count) in.fail("a schedule names a neuron that does not exist");
+      }
+      n->schedules_.push_back(std::move(sch));
+    }
+    const uint64_t constants = in.pod<uint64_t>();
+    if (constants > in.remaining()) in.fail("too many inputs");
+    for (uint64_t k = 0; k < constants; ++k) {
+      ConstantInput c;
+      c.range.first = in.pod<uint32_t>();
+      c.values = in.array<float>();
+      c.range.count = uint32_t(c.values.size());
+      if (uint64_t(c.range.first) + c.values.size() > count) in.fail("a constant input is outside the network");
+      n->constants_.push_back(std::move(c));
+    }
+
+    // Allocate and attach the state, as build() would, without regrouping synapses. The
+    // population checks that every parameter and state value is finite.
+    IzhikevichSpec spec;
+    spec.size = count;
+    for (int k = 0; k < 4; ++k) (k == 0 ? spec.a : k == 1 ? spec.b : k == 2 ? spec.c : spec.d) = parameters[k];
+    spec.v.assign(v.begin(), v.end());
+    spec.u.assign(u.begin(), u.end());
+    spec.numerics = options.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast;
+    spec.simd = simd;
+    n->neurons_ = std::make_unique<IzhikevichPopulation>(spec);
+    s.build_incoming(incoming_projections);
+    n->max_delay_ = s.max_delay_;
+    n->current_ = std::make_unique<AlignedArray<float>>(count);
+    n->pending_ = SynapseList();
+    n->built_ = true;
+    return n;
+  }
+
+  // Everything the simulation indexes with must be in range, or a crafted file could
+  // make it read or write outside its arrays.
+  static void check_synapses(BinaryReader& in, const SynapseStore& s, size_t projections, size_t incoming_flags) {
+    const uint64_t synapses = s.post_.size();
+    if (s.max_delay_ < 1 || s.max_delay_ > kMaxDelay) in.fail("the maximum delay is out of range");
+    if (s.groups_.size() != uint64_t(s.neurons_) * s.max_delay_ + 1) in.fail("the synapse index does not match the network");
+    if (s.groups_.front() != 0 || s.groups_.back() != synapses) in.fail("the synapse index does not cover the synapses");
+    for (size_t k = 1; k < s.groups_.size(); ++k) {
+      if (s.groups_[k] < s.groups_[k - 1]) in.fail("the synapse index is not ascending");
+    }
+    if (s.weight_.size() != synapses || s.derivative_.size() != synapses || s.projection_.size() != synapses) {
+      in.fail("the synapse arrays differ in length");
+    }
+    for (uint64_t k = 0; k < synapses; ++k) {
+      if (s.post_[k] >= s.neurons_) in.fail("a synapse targets a neuron that does not exist");
+      if (s.projection_[k] >= projections) in.fail("a synapse names a projection that does not exist");
+    }
+    if (incoming_flags != projections) in.fail("the projection flags differ in number");
+  }
+};
+
+void save_checkpoint(Network& network, const std::string& path) {
+  BinaryWriter out(path);
+  char header[kHeaderBytes] = {};
+  out.bytes(header, sizeof(header));
+  out.reset_crc();
+  NetworkCheckpoint::save(network, out);
+  const uint64_t payload = out.written() - kHeaderBytes;
+  const uint32_t crc = out.crc();
+  std::memcpy(header, kMagic, 8);
+  std::memcpy(header + 8, &kCheckpointVersion, 4);
+  std::memcpy(header + 12, &kKindNetwork, 4);
+  std::memcpy(header + 16, &payload, 8);
+  std::memcpy(header + 24, &crc, 4);
+  out.patch(0, header, sizeof(header));
+  out.commit();
+}
+
+std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd) {
+  BinaryReader in(path);
+  if (in.size() < kHeaderBytes) in.fail("the file is truncated (no complete header)");
+  char magic[8];
+  in.bytes(magic, 8);
+  if (std::memcmp(magic, kMagic, 8) != 0) in.fail("it is not a polychron checkpoint");
+  const uint32_t version = in.pod<uint32_t>();
+  if (version != kCheckpointVersion) {
+    in.fail("it has format version " + std::to_string(version) + "; this polychron reads version " +
+            std::to_string(kCheckpointVersion));
+  }
+  if (in.pod<uint32_t>() != kKindNetwork) in.fail("it does not hold a network");
+  const uint64_t payload = in.pod<uint64_t>();
+  const uint32_t crc = in.pod<uint32_t>();
+  in.pod<uint32_t>();
+  if (payload > in.remaining()) in.fail("the file is truncated");
+  if (payload < in.remaining()) in.fail("the file has unexpected bytes after its end");
+  // A whole-payload checksum first: nothing is built from corrupt bytes.
+  {
+    BinaryReader check(path);
+    std::vector<char> buffer(1 << 20);
+    char skip[kHeaderBytes];
+    check.bytes(skip, kHeaderBytes);
+    check.reset_crc();
+    while (check.remaining() > 0) check.bytes(buffer.data(), std::min<uint64_t>(buffer.size(), check.remaining()));
+    if (check.crc() != crc) in.fail("its checksum does not match (the file is corrupt)");
+  }
+  auto network = NetworkCheckpoint::load(in, simd);
+  if (in.remaining() != 0) in.fail("the file has unexpected bytes after its end");
+  return network;
+}
+
+}  // namespace polychron
