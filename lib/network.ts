@@ -179,7 +179,7 @@ export type NetworkStats = NativeNetworkStats;
 
 function ranges(targets: Targets): Uint32Array {
   const list = targets instanceof Population ? [targets] : targets;
-  if (list.length === 0 || !list.every((p) => p instanceof Population)) {
+  if (!Array.isArray(list) || list.length === 0 || !list.every((p) => p instanceof Population)) {
     throw new TypeError('source and target must be a Population or an array of Populations');
   }
   return Uint32Array.from(list.flatMap((p) => [p.first, p.size]));

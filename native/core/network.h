@@ -3,7 +3,8 @@
 // ../shared/spec/spnet.md.
 //
 // One millisecond t, in this order:
-//   1. I = 0; inputs write or add their current (in the order they were added);
+//   1. I = 0; then thalamic inputs, scheduled currents and constant currents (each kind
+//      in the order added) assign or add their current;
 //   2. detection: neurons at the peak reset; for each (ascending), its STDP traces are
 //      set (LTP(t) = A+, LTD = A−) and each plastic incoming synapse gains
 //      sd += LTP_pre(t − delay);
