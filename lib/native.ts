@@ -99,6 +99,7 @@ export interface NativeNetwork {
   setPlastic(projection: number, plastic: boolean): void;
   setFrozen(frozen: boolean): void;
   stats(): NativeNetworkStats;
+  plasticWeights(): { count: number; mean: number };
   state(): { v: Float32Array; u: Float32Array };
 }
 

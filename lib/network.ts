@@ -366,6 +366,11 @@ export class Network {
     return this.native.stats();
   }
 
+  /** Number and mean weight of the synapses of plastic projections. */
+  plasticWeights(): { count: number; mean: number } {
+    return this.native.plasticWeights();
+  }
+
   /** Simulates `ms` milliseconds off the JavaScript thread. */
   async run(ms: number, options: NetworkRunOptions = {}): Promise<NetworkRunResult> {
     const { signal, onProgress, record = true } = options;

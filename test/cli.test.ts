@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { repoRoot } from './helpers/child';
 
-const cli = path.join(repoRoot, 'dist', 'cli.js');
+const cli = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const polychron = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
 describe('polychron CLI', () => {
@@ -33,5 +33,57 @@ describe('polychron CLI', () => {
     const info = JSON.parse(out.stdout);
     expect(info.supportedSimdLevels).toContain(info.simd);
     expect(info.addon).toMatch(/polychron\.node$/);
+  });
+});
+
+describe('polychron simulate', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const { describeWithGolden, goldenSpnet } = require('./helpers/shared') as typeof import('./helpers/shared');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-cli-'));
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  describeWithGolden('with the golden connectivity and thalamic input', () => {
+    test('writes spikes.csv and weights_secK.csv identical to the golden files', () => {
+      const g = (f: string) => path.join(goldenSpnet, f);
+      const out = polychron('simulate', '--connectivity', g('connectivity.csv'), '--thalamic', g('thalamic.csv'),
+        '--seconds', '5', '--spikes-out', path.join(work, 'spikes.csv'), '--weights-out', path.join(work, 'w'),
+        '--summary-json', path.join(work, 'summary.json'));
+      expect(out.stderr).toBe('');
+      expect(out.status).toBe(0);
+      expect(out.stdout.split('\n').filter((l) => /^ {2}second \d\/5: /.test(l))).toHaveLength(5);
+      // Buffer.equals: jest's deep equality is far too slow for megabytes.
+      const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
+      expect(same(path.join(work, 'spikes.csv'), g('spikes.csv'))).toBe(true);
+      for (let k = 1; k <= 5; k++) {
+        expect(same(path.join(work, 'w', `weights_sec${k}.csv`), g(`weights_sec${k}.csv`))).toBe(true);
+      }
+      const summary = JSON.parse(fs.readFileSync(path.join(work, 'summary.json'), 'utf8'));
+      expect(summary).toMatchObject({ simulatedSeconds: 5, spikes: 33061, mode: 'reference', neurons: 1000 });
+      expect(summary.spikesPerSecond).toEqual([7140, 7308, 6716, 6393, 5504]);
+      expect(summary.meanRateHz).toBeCloseTo(6.6122, 4);
+      expect(summary.wallSeconds).toBeGreaterThan(0);
+      expect(summary.synapticEvents).toBeGreaterThan(0);
+    });
+  });
+
+  test('--network izhikevich2006 runs with progress and writes a checkpoint that loads', async () => {
+    const checkpoint = path.join(work, 'net.pcc');
+    const out = polychron('simulate', '--network', 'izhikevich2006', '--seed', '3', '--seconds', '2', '--mode', 'fast',
+      '--checkpoint-out', checkpoint);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/second 2\/2: +\d+ spikes, +[\d.]+ Hz, mean excitatory weight [\d.]+/);
+    const { Network } = require('../lib') as typeof import('../lib');
+    const network = await Network.load(checkpoint);
+    expect(network.time).toBe(2000);
+    expect(network.mode).toBe('fast');
+  });
+
+  test('refuses contradictory or bad options', () => {
+    expect(polychron('simulate').stderr).toContain('give either --network izhikevich2006 or --connectivity FILE.csv');
+    expect(polychron('simulate', '--network', 'other').stderr).toContain("--network must be 'izhikevich2006'");
+    expect(polychron('simulate', '--network', 'izhikevich2006', '--mode', 'turbo').stderr).toContain("--mode must be 'reference' or 'fast'");
+    expect(polychron('simulate', '--network', 'izhikevich2006', '--seconds', '0').stderr).toContain('--seconds must be a positive integer');
+    expect(polychron('simulate', '--connectivity', path.join(work, 'absent.csv')).status).toBe(1);
   });
 });

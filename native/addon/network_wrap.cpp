@@ -206,6 +206,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::SetPlastic>("setPlastic"),
                          InstanceMethod<&NetworkWrap::SetFrozen>("setFrozen"),
                          InstanceMethod<&NetworkWrap::Stats>("stats"),
+                         InstanceMethod<&NetworkWrap::PlasticWeights>("plasticWeights"),
                          InstanceMethod<&NetworkWrap::State>("state"),
                          InstanceAccessor<&NetworkWrap::Time>("time"),
                          InstanceAccessor<&NetworkWrap::Neurons>("neurons"),
@@ -482,6 +483,26 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     }
     out.Set("mode", Napi::String::New(env, network_mode_name(network.mode())));
     out.Set("simd", Napi::String::New(env, simd_level_name(network.options().simd)));
+    return out;
+  });
+}
+
+// plasticWeights() -> { count, mean } over the synapses of plastic projections
+Napi::Value NetworkWrap::PlasticWeights(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("plasticWeights");
+    network.build();
+    const SynapseStore& store = network.synapses();
+    double sum = 0;
+    uint64_t count = 0;
+    for (uint64_t k = 0; k < store.size(); ++k) {
+      if (!network.plastic()[store.projection()[k]]) continue;
+      sum += store.weight()[k];
+      ++count;
+    }
+    auto out = Napi::Object::New(info.Env());
+    out.Set("count", Napi::Number::New(info.Env(), double(count)));
+    out.Set("mean", Napi::Number::New(info.Env(), count ? sum / double(count) : 0.0));
     return out;
   });
 }

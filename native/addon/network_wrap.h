@@ -38,6 +38,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   void SetPlastic(const Napi::CallbackInfo& info);
   void SetFrozen(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value PlasticWeights(const Napi::CallbackInfo& info);
   Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value Time(const Napi::CallbackInfo& info);
   Napi::Value Neurons(const Napi::CallbackInfo& info);

@@ -1,44 +1,13 @@
-#!/usr/bin/env node
-/**
- * The `polychron` command line. Each command is one entry of COMMANDS; `polychron help`
- * lists them.
- */
 import { parseArgs } from 'node:util';
-import { IzhikevichPopulation, type Numerics } from './population';
-import { cpuModel, nativeAddonPath, simd, supportedSimdLevels } from './simd';
-
-interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<void> | void;
-}
-
-/** A seeded uniform generator (mulberry32) and a standard normal draw (Box–Muller) from it. */
-function seededRandom(seed: number): { uniform: () => number; normal: () => number } {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  return { uniform, normal };
-}
-
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer (got '${value}')`);
-  return n;
-}
+import { IzhikevichPopulation, type Numerics } from '../population';
+import { positiveInteger, seededRandom } from './args';
 
 /**
  * The neuron-update demo: Izhikevich's (2003) heterogeneous population, 80% excitatory
  * (RS to CH) and 20% inhibitory (FS to LTS), driven by random thalamic current. There are
  * no synapses yet, so the neurons fire independently.
  */
-async function demo(args: string[]): Promise<void> {
+export async function demo(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -107,56 +76,3 @@ async function demo(args: string[]): Promise<void> {
   population.close();
 }
 
-function info(): void {
-  console.log(JSON.stringify({
-    simd: simd(),
-    supportedSimdLevels: supportedSimdLevels(),
-    cpu: cpuModel(),
-    addon: nativeAddonPath(),
-  }, null, 2));
-}
-
-const COMMANDS: Record<string, Command> = {
-  demo: {
-    summary: 'step a population of Izhikevich neurons driven by noise; print rates and a raster',
-    usage: 'polychron demo [--neurons 1000] [--ms 1000] [--numerics exact|fast] [--seed 1]',
-    run: demo,
-  },
-  info: {
-    summary: 'print the SIMD level in use, the CPU and the native addon loaded',
-    usage: 'polychron info',
-    run: info,
-  },
-};
-
-function help(): void {
-  console.log('usage: polychron <command> [options]\n\ncommands:');
-  for (const [name, command] of Object.entries(COMMANDS)) {
-    console.log(`  ${name.padEnd(8)} ${command.summary}\n           ${command.usage}`);
-  }
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    help();
-    return 0;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    console.error(`polychron: unknown command '${name}'`);
-    help();
-    return 2;
-  }
-  try {
-    await command.run(args);
-    return 0;
-  } catch (error) {
-    console.error(`polychron ${name}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
-}
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

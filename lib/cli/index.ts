@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The `polychron` command line. Each command is one entry of COMMANDS; `polychron help`
+ * lists them.
+ */
+import { cpuModel, nativeAddonPath, simd, supportedSimdLevels } from '../simd';
+import { demo } from './demo';
+import { simulate, SIMULATE_USAGE } from './simulate';
+
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<void> | void;
+}
+
+function info(): void {
+  console.log(JSON.stringify({
+    simd: simd(),
+    supportedSimdLevels: supportedSimdLevels(),
+    cpu: cpuModel(),
+    addon: nativeAddonPath(),
+  }, null, 2));
+}
+
+const COMMANDS: Record<string, Command> = {
+  simulate: {
+    summary: 'simulate the 2006 polychronization network (or one from golden CSV files)',
+    usage: SIMULATE_USAGE,
+    run: simulate,
+  },
+  demo: {
+    summary: 'step a population of Izhikevich neurons driven by noise; print rates and a raster',
+    usage: 'polychron demo [--neurons 1000] [--ms 1000] [--numerics exact|fast] [--seed 1]',
+    run: demo,
+  },
+  info: {
+    summary: 'print the SIMD level in use, the CPU and the native addon loaded',
+    usage: 'polychron info',
+    run: info,
+  },
+};
+
+function help(): void {
+  console.log('usage: polychron <command> [options]\n\ncommands:');
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    console.log(`  ${name.padEnd(9)} ${command.summary}\n            ${command.usage.replace(/\n/g, '\n            ')}`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    help();
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`polychron: unknown command '${name}'`);
+    help();
+    return 2;
+  }
+  try {
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    console.error(`polychron ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
