@@ -245,16 +245,20 @@ void Network::detect_and_potentiate() {
   const uint32_t* in_syn = synapses_.incoming_synapse();
   const uint32_t* in_src = synapses_.incoming_source();
   const uint16_t* projection = synapses_.projection();
+  // The LTP slot of ms t − d for each delay d, or null before time 0 (trace zero); one
+  // modulo per delay per ms rather than one per synapse.
+  const float* ltp_at_delay[kMaxDelay + 1];
+  for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? ltp_slot(time_ - d) : nullptr;
   for (uint32_t k = 0; k < count; ++k) {
     const uint32_t i = fired[k];
     ltp_now[i] = a_plus;
     ltd_[i] = a_minus;
     if (frozen_) continue;
     for (uint32_t e = synapses_.incoming_begin(i); e < synapses_.incoming_end(i); ++e) {
-      const uint32_t pre = in_src[e] >> 8;
-      const uint32_t delay = in_src[e] & 0xFF;
-      // The presynaptic trace as it was `delay` ms ago; before time 0 it is zero.
-      if (time_ >= delay && plastic_[projection[in_syn[e]]]) sd[in_syn[e]] += ltp_slot(time_ - delay)[pre];
+      // The presynaptic trace as it was `delay` ms ago.
+      const float* ltp = ltp_at_delay[in_src[e] & 0xFF];
+      const uint32_t s = in_syn[e];
+      if (ltp != nullptr && plastic_[projection[s]]) sd[s] += ltp[in_src[e] >> 8];
     }
   }
 }
@@ -285,14 +289,15 @@ void Network::deliver() {
 }
 
 void Network::decay_traces() {
+  // Separate loops over restrict pointers, so that the compiler vectorizes them (each
+  // element is independent; float64 multiply, float32 rounding, as the reference).
   const double decay_plus = options_.stdp.decay_plus;
   const double decay_minus = options_.stdp.decay_minus;
-  const float* now = ltp_slot(time_);
-  float* next = ltp_slot(time_ + 1);
-  for (uint32_t i = 0; i < neuron_count_; ++i) {
-    next[i] = float(decay_plus * now[i]);
-    ltd_[i] = float(ltd_[i] * decay_minus);
-  }
+  const float* __restrict now = ltp_slot(time_);
+  float* __restrict next = ltp_slot(time_ + 1);
+  for (uint32_t i = 0; i < neuron_count_; ++i) next[i] = float(decay_plus * now[i]);
+  float* __restrict ltd = ltd_.data();
+  for (uint32_t i = 0; i < neuron_count_; ++i) ltd[i] = float(ltd[i] * decay_minus);
 }
 
 void Network::update_weights() {
