@@ -19,7 +19,7 @@ export interface NativeAddon {
   NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
   NativeNetwork: {
     new (options: object): NativeNetwork;
-    load(path: string, simd?: string): Promise<NativeNetwork>;
+    load(path: string, simd?: string, threads?: number): Promise<NativeNetwork>;
   };
 }
 
@@ -71,6 +71,7 @@ export interface NativeNetworkStats {
   stateBytes?: number;
   mode: string;
   simd: string;
+  threads: number;
 }
 
 export interface NativeNetwork {

@@ -38,6 +38,12 @@ export interface NetworkOptions {
   seed?: number;
   /** Kernel level (default: `simd()`). */
   simd?: SimdLevel;
+  /**
+   * Threads for the millisecond loop (default 1, at most 256). Results are bit-identical
+   * for any thread count, in both modes: each phase is split so that every value is
+   * written by one thread, in the serial order.
+   */
+  threads?: number;
   /** Constants of the 2006 STDP rule, used by plastic projections. */
   stdp?: Stdp2006Options;
 }
@@ -225,8 +231,8 @@ export class Network {
    * corrupt or of another format version. Populations and projections come back as
    * neuron and synapse data; `populations` and `projections` of the loaded network are empty.
    */
-  static async load(path: string, options: { simd?: SimdLevel } = {}): Promise<Network> {
-    const native = await addon.NativeNetwork.load(path, options.simd);
+  static async load(path: string, options: { simd?: SimdLevel; threads?: number } = {}): Promise<Network> {
+    const native = await addon.NativeNetwork.load(path, options.simd, options.threads);
     return new Network({}, native);
   }
 

@@ -143,15 +143,16 @@ class SaveWorker : public Napi::AsyncWorker {
 // Loads on a worker thread; the new NativeNetwork is made on the JS thread.
 class LoadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, std::string path, SimdLevel simd)
+  LoadWorker(Napi::Env env, std::string path, SimdLevel simd, unsigned threads)
       : Napi::AsyncWorker(env, "polychron.load"),
         deferred_(Napi::Promise::Deferred::New(env)),
         path_(std::move(path)),
-        simd_(simd) {}
+        simd_(simd),
+        threads_(threads) {}
   Napi::Promise Promise() const { return deferred_.Promise(); }
   void Execute() override {
     try {
-      network_ = load_checkpoint(path_, simd_);
+      network_ = load_checkpoint(path_, simd_, threads_);
     } catch (const std::exception& e) {
       // RangeError: the file is missing or invalid; the message says which and why.
       range_error_ = dynamic_cast<const RangeError*>(&e) != nullptr;
@@ -180,6 +181,7 @@ class LoadWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::string path_;
   SimdLevel simd_;
+  unsigned threads_;
   std::unique_ptr<Network> network_;
   bool range_error_ = false;
 };
@@ -242,7 +244,8 @@ Napi::Value NetworkWrap::Load(const Napi::CallbackInfo& info) {
     const std::string path = ToString(info[0], "path");
     const SimdLevel simd = info[1].IsUndefined() ? active_simd_level() : parse_simd_level(ToString(info[1], "simd"), "simd");
     require_simd_level(simd, "simd");
-    auto* worker = new LoadWorker(info.Env(), path, simd);
+    const unsigned threads = info[2].IsUndefined() ? 1 : unsigned(ToInteger(info[2], "threads", 1, 256));
+    auto* worker = new LoadWorker(info.Env(), path, simd, threads);
     worker->Queue();
     return worker->Promise();
   });
@@ -261,6 +264,8 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
     const auto seed = Option(o, "seed");
     if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     options.stdp = ToStdp(Option(o, "stdp"));
+    const auto threads = Option(o, "threads");
+    if (!threads.IsUndefined()) options.threads = unsigned(ToInteger(threads, "threads", 1, 256));
     network_ = std::make_unique<Network>(options);
     return 0;
   });
@@ -483,6 +488,7 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     }
     out.Set("mode", Napi::String::New(env, network_mode_name(network.mode())));
     out.Set("simd", Napi::String::New(env, simd_level_name(network.options().simd)));
+    out.Set("threads", Napi::Number::New(env, network.options().threads));
     return out;
   });
 }

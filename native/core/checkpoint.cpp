@@ -88,12 +88,13 @@ struct NetworkCheckpoint {
     }
   }
 
-  static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd) {
+  static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd, unsigned threads) {
     NetworkOptions options;
     options.mode = in.pod<uint8_t>() == 1 ? NetworkMode::Fast : NetworkMode::Reference;
     options.seed = in.pod<uint64_t>();
     options.stdp = read_stdp(in);
     options.simd = simd;
+    options.threads = threads;
     auto n = std::make_unique<Network>(options);
     n->time_ = in.pod<uint64_t>();
     n->frozen_ = in.pod<uint8_t>() != 0;
@@ -191,6 +192,7 @@ struct NetworkCheckpoint {
     n->max_delay_ = s.max_delay_;
     n->current_ = std::make_unique<AlignedArray<float>>(count);
     n->pending_ = SynapseList();
+    n->start_threads();
     n->built_ = true;
     return n;
   }
@@ -233,7 +235,7 @@ void save_checkpoint(Network& network, const std::string& path) {
   out.commit();
 }
 
-std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd) {
+std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd, unsigned threads) {
   BinaryReader in(path);
   if (in.size() < kHeaderBytes) in.fail("the file is truncated (no complete header)");
   char magic[8];
@@ -260,7 +262,7 @@ std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd
     while (check.remaining() > 0) check.bytes(buffer.data(), std::min<uint64_t>(buffer.size(), check.remaining()));
     if (check.crc() != crc) in.fail("its checksum does not match (the file is corrupt)");
   }
-  auto network = NetworkCheckpoint::load(in, simd);
+  auto network = NetworkCheckpoint::load(in, simd, threads);
   if (in.remaining() != 0) in.fail("the file has unexpected bytes after its end");
   return network;
 }

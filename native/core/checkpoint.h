@@ -26,6 +26,6 @@ void save_checkpoint(Network& network, const std::string& path);
 
 // Throws RangeError naming the file and the problem when it is missing, truncated,
 // corrupt (CRC mismatch or inconsistent contents) or of another version.
-std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd);
+std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd, unsigned threads);
 
 }  // namespace polychron

@@ -45,6 +45,9 @@ void check_stdp(const Stdp2006& s) {
 
 Network::Network(const NetworkOptions& options) : options_(options) {
   require_simd_level(options.simd, "simd");
+  if (options.threads < 1 || options.threads > 256) {
+    throw RangeError("threads must be an integer in [1, 256] (got " + std::to_string(options.threads) + ")");
+  }
   check_stdp(options.stdp);
 }
 
@@ -190,7 +193,19 @@ void Network::build() {
   ltp_.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
   ltd_.assign(neuron_count_, 0.0f);
   history_.assign(max_delay_, {});
+  start_threads();
   built_ = true;
+}
+
+void Network::start_threads() {
+  pool_ = std::make_unique<ThreadPool>(options_.threads);
+  fired_parts_.clear();
+  for (unsigned k = 0; k < options_.threads; ++k) {
+    uint32_t begin, end;
+    neuron_part(k, options_.threads, begin, end);
+    fired_parts_.push_back(std::make_unique<AlignedArray<uint32_t>>(end - begin));
+  }
+  fired_counts_.assign(options_.threads, 0);
 }
 
 uint64_t Network::run(uint64_t ms, const MsObserver& on_ms) {
@@ -204,19 +219,33 @@ uint64_t Network::run(uint64_t ms, const MsObserver& on_ms) {
   return ms;
 }
 
+void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const {
+  const auto edge = [&](unsigned j) {
+    return j == parts ? neuron_count_ : std::min<uint32_t>(neuron_count_, uint32_t(uint64_t(neuron_count_) * j / parts) & ~15u);
+  };
+  begin = edge(k);
+  end = edge(k + 1);
+}
+
 void Network::step() {
+  const unsigned parts = pool_->size();
   apply_inputs();
-  detect_and_potentiate();
-  deliver();
-  neurons_->integrate(current_->data());
-  decay_traces();
+  pool_->run([&](unsigned k) { detect_and_potentiate(k, parts); });
+  auto& slot = history_[time_ % max_delay_];
+  slot.clear();
+  for (unsigned k = 0; k < parts; ++k) {
+    slot.insert(slot.end(), fired_parts_[k]->data(), fired_parts_[k]->data() + fired_counts_[k]);
+  }
+  spike_count_ += slot.size();
+  pool_->run([&](unsigned k) { deliver(k, parts); });
+  pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   ++time_;
-  if (time_ % options_.stdp.period_ms == 0) update_weights();
+  if (time_ % options_.stdp.period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
 }
 
 void Network::apply_inputs() {
+  // I is zero here: integrate_and_decay clears it after use.
   float* I = current_->data();
-  std::fill(I, I + neuron_count_, 0.0f);
   for (ThalamicInput& input : thalamic_) {
     for (uint32_t k = 0; k < input.per_ms; ++k) I[input.range.first + input.random.below(input.range.count)] = input.value;
   }
@@ -232,12 +261,12 @@ void Network::apply_inputs() {
   }
 }
 
-void Network::detect_and_potentiate() {
-  const uint32_t count = neurons_->detect();
-  const uint32_t* fired = neurons_->fired();
-  auto& slot = history_[time_ % max_delay_];
-  slot.assign(fired, fired + count);
-  spike_count_ += count;
+void Network::detect_and_potentiate(unsigned k, unsigned parts) {
+  uint32_t begin, end;
+  neuron_part(k, parts, begin, end);
+  uint32_t* fired = fired_parts_[k]->data();
+  const uint32_t count = neurons_->detect(begin, end, fired);
+  fired_counts_[k] = count;
   const float a_plus = float(options_.stdp.a_plus);
   const float a_minus = float(options_.stdp.a_minus);
   float* ltp_now = ltp_slot(time_);
@@ -249,8 +278,9 @@ void Network::detect_and_potentiate() {
   // modulo per delay per ms rather than one per synapse.
   const float* ltp_at_delay[kMaxDelay + 1];
   for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? ltp_slot(time_ - d) : nullptr;
-  for (uint32_t k = 0; k < count; ++k) {
-    const uint32_t i = fired[k];
+  // The incoming synapses of a neuron of this part are this part's alone.
+  for (uint32_t f = 0; f < count; ++f) {
+    const uint32_t i = fired[f];
     ltp_now[i] = a_plus;
     ltd_[i] = a_minus;
     if (frozen_) continue;
@@ -263,7 +293,13 @@ void Network::detect_and_potentiate() {
   }
 }
 
-void Network::deliver() {
+void Network::deliver(unsigned k, unsigned parts) {
+  // Part k takes the synapses onto postsynaptic neurons [low, high): every part walks
+  // all spikes in the reference order, so each I[q] and sd[s] sees the serial order.
+  uint64_t low64, high64;
+  split_range(neuron_count_, parts, k, low64, high64);
+  const uint32_t low = uint32_t(low64);
+  const uint32_t span = uint32_t(high64 - low64);
   float* I = current_->data();
   const uint32_t* post = synapses_.post();
   const float* w = synapses_.weight();
@@ -277,43 +313,50 @@ void Network::deliver() {
     for (auto it = spikes.rbegin(); it != spikes.rend(); ++it) {
       const uint32_t begin = synapses_.group_begin(*it, age + 1);
       const uint32_t end = synapses_.group_end(*it, age + 1);
-      events += end - begin;
+      if (k == 0) events += end - begin;
       for (uint32_t s = begin; s < end; ++s) {
         const uint32_t q = post[s];
+        if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
         I[q] += w[s];
         if (learning && plastic[projection[s]]) sd[s] -= ltd_[q];
       }
     }
   }
-  synaptic_events_ += events;
+  if (k == 0) synaptic_events_ += events;
 }
 
-void Network::decay_traces() {
+void Network::integrate_and_decay(unsigned k, unsigned parts) {
+  uint32_t begin, end;
+  neuron_part(k, parts, begin, end);
+  float* I = current_->data();
+  neurons_->integrate(I, begin, end);
+  std::fill(I + begin, I + end, 0.0f);
   // Separate loops over restrict pointers, so that the compiler vectorizes them (each
   // element is independent; float64 multiply, float32 rounding, as the reference).
   const double decay_plus = options_.stdp.decay_plus;
   const double decay_minus = options_.stdp.decay_minus;
   const float* __restrict now = ltp_slot(time_);
   float* __restrict next = ltp_slot(time_ + 1);
-  for (uint32_t i = 0; i < neuron_count_; ++i) next[i] = float(decay_plus * now[i]);
+  for (uint32_t i = begin; i < end; ++i) next[i] = float(decay_plus * now[i]);
   float* __restrict ltd = ltd_.data();
-  for (uint32_t i = 0; i < neuron_count_; ++i) ltd[i] = float(ltd[i] * decay_minus);
+  for (uint32_t i = begin; i < end; ++i) ltd[i] = float(ltd[i] * decay_minus);
 }
 
-void Network::update_weights() {
-  if (frozen_) return;
+void Network::update_weights(unsigned k, unsigned parts) {
   const Stdp2006& s = options_.stdp;
   const float w_min = float(s.w_min);
   const float w_max = float(s.w_max);
   float* w = synapses_.weight();
   float* sd = synapses_.derivative();
   const uint16_t* projection = synapses_.projection();
-  for (uint64_t k = 0; k < synapses_.size(); ++k) {
-    if (!plastic_[projection[k]]) continue;
-    w[k] = float(w[k] + (s.bias + sd[k]));
-    sd[k] = float(sd[k] * s.derivative_decay);
-    if (w[k] > w_max) w[k] = w_max;
-    if (w[k] < w_min) w[k] = w_min;
+  uint64_t begin, end;
+  split_range(synapses_.size(), parts, k, begin, end);
+  for (uint64_t i = begin; i < end; ++i) {
+    if (!plastic_[projection[i]]) continue;
+    w[i] = float(w[i] + (s.bias + sd[i]));
+    sd[i] = float(sd[i] * s.derivative_decay);
+    if (w[i] > w_max) w[i] = w_max;
+    if (w[i] < w_min) w[i] = w_min;
   }
 }
 

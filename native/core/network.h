@@ -11,8 +11,8 @@
 //   3. delivery: spikes of the last D ms, newest first (descending neuron within a ms),
 //      deliver their synapses of delay age + 1 in stored order: I[post] += w and, for a
 //      plastic synapse, sd −= LTD_post;
-//   4. integration of every neuron with I; traces decay: LTP(t+1) = decay+·LTP(t),
-//      LTD ×= decay−;
+//   4. integration of every neuron with I (which is then cleared for the next ms);
+//      traces decay: LTP(t+1) = decay+·LTP(t), LTD ×= decay−;
 //   5. every `period` ms: for each plastic synapse, w += bias + sd, sd ×= decay_sd,
 //      w clipped to [w_min, w_max].
 // Reference mode does exactly this with the exact neuron numerics; fast mode uses the
@@ -29,6 +29,7 @@
 #include "core/population.h"
 #include "core/random.h"
 #include "core/synapses.h"
+#include "core/thread_pool.h"
 
 namespace polychron {
 
@@ -53,6 +54,9 @@ struct NetworkOptions {
   NetworkMode mode = NetworkMode::Reference;
   SimdLevel simd = SimdLevel::Scalar;
   uint64_t seed = 0;
+  // Threads for the millisecond loop. Every phase is split so that each value is
+  // written by one thread in the serial order, so results do not depend on it.
+  unsigned threads = 1;
   Stdp2006 stdp;
 };
 
@@ -128,10 +132,15 @@ class Network {
   void require_building(const char* what) const;
   void step();
   void apply_inputs();
-  void detect_and_potentiate();
-  void deliver();
-  void decay_traces();
-  void update_weights();
+  // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
+  // for delivery, or synapses for the weight update).
+  void detect_and_potentiate(unsigned k, unsigned parts);
+  void deliver(unsigned k, unsigned parts);
+  void integrate_and_decay(unsigned k, unsigned parts);
+  void update_weights(unsigned k, unsigned parts);
+  // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
+  void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
+  void start_threads();
   float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neuron_count_; }
 
   NetworkOptions options_;
@@ -156,6 +165,10 @@ class Network {
   std::vector<float> ltp_;              // (D + 1) slots × N: LTP trace of ms t in slot t mod (D+1)
   std::vector<float> ltd_;              // N
   std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
+  // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).
+  std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;
+  std::vector<uint32_t> fired_counts_;
+  std::unique_ptr<ThreadPool> pool_;
   uint64_t synaptic_events_ = 0;
   uint64_t spike_count_ = 0;
 };

@@ -97,14 +97,15 @@ std::vector<double> IzhikevichPopulation::parameter(int k) const {
   return out;
 }
 
-uint32_t IzhikevichPopulation::apply(IzhikevichPhase phase, const float* I) {
+uint32_t IzhikevichPopulation::apply(IzhikevichPhase phase, const float* I, uint32_t begin, uint32_t end,
+                                     uint32_t* fired) {
   const int k = static_cast<int>(phase);
   if (numerics_ == Numerics::Exact) {
     const ExactNeurons n{v_->data(), u_->data(), a64_->data(), b64_->data(), c64_->data(), d64_->data()};
-    return kernels_.exact[k](n, I, 0, size_, fired_.data());
+    return kernels_.exact[k](n, I, begin, end, fired);
   }
   const FastNeurons n{v_->data(), u_->data(), a32_->data(), b32_->data(), c32_->data(), d32_->data()};
-  return kernels_.fast[k](n, I, 0, size_, fired_.data());
+  return kernels_.fast[k](n, I, begin, end, fired);
 }
 
 uint32_t IzhikevichPopulation::step(const float* I) {

@@ -61,6 +61,14 @@ class IzhikevichPopulation {
   // integrate() advances every neuron by 1 ms with current I. Neither counts a step.
   uint32_t detect() { return apply(IzhikevichPhase::Detect, nullptr); }
   void integrate(const float* I) { apply(IzhikevichPhase::Integrate, I); }
+  // The same over neurons [begin, end), for threads that split the population; detect
+  // writes the indices that fired to `fired`.
+  uint32_t detect(uint32_t begin, uint32_t end, uint32_t* fired) {
+    return apply(IzhikevichPhase::Detect, nullptr, begin, end, fired);
+  }
+  void integrate(const float* I, uint32_t begin, uint32_t end) {
+    apply(IzhikevichPhase::Integrate, I, begin, end, nullptr);
+  }
 
   // `steps` steps with the same current. After each step, on_step(t, fired, count) is
   // called with the step's time t (steps_done() before it); when it returns false the
@@ -69,7 +77,8 @@ class IzhikevichPopulation {
   uint64_t run(uint64_t steps, const float* I, const StepObserver& on_step);
 
  private:
-  uint32_t apply(IzhikevichPhase phase, const float* I);
+  uint32_t apply(IzhikevichPhase phase, const float* I) { return apply(phase, I, 0, size_, fired_.data()); }
+  uint32_t apply(IzhikevichPhase phase, const float* I, uint32_t begin, uint32_t end, uint32_t* fired);
 
   uint32_t size_;
   Numerics numerics_;

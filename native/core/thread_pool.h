@@ -1,0 +1,44 @@
+// A small fork-join pool for the millisecond loop: run(task) calls task(k) on threads
+// k = 0..size()-1 (0 is the caller) and returns when all have finished. Workers spin
+// briefly between tasks, since a network runs several short phases per millisecond,
+// and sleep when idle longer.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace polychron {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(unsigned threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  unsigned size() const { return unsigned(workers_.size()) + 1; }
+  void run(const std::function<void(unsigned)>& task);
+
+ private:
+  void work(unsigned k);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<unsigned> pending_{0};
+  std::atomic<bool> stop_{false};
+  const std::function<void(unsigned)>* task_ = nullptr;
+};
+
+// [begin, end) of part k when n items are split into `parts` nearly equal parts.
+inline void split_range(uint64_t n, unsigned parts, unsigned k, uint64_t& begin, uint64_t& end) {
+  begin = n * k / parts;
+  end = n * (k + 1) / parts;
+}
+
+}  // namespace polychron

@@ -1,0 +1,48 @@
+import { izhikevich2006, Network, type NetworkMode } from '../lib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const same = (x: ArrayBufferView, y: ArrayBufferView) =>
+  Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+
+describe.each(['reference', 'fast'] as NetworkMode[])('threads (%s mode)', (mode) => {
+  test('spikes, weights and state are bit-identical for 1, 2 and 3 threads', async () => {
+    const runs = [];
+    for (const threads of [1, 2, 3]) {
+      // 3001 neurons: parts of unequal size, not multiples of the SIMD width.
+      const { network } = izhikevich2006({ seed: 21, mode, threads, neurons: 3001 });
+      expect(network.stats().threads).toBe(threads);
+      const result = await network.run(2500); // crosses two weight updates
+      runs.push({ result, synapses: network.synapses(), v: network.v.slice(), stats: network.stats() });
+    }
+    const [one, ...others] = runs;
+    expect(one.result.spikeTimes.length).toBeGreaterThan(10_000);
+    for (const other of others) {
+      expect(same(other.result.spikeTimes, one.result.spikeTimes)).toBe(true);
+      expect(same(other.result.spikeNeurons, one.result.spikeNeurons)).toBe(true);
+      expect(same(other.synapses.weight, one.synapses.weight)).toBe(true);
+      expect(same(other.synapses.derivative, one.synapses.derivative)).toBe(true);
+      expect(same(other.v, one.v)).toBe(true);
+      expect(other.stats.synapticEvents).toBe(one.stats.synapticEvents);
+    }
+  });
+
+  test('a checkpoint loads with another thread count and runs on identically', async () => {
+    const { network } = izhikevich2006({ seed: 5, mode, threads: 2, neurons: 2000 });
+    await network.run(700);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-threads-')), 'n.pcc');
+    await network.save(file);
+    const tail = await network.run(800);
+    const loaded = await Network.load(file, { threads: 1 });
+    expect(loaded.stats().threads).toBe(1);
+    const again = await loaded.run(800);
+    expect(same(again.spikeNeurons, tail.spikeNeurons)).toBe(true);
+    expect(same(loaded.synapses().weight, network.synapses().weight)).toBe(true);
+    fs.rmSync(path.dirname(file), { recursive: true });
+  });
+});
+
+test('threads must be an integer in [1, 256]', () => {
+  expect(() => new Network({ threads: 0 })).toThrow(/threads must be an integer in \[1, 256\] \(got 0\)/);
+});
