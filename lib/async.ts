@@ -9,11 +9,11 @@ export interface AsyncOptions {
 }
 
 /**
- * Starts native async work and ties it to an AbortSignal: an abort asks the native side
- * to stop (`cancel`), and a run that stopped early because of it rejects with the
- * signal's reason.
+ * Starts native async work tied to an AbortSignal: an abort asks the native side to stop
+ * (`cancel`). Resolves with the result even when it stopped early (`aborted`), so that
+ * the caller can keep what was done before rethrowing.
  */
-export async function withSignal(
+export async function runNative(
   start: () => Promise<NativeRunResult>,
   cancel: () => void,
   signal: AbortSignal | undefined,
@@ -25,10 +25,19 @@ export async function withSignal(
   const promise = start();
   signal?.addEventListener('abort', cancel, { once: true });
   try {
-    const result = await promise;
-    if (result.aborted) signal?.throwIfAborted();
-    return result;
+    return await promise;
   } finally {
     signal?.removeEventListener('abort', cancel);
   }
+}
+
+/** runNative, rejecting with the signal's reason when the work stopped because of it. */
+export async function withSignal(
+  start: () => Promise<NativeRunResult>,
+  cancel: () => void,
+  signal: AbortSignal | undefined,
+): Promise<NativeRunResult> {
+  const result = await runNative(start, cancel, signal);
+  if (result.aborted) signal?.throwIfAborted();
+  return result;
 }

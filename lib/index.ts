@@ -47,3 +47,11 @@ export {
   type SpnetConnectivity,
 } from './spnet';
 export type { AsyncOptions } from './async';
+export {
+  SpikeMonitor,
+  StateMonitor,
+  RateMonitor,
+  type SpikeMonitorOptions,
+  type StateMonitorOptions,
+  type RateMonitorOptions,
+} from './monitors';

@@ -101,6 +101,8 @@ export interface NativeNetwork {
   setFrozen(frozen: boolean): void;
   stats(): NativeNetworkStats;
   plasticWeights(): { count: number; mean: number };
+  addProbe(neurons: Uint32Array, every: number): number;
+  takeProbe(id: number): { times: Float64Array; v: Float32Array; u: Float32Array; I: Float32Array };
   state(): { v: Float32Array; u: Float32Array };
 }
 

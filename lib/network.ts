@@ -1,4 +1,12 @@
-import { withSignal, type AsyncOptions } from './async';
+import { runNative, type AsyncOptions } from './async';
+import {
+  RateMonitor,
+  SpikeMonitor,
+  StateMonitor,
+  type RateMonitorOptions,
+  type SpikeMonitorOptions,
+  type StateMonitorOptions,
+} from './monitors';
 import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
 import { IZHIKEVICH_PRESETS, type IzhikevichPreset, type PerNeuron } from './population';
 import type { SimdLevel } from './simd';
@@ -157,8 +165,15 @@ export interface CurrentScheduleOptions {
 }
 
 export interface NetworkRunOptions extends AsyncOptions {
-  /** Record the spikes of this run (default true). */
+  /**
+   * Return the spikes of this run (default true). For long runs set it false and use
+   * monitors or `onSpikes`, whose memory is bounded.
+   */
   record?: boolean;
+  /** Called with the spikes of each chunk of `chunkMs` as the run goes. */
+  onSpikes?: (times: Float64Array, neurons: Uint32Array) => void;
+  /** Length of the chunks in which monitors and `onSpikes` receive spikes (default 1000 ms). */
+  chunkMs?: number;
 }
 
 export interface NetworkRunResult {
@@ -182,6 +197,17 @@ export interface SynapseTable {
 }
 
 export type NetworkStats = NativeNetworkStats;
+
+function concat<T extends Float64Array | Uint32Array>(Type: { new (n: number): T }, parts: T[]): T {
+  if (parts.length === 1) return parts[0];
+  const out = new Type(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as never, at);
+    at += p.length;
+  }
+  return out;
+}
 
 function ranges(targets: Targets): Uint32Array {
   const list = targets instanceof Population ? [targets] : targets;
@@ -218,6 +244,9 @@ export class Network {
   readonly mode: NetworkMode;
   readonly #populations: Population[] = [];
   readonly #projections: Projection[] = [];
+  readonly #spikeMonitors: SpikeMonitor[] = [];
+  readonly #stateMonitors: StateMonitor[] = [];
+  readonly #rateMonitors: RateMonitor[] = [];
 
   constructor(options: NetworkOptions = {}, loaded?: NativeNetwork) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
@@ -377,15 +406,83 @@ export class Network {
     return this.native.plasticWeights();
   }
 
-  /** Simulates `ms` milliseconds off the JavaScript thread. */
+  /** Records spikes of all or some neurons across runs, bounded by count or time window. */
+  addSpikeMonitor(options: SpikeMonitorOptions = {}): SpikeMonitor {
+    const monitor = new SpikeMonitor(options);
+    this.#spikeMonitors.push(monitor);
+    return monitor;
+  }
+
+  /** Samples v, u and I of chosen neurons every `every` ms. */
+  addStateMonitor(options: StateMonitorOptions): StateMonitor {
+    const neurons = options.neurons instanceof Population
+      ? Uint32Array.from({ length: options.neurons.size }, (_, i) => (options.neurons as Population).first + i)
+      : options.neurons;
+    const every = options.every ?? 1;
+    const monitor = new StateMonitor(neurons, every, this.native.addProbe(neurons, every));
+    this.#stateMonitors.push(monitor);
+    return monitor;
+  }
+
+  /** Firing rate of each population per time bin. */
+  addRateMonitor(options: RateMonitorOptions = {}): RateMonitor {
+    const monitor = new RateMonitor(this.#populations, options);
+    this.#rateMonitors.push(monitor);
+    return monitor;
+  }
+
+  /**
+   * Simulates `ms` milliseconds off the JavaScript thread. With monitors or `onSpikes` the
+   * run goes in chunks of `chunkMs`, each feeding them as it ends. Aborting stops at the
+   * next millisecond; the monitors keep what was simulated, and the promise rejects with
+   * the signal's reason.
+   */
   async run(ms: number, options: NetworkRunOptions = {}): Promise<NetworkRunResult> {
-    const { signal, onProgress, record = true } = options;
-    const result = await withSignal(
-      () => this.native.run(ms, onProgress, record),
-      () => this.native.cancel(),
-      signal,
-    );
-    return { ms: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons };
+    const { signal, onProgress, record = true, onSpikes, chunkMs = 1000 } = options;
+    if (!(Number.isInteger(ms) && ms >= 0 && ms <= 2 ** 48)) {
+      throw new RangeError(`ms must be an integer in [0, 281474976710656] (got ${ms})`);
+    }
+    if (!(Number.isInteger(chunkMs) && chunkMs >= 1)) throw new RangeError(`chunkMs must be an integer >= 1 (got ${chunkMs})`);
+    if (onSpikes !== undefined && typeof onSpikes !== 'function') throw new TypeError('onSpikes must be a function');
+    const observed = onSpikes !== undefined || this.#spikeMonitors.length + this.#stateMonitors.length + this.#rateMonitors.length > 0;
+    const chunk = observed ? chunkMs : Math.max(ms, 1);
+    const kept: NetworkRunResult[] = [];
+    let done = 0;
+    do {
+      const length = Math.min(chunk, ms - done);
+      const progress = onProgress && ((d: number) => onProgress(done + d, ms));
+      const result = await runNative(() => this.native.run(length, progress, record || observed), () => this.native.cancel(), signal);
+      done += result.steps;
+      if (observed) this.#feed(result.spikeTimes, result.spikeNeurons, onSpikes);
+      if (record) kept.push({ ms: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons });
+      if (result.aborted) signal?.throwIfAborted();
+    } while (done < ms);
+    return {
+      ms: done,
+      spikeTimes: concat(Float64Array, kept.map((r) => r.spikeTimes)),
+      spikeNeurons: concat(Uint32Array, kept.map((r) => r.spikeNeurons)),
+    };
+  }
+
+  /**
+   * Runs `ms` milliseconds in chunks and yields each chunk's spikes: memory stays
+   * bounded by the chunk, however long the run.
+   */
+  async *spikes(ms: number, options: { chunkMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<NetworkRunResult> {
+    const chunkMs = options.chunkMs ?? 1000;
+    for (let done = 0; done < ms;) {
+      const result = await this.run(Math.min(chunkMs, ms - done), { signal: options.signal });
+      done += result.ms;
+      yield result;
+    }
+  }
+
+  #feed(times: Float64Array, neurons: Uint32Array, onSpikes?: (t: Float64Array, n: Uint32Array) => void): void {
+    const now = this.native.time;
+    for (const monitor of this.#spikeMonitors) monitor.record(times, neurons, now);
+    for (const monitor of this.#rateMonitors) monitor.record(times, neurons);
+    for (const monitor of this.#stateMonitors) monitor.append(this.native.takeProbe(monitor.id));
+    onSpikes?.(times, neurons);
   }
 
   /** Frees the native state now rather than at garbage collection. */

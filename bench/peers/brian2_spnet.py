@@ -78,14 +78,19 @@ exc = pre < NE
 # neuron "as it was delay ms ago" equals a per-synapse trace reset at each spike *arrival*;
 # we keep the arrival time instead of the trace. A spike arriving at step ta is seen by a
 # post spike at step tp > ta as 0.1 * 0.95**(tp - ta - 1) (spnet.cpp indexes
-# LTP[t + D - delay - 1]). tarr starts far in the past so the trace starts at 0.
+# LTP[t + D - delay - 1]). The table holds that decay as the reference computes it (x0.95 in
+# double, rounded to float32 each ms) down to 0, which is also the value for "never arrived".
+ltp = [np.float32(0.1)]
+while ltp[-1] > 0:
+    ltp.append(np.float32(0.95 * np.float64(ltp[-1])))
+ltp_trace = TimedArray(np.array(ltp, dtype=np.float32), dt=1 * ms)  # held at 0 past its end
 Se = Synapses(G, G, '''w : 1
                        sd : 1
                        tarr : second''', dtype={'tarr': np.float64},
               on_pre='''I_post += w
                         sd -= LTD_post
                         tarr = t''',
-              on_post='sd += 0.1 * exp(log(0.95) * ((t - tarr)/ms - 1))')
+              on_post='sd += ltp_trace(t - tarr - 1*ms)')
 Se.connect(i=pre[exc], j=post[exc])
 Se.w = weight[exc]
 Se.tarr = -1e6 * ms

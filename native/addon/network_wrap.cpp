@@ -209,6 +209,8 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::SetFrozen>("setFrozen"),
                          InstanceMethod<&NetworkWrap::Stats>("stats"),
                          InstanceMethod<&NetworkWrap::PlasticWeights>("plasticWeights"),
+                         InstanceMethod<&NetworkWrap::AddProbe>("addProbe"),
+                         InstanceMethod<&NetworkWrap::TakeProbe>("takeProbe"),
                          InstanceMethod<&NetworkWrap::State>("state"),
                          InstanceAccessor<&NetworkWrap::Time>("time"),
                          InstanceAccessor<&NetworkWrap::Neurons>("neurons"),
@@ -489,6 +491,32 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     out.Set("mode", Napi::String::New(env, network_mode_name(network.mode())));
     out.Set("simd", Napi::String::New(env, simd_level_name(network.options().simd)));
     out.Set("threads", Napi::Number::New(env, network.options().threads));
+    return out;
+  });
+}
+
+// addProbe(neurons: Uint32Array, every) -> id
+Napi::Value NetworkWrap::AddProbe(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("addStateMonitor");
+    size_t n;
+    const uint32_t* neurons = ToUint32s(info[0], "neurons", n);
+    const auto every = uint32_t(ToInteger(info[1], "every", 1, 1u << 30));
+    return Napi::Number::New(info.Env(), network.add_probe(std::vector<uint32_t>(neurons, neurons + n), every));
+  });
+}
+
+// takeProbe(id) -> { times, v, u, I } (samples × neurons, row-major), cleared after
+Napi::Value NetworkWrap::TakeProbe(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("takeProbe");
+    const StateProbe probe = network.take_probe(uint32_t(ToInteger(info[0], "monitor", 0, UINT32_MAX)));
+    Napi::Env env = info.Env();
+    auto out = Napi::Object::New(env);
+    out.Set("times", ToTypedArray<double, Napi::Float64Array>(env, probe.times));
+    out.Set("v", ToTypedArray<float, Napi::Float32Array>(env, probe.v));
+    out.Set("u", ToTypedArray<float, Napi::Float32Array>(env, probe.u));
+    out.Set("I", ToTypedArray<float, Napi::Float32Array>(env, probe.I));
     return out;
   });
 }

@@ -39,6 +39,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   void SetFrozen(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value PlasticWeights(const Napi::CallbackInfo& info);
+  Napi::Value AddProbe(const Napi::CallbackInfo& info);
+  Napi::Value TakeProbe(const Napi::CallbackInfo& info);
   Napi::Value State(const Napi::CallbackInfo& info);
   Napi::Value Time(const Napi::CallbackInfo& info);
   Napi::Value Neurons(const Napi::CallbackInfo& info);

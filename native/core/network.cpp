@@ -165,6 +165,53 @@ void Network::add_constant(ConstantInput input) {
   constants_.push_back(std::move(input));
 }
 
+uint32_t Network::add_probe(std::vector<uint32_t> neurons, uint32_t every) {
+  if (every < 1) throw RangeError("every must be an integer >= 1 (ms)");
+  for (uint32_t i : neurons) {
+    if (i >= neuron_count_) {
+      throw RangeError("state monitor neuron " + std::to_string(i) + " is not in [0, " + std::to_string(neuron_count_ - 1) + "]");
+    }
+  }
+  StateProbe probe;
+  probe.neurons = std::move(neurons);
+  probe.every = every;
+  probes_.push_back(std::move(probe));
+  return uint32_t(probes_.size() - 1);
+}
+
+StateProbe Network::take_probe(uint32_t id) {
+  if (id >= probes_.size()) throw RangeError("no state monitor " + std::to_string(id));
+  StateProbe out;
+  out.neurons = probes_[id].neurons;
+  out.every = probes_[id].every;
+  std::swap(out.times, probes_[id].times);
+  std::swap(out.v, probes_[id].v);
+  std::swap(out.u, probes_[id].u);
+  std::swap(out.I, probes_[id].I);
+  return out;
+}
+
+void Network::sample_probes_input() {
+  const float* I = current_->data();
+  for (StateProbe& probe : probes_) {
+    if (time_ % probe.every != 0) continue;
+    probe.times.push_back(double(time_));
+    for (uint32_t i : probe.neurons) probe.I.push_back(I[i]);
+  }
+}
+
+void Network::sample_probes_state() {
+  const float* v = neurons_->v()->data();
+  const float* u = neurons_->u()->data();
+  for (StateProbe& probe : probes_) {
+    if (time_ % probe.every != 0) continue;
+    for (uint32_t i : probe.neurons) {
+      probe.v.push_back(v[i]);
+      probe.u.push_back(u[i]);
+    }
+  }
+}
+
 void Network::build() {
   if (built_) return;
   if (neuron_count_ == 0) throw StateError("Network: add at least one population before running");
@@ -238,7 +285,9 @@ void Network::step() {
   }
   spike_count_ += slot.size();
   pool_->run([&](unsigned k) { deliver(k, parts); });
+  if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
+  if (!probes_.empty()) sample_probes_state();
   ++time_;
   if (time_ % options_.stdp.period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
 }

@@ -78,6 +78,15 @@ struct ScheduledInput {
   uint64_t cursor = 0;  // first entry not yet applied
 };
 
+// Records v, u and I of chosen neurons every `every` ms: at ms t (t mod every = 0) the
+// input I of that ms and v, u after its update.
+struct StateProbe {
+  std::vector<uint32_t> neurons;
+  uint32_t every = 1;
+  std::vector<double> times;
+  std::vector<float> v, u, I;  // neurons.size() values per sample
+};
+
 struct ConstantInput {
   NeuronRange range;
   std::vector<float> values;  // one per neuron of the range
@@ -102,6 +111,10 @@ class Network {
   void add_thalamic(NeuronRange range, uint32_t per_ms, float value);
   void add_schedule(ScheduledInput input);
   void add_constant(ConstantInput input);
+  // Adds a state probe (any time) and returns its id.
+  uint32_t add_probe(std::vector<uint32_t> neurons, uint32_t every);
+  // Hands over the samples recorded so far and clears them.
+  StateProbe take_probe(uint32_t id);
   // Compresses the synapses and allocates the state; later building throws.
   void build();
   bool built() const { return built_; }
@@ -141,6 +154,8 @@ class Network {
   // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
+  void sample_probes_input();
+  void sample_probes_state();
   float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neuron_count_; }
 
   NetworkOptions options_;
@@ -155,6 +170,7 @@ class Network {
   std::vector<ThalamicInput> thalamic_;
   std::vector<ScheduledInput> schedules_;
   std::vector<ConstantInput> constants_;
+  std::vector<StateProbe> probes_;
 
   // Simulation.
   std::unique_ptr<IzhikevichPopulation> neurons_;
