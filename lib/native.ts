@@ -87,6 +87,9 @@ export interface NativeNetwork {
   addThalamic(first: number, count: number, perMs: number, current: number): void;
   addSchedule(times: unknown, neurons: Uint32Array, currents: unknown, assign: boolean): void;
   addConstant(first: number, current: unknown): void;
+  addStepped(first: number, count: number, times: unknown, amplitudes: unknown): void;
+  addPoisson(size: number, rateHz: number): number;
+  addTrain(size: number, times: unknown, neurons: Uint32Array): number;
   build(): void;
   run(
     ms: number,

@@ -346,6 +346,34 @@ export class Network {
     this.native.addConstant(target.first, values);
   }
 
+  /** A current that steps: `amplitudes[k]` from `times[k]` ms until the next step. */
+  addSteppedCurrent(target: Population, options: { times: readonly number[] | Float64Array; amplitudes: readonly number[] | Float64Array }): void {
+    this.native.addStepped(target.first, target.size, options.times, options.amplitudes);
+  }
+
+  /**
+   * Adds `size` Poisson spike sources: each fires in each ms with probability rate/1000.
+   * Sources are neurons that can be projected from (not to), with their own indices.
+   */
+  addPoissonSource(options: { size: number; rate: number; name?: string }): Population {
+    const first = this.native.addPoisson(options.size, options.rate);
+    return this.#register(new Population(first, options.size, options.name ?? `poisson ${this.#populations.length}`));
+  }
+
+  /**
+   * Adds `size` source neurons that fire at given times: spike k is neuron
+   * `neurons[k]` (within the source) at ms `times[k]` (ascending).
+   */
+  addSpikeTrains(options: { size: number; times: readonly number[] | Float64Array; neurons: Uint32Array; name?: string }): Population {
+    const first = this.native.addTrain(options.size, options.times, options.neurons);
+    return this.#register(new Population(first, options.size, options.name ?? `trains ${this.#populations.length}`));
+  }
+
+  #register(population: Population): Population {
+    this.#populations.push(population);
+    return population;
+  }
+
   get populations(): readonly Population[] {
     return this.#populations;
   }

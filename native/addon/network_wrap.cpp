@@ -198,6 +198,9 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddThalamic>("addThalamic"),
                          InstanceMethod<&NetworkWrap::AddSchedule>("addSchedule"),
                          InstanceMethod<&NetworkWrap::AddConstant>("addConstant"),
+                         InstanceMethod<&NetworkWrap::AddStepped>("addStepped"),
+                         InstanceMethod<&NetworkWrap::AddPoisson>("addPoisson"),
+                         InstanceMethod<&NetworkWrap::AddTrain>("addTrain"),
                          InstanceMethod<&NetworkWrap::Build>("build"),
                          InstanceMethod<&NetworkWrap::Run>("run"),
                          InstanceMethod<&NetworkWrap::Save>("save"),
@@ -382,6 +385,56 @@ void NetworkWrap::AddConstant(const Napi::CallbackInfo& info) {
     input.range.count = uint32_t(input.values.size());
     network.add_constant(std::move(input));
     return 0;
+  });
+}
+
+// addStepped(first, count, times, amplitudes)
+void NetworkWrap::AddStepped(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("addSteppedCurrent");
+    SteppedInput input;
+    input.range.first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
+    input.range.count = uint32_t(ToInteger(info[1], "count", 1, UINT32_MAX));
+    for (double t : ToNumbers(info[2], "times")) {
+      if (!(t >= 0 && t < 9007199254740992.0) || t != double(uint64_t(t))) throw RangeError("times must hold integer milliseconds >= 0");
+      input.times.push_back(uint64_t(t));
+    }
+    for (double a : ToNumbers(info[3], "amplitudes")) input.amplitudes.push_back(float(a));
+    network.add_stepped(std::move(input));
+    return 0;
+  });
+}
+
+// addPoisson(count, rateHz) -> first neuron index
+Napi::Value NetworkWrap::AddPoisson(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("addPoissonSource");
+    const auto count = uint32_t(ToInteger(info[0], "size", 1, IzhikevichPopulation::kMaxSize));
+    const double rate = ToNumber(info[1], "rate");
+    if (!(rate >= 0 && rate <= 1000)) throw RangeError("rate must be in [0, 1000] Hz (got " + std::to_string(rate) + ")");
+    SpikeSource source;
+    source.kind = SpikeSource::Kind::Poisson;
+    source.probability = rate / 1000.0;
+    return Napi::Number::New(info.Env(), network.add_source(count, std::move(source)));
+  });
+}
+
+// addTrain(count, times, neurons: Uint32Array) -> first neuron index
+Napi::Value NetworkWrap::AddTrain(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("addSpikeTrains");
+    const auto count = uint32_t(ToInteger(info[0], "size", 1, IzhikevichPopulation::kMaxSize));
+    SpikeSource source;
+    source.kind = SpikeSource::Kind::Train;
+    for (double t : ToNumbers(info[1], "times")) {
+      if (!(t >= 0 && t < 9007199254740992.0) || t != double(uint64_t(t))) throw RangeError("times must hold integer milliseconds >= 0");
+      source.times.push_back(uint64_t(t));
+    }
+    size_t n;
+    const uint32_t* neurons = ToUint32s(info[2], "neurons", n);
+    if (n != source.times.size()) throw RangeError("times and neurons must have the same length");
+    source.neurons.assign(neurons, neurons + n);
+    return Napi::Number::New(info.Env(), network.add_source(count, std::move(source)));
   });
 }
 

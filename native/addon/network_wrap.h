@@ -28,6 +28,9 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   void AddThalamic(const Napi::CallbackInfo& info);
   void AddSchedule(const Napi::CallbackInfo& info);
   void AddConstant(const Napi::CallbackInfo& info);
+  void AddStepped(const Napi::CallbackInfo& info);
+  Napi::Value AddPoisson(const Napi::CallbackInfo& info);
+  Napi::Value AddTrain(const Napi::CallbackInfo& info);
   void Build(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   // save(path) -> Promise<void>, written on a worker thread.

@@ -86,6 +86,24 @@ struct NetworkCheckpoint {
       out.pod(c.range.first);
       out.array(c.values);
     }
+    out.pod<uint64_t>(n.steps_.size());
+    for (const SteppedInput& st : n.steps_) {
+      out.pod(st.range.first);
+      out.pod(st.range.count);
+      out.array(st.times);
+      out.array(st.amplitudes);
+    }
+    out.pod<uint64_t>(n.sources_.size());
+    for (const SpikeSource& src : n.sources_) {
+      out.pod(uint8_t(src.kind));
+      out.pod(src.range.first);
+      out.pod(src.range.count);
+      out.pod(src.probability);
+      out.bytes(src.random.state(), 4 * sizeof(uint64_t));
+      out.array(src.times);
+      out.array(src.neurons);
+      out.pod(src.cursor);
+    }
   }
 
   static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd, unsigned threads) {
@@ -176,6 +194,43 @@ struct NetworkCheckpoint {
       c.range.count = uint32_t(c.values.size());
       if (uint64_t(c.range.first) + c.values.size() > count) in.fail("a constant input is outside the network");
       n->constants_.push_back(std::move(c));
+    }
+    const uint64_t steps = in.pod<uint64_t>();
+    if (steps > in.remaining()) in.fail("too many inputs");
+    for (uint64_t k = 0; k < steps; ++k) {
+      SteppedInput st;
+      st.range.first = in.pod<uint32_t>();
+      st.range.count = in.pod<uint32_t>();
+      st.times = in.array<uint64_t>();
+      st.amplitudes = in.array<float>();
+      if (uint64_t(st.range.first) + st.range.count > count || st.times.size() != st.amplitudes.size()) {
+        in.fail("a stepped current does not fit the network");
+      }
+      n->steps_.push_back(std::move(st));
+    }
+    const uint64_t sources = in.pod<uint64_t>();
+    if (sources > in.remaining()) in.fail("too many spike sources");
+    for (uint64_t k = 0; k < sources; ++k) {
+      SpikeSource src;
+      const uint8_t kind = in.pod<uint8_t>();
+      if (kind > 1) in.fail("unknown spike source kind");
+      src.kind = SpikeSource::Kind(kind);
+      src.range.first = in.pod<uint32_t>();
+      src.range.count = in.pod<uint32_t>();
+      src.probability = in.pod<double>();
+      uint64_t state[4];
+      in.bytes(state, sizeof(state));
+      src.random.set_state(state);
+      src.times = in.array<uint64_t>();
+      src.neurons = in.array<uint32_t>();
+      src.cursor = in.pod<uint64_t>();
+      if (uint64_t(src.range.first) + src.range.count > count || src.times.size() != src.neurons.size()) {
+        in.fail("a spike source does not fit the network");
+      }
+      for (uint32_t i : src.neurons) {
+        if (i - src.range.first >= src.range.count) in.fail("a spike train names a neuron outside its source");
+      }
+      n->sources_.push_back(std::move(src));
     }
 
     // Allocate and attach the state, as build() would, without regrouping synapses. The

@@ -212,9 +212,98 @@ void Network::sample_probes_state() {
   }
 }
 
+void Network::add_stepped(SteppedInput input) {
+  require_building("add an input");
+  if (input.range.count == 0 || uint64_t(input.range.first) + input.range.count > neuron_count_) {
+    throw RangeError("a stepped current's target must lie within the network's neurons");
+  }
+  if (input.times.size() != input.amplitudes.size() || input.times.empty()) {
+    throw RangeError("a stepped current needs one amplitude per step time (and at least one step)");
+  }
+  for (size_t k = 0; k < input.times.size(); ++k) {
+    if (k > 0 && input.times[k] <= input.times[k - 1]) throw RangeError("step times must be strictly ascending");
+    if (!std::isfinite(input.amplitudes[k])) throw RangeError("step amplitudes must be finite");
+  }
+  steps_.push_back(std::move(input));
+}
+
+uint32_t Network::add_source(uint32_t count, SpikeSource source) {
+  require_building("add a spike source");
+  // Sources take neuron indices like any population; their Izhikevich state is unused
+  // and, since nothing may project or inject into them, never reaches the peak.
+  const uint32_t first = add_izhikevich(count, {0.02}, {0.2}, {-65}, {8}, {}, {});
+  source.range = {first, count};
+  if (source.kind == SpikeSource::Kind::Poisson) {
+    if (!(source.probability >= 0 && source.probability <= 1)) {
+      throw RangeError("rate must be in [0, 1000] Hz (a spike per ms at most)");
+    }
+    source.random = Random(options_.seed, 500000 + sources_.size());
+  } else {
+    for (size_t k = 0; k < source.times.size(); ++k) {
+      if (k > 0 && source.times[k] < source.times[k - 1]) throw RangeError("spike train times must be ascending");
+      if (source.neurons[k] >= count) {
+        throw RangeError("spike train neuron " + std::to_string(source.neurons[k]) + " is not in [0, " + std::to_string(count - 1) + "]");
+      }
+      source.neurons[k] += first;
+    }
+  }
+  sources_.push_back(std::move(source));
+  return first;
+}
+
+void Network::check_no_input_to_sources() const {
+  if (sources_.empty()) return;
+  std::vector<uint8_t> is_source(neuron_count_, 0);
+  for (const SpikeSource& s : sources_) std::fill(is_source.begin() + s.range.first, is_source.begin() + s.range.first + s.range.count, 1);
+  const auto check_range = [&](NeuronRange r, const char* what) {
+    for (uint32_t i = r.first; i < r.first + r.count; ++i) {
+      if (is_source[i]) throw RangeError(std::string(what) + " reaches neuron " + std::to_string(i) + ", a spike source: sources take no input");
+    }
+  };
+  for (const ThalamicInput& t : thalamic_) check_range(t.range, "a thalamic input");
+  for (const ConstantInput& c : constants_) check_range(c.range, "a constant current");
+  for (const SteppedInput& st : steps_) check_range(st.range, "a stepped current");
+  for (const ScheduledInput& sch : schedules_) {
+    for (uint32_t i : sch.neurons) check_range({i, 1}, "a current schedule");
+  }
+  for (uint32_t q : pending_.post) check_range({q, 1}, "a projection");
+}
+
+void Network::fire_sources(std::vector<uint32_t>& fired) {
+  const size_t before = fired.size();
+  float* ltp_now = ltp_slot(time_);
+  for (SpikeSource& s : sources_) {
+    const size_t first_new = fired.size();
+    if (s.kind == SpikeSource::Kind::Poisson) {
+      if (s.probability <= 0) continue;
+      // Geometric gaps between firing neurons: O(spikes), not O(neurons), per ms.
+      const double log_q = std::log1p(-s.probability);
+      for (double j = -1;;) {
+        j += s.probability >= 1 ? 1 : std::floor(std::log1p(-s.random.uniform()) / log_q) + 1;
+        if (j >= s.range.count) break;
+        fired.push_back(s.range.first + uint32_t(j));
+      }
+    } else {
+      while (s.cursor < s.times.size() && s.times[s.cursor] < time_) ++s.cursor;
+      for (; s.cursor < s.times.size() && s.times[s.cursor] == time_; ++s.cursor) fired.push_back(s.neurons[s.cursor]);
+    }
+    // A source's STDP traces are set as an integrated neuron's are at detection.
+    for (size_t k = first_new; k < fired.size(); ++k) {
+      ltp_now[fired[k]] = float(options_.stdp.a_plus);
+      ltd_[fired[k]] = float(options_.stdp.a_minus);
+    }
+  }
+  if (fired.size() == before) return;
+  // A train may list a neuron twice in one ms: it fires once.
+  std::sort(fired.begin() + before, fired.end());
+  fired.erase(std::unique(fired.begin() + before, fired.end()), fired.end());
+  std::inplace_merge(fired.begin(), fired.begin() + before, fired.end());
+}
+
 void Network::build() {
   if (built_) return;
   if (neuron_count_ == 0) throw StateError("Network: add at least one population before running");
+  check_no_input_to_sources();
   if (!plastic_.empty()) {
     bool any_plastic = false;
     for (uint8_t p : plastic_) any_plastic = any_plastic || p;
@@ -283,6 +372,7 @@ void Network::step() {
   for (unsigned k = 0; k < parts; ++k) {
     slot.insert(slot.end(), fired_parts_[k]->data(), fired_parts_[k]->data() + fired_counts_[k]);
   }
+  if (!sources_.empty()) fire_sources(slot);
   spike_count_ += slot.size();
   pool_->run([&](unsigned k) { deliver(k, parts); });
   if (!probes_.empty()) sample_probes_input();
@@ -307,6 +397,12 @@ void Network::apply_inputs() {
   }
   for (const ConstantInput& input : constants_) {
     for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += input.values[i];
+  }
+  for (const SteppedInput& input : steps_) {
+    const auto next = std::upper_bound(input.times.begin(), input.times.end(), time_);
+    if (next == input.times.begin()) continue;
+    const float amplitude = input.amplitudes[size_t(next - input.times.begin()) - 1];
+    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += amplitude;
   }
 }
 

@@ -78,6 +78,26 @@ struct ScheduledInput {
   uint64_t cursor = 0;  // first entry not yet applied
 };
 
+// Stepped current: from times[k] (ms) until times[k+1], each neuron of the range gets
+// amplitudes[k] added (nothing before times[0]).
+struct SteppedInput {
+  NeuronRange range;
+  std::vector<uint64_t> times;  // ascending
+  std::vector<float> amplitudes;
+};
+
+// Neurons that fire on their own, not by integration: Poisson sources (probability
+// rate·1 ms per ms) or explicit trains (spike times and neurons, time-ordered).
+struct SpikeSource {
+  enum class Kind : uint8_t { Poisson = 0, Train = 1 } kind = Kind::Poisson;
+  NeuronRange range;
+  double probability = 0;        // Poisson: per neuron per ms
+  Random random;                 // Poisson
+  std::vector<uint64_t> times;   // Train: ascending
+  std::vector<uint32_t> neurons; // Train: network indices within range
+  uint64_t cursor = 0;           // Train: first entry not yet fired
+};
+
 // Records v, u and I of chosen neurons every `every` ms: at ms t (t mod every = 0) the
 // input I of that ms and v, u after its update.
 struct StateProbe {
@@ -111,6 +131,9 @@ class Network {
   void add_thalamic(NeuronRange range, uint32_t per_ms, float value);
   void add_schedule(ScheduledInput input);
   void add_constant(ConstantInput input);
+  void add_stepped(SteppedInput input);
+  // Adds `count` source neurons (indices returned from the first) that fire per `source`.
+  uint32_t add_source(uint32_t count, SpikeSource source);
   // Adds a state probe (any time) and returns its id.
   uint32_t add_probe(std::vector<uint32_t> neurons, uint32_t every);
   // Hands over the samples recorded so far and clears them.
@@ -155,6 +178,9 @@ class Network {
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
   void sample_probes_input();
+  // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
+  void fire_sources(std::vector<uint32_t>& fired);
+  void check_no_input_to_sources() const;
   void sample_probes_state();
   float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neuron_count_; }
 
@@ -170,6 +196,8 @@ class Network {
   std::vector<ThalamicInput> thalamic_;
   std::vector<ScheduledInput> schedules_;
   std::vector<ConstantInput> constants_;
+  std::vector<SteppedInput> steps_;
+  std::vector<SpikeSource> sources_;
   std::vector<StateProbe> probes_;
 
   // Simulation.
