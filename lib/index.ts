@@ -25,6 +25,7 @@ export {
   type NetworkRunResult,
   type NetworkStats,
   type PopulationOptions,
+  type LifOptions,
   type ConnectOptions,
   type ConnectionRule,
   type SynapseValue,

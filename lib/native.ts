@@ -81,6 +81,7 @@ export interface NativeNetwork {
   readonly busy: boolean;
   readonly closed: boolean;
   addIzhikevich(options: object): number;
+  addLif(options: object): number;
   addProjection(plastic: boolean): number;
   generate(projection: number, sources: Uint32Array, targets: Uint32Array, rule: object, delay: unknown, weight: unknown): void;
   addSynapses(projection: number, pre: Uint32Array, post: Uint32Array, delay: unknown, weight: unknown): void;

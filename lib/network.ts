@@ -60,6 +60,8 @@ export interface PopulationOptions {
   size: number;
   /** A label for reports. */
   name?: string;
+  /** 'izhikevich' (default) or 'lif'; LIF options are in LifOptions. */
+  model?: 'izhikevich';
   /** Parameters not given explicitly come from this preset (default 'RS'). */
   preset?: IzhikevichPreset;
   a?: PerNeuron;
@@ -70,6 +72,31 @@ export interface PopulationOptions {
   v?: PerNeuron;
   /** Initial recovery variable (default b·v). */
   u?: PerNeuron;
+}
+
+/**
+ * Leaky integrate-and-fire neurons: τ dv/dt = −(v − vRest) + R·I, integrated exactly over
+ * each 1 ms step; v ≥ vThreshold fires, v = vReset, and the neuron ignores input for
+ * `refractory` ms. In a network, u holds the refractory ms left.
+ */
+export interface LifOptions {
+  model: 'lif';
+  size: number;
+  name?: string;
+  /** Membrane time constant, ms (default 20). */
+  tau?: PerNeuron;
+  /** Resting potential, mV (default −65). */
+  vRest?: PerNeuron;
+  /** Reset potential, mV (default −65). */
+  vReset?: PerNeuron;
+  /** Threshold, mV (default −50). */
+  vThreshold?: PerNeuron;
+  /** Membrane resistance: mV per unit of input current (default 1). */
+  resistance?: PerNeuron;
+  /** Refractory period, whole ms (default 2). */
+  refractory?: PerNeuron;
+  /** Initial v (default vRest). */
+  v?: PerNeuron;
 }
 
 /** A block of neurons with consecutive indices in its network. */
@@ -275,9 +302,25 @@ export class Network {
     await this.native.save(path);
   }
 
-  /** Adds Izhikevich neurons; their indices follow those of earlier populations. */
-  addPopulation(options: PopulationOptions): Population {
+  /** Adds Izhikevich (default) or LIF neurons; their indices follow those of earlier populations. */
+  addPopulation(options: PopulationOptions | LifOptions): Population {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (options.model === 'lif') {
+      const first = this.native.addLif({
+        size: options.size,
+        tau: options.tau ?? 20,
+        vRest: options.vRest ?? -65,
+        vReset: options.vReset ?? -65,
+        vThreshold: options.vThreshold ?? -50,
+        resistance: options.resistance ?? 1,
+        refractory: options.refractory ?? 2,
+        v: options.v,
+      });
+      return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
+    }
+    if (options.model !== undefined && options.model !== 'izhikevich') {
+      throw new TypeError(`model must be 'izhikevich' or 'lif' (got '${String(options.model)}')`);
+    }
     const presetName = options.preset ?? 'RS';
     const preset = IZHIKEVICH_PRESETS[presetName];
     if (preset === undefined) {

@@ -192,6 +192,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
   Napi::Function constructor = DefineClass(env, "NativeNetwork",
                      {
                          InstanceMethod<&NetworkWrap::AddIzhikevich>("addIzhikevich"),
+                         InstanceMethod<&NetworkWrap::AddLif>("addLif"),
                          InstanceMethod<&NetworkWrap::AddProjection>("addProjection"),
                          InstanceMethod<&NetworkWrap::Generate>("generate"),
                          InstanceMethod<&NetworkWrap::AddSynapses>("addSynapses"),
@@ -298,6 +299,23 @@ Napi::Value NetworkWrap::AddIzhikevich(const Napi::CallbackInfo& info) {
     const uint32_t first = network.add_izhikevich(size, ToNumbers(Option(o, "a"), "a"), ToNumbers(Option(o, "b"), "b"),
                                                   ToNumbers(Option(o, "c"), "c"), ToNumbers(Option(o, "d"), "d"),
                                                   optional("v"), optional("u"));
+    return Napi::Number::New(info.Env(), first);
+  });
+}
+
+// addLif({ size, tau, vRest, vReset, vThreshold, resistance, refractory, v? }) -> first index
+Napi::Value NetworkWrap::AddLif(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("addPopulation");
+    if (!info[0].IsObject()) throw TypeError("population options must be an object");
+    const auto o = info[0].As<Napi::Object>();
+    const auto size = uint32_t(ToInteger(Option(o, "size"), "size", 1, IzhikevichPopulation::kMaxSize));
+    const auto v = Option(o, "v");
+    const uint32_t first = network.add_lif(
+        size, ToNumbers(Option(o, "tau"), "tau"), ToNumbers(Option(o, "vRest"), "vRest"),
+        ToNumbers(Option(o, "vReset"), "vReset"), ToNumbers(Option(o, "vThreshold"), "vThreshold"),
+        ToNumbers(Option(o, "resistance"), "resistance"), ToNumbers(Option(o, "refractory"), "refractory"),
+        v.IsUndefined() ? std::vector<double>{} : ToNumbers(v, "v"));
     return Napi::Number::New(info.Env(), first);
   });
 }

@@ -22,6 +22,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
 
  private:
   Napi::Value AddIzhikevich(const Napi::CallbackInfo& info);
+  Napi::Value AddLif(const Napi::CallbackInfo& info);
   Napi::Value AddProjection(const Napi::CallbackInfo& info);
   void Generate(const Napi::CallbackInfo& info);
   void AddSynapses(const Napi::CallbackInfo& info);

@@ -93,6 +93,12 @@ struct NetworkCheckpoint {
       out.array(st.times);
       out.array(st.amplitudes);
     }
+    out.pod<uint64_t>(n.lif_.size());
+    for (const LifBlock& b : n.lif_) {
+      out.pod(b.range.first);
+      out.pod(b.range.count);
+      for (const auto* values : {&b.decay, &b.v_rest, &b.v_reset, &b.v_threshold, &b.resistance, &b.refractory}) out.array(*values);
+    }
     out.pod<uint64_t>(n.sources_.size());
     for (const SpikeSource& src : n.sources_) {
       out.pod(uint8_t(src.kind));
@@ -207,6 +213,21 @@ struct NetworkCheckpoint {
         in.fail("a stepped current does not fit the network");
       }
       n->steps_.push_back(std::move(st));
+    }
+    const uint64_t lif = in.pod<uint64_t>();
+    if (lif > in.remaining()) in.fail("too many LIF populations");
+    for (uint64_t k = 0; k < lif; ++k) {
+      LifBlock b;
+      b.range.first = in.pod<uint32_t>();
+      b.range.count = in.pod<uint32_t>();
+      for (auto* values : {&b.decay, &b.v_rest, &b.v_reset, &b.v_threshold, &b.resistance, &b.refractory}) {
+        *values = in.array<double>();
+        if (values->size() != 1 && values->size() != b.range.count) in.fail("a LIF parameter does not match its population");
+      }
+      if (uint64_t(b.range.first) + b.range.count > count || (!n->lif_.empty() && b.range.first < n->lif_.back().range.first + n->lif_.back().range.count)) {
+        in.fail("a LIF population does not fit the network");
+      }
+      n->lif_.push_back(std::move(b));
     }
     const uint64_t sources = in.pod<uint64_t>();
     if (sources > in.remaining()) in.fail("too many spike sources");

@@ -94,6 +94,59 @@ uint32_t Network::add_izhikevich(uint32_t size, const std::vector<double>& a, co
   return first;
 }
 
+uint32_t Network::add_lif(uint32_t size, const std::vector<double>& tau, const std::vector<double>& v_rest,
+                          const std::vector<double>& v_reset, const std::vector<double>& v_threshold,
+                          const std::vector<double>& resistance, const std::vector<double>& refractory,
+                          const std::vector<double>& v) {
+  require_building("add a population");
+  const auto check = [&](const std::vector<double>& values, const char* name, double low, bool integer) {
+    if (values.size() != 1 && values.size() != size) {
+      throw RangeError(std::string(name) + " must hold 1 or size = " + std::to_string(size) + " values (got " +
+                       std::to_string(values.size()) + ")");
+    }
+    for (double x : values) {
+      if (!std::isfinite(x) || x < low || (integer && std::floor(x) != x)) {
+        throw RangeError(std::string(name) + " must hold finite numbers" + (low > -1e300 ? " >= " + std::to_string(low) : std::string()) +
+                         (integer ? " (integers)" : ""));
+      }
+    }
+  };
+  const double any = -1e308;
+  check(tau, "tau", 1e-3, false);
+  check(v_rest, "vRest", any, false);
+  check(v_reset, "vReset", any, false);
+  check(v_threshold, "vThreshold", any, false);
+  check(resistance, "resistance", any, false);
+  check(refractory, "refractory", 0, true);
+  LifBlock block;
+  // v starts at v_rest unless given; u (the refractory count) at 0.
+  const std::vector<double> v0 = v.empty() ? v_rest : v;
+  block.range.first = add_izhikevich(size, {0.02}, {0.2}, {-65}, {8}, v0, {0.0});
+  block.range.count = size;
+  for (double t : tau) block.decay.push_back(std::exp(-1.0 / t));
+  block.v_rest = v_rest;
+  block.v_reset = v_reset;
+  block.v_threshold = v_threshold;
+  block.resistance = resistance;
+  block.refractory = refractory;
+  lif_.push_back(std::move(block));
+  return lif_.back().range.first;
+}
+
+template <typename Fn>
+void Network::for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const {
+  uint32_t at = begin;
+  for (const LifBlock& block : lif_) {
+    const uint32_t b = std::max(at, block.range.first);
+    const uint32_t e = std::min(end, block.range.first + block.range.count);
+    if (b >= e) continue;
+    if (at < b) fn(at, b, static_cast<const LifBlock*>(nullptr));
+    fn(b, e, &block);
+    at = e;
+  }
+  if (at < end) fn(at, end, static_cast<const LifBlock*>(nullptr));
+}
+
 uint16_t Network::add_projection(bool plastic) {
   require_building("add a projection");
   if (plastic_.size() >= 65535) throw RangeError("a network may hold at most 65535 projections");
@@ -410,7 +463,12 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   uint32_t begin, end;
   neuron_part(k, parts, begin, end);
   uint32_t* fired = fired_parts_[k]->data();
-  const uint32_t count = neurons_->detect(begin, end, fired);
+  uint32_t count = 0;
+  float* v = neurons_->v()->data();
+  float* u = neurons_->u()->data();
+  for_each_segment(begin, end, [&](uint32_t b, uint32_t e, const LifBlock* lif) {
+    count += lif ? lif_detect(*lif, v, u, b, e, fired + count) : neurons_->detect(b, e, fired + count);
+  });
   fired_counts_[k] = count;
   const float a_plus = float(options_.stdp.a_plus);
   const float a_minus = float(options_.stdp.a_minus);
@@ -474,7 +532,16 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
   uint32_t begin, end;
   neuron_part(k, parts, begin, end);
   float* I = current_->data();
-  neurons_->integrate(I, begin, end);
+  float* v = neurons_->v()->data();
+  float* u = neurons_->u()->data();
+  const bool exact = options_.mode == NetworkMode::Reference;
+  for_each_segment(begin, end, [&](uint32_t b, uint32_t e, const LifBlock* lif) {
+    if (lif) {
+      lif_integrate(*lif, exact, v, u, I, b, e);
+    } else {
+      neurons_->integrate(I, b, e);
+    }
+  });
   std::fill(I + begin, I + end, 0.0f);
   // Separate loops over restrict pointers, so that the compiler vectorizes them (each
   // element is independent; float64 multiply, float32 rounding, as the reference).

@@ -26,6 +26,7 @@
 
 #include "core/aligned_array.h"
 #include "core/connectivity.h"
+#include "core/lif.h"
 #include "core/population.h"
 #include "core/random.h"
 #include "core/synapses.h"
@@ -121,6 +122,12 @@ class Network {
   uint32_t add_izhikevich(uint32_t size, const std::vector<double>& a, const std::vector<double>& b,
                           const std::vector<double>& c, const std::vector<double>& d,
                           const std::vector<double>& v, const std::vector<double>& u);
+  // Adds leaky integrate-and-fire neurons (see lif.h; vectors of 1 or `size` values,
+  // tau in ms) and returns the first index.
+  uint32_t add_lif(uint32_t size, const std::vector<double>& tau, const std::vector<double>& v_rest,
+                   const std::vector<double>& v_reset, const std::vector<double>& v_threshold,
+                   const std::vector<double>& resistance, const std::vector<double>& refractory,
+                   const std::vector<double>& v);
   // Starts a projection and returns its id; its synapses follow.
   uint16_t add_projection(bool plastic);
   void generate(uint16_t projection, const std::vector<NeuronRange>& sources,
@@ -177,6 +184,10 @@ class Network {
   // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
+  // Runs fn(begin, end, lif) over the consecutive segments of [begin, end): lif is the
+  // LIF block covering the segment, or null for Izhikevich neurons.
+  template <typename Fn>
+  void for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const;
   void sample_probes_input();
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);
@@ -198,6 +209,7 @@ class Network {
   std::vector<ConstantInput> constants_;
   std::vector<SteppedInput> steps_;
   std::vector<SpikeSource> sources_;
+  std::vector<LifBlock> lif_;  // ascending, disjoint; the other neurons are Izhikevich
   std::vector<StateProbe> probes_;
 
   // Simulation.
