@@ -31,6 +31,7 @@ export {
   type SynapseValue,
   type SynapseTable,
   type Stdp2006Options,
+  type PlasticityOptions,
   type ThalamicInputOptions,
   type CurrentScheduleOptions,
 } from './network';

@@ -39,6 +39,42 @@ export interface Stdp2006Options {
   periodMs?: number;
 }
 
+/**
+ * A projection's learning rule (see docs/api.md, "Plasticity"):
+ * - `stdp2006`: the 2006 rule with the network's `stdp` constants;
+ * - `pair`: pair-based STDP with traces, additive or multiplicative, all-to-all or nearest;
+ * - `dopamine`: the 2006 derivative as an eligibility trace, gated by dopamine (Izhikevich 2007).
+ */
+export type PlasticityOptions =
+  | { kind: 'stdp2006' }
+  | {
+    kind: 'pair';
+    /** Potentiation per pairing (default 0.01). */
+    aPlus?: number;
+    /** Depression per pairing (default 0.012). */
+    aMinus?: number;
+    /** Trace time constants, ms (default 20). */
+    tauPlus?: number;
+    tauMinus?: number;
+    /** Weight bounds (default [0, 1]). */
+    wMin?: number;
+    wMax?: number;
+    /** Changes scale with the distance to the bound (default false: additive). */
+    multiplicative?: boolean;
+    /** Traces set to 1 at a spike instead of adding 1 (default false: all-to-all). */
+    nearest?: boolean;
+  }
+  | {
+    kind: 'dopamine';
+    /** Every periodMs: w += (bias + DA)·sd, then sd ×= eligibilityDecay (defaults 0, 10 ms, 0.99). */
+    bias?: number;
+    periodMs?: number;
+    eligibilityDecay?: number;
+    /** Weight bounds (default [0, 4]). */
+    wMin?: number;
+    wMax?: number;
+  };
+
 export interface NetworkOptions {
   /** Default 'reference'. */
   mode?: NetworkMode;
@@ -52,8 +88,10 @@ export interface NetworkOptions {
    * written by one thread, in the serial order.
    */
   threads?: number;
-  /** Constants of the 2006 STDP rule, used by plastic projections. */
+  /** Constants of the 2006 STDP rule (and the traces of the dopamine rule). */
   stdp?: Stdp2006Options;
+  /** Dopamine decay factor per ms (default 0.995, τ = 200 ms). */
+  dopamineDecay?: number;
 }
 
 export interface PopulationOptions {
@@ -144,8 +182,8 @@ export interface ConnectOptions {
   delay?: SynapseValue;
   /** Weight: a number, `{ uniform: [lo, hi] }`, or one value per synapse. */
   weight: SynapseValue;
-  /** Whether the 2006 STDP rule changes these synapses (default false). */
-  plastic?: boolean;
+  /** `true` for the 2006 rule, or a rule (default false: static synapses). */
+  plastic?: boolean | PlasticityOptions;
 }
 
 /** A set of synapses made by one connect() call. */
@@ -279,6 +317,7 @@ export class Network {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     this.native = loaded ?? new addon.NativeNetwork(options);
     this.mode = loaded ? (loaded.stats().mode as NetworkMode) : options.mode ?? 'reference';
+    if (!loaded && options.dopamineDecay !== undefined) this.native.setDopamineDecay(options.dopamineDecay);
   }
 
   /**
@@ -347,8 +386,9 @@ export class Network {
     }
     const sourceRanges = ranges(source);
     const targetRanges = ranges(target);
-    const plastic = options.plastic ?? false;
-    const id = this.native.addProjection(plastic);
+    const plasticity = options.plastic ?? false;
+    const id = this.native.addProjection(plasticity);
+    const plastic = plasticity !== false;
     const delay = options.delay ?? 1;
     if (options.rule.kind === 'explicit') {
       const pre = toNetworkIndices(options.rule.pre, source, 'pre');
@@ -387,6 +427,11 @@ export class Network {
   addConstantCurrent(target: Population, current: number | readonly number[] | Float32Array | Float64Array): void {
     const values = typeof current === 'number' ? new Float64Array(target.size).fill(current) : current;
     this.native.addConstant(target.first, values);
+  }
+
+  /** Each ms, each neuron of `target` gets a current drawn uniformly from [low, high) added. */
+  addNoiseCurrent(target: Population, options: { low: number; high: number }): void {
+    this.native.addNoise(target.first, target.size, options.low, options.high);
   }
 
   /** A current that steps: `amplitudes[k]` from `times[k]` ms until the next step. */
@@ -470,6 +515,25 @@ export class Network {
   /** Counters and sizes: time, spikes, synaptic events, synapses, bytes. */
   stats(): NetworkStats {
     return this.native.stats();
+  }
+
+  /** The dopamine level (decays each ms; raised by rewards). */
+  get dopamine(): number {
+    return this.native.dopamine;
+  }
+
+  /** Raises dopamine by `amount` now. */
+  reward(amount: number): void {
+    this.native.reward(amount);
+  }
+
+  /**
+   * Rewards a sequence: whenever neuron `post` fires within `windowMs` after neuron `pre`
+   * (network indices), dopamine rises by `amount`, `delayMs` later (the distal reward of
+   * Izhikevich 2007). Defaults: window 10 ms, delay 1000 ms, amount 0.5.
+   */
+  rewardSequence(options: { pre: number; post: number; windowMs?: number; delayMs?: number; amount?: number }): void {
+    this.native.addPairReward(options.pre, options.post, options.windowMs ?? 10, options.delayMs ?? 1000, options.amount ?? 0.5);
   }
 
   /** Number and mean weight of the synapses of plastic projections. */

@@ -79,11 +79,12 @@ exc = pre < NE
 # we keep the arrival time instead of the trace. A spike arriving at step ta is seen by a
 # post spike at step tp > ta as 0.1 * 0.95**(tp - ta - 1) (spnet.cpp indexes
 # LTP[t + D - delay - 1]). The table holds that decay as the reference computes it (x0.95 in
-# double, rounded to float32 each ms) down to 0, which is also the value for "never arrived".
+# double, rounded to float32 each ms); the reference's trace sticks at the smallest denormal
+# after ~1900 ms, ours ends in 0, the value for "never arrived" (no float32 weight can tell).
 ltp = [np.float32(0.1)]
-while ltp[-1] > 0:
+while ltp[-1] != np.float32(0.95 * np.float64(ltp[-1])):
     ltp.append(np.float32(0.95 * np.float64(ltp[-1])))
-ltp_trace = TimedArray(np.array(ltp, dtype=np.float32), dt=1 * ms)  # held at 0 past its end
+ltp_trace = TimedArray(np.array(ltp + [0], dtype=np.float32), dt=1 * ms)  # holds its end
 Se = Synapses(G, G, '''w : 1
                        sd : 1
                        tarr : second''', dtype={'tarr': np.float64},

@@ -194,12 +194,17 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddIzhikevich>("addIzhikevich"),
                          InstanceMethod<&NetworkWrap::AddLif>("addLif"),
                          InstanceMethod<&NetworkWrap::AddProjection>("addProjection"),
+                         InstanceMethod<&NetworkWrap::Reward>("reward"),
+                         InstanceMethod<&NetworkWrap::AddPairReward>("addPairReward"),
+                         InstanceMethod<&NetworkWrap::SetDopamineDecay>("setDopamineDecay"),
+                         InstanceAccessor<&NetworkWrap::Dopamine>("dopamine"),
                          InstanceMethod<&NetworkWrap::Generate>("generate"),
                          InstanceMethod<&NetworkWrap::AddSynapses>("addSynapses"),
                          InstanceMethod<&NetworkWrap::AddThalamic>("addThalamic"),
                          InstanceMethod<&NetworkWrap::AddSchedule>("addSchedule"),
                          InstanceMethod<&NetworkWrap::AddConstant>("addConstant"),
                          InstanceMethod<&NetworkWrap::AddStepped>("addStepped"),
+                         InstanceMethod<&NetworkWrap::AddNoise>("addNoise"),
                          InstanceMethod<&NetworkWrap::AddPoisson>("addPoisson"),
                          InstanceMethod<&NetworkWrap::AddTrain>("addTrain"),
                          InstanceMethod<&NetworkWrap::Build>("build"),
@@ -320,9 +325,89 @@ Napi::Value NetworkWrap::AddLif(const Napi::CallbackInfo& info) {
   });
 }
 
+// addProjection(plasticity: boolean | { kind, ...constants }) -> id
 Napi::Value NetworkWrap::AddProjection(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
-    return Napi::Number::New(info.Env(), Live("connect").add_projection(info[0].ToBoolean().Value()));
+    Network& network = Live("connect");
+    PlasticityRule rule;
+    if (info[0].IsBoolean() || info[0].IsUndefined()) {
+      rule.kind = info[0].ToBoolean().Value() ? PlasticityRule::Kind::Stdp2006 : PlasticityRule::Kind::None;
+    } else if (info[0].IsObject()) {
+      const auto o = info[0].As<Napi::Object>();
+      const std::string kind = ToString(Option(o, "kind"), "plasticity.kind");
+      if (kind == "stdp2006") {
+        rule.kind = PlasticityRule::Kind::Stdp2006;
+      } else if (kind == "pair") {
+        rule.kind = PlasticityRule::Kind::Pair;
+        rule.w_max = 1;
+      } else if (kind == "dopamine") {
+        rule.kind = PlasticityRule::Kind::Dopamine;
+        rule.w_max = 4;
+      } else {
+        throw TypeError("plasticity.kind must be 'stdp2006', 'pair' or 'dopamine' (got '" + kind + "')");
+      }
+      const auto number = [&](const char* key, double& out) {
+        const auto x = Option(o, key);
+        if (!x.IsUndefined()) out = ToNumber(x, std::string("plasticity.") + key);
+      };
+      number("aPlus", rule.a_plus);
+      number("aMinus", rule.a_minus);
+      number("tauPlus", rule.tau_plus);
+      number("tauMinus", rule.tau_minus);
+      number("wMin", rule.w_min);
+      number("wMax", rule.w_max);
+      number("bias", rule.bias);
+      number("eligibilityDecay", rule.eligibility_decay);
+      const auto period = Option(o, "periodMs");
+      if (!period.IsUndefined()) rule.period_ms = uint32_t(ToInteger(period, "plasticity.periodMs", 1, 1u << 30));
+      const auto flag = [&](const char* key, bool& out) {
+        const auto x = Option(o, key);
+        if (!x.IsUndefined()) out = x.ToBoolean().Value();
+      };
+      flag("multiplicative", rule.multiplicative);
+      flag("nearest", rule.nearest);
+    } else {
+      throw TypeError("plastic must be a boolean or a plasticity rule object");
+    }
+    return Napi::Number::New(info.Env(), network.add_projection(rule));
+  });
+}
+
+// reward(amount): dopamine += amount now
+void NetworkWrap::Reward(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Live("reward").reward(ToNumber(info[0], "amount"));
+    return 0;
+  });
+}
+
+// addPairReward(pre, post, windowMs, delayMs, amount)
+void NetworkWrap::AddPairReward(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("rewardSequence");
+    PairReward r;
+    r.pre = uint32_t(ToInteger(info[0], "pre", 0, UINT32_MAX));
+    r.post = uint32_t(ToInteger(info[1], "post", 0, UINT32_MAX));
+    r.window_ms = uint32_t(ToInteger(info[2], "windowMs", 1, 1u << 20));
+    r.delay_ms = uint32_t(ToInteger(info[3], "delayMs", 0, 1u << 30));
+    r.amount = ToNumber(info[4], "amount");
+    network.add_pair_reward(r);
+    return 0;
+  });
+}
+
+// setDopamineDecay(perMs)
+void NetworkWrap::SetDopamineDecay(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Live("dopamineDecay").set_dopamine_decay(ToNumber(info[0], "decay"));
+    return 0;
+  });
+}
+
+Napi::Value NetworkWrap::Dopamine(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!network_) throw StateError("Network.dopamine: the network is closed");
+    return Napi::Number::New(info.Env(), network_->dopamine());
   });
 }
 
@@ -419,6 +504,17 @@ void NetworkWrap::AddStepped(const Napi::CallbackInfo& info) {
     }
     for (double a : ToNumbers(info[3], "amplitudes")) input.amplitudes.push_back(float(a));
     network.add_stepped(std::move(input));
+    return 0;
+  });
+}
+
+// addNoise(first, count, low, high)
+void NetworkWrap::AddNoise(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("addNoiseCurrent");
+    const auto first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
+    const auto count = uint32_t(ToInteger(info[1], "count", 1, UINT32_MAX));
+    network.add_noise({first, count}, ToNumber(info[2], "low"), ToNumber(info[3], "high"));
     return 0;
   });
 }

@@ -24,12 +24,17 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value AddIzhikevich(const Napi::CallbackInfo& info);
   Napi::Value AddLif(const Napi::CallbackInfo& info);
   Napi::Value AddProjection(const Napi::CallbackInfo& info);
+  void Reward(const Napi::CallbackInfo& info);
+  void AddPairReward(const Napi::CallbackInfo& info);
+  void SetDopamineDecay(const Napi::CallbackInfo& info);
+  Napi::Value Dopamine(const Napi::CallbackInfo& info);
   void Generate(const Napi::CallbackInfo& info);
   void AddSynapses(const Napi::CallbackInfo& info);
   void AddThalamic(const Napi::CallbackInfo& info);
   void AddSchedule(const Napi::CallbackInfo& info);
   void AddConstant(const Napi::CallbackInfo& info);
   void AddStepped(const Napi::CallbackInfo& info);
+  void AddNoise(const Napi::CallbackInfo& info);
   Napi::Value AddPoisson(const Napi::CallbackInfo& info);
   Napi::Value AddTrain(const Napi::CallbackInfo& info);
   void Build(const Napi::CallbackInfo& info);

@@ -51,6 +51,38 @@ struct NetworkCheckpoint {
     out.array(std::vector<float>(neurons.v()->data(), neurons.v()->data() + n.neuron_count_));
     out.array(std::vector<float>(neurons.u()->data(), neurons.u()->data() + n.neuron_count_));
     out.array(n.plastic_);
+    for (const PlasticityRule& r : n.rules_) {
+      out.pod(uint8_t(r.kind));
+      for (double x : {r.a_plus, r.a_minus, r.tau_plus, r.tau_minus, r.w_min, r.w_max, r.bias, r.eligibility_decay}) out.pod(x);
+      out.pod(uint8_t(r.multiplicative));
+      out.pod(uint8_t(r.nearest));
+      out.pod(r.period_ms);
+      out.pod(r.trace_set);
+    }
+    out.pod<uint64_t>(n.pair_traces_.size());
+    for (const PairTraces& t : n.pair_traces_) {
+      out.pod(t.decay_plus);
+      out.pod(t.decay_minus);
+      out.pod(uint8_t(t.nearest));
+      out.array(t.x);
+      out.array(t.y);
+    }
+    out.pod(n.dopamine_);
+    out.pod(n.dopamine_decay_);
+    out.pod<uint64_t>(n.pending_rewards_.size());
+    for (const auto& [time, amount] : n.pending_rewards_) {
+      out.pod(time);
+      out.pod(amount);
+    }
+    out.pod<uint64_t>(n.pair_rewards_.size());
+    for (const PairReward& r : n.pair_rewards_) {
+      out.pod(r.pre);
+      out.pod(r.post);
+      out.pod(r.window_ms);
+      out.pod(r.delay_ms);
+      out.pod(r.amount);
+      out.pod(r.last_pre);
+    }
 
     const SynapseStore& s = n.synapses_;
     out.pod(s.max_delay_);
@@ -92,6 +124,14 @@ struct NetworkCheckpoint {
       out.pod(st.range.count);
       out.array(st.times);
       out.array(st.amplitudes);
+    }
+    out.pod<uint64_t>(n.noise_.size());
+    for (const NoiseInput& nz : n.noise_) {
+      out.pod(nz.range.first);
+      out.pod(nz.range.count);
+      out.pod(nz.low);
+      out.pod(nz.high);
+      out.bytes(nz.random.state(), 4 * sizeof(uint64_t));
     }
     out.pod<uint64_t>(n.lif_.size());
     for (const LifBlock& b : n.lif_) {
@@ -137,6 +177,56 @@ struct NetworkCheckpoint {
     n->neuron_count_ = count;
     n->plastic_ = in.array<uint8_t>();
     if (n->plastic_.empty()) in.fail("no projection flags");
+    for (size_t p = 0; p < n->plastic_.size(); ++p) {
+      PlasticityRule r;
+      const uint8_t kind = in.pod<uint8_t>();
+      if (kind > 3) in.fail("unknown plasticity rule");
+      r.kind = PlasticityRule::Kind(kind);
+      for (double* x : {&r.a_plus, &r.a_minus, &r.tau_plus, &r.tau_minus, &r.w_min, &r.w_max, &r.bias, &r.eligibility_decay}) {
+        *x = in.pod<double>();
+      }
+      r.multiplicative = in.pod<uint8_t>() != 0;
+      r.nearest = in.pod<uint8_t>() != 0;
+      r.period_ms = in.pod<uint32_t>();
+      r.trace_set = in.pod<uint32_t>();
+      if (r.period_ms < 1) in.fail("a plasticity period is zero");
+      n->rules_.push_back(r);
+    }
+    const uint64_t trace_sets = in.pod<uint64_t>();
+    if (trace_sets > in.remaining()) in.fail("too many trace sets");
+    for (uint64_t k = 0; k < trace_sets; ++k) {
+      PairTraces t;
+      t.decay_plus = in.pod<double>();
+      t.decay_minus = in.pod<double>();
+      t.nearest = in.pod<uint8_t>() != 0;
+      t.x = in.array<float>();
+      t.y = in.array<float>();
+      n->pair_traces_.push_back(std::move(t));
+    }
+    for (const PlasticityRule& r : n->rules_) {
+      if (r.kind == PlasticityRule::Kind::Pair && r.trace_set >= n->pair_traces_.size()) in.fail("a rule names a missing trace set");
+    }
+    n->dopamine_ = in.pod<double>();
+    n->dopamine_decay_ = in.pod<double>();
+    const uint64_t pending = in.pod<uint64_t>();
+    if (pending > in.remaining()) in.fail("too many pending rewards");
+    for (uint64_t k = 0; k < pending; ++k) {
+      const uint64_t time = in.pod<uint64_t>();
+      n->pending_rewards_.emplace_back(time, in.pod<double>());
+    }
+    const uint64_t watchers = in.pod<uint64_t>();
+    if (watchers > in.remaining()) in.fail("too many reward rules");
+    for (uint64_t k = 0; k < watchers; ++k) {
+      PairReward r;
+      r.pre = in.pod<uint32_t>();
+      r.post = in.pod<uint32_t>();
+      r.window_ms = in.pod<uint32_t>();
+      r.delay_ms = in.pod<uint32_t>();
+      r.amount = in.pod<double>();
+      r.last_pre = in.pod<int64_t>();
+      if (r.pre >= count || r.post >= count) in.fail("a reward rule names a missing neuron");
+      n->pair_rewards_.push_back(r);
+    }
 
     SynapseStore& s = n->synapses_;
     s.neurons_ = count;
@@ -154,6 +244,11 @@ struct NetworkCheckpoint {
     if (n->ltp_.size() != uint64_t(s.max_delay_ + 1) * count || n->ltd_.size() != count) {
       in.fail("the STDP traces do not match the network");
     }
+    for (const PairTraces& t : n->pair_traces_) {
+      if (t.x.size() != n->ltp_.size() || t.y.size() != count) in.fail("pair STDP traces do not match the network");
+    }
+    n->has_dopamine_rule_ = std::any_of(n->rules_.begin(), n->rules_.end(),
+                                        [](const PlasticityRule& r) { return r.kind == PlasticityRule::Kind::Dopamine; });
     n->history_.resize(s.max_delay_);
     for (auto& slot : n->history_) {
       slot = in.array<uint32_t>();
@@ -213,6 +308,20 @@ struct NetworkCheckpoint {
         in.fail("a stepped current does not fit the network");
       }
       n->steps_.push_back(std::move(st));
+    }
+    const uint64_t noise = in.pod<uint64_t>();
+    if (noise > in.remaining()) in.fail("too many inputs");
+    for (uint64_t k = 0; k < noise; ++k) {
+      NoiseInput nz;
+      nz.range.first = in.pod<uint32_t>();
+      nz.range.count = in.pod<uint32_t>();
+      nz.low = in.pod<double>();
+      nz.high = in.pod<double>();
+      uint64_t state[4];
+      in.bytes(state, sizeof(state));
+      nz.random.set_state(state);
+      if (nz.range.count == 0 || uint64_t(nz.range.first) + nz.range.count > count) in.fail("a noise input is outside the network");
+      n->noise_.push_back(nz);
     }
     const uint64_t lif = in.pod<uint64_t>();
     if (lif > in.remaining()) in.fail("too many LIF populations");

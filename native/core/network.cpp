@@ -147,11 +147,83 @@ void Network::for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const {
   if (at < end) fn(at, end, static_cast<const LifBlock*>(nullptr));
 }
 
-uint16_t Network::add_projection(bool plastic) {
+uint16_t Network::add_projection(const PlasticityRule& given) {
   require_building("add a projection");
   if (plastic_.size() >= 65535) throw RangeError("a network may hold at most 65535 projections");
-  plastic_.push_back(plastic ? 1 : 0);
+  PlasticityRule rule = given;
+  const auto finite = [](double x, const char* name) {
+    if (!std::isfinite(x)) throw RangeError(std::string("plasticity.") + name + " must be a finite number");
+  };
+  for (auto [x, name] : {std::pair{rule.a_plus, "aPlus"}, {rule.a_minus, "aMinus"}, {rule.bias, "bias"}}) finite(x, name);
+  if (!(std::isfinite(rule.w_min) && std::isfinite(rule.w_max) && rule.w_min <= rule.w_max)) {
+    throw RangeError("plasticity.wMin and plasticity.wMax must be finite with wMin <= wMax");
+  }
+  if (rule.kind == PlasticityRule::Kind::Pair) {
+    if (!(rule.tau_plus > 0 && rule.tau_minus > 0 && std::isfinite(rule.tau_plus) && std::isfinite(rule.tau_minus))) {
+      throw RangeError("plasticity.tauPlus and plasticity.tauMinus must be positive (ms)");
+    }
+    const double dp = std::exp(-1.0 / rule.tau_plus), dm = std::exp(-1.0 / rule.tau_minus);
+    size_t set = 0;
+    while (set < pair_traces_.size() && !(pair_traces_[set].decay_plus == dp && pair_traces_[set].decay_minus == dm &&
+                                          pair_traces_[set].nearest == rule.nearest)) {
+      ++set;
+    }
+    if (set == pair_traces_.size()) pair_traces_.push_back({dp, dm, rule.nearest, {}, {}});
+    rule.trace_set = uint32_t(set);
+  }
+  if (rule.kind == PlasticityRule::Kind::Dopamine) {
+    if (rule.period_ms < 1) throw RangeError("plasticity.periodMs must be an integer >= 1");
+    if (!(rule.eligibility_decay >= 0 && rule.eligibility_decay <= 1)) {
+      throw RangeError("plasticity.eligibilityDecay must be in [0, 1]");
+    }
+  }
+  rules_.push_back(rule);
+  plastic_.push_back(rule.kind != PlasticityRule::Kind::None ? 1 : 0);
   return uint16_t(plastic_.size() - 1);
+}
+
+void Network::reward(double amount) {
+  if (!std::isfinite(amount)) throw RangeError("amount must be a finite number");
+  dopamine_ += amount;
+}
+
+void Network::add_pair_reward(PairReward reward) {
+  if (reward.pre >= neuron_count_ || reward.post >= neuron_count_) {
+    throw RangeError("pre and post must be neuron indices in [0, " + std::to_string(neuron_count_ - 1) + "]");
+  }
+  if (!std::isfinite(reward.amount)) throw RangeError("amount must be a finite number");
+  reward.last_pre = -1;
+  pair_rewards_.push_back(reward);
+}
+
+void Network::set_dopamine_decay(double decay) {
+  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamine decay must be in [0, 1] (per ms)");
+  dopamine_decay_ = decay;
+}
+
+void Network::mark_pair_spike(uint32_t i) {
+  for (PairTraces& set : pair_traces_) {
+    float& x = set.x[(time_ % (max_delay_ + 1)) * neuron_count_ + i];
+    float& y = set.y[i];
+    x = set.nearest ? 1.0f : x + 1.0f;
+    y = set.nearest ? 1.0f : y + 1.0f;
+  }
+}
+
+void Network::update_dopamine(const std::vector<uint32_t>& fired) {
+  for (PairReward& r : pair_rewards_) {
+    // Post's spike this ms, after pre's spike within the window, earns a reward.
+    const bool post_fired = std::binary_search(fired.begin(), fired.end(), r.post);
+    if (post_fired && r.last_pre >= 0 && int64_t(time_) > r.last_pre && int64_t(time_) - r.last_pre <= r.window_ms) {
+      pending_rewards_.emplace_back(time_ + r.delay_ms, r.amount);
+      std::sort(pending_rewards_.begin(), pending_rewards_.end());
+      r.last_pre = -1;
+    }
+    if (std::binary_search(fired.begin(), fired.end(), r.pre)) r.last_pre = int64_t(time_);
+  }
+  size_t due = 0;
+  while (due < pending_rewards_.size() && pending_rewards_[due].first <= time_) dopamine_ += pending_rewards_[due++].second;
+  pending_rewards_.erase(pending_rewards_.begin(), pending_rewards_.begin() + due);
 }
 
 void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sources,
@@ -280,6 +352,15 @@ void Network::add_stepped(SteppedInput input) {
   steps_.push_back(std::move(input));
 }
 
+void Network::add_noise(NeuronRange range, double low, double high) {
+  require_building("add an input");
+  if (range.count == 0 || uint64_t(range.first) + range.count > neuron_count_) {
+    throw RangeError("a noise current's target must lie within the network's neurons");
+  }
+  if (!(std::isfinite(low) && std::isfinite(high) && low <= high)) throw RangeError("noise bounds must be finite with low <= high");
+  noise_.push_back({range, low, high, Random(options_.seed, 700000 + noise_.size())});
+}
+
 uint32_t Network::add_source(uint32_t count, SpikeSource source) {
   require_building("add a spike source");
   // Sources take neuron indices like any population; their Izhikevich state is unused
@@ -316,6 +397,7 @@ void Network::check_no_input_to_sources() const {
   for (const ThalamicInput& t : thalamic_) check_range(t.range, "a thalamic input");
   for (const ConstantInput& c : constants_) check_range(c.range, "a constant current");
   for (const SteppedInput& st : steps_) check_range(st.range, "a stepped current");
+  for (const NoiseInput& nz : noise_) check_range(nz.range, "a noise current");
   for (const ScheduledInput& sch : schedules_) {
     for (uint32_t i : sch.neurons) check_range({i, 1}, "a current schedule");
   }
@@ -344,6 +426,7 @@ void Network::fire_sources(std::vector<uint32_t>& fired) {
     for (size_t k = first_new; k < fired.size(); ++k) {
       ltp_now[fired[k]] = float(options_.stdp.a_plus);
       ltd_[fired[k]] = float(options_.stdp.a_minus);
+      mark_pair_spike(fired[k]);
     }
   }
   if (fired.size() == before) return;
@@ -381,6 +464,13 @@ void Network::build() {
   current_ = std::make_unique<AlignedArray<float>>(neuron_count_);
   ltp_.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
   ltd_.assign(neuron_count_, 0.0f);
+  for (PairTraces& set : pair_traces_) {
+    set.x.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
+    set.y.assign(neuron_count_, 0.0f);
+  }
+  rules_.resize(plastic_.size());
+  has_dopamine_rule_ = std::any_of(rules_.begin(), rules_.end(),
+                                   [](const PlasticityRule& r) { return r.kind == PlasticityRule::Kind::Dopamine; });
   history_.assign(max_delay_, {});
   start_threads();
   built_ = true;
@@ -427,12 +517,21 @@ void Network::step() {
   }
   if (!sources_.empty()) fire_sources(slot);
   spike_count_ += slot.size();
+  if (!pair_rewards_.empty() || !pending_rewards_.empty()) update_dopamine(slot);
   pool_->run([&](unsigned k) { deliver(k, parts); });
   if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   if (!probes_.empty()) sample_probes_state();
   ++time_;
   if (time_ % options_.stdp.period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
+  if (has_dopamine_rule_ && !frozen_) {
+    bool due = false;
+    for (size_t p = 0; p < rules_.size(); ++p) {
+      due = due || (plastic_[p] && rules_[p].kind == PlasticityRule::Kind::Dopamine && time_ % rules_[p].period_ms == 0);
+    }
+    if (due) pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
+  }
+  dopamine_ *= dopamine_decay_;
 }
 
 void Network::apply_inputs() {
@@ -450,6 +549,10 @@ void Network::apply_inputs() {
   }
   for (const ConstantInput& input : constants_) {
     for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += input.values[i];
+  }
+  for (NoiseInput& input : noise_) {
+    const double span = input.high - input.low;
+    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += float(input.low + span * input.random.uniform());
   }
   for (const SteppedInput& input : steps_) {
     const auto next = std::upper_bound(input.times.begin(), input.times.end(), time_);
@@ -481,17 +584,29 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   // modulo per delay per ms rather than one per synapse.
   const float* ltp_at_delay[kMaxDelay + 1];
   for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? ltp_slot(time_ - d) : nullptr;
+  float* w = synapses_.weight();
   // The incoming synapses of a neuron of this part are this part's alone.
   for (uint32_t f = 0; f < count; ++f) {
     const uint32_t i = fired[f];
     ltp_now[i] = a_plus;
     ltd_[i] = a_minus;
+    mark_pair_spike(i);
     if (frozen_) continue;
     for (uint32_t e = synapses_.incoming_begin(i); e < synapses_.incoming_end(i); ++e) {
-      // The presynaptic trace as it was `delay` ms ago.
-      const float* ltp = ltp_at_delay[in_src[e] & 0xFF];
       const uint32_t s = in_syn[e];
-      if (ltp != nullptr && plastic_[projection[s]]) sd[s] += ltp[in_src[e] >> 8];
+      const uint32_t delay = in_src[e] & 0xFF;
+      const uint32_t pre = in_src[e] >> 8;
+      if (time_ < delay || !plastic_[projection[s]]) continue;
+      const PlasticityRule& rule = rules_[projection[s]];
+      if (rule.kind != PlasticityRule::Kind::Pair) {
+        // The presynaptic trace as it was `delay` ms ago.
+        sd[s] += ltp_at_delay[delay][pre];
+        continue;
+      }
+      const PairTraces& set = pair_traces_[rule.trace_set];
+      const float x = set.x[((time_ - delay) % (max_delay_ + 1)) * neuron_count_ + pre];
+      const float gain = rule.multiplicative ? float(rule.w_max) - w[s] : 1.0f;
+      w[s] = std::min(float(rule.w_max), w[s] + float(rule.a_plus) * gain * x);
     }
   }
 }
@@ -505,7 +620,7 @@ void Network::deliver(unsigned k, unsigned parts) {
   const uint32_t span = uint32_t(high64 - low64);
   float* I = current_->data();
   const uint32_t* post = synapses_.post();
-  const float* w = synapses_.weight();
+  float* w = synapses_.weight();
   float* sd = synapses_.derivative();
   const uint16_t* projection = synapses_.projection();
   const uint8_t* plastic = plastic_.data();
@@ -521,7 +636,15 @@ void Network::deliver(unsigned k, unsigned parts) {
         const uint32_t q = post[s];
         if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
         I[q] += w[s];
-        if (learning && plastic[projection[s]]) sd[s] -= ltd_[q];
+        if (!learning || !plastic[projection[s]]) continue;
+        const PlasticityRule& rule = rules_[projection[s]];
+        if (rule.kind != PlasticityRule::Kind::Pair) {
+          sd[s] -= ltd_[q];
+          continue;
+        }
+        const float y = pair_traces_[rule.trace_set].y[q];
+        const float gain = rule.multiplicative ? w[s] - float(rule.w_min) : 1.0f;
+        w[s] = std::max(float(rule.w_min), w[s] - float(rule.a_minus) * gain * y);
       }
     }
   }
@@ -552,6 +675,14 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
   for (uint32_t i = begin; i < end; ++i) next[i] = float(decay_plus * now[i]);
   float* __restrict ltd = ltd_.data();
   for (uint32_t i = begin; i < end; ++i) ltd[i] = float(ltd[i] * decay_minus);
+  for (PairTraces& set : pair_traces_) {
+    const uint64_t slots = max_delay_ + 1;
+    const float* __restrict x_now = set.x.data() + (time_ % slots) * neuron_count_;
+    float* __restrict x_next = set.x.data() + ((time_ + 1) % slots) * neuron_count_;
+    for (uint32_t i = begin; i < end; ++i) x_next[i] = float(set.decay_plus * x_now[i]);
+    float* __restrict y = set.y.data();
+    for (uint32_t i = begin; i < end; ++i) y[i] = float(set.decay_minus * y[i]);
+  }
 }
 
 void Network::update_weights(unsigned k, unsigned parts) {
@@ -564,11 +695,27 @@ void Network::update_weights(unsigned k, unsigned parts) {
   uint64_t begin, end;
   split_range(synapses_.size(), parts, k, begin, end);
   for (uint64_t i = begin; i < end; ++i) {
-    if (!plastic_[projection[i]]) continue;
+    if (!plastic_[projection[i]] || rules_[projection[i]].kind != PlasticityRule::Kind::Stdp2006) continue;
     w[i] = float(w[i] + (s.bias + sd[i]));
     sd[i] = float(sd[i] * s.derivative_decay);
     if (w[i] > w_max) w[i] = w_max;
     if (w[i] < w_min) w[i] = w_min;
+  }
+}
+
+void Network::update_dopamine_weights(unsigned k, unsigned parts) {
+  float* w = synapses_.weight();
+  float* sd = synapses_.derivative();
+  const uint16_t* projection = synapses_.projection();
+  uint64_t begin, end;
+  split_range(synapses_.size(), parts, k, begin, end);
+  for (uint64_t i = begin; i < end; ++i) {
+    if (!plastic_[projection[i]]) continue;
+    const PlasticityRule& rule = rules_[projection[i]];
+    if (rule.kind != PlasticityRule::Kind::Dopamine || time_ % rule.period_ms != 0) continue;
+    const double next = w[i] + (rule.bias + dopamine_) * sd[i];
+    w[i] = float(std::min(rule.w_max, std::max(rule.w_min, next)));
+    sd[i] = float(sd[i] * rule.eligibility_decay);
   }
 }
 

@@ -51,6 +51,44 @@ struct Stdp2006 {
   uint32_t period_ms = 1000;
 };
 
+// How the synapses of one projection learn.
+//  Stdp2006: the sd derivative accumulates from the network's 2006 traces and
+//            w += bias + sd every stdp.period_ms (network-wide constants);
+//  Dopamine: the same sd is an eligibility trace, and every `period_ms`
+//            w += (bias + DA)·sd, sd ×= eligibility_decay, DA being the network's
+//            dopamine level (Izhikevich 2007);
+//  Pair:     pair-based STDP with traces of its own: at a pairing w changes at once,
+//            potentiation a_plus·x_pre (× (w_max − w) if multiplicative) at a
+//            postsynaptic spike, depression a_minus·y_post (× (w − w_min)) at a
+//            presynaptic spike's arrival; x, y add 1 per spike (all-to-all) or are
+//            set to 1 (nearest) and decay with tau_plus, tau_minus.
+struct PlasticityRule {
+  enum class Kind : uint8_t { None = 0, Stdp2006 = 1, Pair = 2, Dopamine = 3 } kind = Kind::None;
+  double a_plus = 0.01, a_minus = 0.012, tau_plus = 20, tau_minus = 20;
+  bool multiplicative = false, nearest = false;
+  double w_min = 0, w_max = 10;
+  double bias = 0, eligibility_decay = 0.99;  // Dopamine
+  uint32_t period_ms = 10;                     // Dopamine
+  uint32_t trace_set = 0;                      // Pair: index into the network's pair traces
+};
+
+// Traces of pair-based STDP, one set per distinct (tau+, tau−, nearest).
+struct PairTraces {
+  double decay_plus = 0, decay_minus = 0;
+  bool nearest = false;
+  std::vector<float> x;  // (D + 1) slots × N, as the 2006 LTP ring
+  std::vector<float> y;  // N
+};
+
+// A reward for a sequence: when `post` fires within window_ms after `pre`, dopamine
+// rises by `amount` delay_ms later.
+struct PairReward {
+  uint32_t pre = 0, post = 0;
+  uint32_t window_ms = 10, delay_ms = 1000;
+  double amount = 0.5;
+  int64_t last_pre = -1;  // ms of pre's last spike not yet rewarded, or −1
+};
+
 struct NetworkOptions {
   NetworkMode mode = NetworkMode::Reference;
   SimdLevel simd = SimdLevel::Scalar;
@@ -77,6 +115,13 @@ struct ScheduledInput {
   std::vector<float> values;
   bool assign = true;
   uint64_t cursor = 0;  // first entry not yet applied
+};
+
+// Noise current: each ms each neuron of the range gets a uniform draw from [low, high) added.
+struct NoiseInput {
+  NeuronRange range;
+  double low = 0, high = 0;
+  Random random;
 };
 
 // Stepped current: from times[k] (ms) until times[k+1], each neuron of the range gets
@@ -129,7 +174,7 @@ class Network {
                    const std::vector<double>& resistance, const std::vector<double>& refractory,
                    const std::vector<double>& v);
   // Starts a projection and returns its id; its synapses follow.
-  uint16_t add_projection(bool plastic);
+  uint16_t add_projection(const PlasticityRule& rule);
   void generate(uint16_t projection, const std::vector<NeuronRange>& sources,
                 const std::vector<NeuronRange>& targets, const ProjectionRule& rule,
                 const ValueRule& delay, const ValueRule& weight);
@@ -139,6 +184,7 @@ class Network {
   void add_schedule(ScheduledInput input);
   void add_constant(ConstantInput input);
   void add_stepped(SteppedInput input);
+  void add_noise(NeuronRange range, double low, double high);
   // Adds `count` source neurons (indices returned from the first) that fire per `source`.
   uint32_t add_source(uint32_t count, SpikeSource source);
   // Adds a state probe (any time) and returns its id.
@@ -166,6 +212,12 @@ class Network {
   uint64_t synaptic_events() const { return synaptic_events_; }
   uint64_t spike_count() const { return spike_count_; }
   std::vector<uint8_t>& plastic() { return plastic_; }
+  const std::vector<PlasticityRule>& rules() const { return rules_; }
+  // Dopamine: the level, a reward now, a reward rule, the per-ms decay.
+  double dopamine() const { return dopamine_; }
+  void reward(double amount);
+  void add_pair_reward(PairReward reward);
+  void set_dopamine_decay(double decay);
   bool frozen() const { return frozen_; }
   void set_frozen(bool frozen) { frozen_ = frozen; }
   uint64_t state_bytes() const;
@@ -181,6 +233,11 @@ class Network {
   void deliver(unsigned k, unsigned parts);
   void integrate_and_decay(unsigned k, unsigned parts);
   void update_weights(unsigned k, unsigned parts);
+  void update_dopamine_weights(unsigned k, unsigned parts);
+  // After detection: rewards for rewarded sequences, due rewards, dopamine decay.
+  void update_dopamine(const std::vector<uint32_t>& fired);
+  // Sets the pair traces of a neuron that fired now.
+  void mark_pair_spike(uint32_t neuron);
   // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
@@ -208,6 +265,7 @@ class Network {
   std::vector<ScheduledInput> schedules_;
   std::vector<ConstantInput> constants_;
   std::vector<SteppedInput> steps_;
+  std::vector<NoiseInput> noise_;
   std::vector<SpikeSource> sources_;
   std::vector<LifBlock> lif_;  // ascending, disjoint; the other neurons are Izhikevich
   std::vector<StateProbe> probes_;
@@ -215,7 +273,14 @@ class Network {
   // Simulation.
   std::unique_ptr<IzhikevichPopulation> neurons_;
   SynapseStore synapses_;
-  std::vector<uint8_t> plastic_;        // per projection
+  std::vector<uint8_t> plastic_;        // per projection: learning now (rule set and enabled)
+  std::vector<PlasticityRule> rules_;   // per projection
+  std::vector<PairTraces> pair_traces_;
+  double dopamine_ = 0;
+  double dopamine_decay_ = 0.995;
+  std::vector<std::pair<uint64_t, double>> pending_rewards_;  // (ms, amount), ascending ms
+  std::vector<PairReward> pair_rewards_;
+  bool has_dopamine_rule_ = false;
   uint32_t max_delay_ = 1;
   std::unique_ptr<AlignedArray<float>> current_;  // I, one per neuron
   std::vector<float> ltp_;              // (D + 1) slots × N: LTP trace of ms t in slot t mod (D+1)
