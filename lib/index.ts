@@ -57,3 +57,4 @@ export {
   type StateMonitorOptions,
   type RateMonitorOptions,
 } from './monitors';
+export { runBatch, type BatchOptions, type BatchInstance } from './batch';

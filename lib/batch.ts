@@ -1,0 +1,50 @@
+import * as os from 'node:os';
+import type { Network, NetworkRunOptions, NetworkRunResult } from './network';
+
+export interface BatchOptions extends Pick<NetworkRunOptions, 'record' | 'signal'> {
+  /** Seeds, one instance each. */
+  seeds: readonly number[];
+  /** Milliseconds to simulate per instance. */
+  ms: number;
+  /**
+   * Instances running at once (default: the cores available, at most 4, the size of
+   * Node's worker pool unless UV_THREADPOOL_SIZE says otherwise).
+   */
+  concurrency?: number;
+  /** Called as each instance finishes. */
+  onInstance?: (done: number, total: number) => void;
+}
+
+export interface BatchInstance {
+  seed: number;
+  /** The instance, left open for inspection; close it when done. */
+  network: Network;
+  run: NetworkRunResult;
+}
+
+/**
+ * Builds one network per seed with `build(seed)` and runs them all, several at once on
+ * Node's worker threads. Each instance is the same as if built and run alone.
+ */
+export async function runBatch(build: (seed: number) => Network, options: BatchOptions): Promise<BatchInstance[]> {
+  const { seeds, ms, record = false, signal, onInstance } = options;
+  if (!Array.isArray(seeds) || seeds.length === 0) throw new TypeError('seeds must be a non-empty array of numbers');
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const concurrency = options.concurrency ?? Math.max(1, Math.min(os.availableParallelism(), poolSize));
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new RangeError(`concurrency must be an integer >= 1 (got ${concurrency})`);
+  }
+  const results = new Array<BatchInstance>(seeds.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < seeds.length) {
+      const k = next++;
+      const network = build(seeds[k]);
+      results[k] = { seed: seeds[k], network, run: await network.run(ms, { record, signal }) };
+      onInstance?.(++done, seeds.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, seeds.length) }, worker));
+  return results;
+}
