@@ -47,7 +47,7 @@ describe('polychron simulate', () => {
     test('writes spikes.csv and weights_secK.csv identical to the golden files', () => {
       const g = (f: string) => path.join(goldenSpnet, f);
       const out = polychron('simulate', '--connectivity', g('connectivity.csv'), '--thalamic', g('thalamic.csv'),
-        '--seconds', '5', '--spikes-out', path.join(work, 'spikes.csv'), '--weights-out', path.join(work, 'w'),
+        '--seconds', '5', '--threads', '2', '--spikes-out', path.join(work, 'spikes.csv'), '--weights-out', path.join(work, 'w'),
         '--summary-json', path.join(work, 'summary.json'));
       expect(out.stderr).toBe('');
       expect(out.status).toBe(0);
@@ -59,7 +59,7 @@ describe('polychron simulate', () => {
         expect(same(path.join(work, 'w', `weights_sec${k}.csv`), g(`weights_sec${k}.csv`))).toBe(true);
       }
       const summary = JSON.parse(fs.readFileSync(path.join(work, 'summary.json'), 'utf8'));
-      expect(summary).toMatchObject({ simulatedSeconds: 5, spikes: 33061, mode: 'reference', neurons: 1000 });
+      expect(summary).toMatchObject({ simulatedSeconds: 5, spikes: 33061, mode: 'reference', neurons: 1000, threads: 2 });
       expect(summary.spikesPerSecond).toEqual([7140, 7308, 6716, 6393, 5504]);
       expect(summary.meanRateHz).toBeCloseTo(6.6122, 4);
       expect(summary.wallSeconds).toBeGreaterThan(0);

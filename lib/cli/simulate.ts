@@ -7,7 +7,7 @@ import { nonNegativeInteger, oneOf, positiveInteger } from './args';
 
 export const SIMULATE_USAGE = [
   'polychron simulate (--network izhikevich2006 [--seed N] [--neurons N] | --connectivity FILE.csv [--thalamic FILE.csv])',
-  '  [--seconds 10] [--mode reference|fast] [--spikes-out FILE.csv] [--weights-out DIR]',
+  '  [--seconds 10] [--mode reference|fast] [--threads 1] [--spikes-out FILE.csv] [--weights-out DIR]',
   '  [--checkpoint-out FILE] [--summary-json FILE]',
 ].join('\n');
 
@@ -15,6 +15,7 @@ export const SIMULATE_USAGE = [
 export interface SimulationSummary {
   network: string;
   mode: NetworkMode;
+  threads: number;
   neurons: number;
   synapses: number;
   simulatedSeconds: number;
@@ -39,6 +40,7 @@ export async function simulate(args: string[]): Promise<void> {
       thalamic: { type: 'string' },
       seconds: { type: 'string' },
       mode: { type: 'string' },
+      threads: { type: 'string' },
       'spikes-out': { type: 'string' },
       'weights-out': { type: 'string' },
       'checkpoint-out': { type: 'string' },
@@ -47,6 +49,7 @@ export async function simulate(args: string[]): Promise<void> {
   });
   const seconds = positiveInteger(values.seconds, 'seconds', 10);
   const mode = oneOf(values.mode, 'mode', ['reference', 'fast'] as const, 'reference');
+  const threads = positiveInteger(values.threads, 'threads', 1);
   if ((values.network === undefined) === (values.connectivity === undefined)) {
     throw new RangeError('give either --network izhikevich2006 or --connectivity FILE.csv');
   }
@@ -57,8 +60,8 @@ export async function simulate(args: string[]): Promise<void> {
     throw new RangeError('--seed and --neurons go with --network, not with --connectivity');
   }
   const { network } = values.connectivity !== undefined
-    ? spnetFromFiles(values.connectivity, values.thalamic, { mode })
-    : izhikevich2006({ mode, seed: nonNegativeInteger(values.seed, 'seed', 1), neurons: positiveInteger(values.neurons, 'neurons', 1000) });
+    ? spnetFromFiles(values.connectivity, values.thalamic, { mode, threads })
+    : izhikevich2006({ mode, threads, seed: nonNegativeInteger(values.seed, 'seed', 1), neurons: positiveInteger(values.neurons, 'neurons', 1000) });
   const label = values.connectivity !== undefined ? path.basename(values.connectivity) : 'izhikevich2006';
 
   const spikesOut = values['spikes-out'];
@@ -68,7 +71,7 @@ export async function simulate(args: string[]): Promise<void> {
   if (weightsOut !== undefined) fs.mkdirSync(weightsOut, { recursive: true });
 
   const stats0 = network.stats();
-  console.log(`polychron simulate: ${label}, ${network.size} neurons, ${mode} mode, ${seconds} s`);
+  console.log(`polychron simulate: ${label}, ${network.size} neurons, ${mode} mode, ${threads} thread${threads > 1 ? 's' : ''}, ${seconds} s`);
   const spikesPerSecond: number[] = [];
   let wallSeconds = 0;
   let meanWeight = network.plasticWeights().mean;
@@ -100,6 +103,7 @@ export async function simulate(args: string[]): Promise<void> {
   const summary: SimulationSummary = {
     network: label,
     mode,
+    threads,
     neurons: network.size,
     synapses: stats.synapses ?? 0,
     simulatedSeconds: seconds,
