@@ -65,7 +65,8 @@ if args.golden_input:
     th = np.loadtxt(golden / 'thalamic.csv', delimiter=',', skiprows=1, dtype=np.int64)
     thal_seq = TimedArray(th[:, 1].astype(np.int32), dt=1 * ms)  # held past its end
     n_golden_ms = len(th)
-    pick = f'thal = int(thal_seq(t)) * int(t < {n_golden_ms}*ms) + int(rand()*{N}) * int(t >= {n_golden_ms}*ms)'
+    pick = (f'thal = int(thal_seq(t)) * int(t < {n_golden_ms}*ms)'
+            f' + int(rand()*{N}) * int(t >= {n_golden_ms}*ms)')
 else:
     pick = f'thal = int(rand()*{N})'
 G.run_regularly(pick + '\nI = 20.0 * int(i == thal)', when='start', order=0)

@@ -592,7 +592,15 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
     ltd_[i] = a_minus;
     mark_pair_spike(i);
     if (frozen_) continue;
-    for (uint32_t e = synapses_.incoming_begin(i); e < synapses_.incoming_end(i); ++e) {
+    const uint32_t last = synapses_.incoming_end(i);
+    for (uint32_t e = synapses_.incoming_begin(i); e < last; ++e) {
+      // The entries are sequential; what they point to is scattered: fetch ahead.
+      constexpr uint32_t kAhead = 8;
+      if (e + kAhead < last) {
+        __builtin_prefetch(sd + in_syn[e + kAhead], 1);
+        const uint32_t ahead = in_src[e + kAhead];
+        if (ltp_at_delay[ahead & 0xFF] != nullptr) __builtin_prefetch(ltp_at_delay[ahead & 0xFF] + (ahead >> 8));
+      }
       const uint32_t s = in_syn[e];
       const uint32_t delay = in_src[e] & 0xFF;
       const uint32_t pre = in_src[e] >> 8;
@@ -632,6 +640,14 @@ void Network::deliver(unsigned k, unsigned parts) {
       const uint32_t begin = synapses_.group_begin(*it, age + 1);
       const uint32_t end = synapses_.group_end(*it, age + 1);
       if (k == 0) events += end - begin;
+      // Each group sits elsewhere in memory: start fetching the next spike's group now.
+      if (it + 1 != spikes.rend()) {
+        const uint32_t next = synapses_.group_begin(*(it + 1), age + 1);
+        __builtin_prefetch(post + next);
+        __builtin_prefetch(w + next);
+        __builtin_prefetch(sd + next, 1);
+        __builtin_prefetch(projection + next);
+      }
       for (uint32_t s = begin; s < end; ++s) {
         const uint32_t q = post[s];
         if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
