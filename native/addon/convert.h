@@ -90,6 +90,18 @@ inline Napi::Value Option(const Napi::Object& options, const char* key) {
   return options.Has(key) ? options.Get(key) : options.Env().Undefined();
 }
 
+// Reads options[key] into `out` when present (a number, named `prefix.key` in errors).
+inline void ReadNumberOption(const Napi::Object& options, const char* prefix, const char* key, double& out) {
+  const auto x = Option(options, key);
+  if (!x.IsUndefined()) out = ToNumber(x, std::string(prefix) + "." + key);
+}
+
+// Reads options[key] into `out` when present (any value, taken as a boolean).
+inline void ReadFlagOption(const Napi::Object& options, const char* key, bool& out) {
+  const auto x = Option(options, key);
+  if (!x.IsUndefined()) out = x.ToBoolean().Value();
+}
+
 // A Float32Array over `storage` without copying. The ArrayBuffer holds its own
 // reference, so the view stays valid after its owner is closed or collected; the memory
 // goes when the last holder does.

@@ -16,18 +16,11 @@ Stdp2006 ToStdp(const Napi::Value& value) {
   if (value.IsUndefined()) return s;
   if (!value.IsObject()) throw TypeError("stdp must be an object");
   const auto o = value.As<Napi::Object>();
-  const auto number = [&](const char* key, double& out) {
-    const auto x = Option(o, key);
-    if (!x.IsUndefined()) out = ToNumber(x, std::string("stdp.") + key);
-  };
-  number("aPlus", s.a_plus);
-  number("aMinus", s.a_minus);
-  number("decayPlus", s.decay_plus);
-  number("decayMinus", s.decay_minus);
-  number("bias", s.bias);
-  number("derivativeDecay", s.derivative_decay);
-  number("wMin", s.w_min);
-  number("wMax", s.w_max);
+  for (auto [key, out] : {std::pair{"aPlus", &s.a_plus}, {"aMinus", &s.a_minus}, {"decayPlus", &s.decay_plus},
+                          {"decayMinus", &s.decay_minus}, {"bias", &s.bias}, {"derivativeDecay", &s.derivative_decay},
+                          {"wMin", &s.w_min}, {"wMax", &s.w_max}}) {
+    ReadNumberOption(o, "stdp", key, *out);
+  }
   const auto period = Option(o, "periodMs");
   if (!period.IsUndefined()) s.period_ms = uint32_t(ToInteger(period, "stdp.periodMs", 1, 1u << 30));
   return s;
@@ -346,26 +339,15 @@ Napi::Value NetworkWrap::AddProjection(const Napi::CallbackInfo& info) {
       } else {
         throw TypeError("plasticity.kind must be 'stdp2006', 'pair' or 'dopamine' (got '" + kind + "')");
       }
-      const auto number = [&](const char* key, double& out) {
-        const auto x = Option(o, key);
-        if (!x.IsUndefined()) out = ToNumber(x, std::string("plasticity.") + key);
-      };
-      number("aPlus", rule.a_plus);
-      number("aMinus", rule.a_minus);
-      number("tauPlus", rule.tau_plus);
-      number("tauMinus", rule.tau_minus);
-      number("wMin", rule.w_min);
-      number("wMax", rule.w_max);
-      number("bias", rule.bias);
-      number("eligibilityDecay", rule.eligibility_decay);
+      for (auto [key, out] : {std::pair{"aPlus", &rule.a_plus}, {"aMinus", &rule.a_minus}, {"tauPlus", &rule.tau_plus},
+                              {"tauMinus", &rule.tau_minus}, {"wMin", &rule.w_min}, {"wMax", &rule.w_max},
+                              {"bias", &rule.bias}, {"eligibilityDecay", &rule.eligibility_decay}}) {
+        ReadNumberOption(o, "plasticity", key, *out);
+      }
       const auto period = Option(o, "periodMs");
       if (!period.IsUndefined()) rule.period_ms = uint32_t(ToInteger(period, "plasticity.periodMs", 1, 1u << 30));
-      const auto flag = [&](const char* key, bool& out) {
-        const auto x = Option(o, key);
-        if (!x.IsUndefined()) out = x.ToBoolean().Value();
-      };
-      flag("multiplicative", rule.multiplicative);
-      flag("nearest", rule.nearest);
+      ReadFlagOption(o, "multiplicative", rule.multiplicative);
+      ReadFlagOption(o, "nearest", rule.nearest);
     } else {
       throw TypeError("plastic must be a boolean or a plasticity rule object");
     }
