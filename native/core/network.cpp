@@ -646,11 +646,29 @@ void Network::deliver(unsigned k, unsigned parts) {
         __builtin_prefetch(post + next);
         __builtin_prefetch(w + next);
         __builtin_prefetch(sd + next, 1);
-        __builtin_prefetch(projection + next);
+      }
+      // Decided once per spike when all of the neuron's synapses share a projection.
+      const uint16_t single = synapses_.single_projection(*it);
+      if (single != SynapseStore::kMixedProjections &&
+          (!learning || !plastic[single] || rules_[single].kind != PlasticityRule::Kind::Pair)) {
+        if (learning && plastic[single]) {
+          for (uint32_t s = begin; s < end; ++s) {
+            const uint32_t q = post[s];
+            if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
+            I[q] += w[s];
+            sd[s] -= ltd_[q];
+          }
+        } else {
+          for (uint32_t s = begin; s < end; ++s) {
+            const uint32_t q = post[s];
+            if (q - low < span) I[q] += w[s];
+          }
+        }
+        continue;
       }
       for (uint32_t s = begin; s < end; ++s) {
         const uint32_t q = post[s];
-        if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
+        if (q - low >= span) continue;
         I[q] += w[s];
         if (!learning || !plastic[projection[s]]) continue;
         const PlasticityRule& rule = rules_[projection[s]];

@@ -39,7 +39,20 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
   build_incoming(plastic);
 }
 
+void SynapseStore::find_single_projections() {
+  single_projection_.assign(neurons_, kMixedProjections);
+  for (uint32_t p = 0; p < neurons_; ++p) {
+    const uint32_t begin = outgoing_begin(p);
+    const uint32_t end = groups_[uint64_t(p + 1) * max_delay_];
+    if (begin == end) continue;
+    bool single = true;
+    for (uint32_t s = begin + 1; s < end && single; ++s) single = projection_[s] == projection_[begin];
+    if (single) single_projection_[p] = projection_[begin];
+  }
+}
+
 void SynapseStore::build_incoming(const std::vector<uint8_t>& plastic) {
+  find_single_projections();
   incoming_projections_ = plastic;
   const uint32_t neurons = neurons_;
   const uint64_t count = size();

@@ -61,6 +61,11 @@ class SynapseStore {
   const uint32_t* incoming_synapse() const { return incoming_synapse_.data(); }
   const uint32_t* incoming_source() const { return incoming_source_.data(); }
 
+  // The projection of all of `pre`'s synapses, or kMixedProjections when they come
+  // from several: lets delivery decide once per spike instead of once per synapse.
+  static constexpr uint16_t kMixedProjections = 0xFFFF;
+  uint16_t single_projection(uint32_t pre) const { return single_projection_[pre]; }
+
   // Whether projection k has incoming entries (was plastic when the store was built).
   bool has_incoming(uint16_t projection) const {
     return projection < incoming_projections_.size() && incoming_projections_[projection];
@@ -75,6 +80,7 @@ class SynapseStore {
   friend struct NetworkCheckpoint;
   // Builds the incoming view for the projections flagged in `plastic`.
   void build_incoming(const std::vector<uint8_t>& plastic);
+  void find_single_projections();
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
@@ -84,6 +90,7 @@ class SynapseStore {
   std::vector<uint16_t> projection_;
   std::vector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
   std::vector<uint8_t> incoming_projections_;
+  std::vector<uint16_t> single_projection_;
 };
 
 }  // namespace polychron
