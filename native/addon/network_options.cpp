@@ -1,0 +1,123 @@
+#include "addon/network_options.h"
+
+#include <string>
+
+#include "addon/convert.h"
+#include "core/errors.h"
+
+namespace polychron::addon {
+
+Stdp2006 ToStdp(const Napi::Value& value) {
+  Stdp2006 s;
+  if (value.IsUndefined()) return s;
+  if (!value.IsObject()) throw TypeError("stdp must be an object");
+  const auto o = value.As<Napi::Object>();
+  for (auto [key, out] : {std::pair{"aPlus", &s.a_plus}, {"aMinus", &s.a_minus}, {"decayPlus", &s.decay_plus},
+                          {"decayMinus", &s.decay_minus}, {"bias", &s.bias}, {"derivativeDecay", &s.derivative_decay},
+                          {"wMin", &s.w_min}, {"wMax", &s.w_max}}) {
+    ReadNumberOption(o, "stdp", key, *out);
+  }
+  const auto period = Option(o, "periodMs");
+  if (!period.IsUndefined()) s.period_ms = uint32_t(ToInteger(period, "stdp.periodMs", 1, 1u << 30));
+  return s;
+}
+
+std::vector<NeuronRange> ToRanges(const Napi::Value& value, const char* name) {
+  if (!IsTypedArrayOf(value, napi_uint32_array) || value.As<Napi::Uint32Array>().ElementLength() % 2 != 0) {
+    throw TypeError(std::string(name) + " must be a Uint32Array of (first, count) pairs");
+  }
+  const auto array = value.As<Napi::Uint32Array>();
+  std::vector<NeuronRange> ranges;
+  for (size_t k = 0; k < array.ElementLength(); k += 2) ranges.push_back({array[k], array[k + 1]});
+  return ranges;
+}
+
+// number -> constant; { uniform: [lo, hi] } | { evenly: [lo, hi] }; array-like -> explicit.
+ValueRule ToValueRule(const Napi::Value& value, const char* name) {
+  ValueRule rule;
+  if (value.IsNumber()) {
+    rule.low = ToFiniteNumber(value, name);
+    return rule;
+  }
+  if (value.IsObject() && !value.IsArray() && !value.IsTypedArray()) {
+    const auto o = value.As<Napi::Object>();
+    for (const char* kind : {"uniform", "evenly"}) {
+      if (!o.Has(kind)) continue;
+      const auto bounds = ToNumbers(o.Get(kind), std::string(name) + "." + kind);
+      if (bounds.size() != 2 || !(bounds[0] <= bounds[1])) {
+        throw RangeError(std::string(name) + "." + kind + " must be [low, high] with low <= high");
+      }
+      rule.kind = kind[0] == 'u' ? ValueRule::Kind::Uniform : ValueRule::Kind::Evenly;
+      rule.low = bounds[0];
+      rule.high = bounds[1];
+      return rule;
+    }
+    throw TypeError(std::string(name) + " must be a number, { uniform: [low, high] }, { evenly: [low, high] } or an array");
+  }
+  rule.kind = ValueRule::Kind::Explicit;
+  rule.values = ToNumbers(value, name);
+  return rule;
+}
+
+ProjectionRule ToProjectionRule(const Napi::Value& value) {
+  if (!value.IsObject()) throw TypeError("rule must be an object");
+  const auto o = value.As<Napi::Object>();
+  const std::string kind = ToString(Option(o, "kind"), "rule.kind");
+  ProjectionRule rule;
+  if (kind == "fixedOutDegree" || kind == "fixedInDegree") {
+    rule.kind = kind == "fixedOutDegree" ? ProjectionRule::Kind::FixedOutDegree : ProjectionRule::Kind::FixedInDegree;
+    rule.degree = uint32_t(ToInteger(Option(o, "degree"), "degree", 0, 1u << 24));
+  } else if (kind == "probability") {
+    rule.kind = ProjectionRule::Kind::Probability;
+    rule.probability = ToNumber(Option(o, "probability"), "probability");
+  } else if (kind == "oneToOne") {
+    rule.kind = ProjectionRule::Kind::OneToOne;
+  } else {
+    throw TypeError("rule.kind must be 'fixedOutDegree', 'fixedInDegree', 'probability' or 'oneToOne' (got '" + kind + "')");
+  }
+  const auto self = Option(o, "allowSelf");
+  rule.allow_self = !self.IsUndefined() && self.ToBoolean().Value();
+  return rule;
+}
+
+const uint32_t* ToUint32s(const Napi::Value& value, const char* name, size_t& length) {
+  if (!IsTypedArrayOf(value, napi_uint32_array)) throw TypeError(std::string(name) + " must be a Uint32Array");
+  const auto array = value.As<Napi::Uint32Array>();
+  length = array.ElementLength();
+  return array.Data();
+}
+
+PlasticityRule ToPlasticityRule(const Napi::Value& value) {
+  PlasticityRule rule;
+  if (value.IsBoolean() || value.IsUndefined()) {
+    rule.kind = value.ToBoolean().Value() ? PlasticityRule::Kind::Stdp2006 : PlasticityRule::Kind::None;
+  } else if (value.IsObject()) {
+    const auto o = value.As<Napi::Object>();
+    const std::string kind = ToString(Option(o, "kind"), "plasticity.kind");
+    if (kind == "stdp2006") {
+      rule.kind = PlasticityRule::Kind::Stdp2006;
+    } else if (kind == "pair") {
+      rule.kind = PlasticityRule::Kind::Pair;
+      rule.w_max = 1;
+    } else if (kind == "dopamine") {
+      rule.kind = PlasticityRule::Kind::Dopamine;
+      rule.w_max = 4;
+    } else {
+      throw TypeError("plasticity.kind must be 'stdp2006', 'pair' or 'dopamine' (got '" + kind + "')");
+    }
+    for (auto [key, out] : {std::pair{"aPlus", &rule.a_plus}, {"aMinus", &rule.a_minus}, {"tauPlus", &rule.tau_plus},
+                            {"tauMinus", &rule.tau_minus}, {"wMin", &rule.w_min}, {"wMax", &rule.w_max},
+                            {"bias", &rule.bias}, {"eligibilityDecay", &rule.eligibility_decay}}) {
+      ReadNumberOption(o, "plasticity", key, *out);
+    }
+    const auto period = Option(o, "periodMs");
+    if (!period.IsUndefined()) rule.period_ms = uint32_t(ToInteger(period, "plasticity.periodMs", 1, 1u << 30));
+    ReadFlagOption(o, "multiplicative", rule.multiplicative);
+    ReadFlagOption(o, "nearest", rule.nearest);
+  } else {
+    throw TypeError("plastic must be a boolean or a plasticity rule object");
+  }
+  return rule;
+}
+
+}  // namespace polychron::addon
