@@ -219,8 +219,13 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
       const uint32_t s = in_syn[e];
       const uint32_t delay = in_src[e] & 0xFF;
       const uint32_t pre = in_src[e] >> 8;
-      if (time_ < delay || !plastic_[projection[s]]) continue;
-      const PlasticityRule& rule = rules_[projection[s]];
+      if (time_ < delay) continue;
+      // The projection from pre's (cached) single projection when it has one: reading
+      // projection[s] would be a second scattered access beside sd[s].
+      const uint16_t single = synapses_.single_projection(pre);
+      const uint16_t p = single != SynapseStore::kMixedProjections ? single : projection[s];
+      if (!plastic_[p]) continue;
+      const PlasticityRule& rule = rules_[p];
       if (rule.kind != PlasticityRule::Kind::Pair) {
         // The presynaptic trace as it was `delay` ms ago.
         sd[s] += ltp_at_delay[delay][pre];
