@@ -72,6 +72,7 @@ export interface NativeNetworkStats {
   mode: string;
   simd: string;
   threads: number;
+  compactSynapses: boolean;
 }
 
 export interface NativeNetwork {

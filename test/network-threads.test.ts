@@ -46,3 +46,26 @@ describe.each(['reference', 'fast'] as NetworkMode[])('threads (%s mode)', (mode
 test('threads must be an integer in [1, 256]', () => {
   expect(() => new Network({ threads: 0 })).toThrow(/threads must be an integer in \[1, 256\] \(got 0\)/);
 });
+
+describe('compact synapses', () => {
+  test('the same spikes and weights with 3 bytes less per synapse, duplicates included', async () => {
+    const build = (compactSynapses: boolean) => {
+      const { network, excitatory } = izhikevich2006({ seed: 13, compactSynapses, neurons: 2000 });
+      // Two identical plastic synapses (same pre, post and delay): each must learn.
+      network.connect(excitatory, excitatory, {
+        rule: { kind: 'explicit', pre: Uint32Array.of(3, 3), post: Uint32Array.of(7, 7) }, delay: 4, weight: 5, plastic: true,
+      });
+      return network;
+    };
+    const plain = build(false);
+    const compact = build(true);
+    const a = await plain.run(2500);
+    const b = await compact.run(2500);
+    expect(same(b.spikeNeurons, a.spikeNeurons)).toBe(true);
+    expect(same(compact.synapses().weight, plain.synapses().weight)).toBe(true);
+    expect(same(compact.synapses().derivative, plain.synapses().derivative)).toBe(true);
+    const bytes = (n: Network) => n.stats().synapseBytes! / n.stats().synapses!;
+    expect(bytes(plain) - bytes(compact)).toBeGreaterThan(3); // 4 B per plastic synapse, 80% plastic
+    expect(compact.stats().compactSynapses).toBe(true);
+  });
+});

@@ -1,14 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatSpikesCsv, formatWeightsCsv, readSpikesCsv, spnetFromFiles, supportedSimdLevels } from '../lib';
+import { formatSpikesCsv, formatWeightsCsv, readSpikesCsv, spnetFromFiles, supportedSimdLevels, type NetworkOptions } from '../lib';
 import { describeWithGolden, goldenSpnet } from './helpers/shared';
 
 const golden = (file: string) => path.join(goldenSpnet, file);
 
 describeWithGolden('the 2006 network in reference mode reproduces the golden data', () => {
-  // Each SIMD level runs the exact kernels; all must give the reference's raster.
-  test.each(supportedSimdLevels())('spikes.csv and weights_sec1..5.csv, byte for byte (%s)', async (simd) => {
-    const { network } = spnetFromFiles(golden('connectivity.csv'), golden('thalamic.csv'), { mode: 'reference', simd });
+  // Each SIMD level runs the exact kernels; all must give the reference's raster, and so
+  // must threads and the compact synapse layout.
+  const variants: Array<[string, NetworkOptions]> = [
+    ...supportedSimdLevels().map((simd): [string, NetworkOptions] => [simd, { simd }]),
+    ['2 threads, compact synapses', { threads: 2, compactSynapses: true }],
+  ];
+  test.each(variants)('spikes.csv and weights_sec1..5.csv, byte for byte (%s)', async (_name, options) => {
+    const { network } = spnetFromFiles(golden('connectivity.csv'), golden('thalamic.csv'), { mode: 'reference', ...options });
     const times: number[] = [];
     const neurons: number[] = [];
     for (let second = 1; second <= 5; second++) {

@@ -189,6 +189,7 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
     const auto seed = Option(o, "seed");
     if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     options.stdp = ToStdp(Option(o, "stdp"));
+    ReadFlagOption(o, "compactSynapses", options.compact_synapses);
     const auto threads = Option(o, "threads");
     if (!threads.IsUndefined()) options.threads = unsigned(ToInteger(threads, "threads", 1, 256));
     network_ = std::make_unique<Network>(options);
@@ -482,12 +483,18 @@ Napi::Value NetworkWrap::Synapses(const Napi::CallbackInfo& info) {
     auto out = Napi::Object::New(env);
     out.Set("pre", ToTypedArray<uint32_t, Napi::Uint32Array>(env, pre));
     out.Set("delay", ToTypedArray<uint8_t, Napi::Uint8Array>(env, delay));
-    out.Set("post", ToTypedArray<uint32_t, Napi::Uint32Array>(env, std::vector<uint32_t>(store.post(), store.post() + n)));
-    out.Set("weight", ToTypedArray<float, Napi::Float32Array>(env, std::vector<float>(store.weight(), store.weight() + n)));
-    out.Set("derivative", ToTypedArray<float, Napi::Float32Array>(
-                              env, std::vector<float>(store.derivative(), store.derivative() + n)));
-    out.Set("projection", ToTypedArray<uint16_t, Napi::Uint16Array>(
-                              env, std::vector<uint16_t>(store.projection(), store.projection() + n)));
+    auto post = Napi::Uint32Array::New(env, n);
+    auto weight = Napi::Float32Array::New(env, n);
+    auto derivative = Napi::Float32Array::New(env, n);
+    for (size_t k = 0; k < n; ++k) {
+      post[k] = store.synapses()[k].post;
+      weight[k] = store.synapses()[k].weight;
+      derivative[k] = store.synapses()[k].derivative;
+    }
+    out.Set("post", post);
+    out.Set("weight", weight);
+    out.Set("derivative", derivative);
+    out.Set("projection", ToTypedArray<uint16_t, Napi::Uint16Array>(env, store.projections()));
     return out;
   });
 }
@@ -532,6 +539,7 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     out.Set("mode", Napi::String::New(env, network_mode_name(network.mode())));
     out.Set("simd", Napi::String::New(env, simd_level_name(network.options().simd)));
     out.Set("threads", Napi::Number::New(env, network.options().threads));
+    out.Set("compactSynapses", Napi::Boolean::New(env, network.options().compact_synapses));
     return out;
   });
 }
@@ -570,10 +578,12 @@ Napi::Value NetworkWrap::PlasticWeights(const Napi::CallbackInfo& info) {
     const SynapseStore& store = network.synapses();
     double sum = 0;
     uint64_t count = 0;
-    for (uint64_t k = 0; k < store.size(); ++k) {
-      if (!network.plastic()[store.projection()[k]]) continue;
-      sum += store.weight()[k];
-      ++count;
+    for (uint32_t pre = 0; pre < store.neurons(); ++pre) {
+      for (uint32_t s = store.outgoing_begin(pre); s < store.outgoing_end(pre); ++s) {
+        if (!network.plastic()[store.projection(pre, s)]) continue;
+        sum += store.synapses()[s].weight;
+        ++count;
+      }
     }
     auto out = Napi::Object::New(info.Env());
     out.Set("count", Napi::Number::New(info.Env(), double(count)));

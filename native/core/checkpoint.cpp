@@ -39,6 +39,7 @@ struct NetworkCheckpoint {
     n.build();
     out.pod<uint8_t>(n.options_.mode == NetworkMode::Fast ? 1 : 0);
     out.pod(n.options_.seed);
+    out.pod<uint8_t>(n.options_.compact_synapses ? 1 : 0);
     write_stdp(out, n.options_.stdp);
     out.pod(n.time_);
     out.pod<uint8_t>(n.frozen_ ? 1 : 0);
@@ -87,10 +88,18 @@ struct NetworkCheckpoint {
     const SynapseStore& s = n.synapses_;
     out.pod(s.max_delay_);
     out.array(s.groups_);
-    out.array(s.post_);
-    out.array(s.weight_);
-    out.array(s.derivative_);
-    out.array(s.projection_);
+    // One array per field, whatever the layout in memory.
+    std::vector<uint32_t> post(s.size());
+    std::vector<float> weight(s.size()), derivative(s.size());
+    for (uint64_t k = 0; k < s.size(); ++k) {
+      post[k] = s.synapses_[k].post;
+      weight[k] = s.synapses_[k].weight;
+      derivative[k] = s.synapses_[k].derivative;
+    }
+    out.array(post);
+    out.array(weight);
+    out.array(derivative);
+    out.array(s.projections());
     out.array(s.incoming_projections_);
 
     out.array(n.ltp_);
@@ -156,6 +165,7 @@ struct NetworkCheckpoint {
     NetworkOptions options;
     options.mode = in.pod<uint8_t>() == 1 ? NetworkMode::Fast : NetworkMode::Reference;
     options.seed = in.pod<uint64_t>();
+    options.compact_synapses = in.pod<uint8_t>() != 0;
     options.stdp = read_stdp(in);
     options.simd = simd;
     options.threads = threads;
@@ -232,12 +242,14 @@ struct NetworkCheckpoint {
     s.neurons_ = count;
     s.max_delay_ = in.pod<uint32_t>();
     s.groups_ = in.array<uint32_t>();
-    s.post_ = in.array<uint32_t>();
-    s.weight_ = in.array<float>();
-    s.derivative_ = in.array<float>();
+    const auto post = in.array<uint32_t>();
+    const auto weight = in.array<float>();
+    const auto derivative = in.array<float>();
     s.projection_ = in.array<uint16_t>();
     const auto incoming_projections = in.array<uint8_t>();
-    check_synapses(in, s, n->plastic_.size(), incoming_projections.size());
+    check_synapses(in, s, post, weight, derivative, n->plastic_.size(), incoming_projections.size());
+    s.synapses_.resize(post.size());
+    for (uint64_t k = 0; k < post.size(); ++k) s.synapses_[k] = {post[k], weight[k], derivative[k]};
 
     n->ltp_ = in.array<float>();
     n->ltd_ = in.array<float>();
@@ -373,7 +385,7 @@ struct NetworkCheckpoint {
     spec.numerics = options.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast;
     spec.simd = simd;
     n->neurons_ = std::make_unique<IzhikevichPopulation>(spec);
-    s.build_incoming(incoming_projections);
+    s.index(incoming_projections, options.compact_synapses);
     n->max_delay_ = s.max_delay_;
     n->current_ = std::make_unique<AlignedArray<float>>(count);
     n->pending_ = SynapseList();
@@ -384,19 +396,21 @@ struct NetworkCheckpoint {
 
   // Everything the simulation indexes with must be in range, or a crafted file could
   // make it read or write outside its arrays.
-  static void check_synapses(BinaryReader& in, const SynapseStore& s, size_t projections, size_t incoming_flags) {
-    const uint64_t synapses = s.post_.size();
+  static void check_synapses(BinaryReader& in, const SynapseStore& s, const std::vector<uint32_t>& post,
+                             const std::vector<float>& weight, const std::vector<float>& derivative,
+                             size_t projections, size_t incoming_flags) {
+    const uint64_t synapses = post.size();
     if (s.max_delay_ < 1 || s.max_delay_ > kMaxDelay) in.fail("the maximum delay is out of range");
     if (s.groups_.size() != uint64_t(s.neurons_) * s.max_delay_ + 1) in.fail("the synapse index does not match the network");
     if (s.groups_.front() != 0 || s.groups_.back() != synapses) in.fail("the synapse index does not cover the synapses");
     for (size_t k = 1; k < s.groups_.size(); ++k) {
       if (s.groups_[k] < s.groups_[k - 1]) in.fail("the synapse index is not ascending");
     }
-    if (s.weight_.size() != synapses || s.derivative_.size() != synapses || s.projection_.size() != synapses) {
+    if (weight.size() != synapses || derivative.size() != synapses || s.projection_.size() != synapses) {
       in.fail("the synapse arrays differ in length");
     }
     for (uint64_t k = 0; k < synapses; ++k) {
-      if (s.post_[k] >= s.neurons_) in.fail("a synapse targets a neuron that does not exist");
+      if (post[k] >= s.neurons_) in.fail("a synapse targets a neuron that does not exist");
       if (s.projection_[k] >= projections) in.fail("a synapse names a projection that does not exist");
     }
     if (incoming_flags != projections) in.fail("the projection flags differ in number");

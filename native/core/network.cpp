@@ -191,15 +191,13 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   const float a_plus = float(options_.stdp.a_plus);
   const float a_minus = float(options_.stdp.a_minus);
   float* ltp_now = ltp_slot(time_);
-  float* sd = synapses_.derivative();
-  const uint32_t* in_syn = synapses_.incoming_synapse();
+  Synapse* syn = synapses_.synapses();
   const uint32_t* in_src = synapses_.incoming_source();
-  const uint16_t* projection = synapses_.projection();
+  const uint32_t* in_syn = synapses_.incoming_synapse();
   // The LTP slot of ms t − d for each delay d, or null before time 0 (trace zero); one
   // modulo per delay per ms rather than one per synapse.
   const float* ltp_at_delay[kMaxDelay + 1];
   for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? ltp_slot(time_ - d) : nullptr;
-  float* w = synapses_.weight();
   // The incoming synapses of a neuron of this part are this part's alone.
   for (uint32_t f = 0; f < count; ++f) {
     const uint32_t i = fired[f];
@@ -207,34 +205,42 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
     ltd_[i] = a_minus;
     mark_pair_spike(i);
     if (frozen_) continue;
+    SynapseStore::IncomingCursor cursor(synapses_, i);
     const uint32_t last = synapses_.incoming_end(i);
     for (uint32_t e = synapses_.incoming_begin(i); e < last; ++e) {
-      // The entries are sequential; what they point to is scattered: fetch ahead.
+      // The entries are sequential; the synapses and traces they name are scattered.
       constexpr uint32_t kAhead = 8;
       if (e + kAhead < last) {
-        __builtin_prefetch(sd + in_syn[e + kAhead], 1);
         const uint32_t ahead = in_src[e + kAhead];
+        if (in_syn != nullptr) {
+          __builtin_prefetch(syn + in_syn[e + kAhead], 1);
+        } else {
+          // Two hops: the group's index further ahead, the group itself nearer.
+          if (e + 2 * kAhead < last) {
+            const uint32_t further = in_src[e + 2 * kAhead];
+            __builtin_prefetch(synapses_.group_index(further >> 8, further & 0xFF));
+          }
+          __builtin_prefetch(syn + synapses_.group_begin(ahead >> 8, ahead & 0xFF), 1);
+        }
         if (ltp_at_delay[ahead & 0xFF] != nullptr) __builtin_prefetch(ltp_at_delay[ahead & 0xFF] + (ahead >> 8));
       }
-      const uint32_t s = in_syn[e];
+      const uint32_t s = cursor.synapse(e);
       const uint32_t delay = in_src[e] & 0xFF;
       const uint32_t pre = in_src[e] >> 8;
       if (time_ < delay) continue;
-      // The projection from pre's (cached) single projection when it has one: reading
-      // projection[s] would be a second scattered access beside sd[s].
-      const uint16_t single = synapses_.single_projection(pre);
-      const uint16_t p = single != SynapseStore::kMixedProjections ? single : projection[s];
+      const uint16_t p = synapses_.projection(pre, s);
       if (!plastic_[p]) continue;
       const PlasticityRule& rule = rules_[p];
       if (rule.kind != PlasticityRule::Kind::Pair) {
         // The presynaptic trace as it was `delay` ms ago.
-        sd[s] += ltp_at_delay[delay][pre];
+        syn[s].derivative += ltp_at_delay[delay][pre];
         continue;
       }
       const PairTraces& set = pair_traces_[rule.trace_set];
       const float x = set.x[((time_ - delay) % (max_delay_ + 1)) * neuron_count_ + pre];
-      const float gain = rule.multiplicative ? float(rule.w_max) - w[s] : 1.0f;
-      w[s] = std::min(float(rule.w_max), w[s] + float(rule.a_plus) * gain * x);
+      float& w = syn[s].weight;
+      const float gain = rule.multiplicative ? float(rule.w_max) - w : 1.0f;
+      w = std::min(float(rule.w_max), w + float(rule.a_plus) * gain * x);
     }
   }
 }
@@ -247,58 +253,53 @@ void Network::deliver(unsigned k, unsigned parts) {
   const uint32_t low = uint32_t(low64);
   const uint32_t span = uint32_t(high64 - low64);
   float* I = current_->data();
-  const uint32_t* post = synapses_.post();
-  float* w = synapses_.weight();
-  float* sd = synapses_.derivative();
-  const uint16_t* projection = synapses_.projection();
+  Synapse* syn = synapses_.synapses();
   const uint8_t* plastic = plastic_.data();
   const bool learning = !frozen_;
   uint64_t events = 0;
   for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
     const auto& spikes = history_[(time_ - age) % max_delay_];
     for (auto it = spikes.rbegin(); it != spikes.rend(); ++it) {
-      const uint32_t begin = synapses_.group_begin(*it, age + 1);
-      const uint32_t end = synapses_.group_end(*it, age + 1);
+      const uint32_t pre = *it;
+      const uint32_t begin = synapses_.group_begin(pre, age + 1);
+      const uint32_t end = synapses_.group_end(pre, age + 1);
       if (k == 0) events += end - begin;
       // Each group sits elsewhere in memory: start fetching the next spike's group now.
-      if (it + 1 != spikes.rend()) {
-        const uint32_t next = synapses_.group_begin(*(it + 1), age + 1);
-        __builtin_prefetch(post + next);
-        __builtin_prefetch(w + next);
-        __builtin_prefetch(sd + next, 1);
-      }
+      if (it + 1 != spikes.rend()) __builtin_prefetch(syn + synapses_.group_begin(*(it + 1), age + 1), 1);
       // Decided once per spike when all of the neuron's synapses share a projection.
-      const uint16_t single = synapses_.single_projection(*it);
+      const uint16_t single = synapses_.single_projection(pre);
       if (single != SynapseStore::kMixedProjections &&
           (!learning || !plastic[single] || rules_[single].kind != PlasticityRule::Kind::Pair)) {
         if (learning && plastic[single]) {
           for (uint32_t s = begin; s < end; ++s) {
-            const uint32_t q = post[s];
+            const uint32_t q = syn[s].post;
             if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
-            I[q] += w[s];
-            sd[s] -= ltd_[q];
+            I[q] += syn[s].weight;
+            syn[s].derivative -= ltd_[q];
           }
         } else {
           for (uint32_t s = begin; s < end; ++s) {
-            const uint32_t q = post[s];
-            if (q - low < span) I[q] += w[s];
+            const uint32_t q = syn[s].post;
+            if (q - low < span) I[q] += syn[s].weight;
           }
         }
         continue;
       }
       for (uint32_t s = begin; s < end; ++s) {
-        const uint32_t q = post[s];
+        const uint32_t q = syn[s].post;
         if (q - low >= span) continue;
-        I[q] += w[s];
-        if (!learning || !plastic[projection[s]]) continue;
-        const PlasticityRule& rule = rules_[projection[s]];
+        I[q] += syn[s].weight;
+        const uint16_t p = synapses_.projection(pre, s);
+        if (!learning || !plastic[p]) continue;
+        const PlasticityRule& rule = rules_[p];
         if (rule.kind != PlasticityRule::Kind::Pair) {
-          sd[s] -= ltd_[q];
+          syn[s].derivative -= ltd_[q];
           continue;
         }
         const float y = pair_traces_[rule.trace_set].y[q];
-        const float gain = rule.multiplicative ? w[s] - float(rule.w_min) : 1.0f;
-        w[s] = std::max(float(rule.w_min), w[s] - float(rule.a_minus) * gain * y);
+        float& w = syn[s].weight;
+        const float gain = rule.multiplicative ? w - float(rule.w_min) : 1.0f;
+        w = std::max(float(rule.w_min), w - float(rule.a_minus) * gain * y);
       }
     }
   }
@@ -339,38 +340,41 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
   }
 }
 
-void Network::update_weights(unsigned k, unsigned parts) {
-  const Stdp2006& s = options_.stdp;
-  const float w_min = float(s.w_min);
-  const float w_max = float(s.w_max);
-  float* w = synapses_.weight();
-  float* sd = synapses_.derivative();
-  const uint16_t* projection = synapses_.projection();
+template <typename Update>
+void Network::for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRule::Kind kind, Update&& update) {
+  // Split by presynaptic neuron: each synapse is one part's, whatever the thread count.
   uint64_t begin, end;
-  split_range(synapses_.size(), parts, k, begin, end);
-  for (uint64_t i = begin; i < end; ++i) {
-    if (!plastic_[projection[i]] || rules_[projection[i]].kind != PlasticityRule::Kind::Stdp2006) continue;
-    w[i] = float(w[i] + (s.bias + sd[i]));
-    sd[i] = float(sd[i] * s.derivative_decay);
-    if (w[i] > w_max) w[i] = w_max;
-    if (w[i] < w_min) w[i] = w_min;
+  split_range(neuron_count_, parts, k, begin, end);
+  Synapse* syn = synapses_.synapses();
+  for (uint32_t pre = uint32_t(begin); pre < end; ++pre) {
+    const uint16_t single = synapses_.single_projection(pre);
+    if (single != SynapseStore::kMixedProjections && (!plastic_[single] || rules_[single].kind != kind)) continue;
+    for (uint32_t s = synapses_.outgoing_begin(pre); s < synapses_.outgoing_end(pre); ++s) {
+      const uint16_t p = synapses_.projection(pre, s);
+      if (plastic_[p] && rules_[p].kind == kind) update(syn[s], rules_[p]);
+    }
   }
 }
 
+void Network::update_weights(unsigned k, unsigned parts) {
+  const Stdp2006& c = options_.stdp;
+  const float w_min = float(c.w_min);
+  const float w_max = float(c.w_max);
+  for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Stdp2006, [&](Synapse& s, const PlasticityRule&) {
+    s.weight = float(s.weight + (c.bias + s.derivative));
+    s.derivative = float(s.derivative * c.derivative_decay);
+    if (s.weight > w_max) s.weight = w_max;
+    if (s.weight < w_min) s.weight = w_min;
+  });
+}
+
 void Network::update_dopamine_weights(unsigned k, unsigned parts) {
-  float* w = synapses_.weight();
-  float* sd = synapses_.derivative();
-  const uint16_t* projection = synapses_.projection();
-  uint64_t begin, end;
-  split_range(synapses_.size(), parts, k, begin, end);
-  for (uint64_t i = begin; i < end; ++i) {
-    if (!plastic_[projection[i]]) continue;
-    const PlasticityRule& rule = rules_[projection[i]];
-    if (rule.kind != PlasticityRule::Kind::Dopamine || time_ % rule.period_ms != 0) continue;
-    const double next = w[i] + (rule.bias + dopamine_) * sd[i];
-    w[i] = float(std::min(rule.w_max, std::max(rule.w_min, next)));
-    sd[i] = float(sd[i] * rule.eligibility_decay);
-  }
+  for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Dopamine, [&](Synapse& s, const PlasticityRule& rule) {
+    if (time_ % rule.period_ms != 0) return;
+    const double next = s.weight + (rule.bias + dopamine_) * s.derivative;
+    s.weight = float(std::min(rule.w_max, std::max(rule.w_min, next)));
+    s.derivative = float(s.derivative * rule.eligibility_decay);
+  });
 }
 
 uint64_t Network::state_bytes() const {

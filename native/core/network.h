@@ -96,6 +96,8 @@ struct NetworkOptions {
   // Threads for the millisecond loop. Every phase is split so that each value is
   // written by one thread in the serial order, so results do not depend on it.
   unsigned threads = 1;
+  // Smaller synapses (see SynapseStore): 4 bytes less per plastic synapse, slower STDP.
+  bool compact_synapses = false;
   Stdp2006 stdp;
 };
 
@@ -234,6 +236,9 @@ class Network {
   void integrate_and_decay(unsigned k, unsigned parts);
   void update_weights(unsigned k, unsigned parts);
   void update_dopamine_weights(unsigned k, unsigned parts);
+  // Calls update(synapse, rule) for part k of the synapses of enabled projections of `kind`.
+  template <typename Update>
+  void for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRule::Kind kind, Update&& update);
   // After detection: rewards for rewarded sequences, due rewards, dopamine decay.
   void update_dopamine(const std::vector<uint32_t>& fired);
   // Sets the pair traces of a neuron that fired now.

@@ -369,7 +369,7 @@ void Network::build() {
   spec.simd = options_.simd;
   neurons_ = std::make_unique<IzhikevichPopulation>(spec);
   plastic_.resize(std::max<size_t>(plastic_.size(), 1), 0);
-  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plastic_);
+  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plastic_, options_.compact_synapses);
   max_delay_ = synapses_.max_delay();
   current_ = std::make_unique<AlignedArray<float>>(neuron_count_);
   ltp_.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);

@@ -7,7 +7,7 @@
 
 namespace polychron {
 
-SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic)
+SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact)
     : neurons_(neurons) {
   const uint64_t count = list.size();
   if (count >= (uint64_t(1) << 32)) {
@@ -24,56 +24,76 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
   for (uint64_t k = 1; k <= keys; ++k) groups_[k] += groups_[k - 1];
   std::vector<uint32_t> cursor(groups_.begin(), groups_.end() - 1);
 
-  post_.resize(count);
-  weight_.resize(count);
-  derivative_.assign(count, 0.0f);
+  synapses_.resize(count);
   projection_.resize(count);
   for (uint64_t s = 0; s < count; ++s) {
     const uint32_t at = cursor[uint64_t(list.pre[s]) * max_delay_ + list.delay[s] - 1]++;
-    post_[at] = list.post[s];
-    weight_[at] = list.weight[s];
+    synapses_[at] = {list.post[s], list.weight[s], 0.0f};
     projection_[at] = list.projection[s];
   }
   list = SynapseList();
   std::vector<uint32_t>().swap(cursor);
-  build_incoming(plastic);
+  index(plastic, compact);
 }
 
-void SynapseStore::find_single_projections() {
+void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact) {
   single_projection_.assign(neurons_, kMixedProjections);
+  bool any_mixed = false;
+  uint32_t largest_group = 0;
   for (uint32_t p = 0; p < neurons_; ++p) {
     const uint32_t begin = outgoing_begin(p);
-    const uint32_t end = groups_[uint64_t(p + 1) * max_delay_];
-    if (begin == end) continue;
+    const uint32_t end = outgoing_end(p);
+    if (begin == end) {
+      single_projection_[p] = 0;
+      continue;
+    }
     bool single = true;
     for (uint32_t s = begin + 1; s < end && single; ++s) single = projection_[s] == projection_[begin];
-    if (single) single_projection_[p] = projection_[begin];
+    if (single) {
+      single_projection_[p] = projection_[begin];
+    } else {
+      any_mixed = true;
+    }
   }
-}
 
-void SynapseStore::build_incoming(const std::vector<uint8_t>& plastic) {
-  find_single_projections();
-  incoming_projections_ = plastic;
-  const uint32_t neurons = neurons_;
-  const uint64_t count = size();
-  incoming_.assign(uint64_t(neurons) + 1, 0);
-  for (uint32_t s = 0; s < count; ++s) {
-    if (plastic[projection_[s]]) ++incoming_[post_[s] + 1];
+  // Scanning for an incoming entry's synapse pays only while plastic groups are small.
+  for (uint32_t p = 0; p < neurons_; ++p) {
+    for (uint32_t d = 1; d <= max_delay_; ++d) {
+      const uint32_t begin = group_begin(p, d), end = group_end(p, d);
+      if (begin != end && plastic[projection(p, begin)]) largest_group = std::max(largest_group, end - begin);
+    }
   }
-  for (uint32_t q = 0; q < neurons; ++q) incoming_[q + 1] += incoming_[q];
-  incoming_synapse_.resize(incoming_[neurons]);
-  incoming_source_.resize(incoming_[neurons]);
+  incoming_projections_ = plastic;
+  incoming_.assign(uint64_t(neurons_) + 1, 0);
+  for (uint32_t p = 0; p < neurons_; ++p) {
+    for (uint32_t s = outgoing_begin(p); s < outgoing_end(p); ++s) {
+      if (plastic[projection(p, s)]) ++incoming_[synapses_[s].post + 1];
+    }
+  }
+  for (uint32_t q = 0; q < neurons_; ++q) incoming_[q + 1] += incoming_[q];
+  const bool keep_synapse_index = !compact || largest_group > kScanLimit;
+  incoming_synapse_.assign(keep_synapse_index ? incoming_[neurons_] : 0, 0);
+  incoming_source_.resize(incoming_[neurons_]);
   std::vector<uint32_t> fill(incoming_.begin(), incoming_.end() - 1);
-  for (uint32_t p = 0; p < neurons; ++p) {
+  for (uint32_t p = 0; p < neurons_; ++p) {
     for (uint32_t d = 1; d <= max_delay_; ++d) {
       for (uint32_t s = group_begin(p, d); s < group_end(p, d); ++s) {
-        if (!plastic[projection_[s]]) continue;
-        const uint32_t e = fill[post_[s]]++;
-        incoming_synapse_[e] = s;
+        if (!plastic[projection(p, s)]) continue;
+        const uint32_t e = fill[synapses_[s].post]++;
+        if (keep_synapse_index) incoming_synapse_[e] = s;
         incoming_source_[e] = (p << 8) | d;
       }
     }
   }
+  if (!any_mixed) std::vector<uint16_t>().swap(projection_);
+}
+
+std::vector<uint16_t> SynapseStore::projections() const {
+  std::vector<uint16_t> out(size());
+  for (uint32_t p = 0; p < neurons_; ++p) {
+    for (uint32_t s = outgoing_begin(p); s < outgoing_end(p); ++s) out[s] = projection(p, s);
+  }
+  return out;
 }
 
 void SynapseStore::sources(std::vector<uint32_t>& pre, std::vector<uint8_t>& delay) const {
@@ -90,10 +110,10 @@ void SynapseStore::sources(std::vector<uint32_t>& pre, std::vector<uint8_t>& del
 }
 
 uint64_t SynapseStore::bytes() const {
-  return groups_.size() * sizeof(uint32_t) + post_.size() * sizeof(uint32_t) +
-         weight_.size() * sizeof(float) + derivative_.size() * sizeof(float) +
-         projection_.size() * sizeof(uint16_t) + incoming_.size() * sizeof(uint32_t) +
-         incoming_synapse_.size() * sizeof(uint32_t) + incoming_source_.size() * sizeof(uint32_t);
+  return groups_.size() * sizeof(uint32_t) + synapses_.size() * sizeof(Synapse) +
+         single_projection_.size() * sizeof(uint16_t) + projection_.size() * sizeof(uint16_t) +
+         incoming_.size() * sizeof(uint32_t) + incoming_synapse_.size() * sizeof(uint32_t) +
+         incoming_source_.size() * sizeof(uint32_t);
 }
 
 }  // namespace polychron

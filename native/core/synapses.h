@@ -3,11 +3,17 @@
 // Layout (s indexes synapses in storage order):
 //   groups_[p·D + (d−1)] .. groups_[p·D + d]   the synapses of neuron p with delay d,
 //                                               in the order they were added (D = max delay)
-//   post_[s], weight_[s], derivative_[s]       target, weight, STDP derivative (sd)
-//   projection_[s]                             which projection made s
+//   synapses_[s]                               target, weight and STDP derivative (sd),
+//                                               12 bytes, so a group is one or two cache lines
+//   single_projection_[p]                      the projection of all of p's synapses, or
+//                                               kMixedProjections; only then is
+//   projection_[s]                             kept, per synapse
 // and, for the synapses of plastic projections, the incoming view used by STDP:
-//   incoming_[q] .. incoming_[q+1]             entries of postsynaptic neuron q, each
-//   incoming_synapse_[e], incoming_source_[e]  the synapse and (pre << 8 | delay)
+//   incoming_[q] .. incoming_[q+1]             entries of postsynaptic neuron q, ordered by
+//   incoming_source_[e]                        (pre << 8 | delay); the synapse itself is
+//                                               found in that small group (IncomingCursor),
+//                                               or read from incoming_synapse_[e] when some
+//                                               group is too large to scan.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -34,37 +40,78 @@ struct SynapseList {
   uint64_t size() const { return pre.size(); }
 };
 
+struct Synapse {
+  uint32_t post;
+  float weight;
+  float derivative;
+};
+
 class SynapseStore {
  public:
+  static constexpr uint16_t kMixedProjections = 0xFFFF;
+  // Groups up to this size are scanned to find an incoming entry's synapse.
+  static constexpr uint32_t kScanLimit = 32;
+
   SynapseStore() = default;
   // Compresses `list` (emptied) for `neurons` neurons; `plastic[k]` says whether
-  // projection k takes part in STDP.
-  SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic);
+  // projection k takes part in STDP. `compact`: resolve incoming entries by scanning
+  // their groups instead of storing each one's synapse (4 bytes less per plastic
+  // synapse, slower STDP; ignored when a plastic group exceeds kScanLimit).
+  SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact);
 
   uint32_t max_delay() const { return max_delay_; }
-  uint64_t size() const { return post_.size(); }
+  uint64_t size() const { return synapses_.size(); }
   uint32_t neurons() const { return neurons_; }
 
   uint32_t group_begin(uint32_t pre, uint32_t delay) const { return groups_[uint64_t(pre) * max_delay_ + delay - 1]; }
   uint32_t group_end(uint32_t pre, uint32_t delay) const { return groups_[uint64_t(pre) * max_delay_ + delay]; }
   uint32_t outgoing_begin(uint32_t pre) const { return groups_[uint64_t(pre) * max_delay_]; }
+  uint32_t outgoing_end(uint32_t pre) const { return groups_[uint64_t(pre + 1) * max_delay_]; }
 
-  const uint32_t* post() const { return post_.data(); }
-  float* weight() { return weight_.data(); }
-  const float* weight() const { return weight_.data(); }
-  float* derivative() { return derivative_.data(); }
-  const float* derivative() const { return derivative_.data(); }
-  const uint16_t* projection() const { return projection_.data(); }
+  Synapse* synapses() { return synapses_.data(); }
+  const Synapse* synapses() const { return synapses_.data(); }
+
+  // The projection of all of `pre`'s synapses, or kMixedProjections when they come from
+  // several: lets callers decide once per neuron instead of once per synapse.
+  uint16_t single_projection(uint32_t pre) const { return single_projection_[pre]; }
+  // The projection of synapse s, one of `pre`'s.
+  uint16_t projection(uint32_t pre, uint32_t s) const {
+    const uint16_t single = single_projection_[pre];
+    return single != kMixedProjections ? single : projection_[s];
+  }
+  // Every synapse's projection, in storage order.
+  std::vector<uint16_t> projections() const;
 
   uint32_t incoming_begin(uint32_t post) const { return incoming_[post]; }
   uint32_t incoming_end(uint32_t post) const { return incoming_[post + 1]; }
-  const uint32_t* incoming_synapse() const { return incoming_synapse_.data(); }
   const uint32_t* incoming_source() const { return incoming_source_.data(); }
+  // The synapse of each incoming entry, or null when entries are resolved by scanning.
+  const uint32_t* incoming_synapse() const { return incoming_synapse_.empty() ? nullptr : incoming_synapse_.data(); }
+  // Where group (pre, delay)'s start is kept, for prefetching it.
+  const uint32_t* group_index(uint32_t pre, uint32_t delay) const { return &groups_[uint64_t(pre) * max_delay_ + delay - 1]; }
 
-  // The projection of all of `pre`'s synapses, or kMixedProjections when they come
-  // from several: lets delivery decide once per spike instead of once per synapse.
-  static constexpr uint16_t kMixedProjections = 0xFFFF;
-  uint16_t single_projection(uint32_t pre) const { return single_projection_[pre]; }
+  // Resolves the incoming entries of one postsynaptic neuron, in order. Entries with the
+  // same (pre, delay) are consecutive and match that group's synapses onto `post` in
+  // stored order, so a repeated source resumes after the previous match.
+  class IncomingCursor {
+   public:
+    IncomingCursor(const SynapseStore& store, uint32_t post) : store_(store), post_(post) {}
+    uint32_t synapse(uint32_t e) {
+      if (!store_.incoming_synapse_.empty()) return store_.incoming_synapse_[e];
+      const uint32_t source = store_.incoming_source_[e];
+      uint32_t s = source == last_source_ ? last_ + 1 : store_.group_begin(source >> 8, source & 0xFF);
+      while (store_.synapses_[s].post != post_) ++s;
+      last_source_ = source;
+      last_ = s;
+      return s;
+    }
+
+   private:
+    const SynapseStore& store_;
+    const uint32_t post_;
+    uint32_t last_source_ = UINT32_MAX;
+    uint32_t last_ = 0;
+  };
 
   // Whether projection k has incoming entries (was plastic when the store was built).
   bool has_incoming(uint16_t projection) const {
@@ -78,19 +125,18 @@ class SynapseStore {
 
  private:
   friend struct NetworkCheckpoint;
-  // Builds the incoming view for the projections flagged in `plastic`.
-  void build_incoming(const std::vector<uint8_t>& plastic);
-  void find_single_projections();
+  // From synapses_, groups_ and a full projection_: the single projections (dropping
+  // projection_ when every neuron has one) and the incoming view of `plastic` projections.
+  void index(const std::vector<uint8_t>& plastic, bool compact);
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
   std::vector<uint32_t> groups_;
-  std::vector<uint32_t> post_;
-  std::vector<float> weight_, derivative_;
+  std::vector<Synapse> synapses_;
+  std::vector<uint16_t> single_projection_;
   std::vector<uint16_t> projection_;
   std::vector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
   std::vector<uint8_t> incoming_projections_;
-  std::vector<uint16_t> single_projection_;
 };
 
 }  // namespace polychron
