@@ -5,6 +5,7 @@
 #include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
 #include "core/cpu.h"
+#include "core/trace_decay.h"
 
 namespace polychron::addon {
 
@@ -26,6 +27,21 @@ Napi::Value SupportedSimdLevels(const Napi::CallbackInfo& info) {
   return levels;
 }
 
+// _traceDecay(input: Float32Array, factor, simd) -> Float32Array: the STDP trace decay
+// kernel of one level on its own, so that tests can compare the twins on any input.
+Napi::Value TraceDecay(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!IsTypedArrayOf(info[0], napi_float32_array)) throw TypeError("input must be a Float32Array");
+    const auto input = info[0].As<Napi::Float32Array>();
+    const double factor = ToNumber(info[1], "factor");
+    const SimdLevel level = parse_simd_level(ToString(info[2], "simd"), "simd");
+    require_simd_level(level, "simd");
+    auto output = Napi::Float32Array::New(info.Env(), input.ElementLength());
+    trace_decay_kernel(level)(input.Data(), output.Data(), factor, uint32_t(input.ElementLength()));
+    return output;
+  });
+}
+
 Napi::Value CpuModel(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), cpu_model_name());
 }
@@ -40,6 +56,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("simd", Napi::Function::New<Simd>(env, "simd"));
   exports.Set("supportedSimdLevels", Napi::Function::New<SupportedSimdLevels>(env, "supportedSimdLevels"));
   exports.Set("cpuModel", Napi::Function::New<CpuModel>(env, "cpuModel"));
+  exports.Set("_traceDecay", Napi::Function::New<TraceDecay>(env, "_traceDecay"));
   exports.Set("NativeIzhikevichPopulation", PopulationWrap::Define(env));
   exports.Set("NativeNetwork", NetworkWrap::Define(env));
   return exports;

@@ -321,22 +321,15 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
     }
   });
   std::fill(I + begin, I + end, 0.0f);
-  // Separate loops over restrict pointers, so that the compiler vectorizes them (each
-  // element is independent; float64 multiply, float32 rounding, as the reference).
-  const double decay_plus = options_.stdp.decay_plus;
-  const double decay_minus = options_.stdp.decay_minus;
-  const float* __restrict now = ltp_slot(time_);
-  float* __restrict next = ltp_slot(time_ + 1);
-  for (uint32_t i = begin; i < end; ++i) next[i] = float(decay_plus * now[i]);
-  float* __restrict ltd = ltd_.data();
-  for (uint32_t i = begin; i < end; ++i) ltd[i] = float(ltd[i] * decay_minus);
+  const uint32_t n = end - begin;
+  decay_(ltp_slot(time_) + begin, ltp_slot(time_ + 1) + begin, options_.stdp.decay_plus, n);
+  decay_(ltd_.data() + begin, ltd_.data() + begin, options_.stdp.decay_minus, n);
   for (PairTraces& set : pair_traces_) {
     const uint64_t slots = max_delay_ + 1;
-    const float* __restrict x_now = set.x.data() + (time_ % slots) * neuron_count_;
-    float* __restrict x_next = set.x.data() + ((time_ + 1) % slots) * neuron_count_;
-    for (uint32_t i = begin; i < end; ++i) x_next[i] = float(set.decay_plus * x_now[i]);
-    float* __restrict y = set.y.data();
-    for (uint32_t i = begin; i < end; ++i) y[i] = float(set.decay_minus * y[i]);
+    const float* x_now = set.x.data() + (time_ % slots) * neuron_count_;
+    float* x_next = set.x.data() + ((time_ + 1) % slots) * neuron_count_;
+    decay_(x_now + begin, x_next + begin, set.decay_plus, n);
+    decay_(set.y.data() + begin, set.y.data() + begin, set.decay_minus, n);
   }
 }
 

@@ -31,6 +31,7 @@
 #include "core/random.h"
 #include "core/synapses.h"
 #include "core/thread_pool.h"
+#include "core/trace_decay.h"
 
 namespace polychron {
 
@@ -295,6 +296,7 @@ class Network {
   std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;
   std::vector<uint32_t> fired_counts_;
   std::unique_ptr<ThreadPool> pool_;
+  TraceDecayKernel decay_ = nullptr;  // for options_.simd
   uint64_t synaptic_events_ = 0;
   uint64_t spike_count_ = 0;
 };

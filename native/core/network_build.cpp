@@ -387,6 +387,7 @@ void Network::build() {
 }
 
 void Network::start_threads() {
+  decay_ = trace_decay_kernel(options_.simd);
   pool_ = std::make_unique<ThreadPool>(options_.threads);
   fired_parts_.clear();
   for (unsigned k = 0; k < options_.threads; ++k) {
