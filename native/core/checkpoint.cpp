@@ -87,7 +87,7 @@ struct NetworkCheckpoint {
 
     const SynapseStore& s = n.synapses_;
     out.pod(s.max_delay_);
-    out.array(s.groups_);
+    out.array(s.groups());
     // One array per field, whatever the layout in memory.
     std::vector<uint32_t> post(s.size());
     std::vector<float> weight(s.size()), derivative(s.size());
@@ -241,13 +241,14 @@ struct NetworkCheckpoint {
     SynapseStore& s = n->synapses_;
     s.neurons_ = count;
     s.max_delay_ = in.pod<uint32_t>();
-    s.groups_ = in.array<uint32_t>();
+    const auto groups = in.array<uint32_t>();
     const auto post = in.array<uint32_t>();
     const auto weight = in.array<float>();
     const auto derivative = in.array<float>();
     s.projection_ = in.array<uint16_t>();
     const auto incoming_projections = in.array<uint8_t>();
-    check_synapses(in, s, post, weight, derivative, n->plastic_.size(), incoming_projections.size());
+    check_synapses(in, s, groups, post, weight, derivative, n->plastic_.size(), incoming_projections.size());
+    s.set_groups(groups);
     s.synapses_.resize(post.size());
     for (uint64_t k = 0; k < post.size(); ++k) s.synapses_[k] = {post[k], weight[k], derivative[k]};
 
@@ -396,15 +397,16 @@ struct NetworkCheckpoint {
 
   // Everything the simulation indexes with must be in range, or a crafted file could
   // make it read or write outside its arrays.
-  static void check_synapses(BinaryReader& in, const SynapseStore& s, const std::vector<uint32_t>& post,
+  static void check_synapses(BinaryReader& in, const SynapseStore& s, const std::vector<uint32_t>& groups,
+                             const std::vector<uint32_t>& post,
                              const std::vector<float>& weight, const std::vector<float>& derivative,
                              size_t projections, size_t incoming_flags) {
     const uint64_t synapses = post.size();
     if (s.max_delay_ < 1 || s.max_delay_ > kMaxDelay) in.fail("the maximum delay is out of range");
-    if (s.groups_.size() != uint64_t(s.neurons_) * s.max_delay_ + 1) in.fail("the synapse index does not match the network");
-    if (s.groups_.front() != 0 || s.groups_.back() != synapses) in.fail("the synapse index does not cover the synapses");
-    for (size_t k = 1; k < s.groups_.size(); ++k) {
-      if (s.groups_[k] < s.groups_[k - 1]) in.fail("the synapse index is not ascending");
+    if (groups.size() != uint64_t(s.neurons_) * s.max_delay_ + 1) in.fail("the synapse index does not match the network");
+    if (groups.front() != 0 || groups.back() != synapses) in.fail("the synapse index does not cover the synapses");
+    for (size_t k = 1; k < groups.size(); ++k) {
+      if (groups[k] < groups[k - 1]) in.fail("the synapse index is not ascending");
     }
     if (weight.size() != synapses || derivative.size() != synapses || s.projection_.size() != synapses) {
       in.fail("the synapse arrays differ in length");

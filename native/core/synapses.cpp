@@ -17,12 +17,12 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
 
   // Counting sort by (pre, delay), stable: within a group, synapses keep the order in
   // which they were added, which the reference delivery order depends on.
-  // Group key = pre·D + delay − 1; groups_[key] becomes the group's first synapse.
+  // Group key = pre·D + delay − 1; groups[key] becomes the group's first synapse.
   const uint64_t keys = uint64_t(neurons) * max_delay_;
-  groups_.assign(keys + 1, 0);
-  for (uint64_t s = 0; s < count; ++s) ++groups_[uint64_t(list.pre[s]) * max_delay_ + list.delay[s]];
-  for (uint64_t k = 1; k <= keys; ++k) groups_[k] += groups_[k - 1];
-  std::vector<uint32_t> cursor(groups_.begin(), groups_.end() - 1);
+  std::vector<uint32_t> groups(keys + 1, 0);
+  for (uint64_t s = 0; s < count; ++s) ++groups[uint64_t(list.pre[s]) * max_delay_ + list.delay[s]];
+  for (uint64_t k = 1; k <= keys; ++k) groups[k] += groups[k - 1];
+  std::vector<uint32_t> cursor(groups.begin(), groups.end() - 1);
 
   synapses_.resize(count);
   projection_.resize(count);
@@ -33,7 +33,38 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
   }
   list = SynapseList();
   std::vector<uint32_t>().swap(cursor);
+  set_groups(groups);
   index(plastic, compact);
+}
+
+void SynapseStore::set_groups(const std::vector<uint32_t>& groups) {
+  const uint32_t D = max_delay_;
+  base_.resize(uint64_t(neurons_) + 1);
+  bool wide = false;
+  for (uint32_t p = 0; p <= neurons_; ++p) base_[p] = groups[uint64_t(p) * D];
+  for (uint32_t p = 0; p < neurons_; ++p) wide = wide || base_[p + 1] - base_[p] > 0xFFFF;
+  const uint64_t entries = uint64_t(neurons_) * (D + 1);
+  offsets16_.assign(wide ? 0 : entries, 0);
+  offsets32_.assign(wide ? entries : 0, 0);
+  for (uint32_t p = 0; p < neurons_; ++p) {
+    for (uint32_t j = 0; j <= D; ++j) {
+      const uint32_t at = groups[uint64_t(p) * D + j] - base_[p];
+      if (wide) {
+        offsets32_[uint64_t(p) * (D + 1) + j] = at;
+      } else {
+        offsets16_[uint64_t(p) * (D + 1) + j] = uint16_t(at);
+      }
+    }
+  }
+}
+
+std::vector<uint32_t> SynapseStore::groups() const {
+  std::vector<uint32_t> out(uint64_t(neurons_) * max_delay_ + 1);
+  for (uint32_t p = 0; p < neurons_; ++p) {
+    for (uint32_t d = 1; d <= max_delay_; ++d) out[uint64_t(p) * max_delay_ + d - 1] = group_begin(p, d);
+  }
+  out.back() = base_[neurons_];
+  return out;
 }
 
 void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact) {
@@ -110,7 +141,8 @@ void SynapseStore::sources(std::vector<uint32_t>& pre, std::vector<uint8_t>& del
 }
 
 uint64_t SynapseStore::bytes() const {
-  return groups_.size() * sizeof(uint32_t) + synapses_.size() * sizeof(Synapse) +
+  return base_.size() * sizeof(uint32_t) + offsets16_.size() * sizeof(uint16_t) +
+         offsets32_.size() * sizeof(uint32_t) + synapses_.size() * sizeof(Synapse) +
          single_projection_.size() * sizeof(uint16_t) + projection_.size() * sizeof(uint16_t) +
          incoming_.size() * sizeof(uint32_t) + incoming_synapse_.size() * sizeof(uint32_t) +
          incoming_source_.size() * sizeof(uint32_t);

@@ -1,8 +1,10 @@
 // Synapse storage, compressed by presynaptic neuron and delay.
 //
 // Layout (s indexes synapses in storage order):
-//   groups_[p·D + (d−1)] .. groups_[p·D + d]   the synapses of neuron p with delay d,
-//                                               in the order they were added (D = max delay)
+//   base_[p] + offset(p·(D+1) + d − 1) ..      the synapses of neuron p with delay d, in
+//   base_[p] + offset(p·(D+1) + d)             the order they were added (D = max delay);
+//                                               offsets are 16-bit unless a neuron has
+//                                               65,536 synapses or more
 //   synapses_[s]                               target, weight and STDP derivative (sd),
 //                                               12 bytes, so a group is one or two cache lines
 //   single_projection_[p]                      the projection of all of p's synapses, or
@@ -63,10 +65,10 @@ class SynapseStore {
   uint64_t size() const { return synapses_.size(); }
   uint32_t neurons() const { return neurons_; }
 
-  uint32_t group_begin(uint32_t pre, uint32_t delay) const { return groups_[uint64_t(pre) * max_delay_ + delay - 1]; }
-  uint32_t group_end(uint32_t pre, uint32_t delay) const { return groups_[uint64_t(pre) * max_delay_ + delay]; }
-  uint32_t outgoing_begin(uint32_t pre) const { return groups_[uint64_t(pre) * max_delay_]; }
-  uint32_t outgoing_end(uint32_t pre) const { return groups_[uint64_t(pre + 1) * max_delay_]; }
+  uint32_t group_begin(uint32_t pre, uint32_t delay) const { return base_[pre] + offset(key(pre, delay) - 1); }
+  uint32_t group_end(uint32_t pre, uint32_t delay) const { return base_[pre] + offset(key(pre, delay)); }
+  uint32_t outgoing_begin(uint32_t pre) const { return base_[pre]; }
+  uint32_t outgoing_end(uint32_t pre) const { return base_[pre + 1]; }
 
   Synapse* synapses() { return synapses_.data(); }
   const Synapse* synapses() const { return synapses_.data(); }
@@ -88,7 +90,10 @@ class SynapseStore {
   // The synapse of each incoming entry, or null when entries are resolved by scanning.
   const uint32_t* incoming_synapse() const { return incoming_synapse_.empty() ? nullptr : incoming_synapse_.data(); }
   // Where group (pre, delay)'s start is kept, for prefetching it.
-  const uint32_t* group_index(uint32_t pre, uint32_t delay) const { return &groups_[uint64_t(pre) * max_delay_ + delay - 1]; }
+  const void* group_index(uint32_t pre, uint32_t delay) const {
+    const uint64_t k = key(pre, delay) - 1;
+    return offsets32_.empty() ? static_cast<const void*>(&offsets16_[k]) : static_cast<const void*>(&offsets32_[k]);
+  }
 
   // Resolves the incoming entries of one postsynaptic neuron, in order. Entries with the
   // same (pre, delay) are consecutive and match that group's synapses onto `post` in
@@ -125,13 +130,20 @@ class SynapseStore {
 
  private:
   friend struct NetworkCheckpoint;
+  uint64_t key(uint32_t pre, uint32_t delay) const { return uint64_t(pre) * (max_delay_ + 1) + delay; }
+  uint32_t offset(uint64_t k) const { return offsets32_.empty() ? offsets16_[k] : offsets32_[k]; }
+  // From / to the flat index: groups[p·D + d − 1] = first synapse of (p, d), N·D + 1 entries.
+  void set_groups(const std::vector<uint32_t>& groups);
+  std::vector<uint32_t> groups() const;
   // From synapses_, groups_ and a full projection_: the single projections (dropping
   // projection_ when every neuron has one) and the incoming view of `plastic` projections.
   void index(const std::vector<uint8_t>& plastic, bool compact);
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
-  std::vector<uint32_t> groups_;
+  std::vector<uint32_t> base_;       // N + 1: first synapse of each neuron, then the total
+  std::vector<uint16_t> offsets16_;  // N·(D + 1), or empty when offsets32_ is used
+  std::vector<uint32_t> offsets32_;
   std::vector<Synapse> synapses_;
   std::vector<uint16_t> single_projection_;
   std::vector<uint16_t> projection_;
