@@ -194,6 +194,7 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   Synapse* syn = synapses_.synapses();
   const uint32_t* in_src = synapses_.incoming_source();
   const uint32_t* in_syn = synapses_.incoming_synapse();
+  const SynapseStore::Groups groups = synapses_.groups_view();
   // The LTP slot of ms t − d for each delay d, or null before time 0 (trace zero); one
   // modulo per delay per ms rather than one per synapse.
   const float* ltp_at_delay[kMaxDelay + 1];
@@ -220,7 +221,7 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
             const uint32_t further = in_src[e + 2 * kAhead];
             __builtin_prefetch(synapses_.group_index(further >> 8, further & 0xFF));
           }
-          __builtin_prefetch(syn + synapses_.group_begin(ahead >> 8, ahead & 0xFF), 1);
+          __builtin_prefetch(syn + groups.begin(ahead >> 8, ahead & 0xFF), 1);
         }
         if (ltp_at_delay[ahead & 0xFF] != nullptr) __builtin_prefetch(ltp_at_delay[ahead & 0xFF] + (ahead >> 8));
       }
@@ -254,6 +255,7 @@ void Network::deliver(unsigned k, unsigned parts) {
   const uint32_t span = uint32_t(high64 - low64);
   float* I = current_->data();
   Synapse* syn = synapses_.synapses();
+  const SynapseStore::Groups groups = synapses_.groups_view();
   const uint8_t* plastic = plastic_.data();
   const bool learning = !frozen_;
   uint64_t events = 0;
@@ -261,11 +263,11 @@ void Network::deliver(unsigned k, unsigned parts) {
     const auto& spikes = history_[(time_ - age) % max_delay_];
     for (auto it = spikes.rbegin(); it != spikes.rend(); ++it) {
       const uint32_t pre = *it;
-      const uint32_t begin = synapses_.group_begin(pre, age + 1);
-      const uint32_t end = synapses_.group_end(pre, age + 1);
+      const uint32_t begin = groups.begin(pre, age + 1);
+      const uint32_t end = groups.end(pre, age + 1);
       if (k == 0) events += end - begin;
       // Each group sits elsewhere in memory: start fetching the next spike's group now.
-      if (it + 1 != spikes.rend()) __builtin_prefetch(syn + synapses_.group_begin(*(it + 1), age + 1), 1);
+      if (it + 1 != spikes.rend()) __builtin_prefetch(syn + groups.begin(*(it + 1), age + 1), 1);
       // Decided once per spike when all of the neuron's synapses share a projection.
       const uint16_t single = synapses_.single_projection(pre);
       if (single != SynapseStore::kMixedProjections &&

@@ -70,6 +70,21 @@ class SynapseStore {
   uint32_t outgoing_begin(uint32_t pre) const { return base_[pre]; }
   uint32_t outgoing_end(uint32_t pre) const { return base_[pre + 1]; }
 
+  // Raw pointers of the delay index, for hot loops: no member loads or width checks per
+  // lookup beyond the one pointer test.
+  struct Groups {
+    const uint32_t* base;
+    const uint16_t* offsets16;  // null when offsets32 is used
+    const uint32_t* offsets32;
+    uint32_t stride;            // D + 1
+    uint32_t at(uint32_t pre, uint64_t k) const { return base[pre] + (offsets16 ? offsets16[k] : offsets32[k]); }
+    uint32_t begin(uint32_t pre, uint32_t delay) const { return at(pre, uint64_t(pre) * stride + delay - 1); }
+    uint32_t end(uint32_t pre, uint32_t delay) const { return at(pre, uint64_t(pre) * stride + delay); }
+  };
+  Groups groups_view() const {
+    return {base_.data(), offsets16_.empty() ? nullptr : offsets16_.data(), offsets32_.data(), max_delay_ + 1};
+  }
+
   Synapse* synapses() { return synapses_.data(); }
   const Synapse* synapses() const { return synapses_.data(); }
 
@@ -100,11 +115,12 @@ class SynapseStore {
   // stored order, so a repeated source resumes after the previous match.
   class IncomingCursor {
    public:
-    IncomingCursor(const SynapseStore& store, uint32_t post) : store_(store), post_(post) {}
+    IncomingCursor(const SynapseStore& store, uint32_t post)
+        : store_(store), groups_(store.groups_view()), post_(post) {}
     uint32_t synapse(uint32_t e) {
       if (!store_.incoming_synapse_.empty()) return store_.incoming_synapse_[e];
       const uint32_t source = store_.incoming_source_[e];
-      uint32_t s = source == last_source_ ? last_ + 1 : store_.group_begin(source >> 8, source & 0xFF);
+      uint32_t s = source == last_source_ ? last_ + 1 : groups_.begin(source >> 8, source & 0xFF);
       while (store_.synapses_[s].post != post_) ++s;
       last_source_ = source;
       last_ = s;
@@ -113,6 +129,7 @@ class SynapseStore {
 
    private:
     const SynapseStore& store_;
+    const Groups groups_;
     const uint32_t post_;
     uint32_t last_source_ = UINT32_MAX;
     uint32_t last_ = 0;
