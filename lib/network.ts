@@ -8,7 +8,7 @@ import {
   type StateMonitorOptions,
 } from './monitors';
 import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
-import { IZHIKEVICH_PRESETS, type IzhikevichPreset, type PerNeuron } from './population';
+import { izhikevichParameters, type IzhikevichPopulationOptions, type PerNeuron } from './population';
 import type { SimdLevel } from './simd';
 
 /**
@@ -100,22 +100,12 @@ export interface NetworkOptions {
   dopamineDecay?: number;
 }
 
-export interface PopulationOptions {
-  size: number;
+/** Izhikevich neurons in a network: a standalone population's options but the numerics and SIMD level, which the network's mode and options set. */
+export interface PopulationOptions extends Omit<IzhikevichPopulationOptions, 'numerics' | 'simd'> {
   /** A label for reports. */
   name?: string;
   /** 'izhikevich' (default) or 'lif'; LIF options are in LifOptions. */
   model?: 'izhikevich';
-  /** Parameters not given explicitly come from this preset (default 'RS'). */
-  preset?: IzhikevichPreset;
-  a?: PerNeuron;
-  b?: PerNeuron;
-  c?: PerNeuron;
-  d?: PerNeuron;
-  /** Initial membrane potential (default −65 mV). */
-  v?: PerNeuron;
-  /** Initial recovery variable (default b·v). */
-  u?: PerNeuron;
 }
 
 /**
@@ -366,23 +356,8 @@ export class Network {
     if (options.model !== undefined && options.model !== 'izhikevich') {
       throw new TypeError(`model must be 'izhikevich' or 'lif' (got '${String(options.model)}')`);
     }
-    const presetName = options.preset ?? 'RS';
-    const preset = IZHIKEVICH_PRESETS[presetName];
-    if (preset === undefined) {
-      throw new TypeError(`preset must be one of ${Object.keys(IZHIKEVICH_PRESETS).join(', ')} (got '${String(presetName)}')`);
-    }
-    const first = this.native.addIzhikevich({
-      size: options.size,
-      a: options.a ?? preset.a,
-      b: options.b ?? preset.b,
-      c: options.c ?? preset.c,
-      d: options.d ?? preset.d,
-      v: options.v,
-      u: options.u,
-    });
-    const population = new Population(first, options.size, options.name ?? `population ${this.#populations.length}`);
-    this.#populations.push(population);
-    return population;
+    const first = this.native.addIzhikevich({ size: options.size, ...izhikevichParameters(options), v: options.v, u: options.u });
+    return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
   }
 
   /** Connects sources to targets by a rule; returns the projection. */

@@ -84,6 +84,27 @@ export interface RunResult {
 }
 
 /**
+ * The parameters a, b, c, d of `options`: each given one, else the preset's (default
+ * 'RS'). Throws a TypeError for an unknown preset.
+ */
+export function izhikevichParameters(options: {
+  preset?: IzhikevichPreset;
+  a?: PerNeuron;
+  b?: PerNeuron;
+  c?: PerNeuron;
+  d?: PerNeuron;
+}): { a: PerNeuron; b: PerNeuron; c: PerNeuron; d: PerNeuron } {
+  const presetName = options.preset ?? 'RS';
+  const preset: IzhikevichParameters | undefined = IZHIKEVICH_PRESETS[presetName];
+  if (preset === undefined) {
+    throw new TypeError(
+      `preset must be one of ${Object.keys(IZHIKEVICH_PRESETS).join(', ')} (got '${String(presetName)}')`,
+    );
+  }
+  return { a: options.a ?? preset.a, b: options.b ?? preset.b, c: options.c ?? preset.c, d: options.d ?? preset.d };
+}
+
+/**
  * A population of Izhikevich neurons, stepped 1 ms at a time:
  * spike detection (v ≥ 30 mV: v = c, u += d), then two 0.5 ms half-steps of
  * v' = 0.04v² + 5v + 140 − u + I, then u' = a(bv − u).
@@ -95,19 +116,9 @@ export class IzhikevichPopulation {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('options must be an object such as { size: 1000 }');
     }
-    const presetName = options.preset ?? 'RS';
-    const preset: IzhikevichParameters | undefined = IZHIKEVICH_PRESETS[presetName];
-    if (preset === undefined) {
-      throw new TypeError(
-        `preset must be one of ${Object.keys(IZHIKEVICH_PRESETS).join(', ')} (got '${String(presetName)}')`,
-      );
-    }
     this.#native = new addon.NativeIzhikevichPopulation({
       size: options.size,
-      a: options.a ?? preset.a,
-      b: options.b ?? preset.b,
-      c: options.c ?? preset.c,
-      d: options.d ?? preset.d,
+      ...izhikevichParameters(options),
       v: options.v,
       u: options.u,
       numerics: options.numerics,
