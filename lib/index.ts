@@ -58,3 +58,18 @@ export {
   type RateMonitorOptions,
 } from './monitors';
 export { runBatch, type BatchOptions, type BatchInstance } from './batch';
+export { LutLayer, type LutLayerOptions, type LutLookup } from './lut';
+export {
+  LutLanguageModel,
+  LUT_LM_DEFAULTS,
+  learningRate,
+  mobyDick,
+  type LutLanguageModelOptions,
+  type LmDataOptions,
+  type LmTrainOptions,
+  type LmTrainProgress,
+  type LmTrainResult,
+  type LmGenerateOptions,
+  type LmImplementation,
+  type LmProtocol,
+} from './lm';

@@ -21,6 +21,54 @@ export interface NativeAddon {
     new (options: object): NativeNetwork;
     load(path: string, simd?: string, threads?: number): Promise<NativeNetwork>;
   };
+  NativeLutLayer: new (options: object) => NativeLutLayer;
+  NativeLanguageModel: new (options?: object) => NativeLanguageModel;
+}
+
+export interface NativeLutLayer {
+  forward(x: Float32Array): Float32Array;
+  forwardReference(x: Float32Array): Float32Array;
+  lookup(x: Float32Array): { index: Uint32Array; rMin: Uint32Array; uMin: Float32Array };
+  backward(x: Float32Array, g: Float32Array, lr: number): Float32Array;
+  row(table: number, index: number): Float32Array;
+  setRow(table: number, index: number, values: ArrayLike<number>): void;
+  anchors(): { a: Uint32Array; b: Uint32Array };
+  setAnchors(a: ArrayLike<number>, b: ArrayLike<number>): void;
+  timeForward(x: Float32Array, batched: boolean, repeats: number): number;
+  shape(): { inputs: number; outputs: number; tables: number; comparisons: number };
+  memory(): { tableBytes: number; mappedBytes: number };
+  readonly simd: string;
+  close(): void;
+}
+
+export interface NativeTrainEvent {
+  step: number;
+  lr: number;
+  loss: number;
+  validation?: number;
+  validatedAt?: number;
+}
+
+export interface NativeLanguageModel {
+  load(path: string, options: object): Promise<void>;
+  train(
+    text: Uint8Array,
+    options: object,
+    onEvent?: (event: NativeTrainEvent) => void,
+  ): Promise<{ steps: number; aborted: boolean; losses: Float64Array; validations: Float64Array }>;
+  evaluate(text: Uint8Array, options: object): Promise<number>;
+  generate(prompt: Uint8Array, options: object): Promise<Uint8Array>;
+  save(path: string): Promise<void>;
+  config(): Record<string, number | boolean>;
+  memory(): { tableBytes: number; mappedBytes: number };
+  dataRecord(): { protocol: string; bytes: number; crc32: number };
+  readonly step: number;
+  readonly impl: string;
+  readonly threads: number;
+  readonly busy: boolean;
+  readonly closed: boolean;
+  cancel(): void;
+  close(): void;
 }
 
 export interface NativeRunResult {

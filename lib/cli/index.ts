@@ -5,6 +5,7 @@
  */
 import { cpuModel, nativeAddonPath, simd, supportedSimdLevels } from '../simd';
 import { demo } from './demo';
+import { lm, LM_USAGE } from './lm';
 import { simulate, SIMULATE_USAGE } from './simulate';
 
 interface Command {
@@ -27,6 +28,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'simulate the 2006 polychronization network (or one from golden CSV files)',
     usage: SIMULATE_USAGE,
     run: simulate,
+  },
+  lm: {
+    summary: 'train, sample and evaluate the LUT transformer language model',
+    usage: LM_USAGE,
+    run: lm,
   },
   demo: {
     summary: 'step a population of Izhikevich neurons driven by noise; print rates and a raster',

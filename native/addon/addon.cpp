@@ -2,6 +2,8 @@
 #include <napi.h>
 
 #include "addon/convert.h"
+#include "addon/language_model_wrap.h"
+#include "addon/lut_layer_wrap.h"
 #include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
 #include "core/cpu.h"
@@ -59,6 +61,8 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("_traceDecay", Napi::Function::New<TraceDecay>(env, "_traceDecay"));
   exports.Set("NativeIzhikevichPopulation", PopulationWrap::Define(env));
   exports.Set("NativeNetwork", NetworkWrap::Define(env));
+  exports.Set("NativeLutLayer", LutLayerWrap::Define(env));
+  exports.Set("NativeLanguageModel", LanguageModelWrap::Define(env));
   return exports;
 }
 

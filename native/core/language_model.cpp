@@ -1,0 +1,158 @@
+#include "core/language_model.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/binary_io.h"
+#include "core/errors.h"
+
+namespace polychron {
+
+const char* lm_impl_name(LmImpl impl) { return impl == LmImpl::Reference ? "reference" : "fast"; }
+
+LmImpl parse_lm_impl(const std::string& name, const char* param) {
+  if (name == "reference") return LmImpl::Reference;
+  if (name == "fast") return LmImpl::Fast;
+  throw TypeError(std::string("polychron: ") + param + " must be 'fast' or 'reference' (got '" + name + "')");
+}
+
+LanguageModel::LanguageModel(const LmConfig& config, const LmRuntime& runtime)
+    : model_(std::make_unique<LmModel>(config)), runtime_(runtime), data_rng_(config.seed, 1) {
+  make_engine();
+}
+
+LanguageModel::LanguageModel(const std::string& path, const LmRuntime& runtime, uint64_t memory_limit)
+    : runtime_(runtime) {
+  std::map<std::string, std::string> state;
+  model_ = load_lm_checkpoint(path, memory_limit, state);
+  auto number = [&](const char* key) -> uint64_t {
+    const std::string& text = state[key];
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0') throw RangeError("polychron: " + path + ": metadata '" + key + "' is not a number");
+    return value;
+  };
+  step_ = number("step");
+  uint64_t words[4];
+  const std::string& rng = state["rng"];
+  if (rng.size() != 64) throw RangeError("polychron: " + path + ": metadata 'rng' must be 64 hexadecimal digits");
+  for (int k = 0; k < 4; ++k) {
+    char* end = nullptr;
+    const std::string part = rng.substr(16 * k, 16);
+    words[k] = std::strtoull(part.c_str(), &end, 16);
+    if (*end != '\0') throw RangeError("polychron: " + path + ": metadata 'rng' must be 64 hexadecimal digits");
+  }
+  data_rng_.set_state(words);
+  data_.protocol = state["data.protocol"];
+  data_.bytes = number("data.bytes");
+  data_.crc32 = uint32_t(number("data.crc32"));
+  make_engine();
+}
+
+void LanguageModel::make_engine() {
+  if (runtime_.impl == LmImpl::Fast) engine_ = std::make_unique<LmEngine>(*model_, runtime_.threads, runtime_.simd);
+}
+
+void LanguageModel::remember_data(const LmCorpus& corpus) {
+  data_.protocol = lm_protocol_name(corpus.protocol());
+  data_.bytes = corpus.bytes();
+  data_.crc32 = crc32_update(0, corpus.text(), corpus.bytes());
+}
+
+double LanguageModel::train_step(const LmCorpus& corpus) {
+  const uint32_t P = config().context;
+  if (corpus.context() != P) throw RangeError("polychron: the corpus was prepared for another context length");
+  const uint8_t* tokens = corpus.text() + corpus.draw_training_start(data_rng_);
+  const float lr = lm_learning_rate(step_, config().warmup);
+  const double loss = engine_ ? engine_->train_step(tokens, P, lr) : reference::train_step(*model_, tokens, P, lr, reference_act_);
+  ++step_;
+  return loss;
+}
+
+double LanguageModel::snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only) {
+  reference::forward(*model_, tokens, n, reference_act_);
+  if (last_only) return cross_entropy(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, tokens[n]);
+  double sum = 0;
+  for (uint32_t pos = 0; pos < n; ++pos) {
+    sum += cross_entropy(reference_act_.logits.data() + size_t(pos) * kLmVocabulary, tokens[pos + 1]);
+  }
+  return sum / n;
+}
+
+double LanguageModel::validation_loss(const LmCorpus& corpus) {
+  const std::vector<uint64_t>& starts = corpus.validation_starts();
+  std::vector<double> losses(starts.size());
+  const uint32_t P = config().context;
+  if (engine_) {
+    engine_->snippet_losses(corpus.text(), starts.data(), starts.size(), P, corpus.last_position_only(), losses.data());
+  } else {
+    for (size_t s = 0; s < starts.size(); ++s) {
+      losses[s] = snippet_loss(corpus.text() + starts[s], P, corpus.last_position_only());
+    }
+  }
+  double sum = 0;
+  for (double loss : losses) sum += loss;
+  return sum / double(losses.size());
+}
+
+void LanguageModel::last_logits(const uint8_t* tokens, uint32_t n, float* logits) {
+  if (engine_) {
+    engine_->last_logits(tokens, n, logits);
+    return;
+  }
+  reference::forward(*model_, tokens, n, reference_act_);
+  std::copy_n(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, kLmVocabulary, logits);
+}
+
+std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature,
+                                             uint64_t seed) {
+  if (prompt.empty()) throw RangeError("polychron: prompt must hold at least one byte");
+  if (!(temperature >= 0) || !std::isfinite(temperature)) {
+    throw RangeError("polychron: temperature must be a finite number ≥ 0");
+  }
+  const uint32_t P = config().context;
+  std::vector<uint8_t> text = prompt;
+  std::vector<float> logits(kLmVocabulary);
+  std::vector<double> weights(kLmVocabulary);
+  Random rng(seed, 3);
+  for (uint32_t k = 0; k < length; ++k) {
+    const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
+    last_logits(text.data() + text.size() - n, n, logits.data());
+    uint32_t chosen = 0;
+    for (uint32_t v = 1; v < kLmVocabulary; ++v) {
+      if (logits[v] > logits[chosen]) chosen = v;
+    }
+    if (temperature > 0) {
+      double sum = 0;
+      for (uint32_t v = 0; v < kLmVocabulary; ++v) {
+        weights[v] = std::exp((double(logits[v]) - double(logits[chosen])) / temperature);
+        sum += weights[v];
+      }
+      double u = rng.uniform() * sum;
+      for (uint32_t v = 0; v < kLmVocabulary; ++v) {
+        u -= weights[v];
+        if (u < 0 || v + 1 == kLmVocabulary) {
+          chosen = v;
+          break;
+        }
+      }
+    }
+    text.push_back(uint8_t(chosen));
+  }
+  return std::vector<uint8_t>(text.begin() + prompt.size(), text.end());
+}
+
+void LanguageModel::save(const std::string& path) const {
+  char rng[65];
+  const uint64_t* words = data_rng_.state();
+  std::snprintf(rng, sizeof rng, "%016llx%016llx%016llx%016llx", (unsigned long long)words[0],
+                (unsigned long long)words[1], (unsigned long long)words[2], (unsigned long long)words[3]);
+  save_lm_checkpoint(path, *model_,
+                     {{"step", std::to_string(step_)},
+                      {"rng", rng},
+                      {"data.protocol", data_.protocol},
+                      {"data.bytes", std::to_string(data_.bytes)},
+                      {"data.crc32", std::to_string(data_.crc32)}});
+}
+
+}  // namespace polychron

@@ -1,0 +1,81 @@
+// The LUT transformer language model as users drive it: a model (lut_lm.h) with its
+// training state (step, data random generator), trained and evaluated through either
+// the reference oracle or the fast engine, sampled from, saved and loaded.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cpu.h"
+#include "core/lm_data.h"
+#include "core/lut_lm.h"
+#include "core/lut_lm_engine.h"
+#include "core/random.h"
+
+namespace polychron {
+
+enum class LmImpl { Reference, Fast };
+const char* lm_impl_name(LmImpl impl);
+LmImpl parse_lm_impl(const std::string& name, const char* param);
+
+struct LmRuntime {
+  LmImpl impl = LmImpl::Fast;
+  unsigned threads = 1;
+  SimdLevel simd = SimdLevel::Scalar;
+};
+
+// What a checkpoint records about the text the model was trained on, so that resuming
+// can check it is the same text.
+struct LmDataRecord {
+  std::string protocol;
+  uint64_t bytes = 0;
+  uint32_t crc32 = 0;
+};
+
+class LanguageModel {
+ public:
+  LanguageModel(const LmConfig& config, const LmRuntime& runtime);
+  // Loads a checkpoint written by save(); memory_limit applies to the loaded shape.
+  LanguageModel(const std::string& path, const LmRuntime& runtime, uint64_t memory_limit);
+
+  const LmConfig& config() const { return model_->config(); }
+  const LmRuntime& runtime() const { return runtime_; }
+  uint64_t step() const { return step_; }
+  const LmDataRecord& data_record() const { return data_; }
+  LmModel& model() { return *model_; }
+
+  // Training step number step(): draws a snippet, trains at lr(step), advances the step.
+  // Returns the snippet's mean loss over its positions.
+  double train_step(const LmCorpus& corpus);
+  // Mean over the corpus's validation snippets (spec §2 for the reference protocol).
+  double validation_loss(const LmCorpus& corpus);
+  // Bytes sampled one at a time from the last position's softmax at `temperature`
+  // (0: the most likely byte), sliding a window of the last P bytes.
+  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature, uint64_t seed);
+  // Mean loss of a snippet's last position, or over all positions (no training).
+  double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);
+
+  void remember_data(const LmCorpus& corpus);
+  void save(const std::string& path) const;
+
+ private:
+  void make_engine();
+  void last_logits(const uint8_t* tokens, uint32_t n, float* logits);
+
+  std::unique_ptr<LmModel> model_;
+  LmRuntime runtime_;
+  std::unique_ptr<LmEngine> engine_;
+  LmActivations reference_act_;
+  uint64_t step_ = 0;
+  Random data_rng_;
+  LmDataRecord data_;
+};
+
+// Checkpoint files (safetensors; see lm_checkpoint.cpp for the tensor names).
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const std::map<std::string, std::string>& state);
+std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit,
+                                            std::map<std::string, std::string>& state);
+
+}  // namespace polychron

@@ -1,0 +1,229 @@
+// Language-model checkpoints in the safetensors format, readable by any safetensors
+// reader. Tensors (row-major, little-endian):
+//
+//   embedding                          F32 [256, d]
+//   layers.L.heads.H.positional        F32 [P, T, p]
+//   <lut>.anchors                      U32 [2, C, T]   a then b, comparison-major
+//   <lut>.rows                         U32 [R]         flat rows (table << width | index) ever written
+//   <lut>.values                       F32 [R, m]      their contents; every other row is zero
+//
+// for each <lut> in layers.L.heads.H, layers.L.ffn and unembed. Only written rows are
+// stored (a row with any nonzero bit, so -0.0 survives), which keeps a checkpoint of the
+// reference model far below its 3 GB of nominal tables. The metadata (strings) holds the
+// hyper-parameters, the training state and a CRC-32 of the data buffer, checked on load.
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/binary_io.h"
+#include "core/errors.h"
+#include "core/language_model.h"
+#include "core/safetensors.h"
+
+namespace polychron {
+
+namespace {
+
+using safetensors::DType;
+using Sink = std::function<void(const void*, size_t)>;
+
+constexpr const char* kFormat = "polychron-lut-lm";
+constexpr const char* kFormatVersion = "1";
+
+struct LutEntry {
+  std::string prefix;
+  const Lut* lut;
+};
+
+std::vector<LutEntry> luts_of(const LmModel& model) {
+  std::vector<LutEntry> entries;
+  for (size_t l = 0; l < model.layers.size(); ++l) {
+    const std::string layer = "layers." + std::to_string(l);
+    for (size_t h = 0; h < model.layers[l].heads.size(); ++h) {
+      entries.push_back({layer + ".heads." + std::to_string(h), &model.layers[l].heads[h].v});
+    }
+    entries.push_back({layer + ".ffn", &model.layers[l].ffn});
+  }
+  entries.push_back({"unembed", &model.unembed});
+  return entries;
+}
+
+std::map<std::string, std::string> config_metadata(const LmConfig& c) {
+  return {{"format", kFormat},
+          {"format_version", kFormatVersion},
+          {"context", std::to_string(c.context)},
+          {"embedding", std::to_string(c.embedding)},
+          {"positional", std::to_string(c.positional)},
+          {"layers", std::to_string(c.layers)},
+          {"heads", std::to_string(c.heads)},
+          {"tables", std::to_string(c.tables)},
+          {"comparisons", std::to_string(c.comparisons)},
+          {"warmup", std::to_string(c.warmup)},
+          {"distinct_pairs", c.distinct_pairs ? "true" : "false"},
+          {"seed", std::to_string(c.seed)}};
+}
+
+}  // namespace
+
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const std::map<std::string, std::string>& state) {
+  const LmConfig& c = model.config();
+  std::vector<safetensors::TensorOut> tensors;
+  tensors.push_back({"embedding", DType::F32, {kLmVocabulary, c.embedding}, model.embedding.data()});
+  for (size_t l = 0; l < model.layers.size(); ++l) {
+    for (size_t h = 0; h < model.layers[l].heads.size(); ++h) {
+      tensors.push_back({"layers." + std::to_string(l) + ".heads." + std::to_string(h) + ".positional", DType::F32,
+                         {c.context, c.tables, c.positional}, model.layers[l].heads[h].pe.data()});
+    }
+  }
+  const std::vector<LutEntry> entries = luts_of(model);
+  std::vector<std::vector<uint32_t>> anchors(entries.size()), rows(entries.size());
+  for (size_t e = 0; e < entries.size(); ++e) {
+    const Lut& lut = *entries[e].lut;
+    const LutShape& s = lut.shape();
+    anchors[e] = lut.a();
+    anchors[e].insert(anchors[e].end(), lut.b().begin(), lut.b().end());
+    for (uint64_t row = 0; row < lut.rows(); ++row) {
+      if (lut.written(row)) rows[e].push_back(uint32_t(row));
+    }
+    tensors.push_back({entries[e].prefix + ".anchors", DType::U32, {2, s.comparisons, s.tables}, anchors[e].data()});
+    tensors.push_back({entries[e].prefix + ".rows", DType::U32, {rows[e].size()}, rows[e].data()});
+    safetensors::TensorOut values{entries[e].prefix + ".values", DType::F32, {rows[e].size(), s.outputs}, nullptr};
+    const std::vector<uint32_t>* row_list = &rows[e];
+    values.stream = [&lut, row_list](const Sink& sink) {
+      const uint32_t m = lut.shape().outputs;
+      for (uint32_t row : *row_list) sink(lut.read_row(row), size_t(m) * sizeof(float));
+    };
+    tensors.push_back(std::move(values));
+  }
+  uint32_t crc = 0;
+  const Sink checksum = [&](const void* data, size_t n) { crc = crc32_update(crc, data, n); };
+  for (const auto& t : tensors) {
+    if (t.data != nullptr) {
+      uint64_t bytes = safetensors::dtype_size(t.dtype);
+      for (uint64_t extent : t.shape) bytes *= extent;
+      checksum(t.data, size_t(bytes));
+    } else if (t.stream) {
+      t.stream(checksum);
+    }
+  }
+  std::map<std::string, std::string> metadata = config_metadata(c);
+  for (const auto& [key, value] : state) metadata[key] = value;
+  metadata["crc32"] = std::to_string(crc);
+  safetensors::write(path, tensors, metadata);
+}
+
+std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit,
+                                            std::map<std::string, std::string>& state) {
+  safetensors::Reader file(path);
+  auto bad = [&](const std::string& why) -> RangeError {
+    return RangeError("polychron: " + path + " is not a polychron language-model checkpoint (" + why + ")");
+  };
+  if (!file.metadata().count("format") || file.meta("format") != kFormat) throw bad("its metadata has no format '" + std::string(kFormat) + "'");
+  if (file.meta("format_version") != kFormatVersion) {
+    throw RangeError("polychron: " + path + " is checkpoint format version " + file.meta("format_version") +
+                     "; this polychron reads version " + kFormatVersion);
+  }
+  auto number = [&](const char* key, uint64_t max) -> uint64_t {
+    const std::string text = file.meta(key);
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || value > max) throw bad("metadata '" + std::string(key) + "' is '" + text + "'");
+    return value;
+  };
+  LmConfig c;
+  c.context = uint32_t(number("context", 1u << 20));
+  c.embedding = uint32_t(number("embedding", 1u << 20));
+  c.positional = uint32_t(number("positional", 64));
+  c.layers = uint32_t(number("layers", 1u << 20));
+  c.heads = uint32_t(number("heads", 1u << 20));
+  c.tables = uint32_t(number("tables", 1u << 20));
+  c.comparisons = uint32_t(number("comparisons", 64));
+  c.warmup = uint32_t(number("warmup", 0xFFFFFFFFu));
+  c.distinct_pairs = file.meta("distinct_pairs") == "true";
+  c.seed = number("seed", ~uint64_t(0));
+  c.memory_limit = memory_limit;
+  const uint32_t expected_crc = uint32_t(number("crc32", 0xFFFFFFFFu));
+  auto model = std::make_unique<LmModel>(c);  // validates the shape and the memory limit
+
+  // Readers for every expected tensor, run in file order so the CRC chains over the buffer.
+  std::map<std::string, std::function<void(const safetensors::TensorInfo&, uint32_t&)>> readers;
+  auto plain = [&](const std::string& name, DType dtype, std::vector<uint64_t> shape, void* dst, size_t bytes) {
+    readers[name] = [&file, name, dtype, shape, dst, bytes](const safetensors::TensorInfo&, uint32_t& crc) {
+      file.read(name, dtype, shape, dst);
+      crc = crc32_update(crc, dst, bytes);
+    };
+  };
+  plain("embedding", DType::F32, {kLmVocabulary, c.embedding}, model->embedding.data(), model->embedding.size() * 4);
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    for (uint32_t h = 0; h < c.heads; ++h) {
+      auto& pe = model->layers[l].heads[h].pe;
+      plain("layers." + std::to_string(l) + ".heads." + std::to_string(h) + ".positional", DType::F32,
+            {c.context, c.tables, c.positional}, pe.data(), pe.size() * 4);
+    }
+  }
+  const std::vector<LutEntry> entries = luts_of(*model);
+  std::vector<std::vector<uint32_t>> anchors(entries.size()), rows(entries.size());
+  for (size_t e = 0; e < entries.size(); ++e) {
+    Lut& lut = *const_cast<Lut*>(entries[e].lut);
+    const LutShape s = lut.shape();
+    const std::string prefix = entries[e].prefix;
+    anchors[e].resize(2 * size_t(s.comparisons) * s.tables);
+    plain(prefix + ".anchors", DType::U32, {2, s.comparisons, s.tables}, anchors[e].data(), anchors[e].size() * 4);
+    readers[prefix + ".rows"] = [&, e, prefix, s](const safetensors::TensorInfo& info, uint32_t& crc) {
+      if (info.dtype != DType::U32 || info.shape.size() != 1) throw bad("tensor '" + prefix + ".rows' is not U32 [rows]");
+      rows[e].resize(info.shape[0]);
+      file.read(prefix + ".rows", DType::U32, info.shape, rows[e].data());
+      crc = crc32_update(crc, rows[e].data(), rows[e].size() * 4);
+      const uint64_t limit = uint64_t(s.tables) << s.width;
+      for (size_t k = 0; k < rows[e].size(); ++k) {
+        if (rows[e][k] >= limit || (k > 0 && rows[e][k] <= rows[e][k - 1])) {
+          throw bad("tensor '" + prefix + ".rows' must be increasing row numbers below " + std::to_string(limit));
+        }
+      }
+    };
+    readers[prefix + ".values"] = [&, e, prefix, s](const safetensors::TensorInfo& info, uint32_t& crc) {
+      if (!file.has(prefix + ".rows") || file.info(prefix + ".rows").begin > info.begin) {
+        throw bad("tensor '" + prefix + ".values' must follow '" + prefix + ".rows'");
+      }
+      const std::vector<uint64_t> shape{rows[e].size(), s.outputs};
+      if (info.dtype != DType::F32 || info.shape != shape) {
+        throw bad("tensor '" + prefix + ".values' must be F32 [" + std::to_string(rows[e].size()) + ", " +
+                  std::to_string(s.outputs) + "]");
+      }
+      const size_t row_bytes = size_t(s.outputs) * 4;
+      for (size_t k = 0; k < rows[e].size();) {
+        const size_t chunk = std::min<size_t>(rows[e].size() - k, std::max<size_t>(1, (1u << 20) / row_bytes));
+        std::vector<float> buffer(chunk * s.outputs);
+        file.read_bytes(prefix + ".values", uint64_t(k) * row_bytes, chunk * row_bytes, buffer.data());
+        crc = crc32_update(crc, buffer.data(), chunk * row_bytes);
+        for (size_t q = 0; q < chunk; ++q) {
+          std::copy_n(buffer.data() + q * s.outputs, s.outputs, lut.write_row(rows[e][k + q]));
+        }
+        k += chunk;
+      }
+    };
+  }
+  for (const auto& [name, info] : file.tensors()) {
+    if (!readers.count(name)) throw bad("it has an unexpected tensor '" + name + "'");
+  }
+  std::vector<std::pair<uint64_t, std::string>> order;
+  for (const auto& [name, reader] : readers) {
+    if (!file.has(name)) throw bad("tensor '" + name + "' is missing");
+    order.push_back({file.info(name).begin, name});
+  }
+  std::sort(order.begin(), order.end());
+  uint32_t crc = 0;
+  for (const auto& [begin, name] : order) readers[name](file.info(name), crc);
+  if (crc != expected_crc) {
+    throw RangeError("polychron: " + path + " is corrupt: the CRC-32 of its tensors does not match its metadata");
+  }
+  for (size_t e = 0; e < entries.size(); ++e) {
+    Lut& lut = *const_cast<Lut*>(entries[e].lut);
+    const size_t half = anchors[e].size() / 2;
+    lut.set_anchors(std::vector<uint32_t>(anchors[e].begin(), anchors[e].begin() + half),
+                    std::vector<uint32_t>(anchors[e].begin() + half, anchors[e].end()));
+  }
+  for (const auto& [key, value] : file.metadata()) state[key] = value;
+  return model;
+}
+
+}  // namespace polychron

@@ -1,0 +1,151 @@
+// AVX-512 twins of the LUT kernels (see lut_kernels.h for the numerics they share with
+// the scalar code). Rows of up to 64 floats are summed in registers; wider rows block by
+// block. Masks are used only for tails, since masked memory operations are slow on some CPUs.
+#include <immintrin.h>
+
+#include "core/lut_kernels.h"
+
+namespace polychron {
+
+namespace {
+
+inline __mmask16 tail_mask(uint32_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+
+inline void prefetch_row(const float* row, uint32_t m) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (uint32_t byte = 0; byte < m * 4; byte += 64) _mm_prefetch(p + byte, _MM_HINT_T0);
+}
+
+// One 16-wide block of the row sum: acc[k0..k0+16) over all rows.
+template <bool kTail>
+inline void sum_block(float* acc, const float* const* rows, uint32_t count, uint32_t k0, __mmask16 mask,
+                      bool prefetch, uint32_t m) {
+  __m512 s = kTail ? _mm512_maskz_loadu_ps(mask, acc + k0) : _mm512_loadu_ps(acc + k0);
+  for (uint32_t r = 0; r < count; ++r) {
+    if (prefetch && r + kLutPrefetchRows < count) prefetch_row(rows[r + kLutPrefetchRows], m);
+    s = _mm512_add_ps(s, kTail ? _mm512_maskz_loadu_ps(mask, rows[r] + k0) : _mm512_loadu_ps(rows[r] + k0));
+  }
+  if (kTail) {
+    _mm512_mask_storeu_ps(acc + k0, mask, s);
+  } else {
+    _mm512_storeu_ps(acc + k0, s);
+  }
+}
+
+void sum_rows_avx512(float* acc, const float* const* rows, uint32_t count, uint32_t m) {
+  for (uint32_t r = 0; r < count && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
+  if (m == 32) {
+    // The transformer's width: both halves stay in registers for the whole sum.
+    __m512 lo = _mm512_loadu_ps(acc), hi = _mm512_loadu_ps(acc + 16);
+    for (uint32_t r = 0; r < count; ++r) {
+      if (r + kLutPrefetchRows < count) prefetch_row(rows[r + kLutPrefetchRows], 32);
+      lo = _mm512_add_ps(lo, _mm512_loadu_ps(rows[r]));
+      hi = _mm512_add_ps(hi, _mm512_loadu_ps(rows[r] + 16));
+    }
+    _mm512_storeu_ps(acc, lo);
+    _mm512_storeu_ps(acc + 16, hi);
+    return;
+  }
+  uint32_t k0 = 0;
+  for (; k0 + 16 <= m; k0 += 16) sum_block<false>(acc, rows, count, k0, 0, k0 == 0, m);
+  if (k0 < m) sum_block<true>(acc, rows, count, k0, tail_mask(m - k0), k0 == 0, m);
+}
+
+inline float reduce16(__m512 p) {
+  __m256 q = _mm256_add_ps(_mm512_castps512_ps256(p), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(p), 1)));
+  __m128 r = _mm_add_ps(_mm256_castps256_ps128(q), _mm256_extractf128_ps(q, 1));
+  __m128 s = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+float delta_dot_avx512(const float* g, const float* flip, const float* cur, uint32_t m) {
+  __m512 p = _mm512_setzero_ps();
+  uint32_t k = 0;
+  for (; k + 16 <= m; k += 16) {
+    const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(flip + k), _mm512_loadu_ps(cur + k));
+    p = _mm512_add_ps(p, _mm512_mul_ps(_mm512_loadu_ps(g + k), d));
+  }
+  if (k < m) {
+    const __mmask16 mask = tail_mask(m - k);
+    const __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, flip + k), _mm512_maskz_loadu_ps(mask, cur + k));
+    p = _mm512_mask_add_ps(p, mask, p, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, g + k), d));
+  }
+  return reduce16(p);
+}
+
+void sgd_row(float* row, const float* g, __m512 lr, uint32_t m) {
+  uint32_t k = 0;
+  for (; k + 16 <= m; k += 16) {
+    _mm512_storeu_ps(row + k, _mm512_sub_ps(_mm512_loadu_ps(row + k), _mm512_mul_ps(lr, _mm512_loadu_ps(g + k))));
+  }
+  if (k < m) {
+    const __mmask16 mask = tail_mask(m - k);
+    const __m512 updated = _mm512_sub_ps(_mm512_maskz_loadu_ps(mask, row + k),
+                                         _mm512_mul_ps(lr, _mm512_maskz_loadu_ps(mask, g + k)));
+    _mm512_mask_storeu_ps(row + k, mask, updated);
+  }
+}
+
+void backward_avx512(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t count, float* gi,
+                     float* gi_pe) {
+  const __m512 rate = _mm512_set1_ps(lr);
+  for (uint32_t o = 0; o < count && o < kLutPrefetchRows; ++o) {
+    prefetch_row(ops[o].cur, m);
+    prefetch_row(ops[o].flip, m);
+  }
+  for (uint32_t o = 0; o < count; ++o) {
+    if (o + kLutPrefetchRows < count) {
+      const LutBackwardOp& ahead = ops[o + kLutPrefetchRows];
+      prefetch_row(ahead.cur, m);
+      prefetch_row(ahead.flip, m);
+      if (ahead.pe != nullptr) prefetch_row(ahead.pe, m);
+    }
+    const LutBackwardOp& op = ops[o];
+    float* cur = op.cur;
+    gi[o] = delta_dot_avx512(op.g, op.flip, cur, m);
+    gi_pe[o] = op.pe == nullptr ? 0.0f : delta_dot_avx512(op.g, op.pe, cur, m);
+    sgd_row(cur, op.g, rate, m);
+  }
+}
+
+// x[index] for 16 lanes: a register permute when x fits in one or two registers.
+inline __m512 pick(const float* x, uint32_t d, __m512 x0, __m512 x1, __m512i index) {
+  if (d <= 16) return _mm512_permutexvar_ps(index, x0);
+  if (d <= 32) return _mm512_permutex2var_ps(x0, index, x1);
+  return _mm512_i32gather_ps(index, x, 4);
+}
+
+void indices_avx512(const float* x, uint32_t d, const uint32_t* a, const uint32_t* b, uint32_t tables,
+                    uint32_t comparisons, uint32_t* j) {
+  __m512 x0 = _mm512_setzero_ps(), x1 = _mm512_setzero_ps();
+  if (d <= 32) {
+    x0 = _mm512_maskz_loadu_ps(tail_mask(d < 16 ? d : 16), x);
+    if (d > 16) x1 = _mm512_maskz_loadu_ps(tail_mask(d - 16), x + 16);
+  }
+  const __m512 zero = _mm512_setzero_ps();
+  for (uint32_t i0 = 0; i0 < tables; i0 += 16) {
+    const bool tail = i0 + 16 > tables;
+    const __mmask16 mask = tail ? tail_mask(tables - i0) : __mmask16(0xFFFF);
+    __m512i index = _mm512_setzero_si512();
+    for (uint32_t r = 0; r < comparisons; ++r) {
+      const uint32_t* ar = a + r * tables + i0;
+      const uint32_t* br = b + r * tables + i0;
+      const __m512i ia = tail ? _mm512_maskz_loadu_epi32(mask, ar) : _mm512_loadu_si512(ar);
+      const __m512i ib = tail ? _mm512_maskz_loadu_epi32(mask, br) : _mm512_loadu_si512(br);
+      const __m512 u = _mm512_sub_ps(pick(x, d, x0, x1, ia), pick(x, d, x0, x1, ib));
+      const __mmask16 positive = _mm512_cmp_ps_mask(u, zero, _CMP_GT_OQ);
+      index = _mm512_mask_or_epi32(index, positive, index, _mm512_set1_epi32(int(1u << r)));
+    }
+    if (tail) {
+      _mm512_mask_storeu_epi32(j + i0, mask, index);
+    } else {
+      _mm512_storeu_si512(j + i0, index);
+    }
+  }
+}
+
+}  // namespace
+
+const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, delta_dot_avx512, backward_avx512, indices_avx512};
+
+}  // namespace polychron
