@@ -107,7 +107,7 @@ void Lut::forward(const float* x, float* y) const {
   std::vector<float> u_min(T);
   index(x, j.data(), r_min.data(), u_min.data());
   for (uint32_t i = 0; i < T; ++i) {
-    const float* s = read_row(i, j[i]);
+    const float* s = row(i, j[i]);
     for (uint32_t k = 0; k < m; ++k) y[k] += s[k];
   }
 }
@@ -124,7 +124,7 @@ void Lut::backward(const uint32_t* j, const uint32_t* r_min, const float* u_min,
                    float* dx) {
   const uint32_t T = shape_.tables, m = shape_.outputs;
   for (uint32_t i = 0; i < T; ++i) {
-    const float* flipped = read_row(i, j[i] ^ (1u << r_min[i]));
+    const float* flipped = row(i, j[i] ^ (1u << r_min[i]));
     float* current = write_row(i, j[i]);
     const float gi = kLutKernelsScalar.delta_dot(g, flipped, current, m);
     const float v = gi * surrogate_slope(u_min[i]);

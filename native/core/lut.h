@@ -78,6 +78,11 @@ class Lut {
   }
   float* write_row(uint32_t table, uint64_t index) { return write_row(row_offset(table, index)); }
   bool written(uint64_t offset) const { return (written_[offset >> 6] >> (offset & 63)) & 1; }
+  // A row read in place, written or not (an untouched page reads as zeros, mapped on first
+  // read): the plain access of the reference oracle.
+  const float* row(uint32_t table, uint64_t index) const {
+    return rows_.data() + row_offset(table, index) * shape_.outputs;
+  }
   uint64_t rows_written() const;
   const TableMemory& memory() const { return rows_; }
 

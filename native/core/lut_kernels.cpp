@@ -7,9 +7,13 @@ namespace polychron {
 
 namespace {
 
-void sum_rows_scalar(float* acc, const float* const* rows, uint32_t count, uint32_t m) {
-  for (uint32_t r = 0; r < count; ++r) {
-    for (uint32_t k = 0; k < m; ++k) acc[k] += rows[r][k];
+void sum_rows_scalar(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
+                     uint32_t m) {
+  for (uint32_t s = 0; s < segments; ++s) {
+    float* acc = out + s * stride;
+    for (uint32_t r = 0; r < counts[s]; ++r, ++rows) {
+      for (uint32_t k = 0; k < m; ++k) acc[k] += (*rows)[k];
+    }
   }
 }
 

@@ -27,8 +27,10 @@ struct LutBackwardOp {
 };
 
 struct LutKernels {
-  // acc[k] += rows[0][k] + ... in order, for k < m; rows are prefetched ahead.
-  void (*sum_rows)(float* acc, const float* const* rows, uint32_t count, uint32_t m);
+  // For each segment s in order: out + s·stride (m floats) += its counts[s] rows, taken in
+  // order from `rows`. Rows are prefetched ahead across segment boundaries.
+  void (*sum_rows)(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
+                   uint32_t m);
   // The 16-partial dot product of g with (flip − cur).
   float (*delta_dot)(const float* g, const float* flip, const float* cur, uint32_t m);
   // Runs `count` backward ops in order on rows of m floats, writing gi[k] and gi_pe[k]
@@ -47,6 +49,6 @@ extern const LutKernels kLutKernelsAvx2;
 extern const LutKernels kLutKernelsAvx512;
 
 // How far ahead (in rows) the kernels prefetch.
-constexpr uint32_t kLutPrefetchRows = 12;
+constexpr uint32_t kLutPrefetchRows = 24;
 
 }  // namespace polychron

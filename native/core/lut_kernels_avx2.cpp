@@ -20,25 +20,34 @@ inline void prefetch_row(const float* row, uint32_t m) {
   for (uint32_t byte = 0; byte < m * 4; byte += 64) _mm_prefetch(p + byte, _MM_HINT_T0);
 }
 
-void sum_rows_avx2(float* acc, const float* const* rows, uint32_t count, uint32_t m) {
-  for (uint32_t r = 0; r < count && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
-  uint32_t k0 = 0;
-  for (; k0 + 8 <= m; k0 += 8) {
-    __m256 s = _mm256_loadu_ps(acc + k0);
-    for (uint32_t r = 0; r < count; ++r) {
-      if (k0 == 0 && r + kLutPrefetchRows < count) prefetch_row(rows[r + kLutPrefetchRows], m);
-      s = _mm256_add_ps(s, _mm256_loadu_ps(rows[r] + k0));
+void sum_rows_avx2(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
+                   uint32_t m) {
+  uint64_t left = 0;
+  for (uint32_t s = 0; s < segments; ++s) left += counts[s];
+  for (uint32_t r = 0; r < left && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
+  for (uint32_t s = 0; s < segments; ++s) {
+    float* acc = out + s * stride;
+    const uint32_t count = counts[s];
+    uint32_t k0 = 0;
+    for (; k0 + 8 <= m; k0 += 8) {
+      __m256 sum = _mm256_loadu_ps(acc + k0);
+      for (uint32_t r = 0; r < count; ++r) {
+        if (k0 == 0 && left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], m);
+        sum = _mm256_add_ps(sum, _mm256_loadu_ps(rows[r] + k0));
+      }
+      _mm256_storeu_ps(acc + k0, sum);
     }
-    _mm256_storeu_ps(acc + k0, s);
-  }
-  if (k0 < m) {
-    const __m256i mask = lane_mask(m - k0);
-    __m256 s = _mm256_maskload_ps(acc + k0, mask);
-    for (uint32_t r = 0; r < count; ++r) {
-      if (k0 == 0 && r + kLutPrefetchRows < count) prefetch_row(rows[r + kLutPrefetchRows], m);
-      s = _mm256_add_ps(s, _mm256_maskload_ps(rows[r] + k0, mask));
+    if (k0 < m) {
+      const __m256i mask = lane_mask(m - k0);
+      __m256 sum = _mm256_maskload_ps(acc + k0, mask);
+      for (uint32_t r = 0; r < count; ++r) {
+        if (k0 == 0 && left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], m);
+        sum = _mm256_add_ps(sum, _mm256_maskload_ps(rows[r] + k0, mask));
+      }
+      _mm256_maskstore_ps(acc + k0, mask, sum);
     }
-    _mm256_maskstore_ps(acc + k0, mask, s);
+    rows += count;
+    left -= count;
   }
 }
 

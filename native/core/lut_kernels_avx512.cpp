@@ -16,13 +16,14 @@ inline void prefetch_row(const float* row, uint32_t m) {
   for (uint32_t byte = 0; byte < m * 4; byte += 64) _mm_prefetch(p + byte, _MM_HINT_T0);
 }
 
-// One 16-wide block of the row sum: acc[k0..k0+16) over all rows.
+// One 16-wide block of one segment: acc[k0..k0+16) += rows[0..count)[k0..], prefetching
+// rows[r + ahead] while r + ahead < left (rows left in the whole call).
 template <bool kTail>
 inline void sum_block(float* acc, const float* const* rows, uint32_t count, uint32_t k0, __mmask16 mask,
-                      bool prefetch, uint32_t m) {
+                      uint64_t left, uint32_t m) {
   __m512 s = kTail ? _mm512_maskz_loadu_ps(mask, acc + k0) : _mm512_loadu_ps(acc + k0);
   for (uint32_t r = 0; r < count; ++r) {
-    if (prefetch && r + kLutPrefetchRows < count) prefetch_row(rows[r + kLutPrefetchRows], m);
+    if (left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], m);
     s = _mm512_add_ps(s, kTail ? _mm512_maskz_loadu_ps(mask, rows[r] + k0) : _mm512_loadu_ps(rows[r] + k0));
   }
   if (kTail) {
@@ -32,23 +33,32 @@ inline void sum_block(float* acc, const float* const* rows, uint32_t count, uint
   }
 }
 
-void sum_rows_avx512(float* acc, const float* const* rows, uint32_t count, uint32_t m) {
-  for (uint32_t r = 0; r < count && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
-  if (m == 32) {
-    // The transformer's width: both halves stay in registers for the whole sum.
-    __m512 lo = _mm512_loadu_ps(acc), hi = _mm512_loadu_ps(acc + 16);
-    for (uint32_t r = 0; r < count; ++r) {
-      if (r + kLutPrefetchRows < count) prefetch_row(rows[r + kLutPrefetchRows], 32);
-      lo = _mm512_add_ps(lo, _mm512_loadu_ps(rows[r]));
-      hi = _mm512_add_ps(hi, _mm512_loadu_ps(rows[r] + 16));
+void sum_rows_avx512(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
+                     uint32_t m) {
+  uint64_t left = 0;
+  for (uint32_t s = 0; s < segments; ++s) left += counts[s];
+  for (uint32_t r = 0; r < left && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
+  for (uint32_t s = 0; s < segments; ++s) {
+    float* acc = out + s * stride;
+    const uint32_t count = counts[s];
+    if (m == 32) {
+      // The transformer's width: both halves stay in registers for the whole segment.
+      __m512 lo = _mm512_loadu_ps(acc), hi = _mm512_loadu_ps(acc + 16);
+      for (uint32_t r = 0; r < count; ++r) {
+        if (left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], 32);
+        lo = _mm512_add_ps(lo, _mm512_loadu_ps(rows[r]));
+        hi = _mm512_add_ps(hi, _mm512_loadu_ps(rows[r] + 16));
+      }
+      _mm512_storeu_ps(acc, lo);
+      _mm512_storeu_ps(acc + 16, hi);
+    } else {
+      uint32_t k0 = 0;
+      for (; k0 + 16 <= m; k0 += 16) sum_block<false>(acc, rows, count, k0, 0, k0 == 0 ? left : 0, m);
+      if (k0 < m) sum_block<true>(acc, rows, count, k0, tail_mask(m - k0), k0 == 0 ? left : 0, m);
     }
-    _mm512_storeu_ps(acc, lo);
-    _mm512_storeu_ps(acc + 16, hi);
-    return;
+    rows += count;
+    left -= count;
   }
-  uint32_t k0 = 0;
-  for (; k0 + 16 <= m; k0 += 16) sum_block<false>(acc, rows, count, k0, 0, k0 == 0, m);
-  if (k0 < m) sum_block<true>(acc, rows, count, k0, tail_mask(m - k0), k0 == 0, m);
 }
 
 inline float reduce16(__m512 p) {

@@ -1,5 +1,6 @@
 #include "core/lut_layer.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/errors.h"
@@ -35,34 +36,24 @@ void LutLayer::forward_each(const float* xs, uint32_t count, float* ys) const {
     kernels_.indices(xs + size_t(n) * s.inputs, s.inputs, lut_.a().data(), lut_.b().data(), s.tables, s.comparisons,
                      j.data());
     for (uint32_t i = 0; i < s.tables; ++i) rows[i] = lut_.read_row(i, j[i]);
-    kernels_.sum_rows(ys + size_t(n) * s.outputs, rows.data(), s.tables, s.outputs);
+    kernels_.sum_rows(ys + size_t(n) * s.outputs, s.outputs, rows.data(), &s.tables, 1, s.outputs);
   }
 }
 
 void LutLayer::forward(const float* xs, uint32_t count, float* ys) const {
   const LutShape& s = lut_.shape();
-  constexpr uint32_t kBlock = 256;  // inputs whose row pointers are computed together
-  constexpr uint32_t kAhead = 2;    // inputs whose rows are prefetched ahead of the sum
-  std::vector<uint32_t> j(size_t(kBlock) * s.tables);
+  constexpr uint32_t kBlock = 256;  // inputs whose rows are gathered, then summed in one call
+  std::vector<uint32_t> j(s.tables);
   std::vector<const float*> rows(size_t(kBlock) * s.tables);
-  const uint32_t lines = (s.outputs * 4 + 63) / 64;
+  const std::vector<uint32_t> counts(kBlock, s.tables);
   for (uint32_t n0 = 0; n0 < count; n0 += kBlock) {
-    const uint32_t block = count - n0 < kBlock ? count - n0 : kBlock;
+    const uint32_t block = std::min(kBlock, count - n0);
     for (uint32_t n = 0; n < block; ++n) {
-      uint32_t* jn = j.data() + size_t(n) * s.tables;
       kernels_.indices(xs + size_t(n0 + n) * s.inputs, s.inputs, lut_.a().data(), lut_.b().data(), s.tables,
-                       s.comparisons, jn);
-      for (uint32_t i = 0; i < s.tables; ++i) rows[size_t(n) * s.tables + i] = lut_.read_row(i, jn[i]);
+                       s.comparisons, j.data());
+      for (uint32_t i = 0; i < s.tables; ++i) rows[size_t(n) * s.tables + i] = lut_.read_row(i, j[i]);
     }
-    for (uint32_t n = 0; n < block; ++n) {
-      if (n + kAhead < block) {
-        for (uint32_t i = 0; i < s.tables; ++i) {
-          const char* row = reinterpret_cast<const char*>(rows[size_t(n + kAhead) * s.tables + i]);
-          for (uint32_t line = 0; line < lines; ++line) __builtin_prefetch(row + 64 * line);
-        }
-      }
-      kernels_.sum_rows(ys + size_t(n0 + n) * s.outputs, rows.data() + size_t(n) * s.tables, s.tables, s.outputs);
-    }
+    kernels_.sum_rows(ys + size_t(n0) * s.outputs, s.outputs, rows.data(), counts.data(), block, s.outputs);
   }
 }
 

@@ -1,6 +1,6 @@
 // A standalone LUT layer (spec §1) for users and benchmarks: the reference Lut plus the
-// SIMD forward, single and batched. Batched forward computes every input's indices
-// first, then sums rows while prefetching the rows of the inputs ahead.
+// SIMD forward, single and batched. Batched forward gathers the rows of a block of inputs
+// first, then sums them in one kernel call that prefetches across inputs.
 #pragma once
 #include <cstdint>
 

@@ -5,7 +5,9 @@
 namespace polychron {
 
 namespace {
+
 float magnitude(float u) { return u < 0 ? -u : u; }
+
 }  // namespace
 
 // Scratch of one thread, and the activations of one forward pass.
@@ -13,6 +15,7 @@ struct LmEngine::Workspace {
   LmActivations act;
   std::vector<std::vector<float>> head_out, head_grad;  // [head][pos·d]
   std::vector<const float*> rows;
+  std::vector<uint32_t> counts;
   std::vector<LutBackwardOp> ops;
   std::vector<float> gi, gi_pe, pe_grad, logit_grad, grad, copy;
 };
@@ -59,8 +62,13 @@ void LmEngine::forward(Workspace& w, const uint8_t* tokens, uint32_t n, bool det
       for (uint32_t delta = 1; delta < n; ++delta) positional_index(c, head.pe.data(), delta, positional[delta]);
       float* out = w.head_out[h].data();
       std::fill(out + size_t(first) * d, out + size_t(n) * d, 0.0f);
-      for (uint32_t pos = std::max(first, 1u); pos < n; ++pos) {
-        scratch.rows.clear();
+      // Every position's rows (pair by pair, table by table), then one kernel call that
+      // prefetches across positions.
+      scratch.rows.clear();
+      scratch.counts.clear();
+      const uint32_t start = std::max(first, 1u);
+      for (uint32_t pos = start; pos < n; ++pos) {
+        scratch.counts.push_back(pos * T);
         for (uint32_t pos1 = 0; pos1 < pos; ++pos1) {
           const LutIndex& e = positional[pos - pos1];
           for (uint32_t i = 0; i < T; ++i) {
@@ -69,7 +77,9 @@ void LmEngine::forward(Workspace& w, const uint8_t* tokens, uint32_t n, bool det
             scratch.rows.push_back(head.v.read_row(i, J));
           }
         }
-        kernels_.sum_rows(out + size_t(pos) * d, scratch.rows.data(), uint32_t(scratch.rows.size()), d);
+      }
+      if (start < n) {
+        kernels_.sum_rows(out + size_t(start) * d, d, scratch.rows.data(), scratch.counts.data(), n - start, d);
       }
     };
     if (parallel) {
@@ -83,24 +93,27 @@ void LmEngine::forward(Workspace& w, const uint8_t* tokens, uint32_t n, bool det
       const float* out = w.head_out[h].data();
       for (size_t e = size_t(first) * d; e < size_t(n) * d; ++e) act.z[e] += out[e];
     }
+    // Every position's index first (from z before any FFN output), then all rows in one call.
+    w.rows.clear();
     for (uint32_t pos = first; pos < n; ++pos) {
-      float* z = act.z.data() + size_t(pos) * d;
       LutIndex& f = act.ffn[l][pos];
-      index(layer.ffn, z, f, detail);
-      w.rows.clear();
+      index(layer.ffn, act.z.data() + size_t(pos) * d, f, detail);
       for (uint32_t i = 0; i < T; ++i) w.rows.push_back(layer.ffn.read_row(i, f.j[i]));
-      kernels_.sum_rows(z, w.rows.data(), T, d);
     }
+    w.counts.assign(n - first, T);
+    kernels_.sum_rows(act.z.data() + size_t(first) * d, d, w.rows.data(), w.counts.data(), n - first, d);
   }
-  for (uint32_t pos = last_only ? n - 1 : 0; pos < n; ++pos) {
+  const uint32_t first = last_only ? n - 1 : 0;
+  w.rows.clear();
+  for (uint32_t pos = first; pos < n; ++pos) {
     LutIndex& u = act.unembed[pos];
     index(model_.unembed, act.z.data() + size_t(pos) * d, u, detail);
-    float* logits = act.logits.data() + size_t(pos) * kLmVocabulary;
-    std::fill(logits, logits + kLmVocabulary, 0.0f);
-    w.rows.clear();
     for (uint32_t i = 0; i < T; ++i) w.rows.push_back(model_.unembed.read_row(i, u.j[i]));
-    kernels_.sum_rows(logits, w.rows.data(), T, kLmVocabulary);
   }
+  std::fill(act.logits.begin() + size_t(first) * kLmVocabulary, act.logits.end(), 0.0f);
+  w.counts.assign(n - first, T);
+  kernels_.sum_rows(act.logits.data() + size_t(first) * kLmVocabulary, kLmVocabulary, w.rows.data(), w.counts.data(),
+                    n - first, kLmVocabulary);
 }
 
 void LmEngine::lut_backward(Lut& lut, const std::vector<LutIndex>& index, const float* g, uint32_t g_stride,
@@ -140,6 +153,8 @@ void LmEngine::head_backward(Workspace& w, uint32_t l, uint32_t h, const float* 
   const std::vector<LutIndex>& query = act.query[l * c.heads + h];
   const std::vector<LutIndex>& positional = act.positional[l * c.heads + h];
 
+  // Rows are resolved (and marked written) in op order: an op reads the row an earlier op
+  // writes from its own page, as the reference does.
   w.ops.clear();
   for (uint32_t pos = 1; pos < n; ++pos) {
     for (uint32_t pos1 = 0; pos1 < pos; ++pos1) {

@@ -28,7 +28,7 @@ void head_forward(const LmConfig& c, const LmHead& head, const float* x, uint32_
     float* y = out + size_t(pos) * d;
     for (uint32_t pos1 = 0; pos1 < pos; ++pos1) {
       for (uint32_t i = 0; i < c.tables; ++i) {
-        const float* s = head.v.read_row(i, attention_index(c, query[pos], query[pos1], positional[pos - pos1], i));
+        const float* s = head.v.row(i, attention_index(c, query[pos], query[pos1], positional[pos - pos1], i));
         for (uint32_t k = 0; k < d; ++k) y[k] += s[k];
       }
     }
@@ -52,18 +52,18 @@ void head_backward(const LmConfig& c, LmHead& head, uint32_t n, const std::vecto
         float* current = v.write_row(i, J);
         const float uq = q.u_min[i], uk = k.u_min[i], ue = e.u_min[i];
         if (magnitude(uq) < magnitude(uk)) {
-          const float gi = kLutKernelsScalar.delta_dot(g, v.read_row(i, J ^ (uint64_t(1) << (q_shift + q.r_min[i]))), current, d);
+          const float gi = kLutKernelsScalar.delta_dot(g, v.row(i, J ^ (uint64_t(1) << (q_shift + q.r_min[i]))), current, d);
           const float step = gi * surrogate_slope(uq);
           dx[size_t(pos) * d + v.a()[q.r_min[i] * T + i]] += step;
           dx[size_t(pos) * d + v.b()[q.r_min[i] * T + i]] -= step;
         } else {
-          const float gi = kLutKernelsScalar.delta_dot(g, v.read_row(i, J ^ (uint64_t(1) << (p + k.r_min[i]))), current, d);
+          const float gi = kLutKernelsScalar.delta_dot(g, v.row(i, J ^ (uint64_t(1) << (p + k.r_min[i]))), current, d);
           const float step = gi * surrogate_slope(uk);
           dx[size_t(pos1) * d + v.a()[k.r_min[i] * T + i]] += step;
           dx[size_t(pos1) * d + v.b()[k.r_min[i] * T + i]] -= step;
         }
         if (magnitude(ue) < magnitude(uq) && magnitude(ue) < magnitude(uk)) {
-          const float gi = kLutKernelsScalar.delta_dot(g, v.read_row(i, J ^ (uint64_t(1) << e.r_min[i])), current, d);
+          const float gi = kLutKernelsScalar.delta_dot(g, v.row(i, J ^ (uint64_t(1) << e.r_min[i])), current, d);
           pe_grad[(size_t(delta) * T + i) * p + e.r_min[i]] += gi * surrogate_slope(ue);
         }
         for (uint32_t kk = 0; kk < d; ++kk) current[kk] -= lr * g[kk];
@@ -99,7 +99,7 @@ void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivati
       float* z = act.z.data() + size_t(pos) * d;
       layer.ffn.index(z, f.j.data(), f.r_min.data(), f.u_min.data());
       for (uint32_t i = 0; i < c.tables; ++i) {
-        const float* s = layer.ffn.read_row(i, f.j[i]);
+        const float* s = layer.ffn.row(i, f.j[i]);
         for (uint32_t k = 0; k < d; ++k) z[k] += s[k];
       }
     }
@@ -109,7 +109,7 @@ void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivati
     model.unembed.index(act.z.data() + size_t(pos) * d, u.j.data(), u.r_min.data(), u.u_min.data());
     float* logits = act.logits.data() + size_t(pos) * kLmVocabulary;
     for (uint32_t i = 0; i < c.tables; ++i) {
-      const float* s = model.unembed.read_row(i, u.j[i]);
+      const float* s = model.unembed.row(i, u.j[i]);
       for (uint32_t k = 0; k < kLmVocabulary; ++k) logits[k] += s[k];
     }
   }

@@ -1,0 +1,105 @@
+// The LUT layer kernel of the shipped binary (T = 16 tables, 32 → 32) at C = 6 (8 KB
+// tables per layer... 128 KB in all, in cache) and C = 16 (128 MB, in DRAM), one input at a
+// time and batched over 1,024 inputs, against the issue's hand-tuned AVX-512 figures, the
+// scalar reference twin, a plain C++ LUT loop, and dense layers (OpenBLAS and a plain loop)
+// of the same input/output width and of the same parameter count. One thread throughout.
+// Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (bench/peers/dense.js unsets both).
+'use strict';
+const { polychron, summarize, writeResult } = require('./harness');
+const { runDensePeer, standardCases } = require('./peers/dense');
+
+const HAND_TUNED_NS = { 6: { single: 41 }, 16: { single: 247, batched: 83 } };
+const TARGET_RATIO = 1.5;
+const POOL = 4096;
+const TRIALS = 9;
+
+function randomFloats(n, seed) {
+  let state = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    out[i] = (state / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+function timeLayer(layer, inputs, batched) {
+  // Calibrate repeats to about 40 ms per trial.
+  let repeats = 1;
+  while (layer.timeForward(inputs, batched, repeats) * repeats * (inputs.length / 32) < 4e7 && repeats < 1 << 16) repeats *= 2;
+  const samples = [];
+  for (let t = 0; t < TRIALS; t++) samples.push(layer.timeForward(inputs, batched, repeats));
+  return summarize(samples);
+}
+
+async function main() {
+  const levels = polychron.supportedSimdLevels();
+  const best = levels[levels.length - 1];
+  const lut = [];
+  for (const C of [6, 16]) {
+    for (const simd of [...new Set(['scalar', best])]) {
+      const layer = new polychron.LutLayer({ inputs: 32, outputs: 32, tables: 16, comparisons: C, seed: 1, simd });
+      // Every row written with random values, so the tables are real memory (not the zero row).
+      for (let i = 0; i < 16; i++) {
+        for (let j = 0; j < 2 ** C; j++) layer.setRow(i, j, randomFloats(32, i * 2 ** C + j + 1));
+      }
+      const pool = randomFloats(32 * POOL, 7);
+      const batch = randomFloats(32 * 1024, 9);
+      const single = timeLayer(layer, pool, false);
+      const batched = timeLayer(layer, batch, true);
+      lut.push({ C, simd, tableBytes: layer.memory().tableBytes, singleNsPerInput: single, batchedNsPerInput: batched });
+      console.error(`LUT C=${C} ${simd}: single ${single.median.toFixed(1)} ns/input, batch 1024 ${batched.median.toFixed(1)} ns/input`);
+      layer.close();
+    }
+  }
+  const dense = await runDensePeer(standardCases, { trials: TRIALS });
+  const peer = (name, batch, impl) => {
+    const c = dense.cases.find((x) => x.name === name && x.batch === batch);
+    return c.results.find((r) => r.impl === impl).nsPerInput;
+  };
+  const shipped = (C, mode) => lut.find((r) => r.C === C && r.simd === best)[`${mode}NsPerInput`].median;
+  const targets = [
+    { what: 'C=6, one input at a time', hand: HAND_TUNED_NS[6].single, shipped: shipped(6, 'single') },
+    { what: 'C=16, one input at a time', hand: HAND_TUNED_NS[16].single, shipped: shipped(16, 'single') },
+    { what: 'C=16, batched over 1024', hand: HAND_TUNED_NS[16].batched, shipped: shipped(16, 'batched') },
+  ].map((t) => ({ ...t, ratio: t.shipped / t.hand, targetRatio: TARGET_RATIO, met: t.shipped / t.hand <= TARGET_RATIO }));
+  const implNames = (name, batch) => dense.cases.find((x) => x.name === name && x.batch === batch).results.map((r) => r.impl);
+  const versusDense = [];
+  for (const C of [6, 16]) {
+    const sameParams = C === 6
+      ? ['dense 1024->32 (params of LUT T=16 m=32 C=6)', 'dense 181x181 (params of LUT T=16 m=32 C=6)']
+      : ['dense 1048576->32 (params of LUT T=16 m=32 C=16)', 'dense 5793x5793 (params of LUT T=16 m=32 C=16)'];
+    for (const [mode, batch, denseBatch] of [['single', 1, 1], ['batched', 1024, C === 6 ? 1024 : 64]]) {
+      const ns = shipped(C, mode);
+      for (const name of ['dense 32->32', ...sameParams]) {
+        const b = name === 'dense 32->32' ? batch : denseBatch;
+        for (const impl of implNames(name, b)) {
+          versusDense.push({ C, lutBatch: batch, lutNsPerInput: ns, dense: name, denseBatch: b, impl,
+            denseNsPerInput: peer(name, b, impl), denseOverLut: peer(name, b, impl) / ns });
+        }
+      }
+      const plain = peer(`LUT T=16 d=32 m=32 C=${C}`, batch, implNames(`LUT T=16 d=32 m=32 C=${C}`, batch)[0]);
+      versusDense.push({ C, lutBatch: batch, lutNsPerInput: ns, dense: 'plain C++ LUT loop (peer)', denseBatch: batch,
+        impl: 'plain', denseNsPerInput: plain, denseOverLut: plain / ns });
+    }
+  }
+  for (const t of targets) console.error(`${t.what}: ${t.shipped.toFixed(1)} ns vs hand-tuned ${t.hand} ns → ${t.ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×)`);
+  const file = writeResult('lut-layer', {
+    description: 'LUT layer forward (T=16, 32→32) of the shipped binary vs hand-tuned figures, the scalar twin, a plain C++ LUT loop and dense layers; one thread; ns per input (median of 9)',
+    shippedLevel: best,
+    lut,
+    targets,
+    versusDense,
+    bytesPerInput: {
+      lut: 'T·m·4 = 2048 bytes of table rows (plus 2·T·C anchor indices, cached, and 128 bytes of input)',
+      dense: dense.cases.map((c) => ({ name: c.name, batch: c.batch, bytesPerInput: c.bytesPerInput, formula: c.bytesFormula })),
+    },
+    dense,
+  });
+  console.error(`wrote ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
