@@ -220,15 +220,17 @@ async function demo(args: string[]): Promise<void> {
   const seconds = positiveInteger(values.seconds, 'seconds', 60);
   const threads = positiveInteger(values.threads, 'threads', 2);
   const text = mobyDick();
-  const model = new LutLanguageModel({ threads, seed: 1 });
-  console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify(LUT_LM_DEFAULTS)}), ` +
+  // The spec's model with a shorter learning-rate warm-up, so that a minute shows learning.
+  const warmup = 1000;
+  const model = new LutLanguageModel({ threads, seed: 1, warmup });
+  console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup })}), ` +
     `${threads} thread(s), for ${seconds} s`);
   await trainLoop({
     model, text, lastStep: 2 ** 47, protocol: 'holdout', every: 0, resume: false,
     deadline: Date.now() + seconds * 1000,
   });
   const loss = await model.evaluate(text, { validationSnippets: 2000 });
-  console.log(`steps: ${model.step}, learning rate now ${learningRate(model.step).toExponential(2)}`);
+  console.log(`steps: ${model.step}, learning rate now ${learningRate(model.step, warmup).toExponential(2)}`);
   console.log(`validation loss (held-out tail, all positions): ${loss.toFixed(3)} nats/byte`);
   const prompt = 'Call me Ishmael. ';
   console.log(`sample: ${prompt}${await model.generate(prompt, { length: 200, seed: 1 })}`);
