@@ -3,7 +3,7 @@
 // Tails are masked with blends, so lanes past the end keep their values as in the scalar code.
 #include <immintrin.h>
 
-#include "core/lut_kernels.h"
+#include "core/lut_kernels_simd.h"
 
 namespace polychron {
 
@@ -95,26 +95,11 @@ void sgd_row(float* row, const float* g, __m256 lr, uint32_t m) {
   }
 }
 
-void backward_avx2(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t count, float* gi,
-                   float* gi_pe) {
+void backward_avx2(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t count, float* gi, float* gi_pe) {
   const __m256 rate = _mm256_set1_ps(lr);
-  for (uint32_t o = 0; o < count && o < kLutPrefetchRows; ++o) {
-    prefetch_row(ops[o].cur, m);
-    prefetch_row(ops[o].flip, m);
-  }
-  for (uint32_t o = 0; o < count; ++o) {
-    if (o + kLutPrefetchRows < count) {
-      const LutBackwardOp& ahead = ops[o + kLutPrefetchRows];
-      prefetch_row(ahead.cur, m);
-      prefetch_row(ahead.flip, m);
-      if (ahead.pe != nullptr) prefetch_row(ahead.pe, m);
-    }
-    const LutBackwardOp& op = ops[o];
-    float* cur = op.cur;
-    gi[o] = delta_dot_avx2(op.g, op.flip, cur, m);
-    gi_pe[o] = op.pe == nullptr ? 0.0f : delta_dot_avx2(op.g, op.pe, cur, m);
-    sgd_row(cur, op.g, rate, m);
-  }
+  lut_backward_loop(
+      m, ops, count, gi, gi_pe, delta_dot_avx2,
+      [rate](float* row, const float* g, uint32_t n) { sgd_row(row, g, rate, n); }, prefetch_row);
 }
 
 void indices_avx2(const float* x, uint32_t, const uint32_t* a, const uint32_t* b, uint32_t tables,
