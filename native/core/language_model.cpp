@@ -1,7 +1,6 @@
 #include "core/language_model.h"
 
 #include <cmath>
-#include <cstdio>
 
 #include "core/binary_io.h"
 #include "core/errors.h"
@@ -23,29 +22,11 @@ LanguageModel::LanguageModel(const LmConfig& config, const LmRuntime& runtime)
 
 LanguageModel::LanguageModel(const std::string& path, const LmRuntime& runtime, uint64_t memory_limit)
     : runtime_(runtime) {
-  std::map<std::string, std::string> state;
+  LmTrainingState state;
   model_ = load_lm_checkpoint(path, memory_limit, state);
-  auto number = [&](const char* key) -> uint64_t {
-    const std::string& text = state[key];
-    char* end = nullptr;
-    const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0') throw RangeError("polychron: " + path + ": metadata '" + key + "' is not a number");
-    return value;
-  };
-  step_ = number("step");
-  uint64_t words[4];
-  const std::string& rng = state["rng"];
-  if (rng.size() != 64) throw RangeError("polychron: " + path + ": metadata 'rng' must be 64 hexadecimal digits");
-  for (int k = 0; k < 4; ++k) {
-    char* end = nullptr;
-    const std::string part = rng.substr(16 * k, 16);
-    words[k] = std::strtoull(part.c_str(), &end, 16);
-    if (*end != '\0') throw RangeError("polychron: " + path + ": metadata 'rng' must be 64 hexadecimal digits");
-  }
-  data_rng_.set_state(words);
-  data_.protocol = state["data.protocol"];
-  data_.bytes = number("data.bytes");
-  data_.crc32 = uint32_t(number("data.crc32"));
+  step_ = state.step;
+  data_rng_.set_state(state.rng);
+  data_ = state.data;
   make_engine();
 }
 
@@ -143,16 +124,11 @@ std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt,
 }
 
 void LanguageModel::save(const std::string& path) const {
-  char rng[65];
-  const uint64_t* words = data_rng_.state();
-  std::snprintf(rng, sizeof rng, "%016llx%016llx%016llx%016llx", (unsigned long long)words[0],
-                (unsigned long long)words[1], (unsigned long long)words[2], (unsigned long long)words[3]);
-  save_lm_checkpoint(path, *model_,
-                     {{"step", std::to_string(step_)},
-                      {"rng", rng},
-                      {"data.protocol", data_.protocol},
-                      {"data.bytes", std::to_string(data_.bytes)},
-                      {"data.crc32", std::to_string(data_.crc32)}});
+  LmTrainingState state;
+  state.step = step_;
+  std::copy_n(data_rng_.state(), 4, state.rng);
+  state.data = data_;
+  save_lm_checkpoint(path, *model_, state);
 }
 
 }  // namespace polychron

@@ -3,7 +3,6 @@
 // the reference oracle or the fast engine, sampled from, saved and loaded.
 #pragma once
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,9 +72,16 @@ class LanguageModel {
   LmDataRecord data_;
 };
 
+// What a checkpoint keeps besides the model: the step, the training draws' generator
+// and the text's record.
+struct LmTrainingState {
+  uint64_t step = 0;
+  uint64_t rng[4] = {0, 0, 0, 0};
+  LmDataRecord data;
+};
+
 // Checkpoint files (safetensors; see lm_checkpoint.cpp for the tensor names).
-void save_lm_checkpoint(const std::string& path, const LmModel& model, const std::map<std::string, std::string>& state);
-std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit,
-                                            std::map<std::string, std::string>& state);
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state);
+std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit, LmTrainingState& state);
 
 }  // namespace polychron

@@ -12,6 +12,7 @@
 // reference model far below its 3 GB of nominal tables. The metadata (strings) holds the
 // hyper-parameters, the training state and a CRC-32 of the data buffer, checked on load.
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/binary_io.h"
@@ -64,7 +65,7 @@ std::map<std::string, std::string> config_metadata(const LmConfig& c) {
 
 }  // namespace
 
-void save_lm_checkpoint(const std::string& path, const LmModel& model, const std::map<std::string, std::string>& state) {
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state) {
   const LmConfig& c = model.config();
   std::vector<safetensors::TensorOut> tensors;
   tensors.push_back({"embedding", DType::F32, {kLmVocabulary, c.embedding}, model.embedding.data()});
@@ -106,13 +107,19 @@ void save_lm_checkpoint(const std::string& path, const LmModel& model, const std
     }
   }
   std::map<std::string, std::string> metadata = config_metadata(c);
-  for (const auto& [key, value] : state) metadata[key] = value;
+  char rng[65];
+  std::snprintf(rng, sizeof rng, "%016llx%016llx%016llx%016llx", (unsigned long long)state.rng[0],
+                (unsigned long long)state.rng[1], (unsigned long long)state.rng[2], (unsigned long long)state.rng[3]);
+  metadata["step"] = std::to_string(state.step);
+  metadata["rng"] = rng;
+  metadata["data.protocol"] = state.data.protocol;
+  metadata["data.bytes"] = std::to_string(state.data.bytes);
+  metadata["data.crc32"] = std::to_string(state.data.crc32);
   metadata["crc32"] = std::to_string(crc);
   safetensors::write(path, tensors, metadata);
 }
 
-std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit,
-                                            std::map<std::string, std::string>& state) {
+std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit, LmTrainingState& state) {
   safetensors::Reader file(path);
   auto bad = [&](const std::string& why) -> RangeError {
     return RangeError("polychron: " + path + " is not a polychron language-model checkpoint (" + why + ")");
@@ -222,7 +229,17 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
     lut.set_anchors(std::vector<uint32_t>(anchors[e].begin(), anchors[e].begin() + half),
                     std::vector<uint32_t>(anchors[e].begin() + half, anchors[e].end()));
   }
-  for (const auto& [key, value] : file.metadata()) state[key] = value;
+  state.step = number("step", ~uint64_t(0));
+  const std::string rng = file.meta("rng");
+  for (int k = 0; k < 4; ++k) {
+    const std::string part = rng.size() == 64 ? rng.substr(16 * k, 16) : std::string();
+    char* end = nullptr;
+    state.rng[k] = std::strtoull(part.c_str(), &end, 16);
+    if (part.empty() || *end != '\0') throw bad("metadata 'rng' must be 64 hexadecimal digits");
+  }
+  state.data.protocol = file.meta("data.protocol");
+  state.data.bytes = number("data.bytes", ~uint64_t(0));
+  state.data.crc32 = uint32_t(number("data.crc32", 0xFFFFFFFFu));
   return model;
 }
 

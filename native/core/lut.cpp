@@ -126,7 +126,7 @@ void Lut::backward(const uint32_t* j, const uint32_t* r_min, const float* u_min,
   for (uint32_t i = 0; i < T; ++i) {
     const float* flipped = row(i, j[i] ^ (1u << r_min[i]));
     float* current = write_row(i, j[i]);
-    const float gi = kLutKernelsScalar.delta_dot(g, flipped, current, m);
+    const float gi = lut_delta_dot(g, flipped, current, m);
     const float v = gi * surrogate_slope(u_min[i]);
     dx[a_[r_min[i] * T + i]] += v;
     dx[b_[r_min[i] * T + i]] -= v;

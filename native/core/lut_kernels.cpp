@@ -5,6 +5,18 @@
 
 namespace polychron {
 
+float lut_delta_dot(const float* g, const float* flip, const float* cur, uint32_t m) {
+  float partial[16] = {0};
+  for (uint32_t k = 0; k < m; ++k) {
+    const float difference = flip[k] - cur[k];
+    partial[k % 16] += g[k] * difference;
+  }
+  for (uint32_t width = 8; width >= 1; width /= 2) {
+    for (uint32_t l = 0; l < width; ++l) partial[l] += partial[l + width];
+  }
+  return partial[0];
+}
+
 namespace {
 
 void sum_rows_scalar(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
@@ -17,24 +29,12 @@ void sum_rows_scalar(float* out, uint64_t stride, const float* const* rows, cons
   }
 }
 
-float delta_dot_scalar(const float* g, const float* flip, const float* cur, uint32_t m) {
-  float partial[16] = {0};
-  for (uint32_t k = 0; k < m; ++k) {
-    const float difference = flip[k] - cur[k];
-    partial[k % 16] += g[k] * difference;
-  }
-  for (uint32_t width = 8; width >= 1; width /= 2) {
-    for (uint32_t l = 0; l < width; ++l) partial[l] += partial[l + width];
-  }
-  return partial[0];
-}
-
 void backward_scalar(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t count, float* gi, float* gi_pe) {
   for (uint32_t o = 0; o < count; ++o) {
     const LutBackwardOp& op = ops[o];
     float* cur = op.cur;
-    gi[o] = delta_dot_scalar(op.g, op.flip, cur, m);
-    gi_pe[o] = op.pe == nullptr ? 0.0f : delta_dot_scalar(op.g, op.pe, cur, m);
+    gi[o] = lut_delta_dot(op.g, op.flip, cur, m);
+    gi_pe[o] = op.pe == nullptr ? 0.0f : lut_delta_dot(op.g, op.pe, cur, m);
     for (uint32_t k = 0; k < m; ++k) cur[k] -= lr * op.g[k];
   }
 }
@@ -53,7 +53,7 @@ void indices_scalar(const float* x, uint32_t, const uint32_t* a, const uint32_t*
 
 }  // namespace
 
-const LutKernels kLutKernelsScalar = {sum_rows_scalar, delta_dot_scalar, backward_scalar, indices_scalar};
+const LutKernels kLutKernelsScalar = {sum_rows_scalar, backward_scalar, indices_scalar};
 
 const LutKernels& lut_kernels(SimdLevel level) {
 #if defined(POLYCHRON_X86_64)

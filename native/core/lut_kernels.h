@@ -31,8 +31,6 @@ struct LutKernels {
   // order from `rows`. Rows are prefetched ahead across segment boundaries.
   void (*sum_rows)(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
                    uint32_t m);
-  // The 16-partial dot product of g with (flip − cur).
-  float (*delta_dot)(const float* g, const float* flip, const float* cur, uint32_t m);
   // Runs `count` backward ops in order on rows of m floats, writing gi[k] and gi_pe[k]
   // (0 when the op has no positional flip).
   void (*backward)(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t count, float* gi, float* gi_pe);
@@ -40,6 +38,10 @@ struct LutKernels {
   void (*indices)(const float* x, uint32_t d, const uint32_t* a, const uint32_t* b, uint32_t tables,
                   uint32_t comparisons, uint32_t* j);
 };
+
+// The 16-partial dot product of g with (flip − cur), scalar: the reference the backward
+// kernels' dot products equal.
+float lut_delta_dot(const float* g, const float* flip, const float* cur, uint32_t m);
 
 enum class SimdLevel;
 const LutKernels& lut_kernels(SimdLevel level);

@@ -128,6 +128,6 @@ void indices_avx2(const float* x, uint32_t, const uint32_t* a, const uint32_t* b
 
 }  // namespace
 
-const LutKernels kLutKernelsAvx2 = {sum_rows_avx2, delta_dot_avx2, backward_avx2, indices_avx2};
+const LutKernels kLutKernelsAvx2 = {sum_rows_avx2, backward_avx2, indices_avx2};
 
 }  // namespace polychron

@@ -141,6 +141,6 @@ void indices_avx512(const float* x, uint32_t d, const uint32_t* a, const uint32_
 
 }  // namespace
 
-const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, delta_dot_avx512, backward_avx512, indices_avx512};
+const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, backward_avx512, indices_avx512};
 
 }  // namespace polychron

@@ -52,18 +52,18 @@ void head_backward(const LmConfig& c, LmHead& head, uint32_t n, const std::vecto
         float* current = v.write_row(i, J);
         const float uq = q.u_min[i], uk = k.u_min[i], ue = e.u_min[i];
         if (magnitude(uq) < magnitude(uk)) {
-          const float gi = kLutKernelsScalar.delta_dot(g, v.row(i, J ^ (uint64_t(1) << (q_shift + q.r_min[i]))), current, d);
+          const float gi = lut_delta_dot(g, v.row(i, J ^ (uint64_t(1) << (q_shift + q.r_min[i]))), current, d);
           const float step = gi * surrogate_slope(uq);
           dx[size_t(pos) * d + v.a()[q.r_min[i] * T + i]] += step;
           dx[size_t(pos) * d + v.b()[q.r_min[i] * T + i]] -= step;
         } else {
-          const float gi = kLutKernelsScalar.delta_dot(g, v.row(i, J ^ (uint64_t(1) << (p + k.r_min[i]))), current, d);
+          const float gi = lut_delta_dot(g, v.row(i, J ^ (uint64_t(1) << (p + k.r_min[i]))), current, d);
           const float step = gi * surrogate_slope(uk);
           dx[size_t(pos1) * d + v.a()[k.r_min[i] * T + i]] += step;
           dx[size_t(pos1) * d + v.b()[k.r_min[i] * T + i]] -= step;
         }
         if (magnitude(ue) < magnitude(uq) && magnitude(ue) < magnitude(uk)) {
-          const float gi = kLutKernelsScalar.delta_dot(g, v.row(i, J ^ (uint64_t(1) << e.r_min[i])), current, d);
+          const float gi = lut_delta_dot(g, v.row(i, J ^ (uint64_t(1) << e.r_min[i])), current, d);
           pe_grad[(size_t(delta) * T + i) * p + e.r_min[i]] += gi * surrogate_slope(ue);
         }
         for (uint32_t kk = 0; kk < d; ++kk) current[kk] -= lr * g[kk];
