@@ -128,6 +128,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::Cancel>("cancel"),
                          InstanceMethod<&NetworkWrap::Close>("close"),
                          InstanceMethod<&NetworkWrap::Synapses>("synapses"),
+                         InstanceMethod<&NetworkWrap::FindGroups>("findGroups"),
                          InstanceMethod<&NetworkWrap::SetPlastic>("setPlastic"),
                          InstanceMethod<&NetworkWrap::SetFrozen>("setFrozen"),
                          InstanceMethod<&NetworkWrap::Stats>("stats"),

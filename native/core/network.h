@@ -206,6 +206,7 @@ class Network {
 
   // --- State ---
   uint32_t neurons() const { return neuron_count_; }
+  bool has_lif() const { return !lif_.empty(); }
   uint64_t time() const { return time_; }
   NetworkMode mode() const { return options_.mode; }
   const NetworkOptions& options() const { return options_; }
