@@ -140,6 +140,7 @@ class Replay {
   std::vector<std::vector<Event>> events_;  // by the ms their current is applied
   std::vector<PngFiring> firings_;
   std::vector<uint32_t> fired_now_;
+  uint64_t pending_ = 0;  // events scheduled and not yet delivered
 };
 
 void Replay::fire(uint32_t neuron, uint32_t t, uint8_t min_delay, bool anchor) {
@@ -152,7 +153,10 @@ void Replay::fire(uint32_t neuron, uint32_t t, uint8_t min_delay, bool anchor) {
     const uint8_t delay = s_.travel_delay[k];
     if (delay < min_delay) continue;
     const uint32_t applied = t + delay - 1;  // the ms whose integration sees the current
-    if (applied < s_.window) events_[applied].push_back({s_.travel_post[k], s_.travel_weight[k], index, delay});
+    if (applied < s_.window) {
+      events_[applied].push_back({s_.travel_post[k], s_.travel_weight[k], index, delay});
+      ++pending_;
+    }
   }
 }
 
@@ -167,6 +171,7 @@ void Replay::reset() {
   touched_.clear();
   for (auto& e : events_) e.clear();
   firings_.clear();
+  pending_ = 0;
 }
 
 void Replay::run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
@@ -189,12 +194,14 @@ void Replay::run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>
     for (uint32_t q : fired_now_) fire(q, t, 0, false);
     if (firings_.size() > s_.options.max_spikes) overflow = true;
     // Delivery of the currents due now.
+    pending_ -= events_[t].size();
     for (const Event& e : events_[t]) {
       touch(e.post);
       current_[e.post] += e.weight;
       if (net.excitatory[firings_[e.firing].neuron]) arrivals_at_[e.post].push_back({e.firing, t + 1, e.delay});
     }
     // Integration (the 2006 model: two half-steps for v, then u).
+    float highest = -1e30f;
     for (uint32_t q : touched_) {
       double v = v_[q];
       const double I = current_[q];
@@ -203,7 +210,12 @@ void Replay::run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>
       v_[q] = float(v);
       u_[q] = float(u_[q] + net.a[q] * (net.b[q] * v_[q] - u_[q]));
       current_[q] = 0;
+      highest = std::max(highest, v_[q]);
     }
+    // Nothing left in flight and every touched neuron far below threshold: the replay is over.
+    bool anchors_left = false;
+    for (uint32_t k = 0; k < W; ++k) anchors_left |= uint32_t(longest - anchors[k].second) > t;
+    if (pending_ == 0 && !anchors_left && highest < -55.0f) break;
   }
   if (!overflow && firings_.size() > 2 * W) {
     PolychronousGroup group;
