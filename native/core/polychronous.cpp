@@ -41,11 +41,15 @@ PngNetwork png_network_of(Network& network) {
 PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed) {
   PngNetwork out = network;
   Random rng(seed, 7);
-  for (uint8_t kind : {uint8_t(1), uint8_t(0)}) {
+  // Targets move only among synapses of the same kind (excitatory or inhibitory source,
+  // excitatory or inhibitory target), so the amount of inhibition each replay meets is kept.
+  for (uint8_t kind = 0; kind < 4; ++kind) {
     std::vector<uint32_t> slots;
     for (uint32_t pre = 0; pre < network.neurons; ++pre) {
-      if (network.excitatory[pre] != kind) continue;
-      for (uint32_t s = network.begin[pre]; s < network.begin[pre + 1]; ++s) slots.push_back(s);
+      if (network.excitatory[pre] != (kind >> 1)) continue;
+      for (uint32_t s = network.begin[pre]; s < network.begin[pre + 1]; ++s) {
+        if (network.excitatory[network.post[s]] == (kind & 1)) slots.push_back(s);
+      }
     }
     for (size_t k = slots.size(); k > 1; --k) {
       const size_t j = rng.below(uint32_t(k));

@@ -28,8 +28,8 @@ struct PngNetwork {
 PngNetwork png_network_of(Network& network);
 
 // The same network with every synapse's target permuted (weights, delays and sources
-// kept): Fisher–Yates over all targets of excitatory neurons and, separately, of
-// inhibitory ones, seeded. Self-synapses may appear, as in the reference control.
+// kept), seeded Fisher–Yates within each of the four kinds of synapse (excitatory or
+// inhibitory source × excitatory or inhibitory target). Self-synapses may appear.
 PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed);
 
 struct PngOptions {
