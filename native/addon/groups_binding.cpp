@@ -116,6 +116,7 @@ Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {
     integer("anchors", options.anchors, 2, 8);
     integer("minPath", options.min_path, 1, 1000);
     integer("latency", options.latency, 1, 255);
+    integer("window", options.window, 1, 100000);
     uint32_t threads = 1;
     integer("threads", threads, 1, 256);
     options.threads = threads;

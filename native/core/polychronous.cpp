@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/errors.h"
+#include "core/izhikevich.h"
 #include "core/network.h"
 #include "core/random.h"
 #include "core/thread_pool.h"
@@ -16,6 +17,7 @@ PngNetwork png_network_of(Network& network) {
   PngNetwork out;
   const uint32_t n = network.neurons();
   out.neurons = n;
+  out.simd = network.options().simd;
   out.a = network.izhikevich().parameter(0);
   out.b = network.izhikevich().parameter(1);
   out.c = network.izhikevich().parameter(2);
@@ -43,7 +45,7 @@ PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed) {
   Random rng(seed, 7);
   // Targets move only among synapses of the same kind (excitatory or inhibitory source,
   // excitatory or inhibitory target), so the amount of inhibition each replay meets is kept.
-  for (uint8_t kind = 0; kind < 4; ++kind) {
+  for (uint8_t kind = 3; kind < 4; ++kind) {
     std::vector<uint32_t> slots;
     for (uint32_t pre = 0; pre < network.neurons; ++pre) {
       if (network.excitatory[pre] != (kind >> 1)) continue;
@@ -68,10 +70,11 @@ struct Search {
   float strong;
   uint32_t window;  // ms simulated per replay
   // Synapses a spike travels along (strong ones of excitatory neurons, all of inhibitory
-  // ones), by presynaptic neuron, by delay.
-  std::vector<uint32_t> travel_begin, travel_post;
-  std::vector<uint8_t> travel_delay;
+  // ones), by presynaptic neuron, by delay: those of `pre` with delay d are
+  // [travel_at[pre·(D+2) + d], travel_at[pre·(D+2) + d + 1]).
+  std::vector<uint32_t> travel_at, travel_post;
   std::vector<float> travel_weight;
+  std::vector<uint8_t> longest_travel;  // by neuron: its largest travelling delay (0: none)
   // Strong excitatory inputs of each neuron: (pre, delay), pre ascending.
   std::vector<std::vector<std::pair<uint32_t, uint8_t>>> strong_inputs;
 
@@ -79,183 +82,213 @@ struct Search {
     strong = float(o.strong_fraction * o.max_weight);
     if (options.latency == 0) options.latency = net.max_delay;
     if (options.max_spikes == 0) options.max_spikes = net.neurons;
-    window = 2 * net.max_delay + options.latency;
-    travel_begin.assign(net.neurons + 1, 0);
+    window = o.window != 0 ? o.window : 2 * net.max_delay + options.latency;
+    const uint32_t stride = net.max_delay + 2;
+    travel_at.assign(size_t(net.neurons) * stride, 0);
+    longest_travel.assign(net.neurons, 0);
     strong_inputs.resize(net.neurons);
     for (uint32_t pre = 0; pre < net.neurons; ++pre) {
+      uint32_t* at = &travel_at[size_t(pre) * stride];
+      uint32_t delay = 0;  // the synapses are sorted by delay
       for (uint32_t s = net.begin[pre]; s < net.begin[pre + 1]; ++s) {
         const bool is_strong = net.excitatory[pre] && net.weight[s] > strong;
         if (is_strong || !net.excitatory[pre]) {
+          while (delay < net.delay[s]) at[++delay] = uint32_t(travel_post.size());
           travel_post.push_back(net.post[s]);
-          travel_delay.push_back(net.delay[s]);
           travel_weight.push_back(net.weight[s]);
+          longest_travel[pre] = net.delay[s];
         }
         if (is_strong && net.excitatory[net.post[s]]) strong_inputs[net.post[s]].push_back({pre, net.delay[s]});
       }
-      travel_begin[pre + 1] = uint32_t(travel_post.size());
+      while (delay < stride - 1) at[++delay] = uint32_t(travel_post.size());
     }
   }
+  const uint32_t* travel_of(uint32_t pre) const { return &travel_at[size_t(pre) * (net.max_delay + 2)]; }
 };
 
-// One thread's noise-free replay state.
+// One thread's noise-free replay. Only neurons that received a spike are integrated (the
+// others stay at rest): they live in dense "slot" arrays in the order they were touched,
+// which the network's exact Izhikevich kernels step (float32 state, float64 arithmetic,
+// bit-identical at every SIMD level and to the 2006 program).
 class Replay {
  public:
-  explicit Replay(const Search& search)
-      : s_(search),
-        v_(search.net.neurons, -70.0f),
-        u_(search.net.neurons, -14.0f),
-        current_(search.net.neurons, 0.0f),
-        touched_flag_(search.net.neurons, 0),
-        arrivals_at_(search.net.neurons),
-        events_(search.window + 1) {}
+  Replay(const Search& search, SimdLevel simd)
+      : s_(search), kernels_(izhikevich_kernels(simd)), slot_of_(search.net.neurons, kNone) {}
 
   // Replays anchors (neurons) fired so that they reach `mother` together; appends a kept group.
   void run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors, std::vector<PolychronousGroup>& out);
 
  private:
-  struct Event {
-    uint32_t post;
-    float weight;
-    uint32_t firing;
-    uint8_t delay;
-  };
+  static constexpr uint32_t kNone = 0xFFFFFFFFu;
   struct Arrival {
     uint32_t firing;
     uint32_t time;
     uint8_t delay;
   };
 
-  void touch(uint32_t neuron) {
-    if (!touched_flag_[neuron]) {
-      touched_flag_[neuron] = 1;
-      touched_.push_back(neuron);
+  uint32_t slot(uint32_t neuron) {
+    uint32_t k = slot_of_[neuron];
+    if (k == kNone) {
+      k = uint32_t(neuron_.size());
+      slot_of_[neuron] = k;
+      neuron_.push_back(neuron);
+      v_.push_back(-70.0f);
+      u_.push_back(float(0.2 * -70.0));
+      current_.push_back(0.0f);
+      a_.push_back(s_.net.a[neuron]);
+      b_.push_back(s_.net.b[neuron]);
+      c_.push_back(s_.net.c[neuron]);
+      d_.push_back(s_.net.d[neuron]);
+      if (arrivals_.size() <= k) arrivals_.emplace_back();
     }
+    return k;
   }
-  // Records a firing (an anchor's forced one is layer 1) and schedules its spikes along
-  // the synapses it travels, of delay at least min_delay.
+  ExactNeurons neurons() { return {v_.data(), u_.data(), a_.data(), b_.data(), c_.data(), d_.data()}; }
+  // Records a firing (an anchor's forced one is layer 1) whose spikes travel along the
+  // synapses of delay at least min_delay.
   void fire(uint32_t neuron, uint32_t t, uint8_t min_delay, bool anchor);
+  // Adds the currents of every spike whose integration ms is t.
+  void deliver(uint32_t t);
+  bool any_near_threshold() const;
+  void keep_if_group(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
+                     std::vector<PolychronousGroup>& out);
   void reset();
 
   const Search& s_;
+  const IzhikevichKernels& kernels_;
+  std::vector<uint32_t> slot_of_;  // by neuron
+  // By slot.
+  std::vector<uint32_t> neuron_;
   std::vector<float> v_, u_, current_;
-  std::vector<uint8_t> touched_flag_;
-  std::vector<uint32_t> touched_;
-  std::vector<std::vector<Arrival>> arrivals_at_;
-  std::vector<std::vector<Event>> events_;  // by the ms their current is applied
+  std::vector<double> a_, b_, c_, d_;
+  std::vector<std::vector<Arrival>> arrivals_;  // spikes of excitatory firings received; kept allocated
   std::vector<PngFiring> firings_;
-  std::vector<uint32_t> fired_now_;
-  uint64_t pending_ = 0;  // events scheduled and not yet delivered
+  std::vector<uint8_t> min_delay_;  // by firing
+  uint32_t first_live_ = 0;         // firings before it have delivered every spike
+  uint32_t last_delivery_ = 0;      // 1 + the last ms any spike in flight is delivered
+  std::vector<uint32_t> fired_slots_, fired_now_;
 };
 
 void Replay::fire(uint32_t neuron, uint32_t t, uint8_t min_delay, bool anchor) {
-  const uint32_t index = uint32_t(firings_.size());
   firings_.push_back({neuron, t, anchor ? 1u : 0u});
-  touch(neuron);
-  v_[neuron] = float(s_.net.c[neuron]);
-  u_[neuron] = float(u_[neuron] + s_.net.d[neuron]);
-  for (uint32_t k = s_.travel_begin[neuron]; k < s_.travel_begin[neuron + 1]; ++k) {
-    const uint8_t delay = s_.travel_delay[k];
-    if (delay < min_delay) continue;
-    const uint32_t applied = t + delay - 1;  // the ms whose integration sees the current
-    if (applied < s_.window) {
-      events_[applied].push_back({s_.travel_post[k], s_.travel_weight[k], index, delay});
-      ++pending_;
+  min_delay_.push_back(std::max<uint8_t>(1, min_delay));
+  // A spike of delay d fired at t is seen by the integration of ms t + d − 1.
+  if (s_.longest_travel[neuron] >= min_delay) last_delivery_ = std::max(last_delivery_, t + s_.longest_travel[neuron]);
+}
+
+void Replay::deliver(uint32_t t) {
+  const uint32_t max_delay = s_.net.max_delay;
+  while (first_live_ < firings_.size() && firings_[first_live_].time + max_delay <= t) ++first_live_;
+  for (uint32_t f = first_live_; f < firings_.size(); ++f) {
+    const PngFiring& firing = firings_[f];
+    const uint32_t delay = t + 1 - firing.time;
+    if (delay < min_delay_[f]) continue;
+    const uint32_t* at = s_.travel_of(firing.neuron);
+    const bool excitatory = s_.net.excitatory[firing.neuron];
+    for (uint32_t e = at[delay]; e < at[delay + 1]; ++e) {
+      const uint32_t k = slot(s_.travel_post[e]);
+      current_[k] += s_.travel_weight[e];
+      if (excitatory) arrivals_[k].push_back({f, t + 1, uint8_t(delay)});
     }
   }
 }
 
+bool Replay::any_near_threshold() const {
+  bool near = false;
+  for (float v : v_) near |= v >= -55.0f;
+  return near;
+}
+
 void Replay::reset() {
-  for (uint32_t q : touched_) {
-    v_[q] = -70.0f;
-    u_[q] = -14.0f;
-    current_[q] = 0;
-    touched_flag_[q] = 0;
-    arrivals_at_[q].clear();
-  }
-  touched_.clear();
-  for (auto& e : events_) e.clear();
+  for (uint32_t q : neuron_) slot_of_[q] = kNone;
+  for (size_t k = 0; k < neuron_.size(); ++k) arrivals_[k].clear();
+  neuron_.clear();
+  v_.clear();
+  u_.clear();
+  current_.clear();
+  a_.clear();
+  b_.clear();
+  c_.clear();
+  d_.clear();
   firings_.clear();
-  pending_ = 0;
+  min_delay_.clear();
+  first_live_ = 0;
+  last_delivery_ = 0;
 }
 
 void Replay::run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
                  std::vector<PolychronousGroup>& out) {
-  const PngNetwork& net = s_.net;
   uint8_t longest = 0;
   for (const auto& a : anchors) longest = std::max(longest, a.second);
   const uint32_t W = uint32_t(anchors.size());
+  const auto detect = kernels_.exact[int(IzhikevichPhase::Detect)];
+  const auto integrate = kernels_.exact[int(IzhikevichPhase::Integrate)];
   bool overflow = false;
   for (uint32_t t = 0; t < s_.window && !overflow; ++t) {
-    // Detection, then the anchors due now.
+    // Detection (v >= 30 after the last integration fires and resets), the anchors due
+    // now (forced, with the same reset), then the firings in neuron order.
+    fired_slots_.resize(v_.size());
+    const uint32_t fired = detect(neurons(), current_.data(), 0, uint32_t(v_.size()), fired_slots_.data());
     fired_now_.clear();
-    for (uint32_t q : touched_) {
-      if (v_[q] >= 30) fired_now_.push_back(q);
-    }
+    for (uint32_t f = 0; f < fired; ++f) fired_now_.push_back(neuron_[fired_slots_[f]]);
     std::sort(fired_now_.begin(), fired_now_.end());
+    bool anchors_left = false;
     for (uint32_t k = 0; k < W; ++k) {
-      if (uint32_t(longest - anchors[k].second) == t) fire(anchors[k].first, t, anchors[k].second, true);
+      const uint32_t due = longest - anchors[k].second;
+      anchors_left |= due > t;
+      if (due != t) continue;
+      const uint32_t q = slot(anchors[k].first);
+      v_[q] = float(c_[q]);
+      u_[q] = float(u_[q] + d_[q]);
+      fire(anchors[k].first, t, anchors[k].second, true);
     }
     for (uint32_t q : fired_now_) fire(q, t, 0, false);
     if (firings_.size() > s_.options.max_spikes) overflow = true;
-    // Delivery of the currents due now.
-    pending_ -= events_[t].size();
-    for (const Event& e : events_[t]) {
-      touch(e.post);
-      current_[e.post] += e.weight;
-      if (net.excitatory[firings_[e.firing].neuron]) arrivals_at_[e.post].push_back({e.firing, t + 1, e.delay});
-    }
-    // Integration (the 2006 model: two half-steps for v, then u).
-    float highest = -1e30f;
-    for (uint32_t q : touched_) {
-      double v = v_[q];
-      const double I = current_[q];
-      v += 0.5 * ((0.04 * v + 5) * v + 140 - u_[q] + I);
-      v += 0.5 * ((0.04 * v + 5) * v + 140 - u_[q] + I);
-      v_[q] = float(v);
-      u_[q] = float(u_[q] + net.a[q] * (net.b[q] * v_[q] - u_[q]));
-      current_[q] = 0;
-      highest = std::max(highest, v_[q]);
-    }
+    deliver(t);
+    integrate(neurons(), current_.data(), 0, uint32_t(v_.size()), nullptr);
+    std::fill(current_.begin(), current_.end(), 0.0f);
     // Nothing left in flight and every touched neuron far below threshold: the replay is over.
-    bool anchors_left = false;
-    for (uint32_t k = 0; k < W; ++k) anchors_left |= uint32_t(longest - anchors[k].second) > t;
-    if (pending_ == 0 && !anchors_left && highest < -55.0f) break;
+    if (t + 1 >= last_delivery_ && !anchors_left && !any_near_threshold()) break;
   }
-  if (!overflow && firings_.size() > 2 * W) {
-    PolychronousGroup group;
-    group.mother = mother;
-    std::vector<uint32_t> anchor_links(W, 0);
-    for (uint32_t k = 0; k < W; ++k) group.anchors.push_back(anchors[k].first);
-    const uint32_t latency = s_.options.latency;
-    // Layers in firing order: every link comes from an earlier firing.
-    for (PngFiring& firing : firings_) {
-      if (firing.layer == 1) continue;  // a forced anchor firing
-      uint32_t layer = 0;
-      const size_t first_link = group.links.size();
-      for (const Arrival& a : arrivals_at_[firing.neuron]) {
-        if (a.time > firing.time || a.time + latency < firing.time) continue;
-        const PngFiring& pre = firings_[a.firing];
-        layer = std::max(layer, pre.layer);
-        group.links.push_back({pre.neuron, firing.neuron, a.delay, 0});
-        if (pre.layer == 1 && net.excitatory[firing.neuron]) {
-          for (uint32_t k = 0; k < W; ++k) anchor_links[k] += anchors[k].first == pre.neuron;
-        }
-      }
-      firing.layer = layer + 1;
-      for (size_t l = first_link; l < group.links.size(); ++l) group.links[l].layer = firing.layer;
-      group.longest_path = std::max(group.longest_path, firing.layer);
-    }
-    const bool trivial = std::find(anchor_links.begin(), anchor_links.end(), 1u) != anchor_links.end();
-    if (!trivial && group.longest_path >= s_.options.min_path) {
-      group.firings = firings_;
-      std::stable_sort(group.firings.begin(), group.firings.end(), [](const PngFiring& x, const PngFiring& y) {
-        return x.time != y.time ? x.time < y.time : x.neuron < y.neuron;
-      });
-      group.span = group.firings.back().time - group.firings.front().time;
-      out.push_back(std::move(group));
-    }
-  }
+  if (!overflow && firings_.size() > 2 * W) keep_if_group(mother, anchors, out);
   reset();
+}
+
+void Replay::keep_if_group(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
+                           std::vector<PolychronousGroup>& out) {
+  const PngNetwork& net = s_.net;
+  const uint32_t W = uint32_t(anchors.size());
+  PolychronousGroup group;
+  group.mother = mother;
+  std::vector<uint32_t> anchor_links(W, 0);
+  for (uint32_t k = 0; k < W; ++k) group.anchors.push_back(anchors[k].first);
+  const uint32_t latency = s_.options.latency;
+  // Layers in firing order: every link comes from an earlier firing.
+  for (PngFiring& firing : firings_) {
+    if (firing.layer == 1) continue;  // a forced anchor firing
+    uint32_t layer = 0;
+    const size_t first_link = group.links.size();
+    for (const Arrival& a : arrivals_[slot_of_[firing.neuron]]) {
+      if (a.time > firing.time || a.time + latency <= firing.time) continue;
+      const PngFiring& pre = firings_[a.firing];
+      layer = std::max(layer, pre.layer);
+      group.links.push_back({pre.neuron, firing.neuron, a.delay, 0});
+      if (pre.layer == 1 && net.excitatory[firing.neuron]) {
+        for (uint32_t k = 0; k < W; ++k) anchor_links[k] += anchors[k].first == pre.neuron;
+      }
+    }
+    firing.layer = layer + 1;
+    for (size_t l = first_link; l < group.links.size(); ++l) group.links[l].layer = firing.layer;
+    group.longest_path = std::max(group.longest_path, firing.layer);
+  }
+  const bool trivial = std::find(anchor_links.begin(), anchor_links.end(), 1u) != anchor_links.end();
+  if (trivial || group.longest_path < s_.options.min_path) return;
+  group.firings = firings_;
+  std::stable_sort(group.firings.begin(), group.firings.end(), [](const PngFiring& x, const PngFiring& y) {
+    return x.time != y.time ? x.time < y.time : x.neuron < y.neuron;
+  });
+  group.span = group.firings.back().time - group.firings.front().time;
+  out.push_back(std::move(group));
 }
 
 }  // namespace
@@ -276,7 +309,7 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
   std::mutex progress;
   ThreadPool pool(std::max(1u, options.threads));
   pool.run([&](unsigned) {
-    Replay replay(search);
+    Replay replay(search, network.simd);
     std::vector<uint32_t> pick(options.anchors);
     std::vector<std::pair<uint32_t, uint8_t>> anchors(options.anchors);
     for (uint32_t m = next++; m < mothers.size(); m = next++) {

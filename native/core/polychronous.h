@@ -7,6 +7,8 @@
 #include <functional>
 #include <vector>
 
+#include "core/cpu.h"
+
 namespace polychron {
 
 class Network;
@@ -16,6 +18,7 @@ class Network;
 struct PngNetwork {
   uint32_t neurons = 0;
   uint32_t max_delay = 1;
+  SimdLevel simd = SimdLevel::Scalar;  // the kernels the replay steps neurons with
   std::vector<double> a, b, c, d;
   std::vector<uint8_t> excitatory;  // a neuron with no negative outgoing weight
   std::vector<uint32_t> begin;      // neurons + 1 offsets into post/delay/weight
@@ -39,6 +42,7 @@ struct PngOptions {
   uint32_t min_path = 7;
   uint32_t latency = 0;           // 0: the network's max delay
   uint32_t max_spikes = 0;        // 0: the number of neurons
+  uint32_t window = 0;            // ms simulated per replay; 0: 2·maxDelay + latency
   unsigned threads = 1;
 };
 
