@@ -13,11 +13,11 @@ export interface AsyncOptions {
  * (`cancel`). Resolves with the result even when it stopped early (`aborted`), so that
  * the caller can keep what was done before rethrowing.
  */
-export async function runNative(
-  start: () => Promise<NativeRunResult>,
+export async function runNative<T extends { aborted: boolean } = NativeRunResult>(
+  start: () => Promise<T>,
   cancel: () => void,
   signal: AbortSignal | undefined,
-): Promise<NativeRunResult> {
+): Promise<T> {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('signal must be an AbortSignal');
   }
@@ -32,11 +32,11 @@ export async function runNative(
 }
 
 /** runNative, rejecting with the signal's reason when the work stopped because of it. */
-export async function withSignal(
-  start: () => Promise<NativeRunResult>,
+export async function withSignal<T extends { aborted: boolean } = NativeRunResult>(
+  start: () => Promise<T>,
   cancel: () => void,
   signal: AbortSignal | undefined,
-): Promise<NativeRunResult> {
+): Promise<T> {
   const result = await runNative(start, cancel, signal);
   if (result.aborted) signal?.throwIfAborted();
   return result;

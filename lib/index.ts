@@ -73,3 +73,18 @@ export {
   type LmImplementation,
   type LmProtocol,
 } from './lm';
+export {
+  findPolychronousGroups,
+  compareWithShuffled,
+  countGroupsOverTraining,
+  GroupSet,
+  type GroupSearchOptions,
+  type GroupSearchRecord,
+  type PolychronousGroup,
+  type GroupFiring,
+  type GroupLink,
+  type GroupActivation,
+  type Raster,
+  type RasterQueryOptions,
+  type ShuffledComparison,
+} from './groups';

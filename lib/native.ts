@@ -23,6 +23,28 @@ export interface NativeAddon {
   };
   NativeLutLayer: new (options: object) => NativeLutLayer;
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
+  matchRaster(
+    offsets: Uint32Array,
+    neurons: Uint32Array,
+    times: Float64Array,
+    rasterNeurons: Uint32Array,
+    rasterTimes: Float64Array,
+    neuronCount: number,
+    options: object,
+  ): Promise<{ group: Uint32Array; matched: Uint32Array; onset: Float64Array }>;
+}
+
+/** One group as the search returns it (see lib/groups.ts). */
+export interface NativeGroup {
+  mother: number;
+  anchors: Uint32Array;
+  neurons: Uint32Array;
+  times: Uint32Array;
+  layers: Uint32Array;
+  /** (pre, post, delay, layer) per link. */
+  links: Uint32Array;
+  span: number;
+  longestPath: number;
 }
 
 export interface NativeLutLayer {
@@ -162,6 +184,8 @@ export interface NativeNetwork {
   addProbe(neurons: Uint32Array, every: number): number;
   takeProbe(id: number): { times: Float64Array; v: Float32Array; u: Float32Array; I: Float32Array };
   state(): { v: Float32Array; u: Float32Array };
+  findGroups(options: object, onProgress?: (done: number, total: number) => void): Promise<{ groups: NativeGroup[]; aborted: boolean }>;
+  replayPattern(neurons: Uint32Array, times: Uint32Array, options?: object): { neurons: Uint32Array; times: Uint32Array };
 }
 
 /** The paths tried, in order (without the POLYCHRON_ADDON override). */

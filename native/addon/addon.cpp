@@ -50,6 +50,8 @@ Napi::Value CpuModel(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+Napi::Value MatchRaster(const Napi::CallbackInfo& info);  // groups_binding.cpp
+
 }  // namespace polychron::addon
 
 // NODE_API_MODULE pastes the function's name into an identifier, so it must be unqualified.
@@ -63,6 +65,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNetwork", NetworkWrap::Define(env));
   exports.Set("NativeLutLayer", LutLayerWrap::Define(env));
   exports.Set("NativeLanguageModel", LanguageModelWrap::Define(env));
+  exports.Set("matchRaster", Napi::Function::New<MatchRaster>(env, "matchRaster"));
   return exports;
 }
 

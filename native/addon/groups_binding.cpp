@@ -1,11 +1,14 @@
-// NativeNetwork.findGroups(options, onProgress): the polychronous-group search of
-// core/polychronous.h on a snapshot of the network, on a worker thread.
+// Polychronous groups: NativeNetwork.findGroups (the search of core/polychronous.h on a
+// snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
+// noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
+// raster query of core/png_query.h, on a worker thread).
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "addon/convert.h"
 #include "addon/network_wrap.h"
+#include "core/png_query.h"
 #include "core/polychronous.h"
 
 namespace polychron::addon {
@@ -102,36 +105,115 @@ class GroupsWorker : public Napi::AsyncProgressWorker<uint32_t> {
 
 }  // namespace
 
-// findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, threads?, shuffleSeed? }, onProgress?)
+namespace {
+
+Napi::Uint32Array ToUint32Array(const Napi::Value& value, const std::string& name) {
+  if (!IsTypedArrayOf(value, napi_uint32_array)) throw TypeError(name + " must be a Uint32Array");
+  return value.As<Napi::Uint32Array>();
+}
+
+Napi::Float64Array ToFloat64Array(const Napi::Value& value, const std::string& name) {
+  if (!IsTypedArrayOf(value, napi_float64_array)) throw TypeError(name + " must be a Float64Array");
+  return value.As<Napi::Float64Array>();
+}
+
+// The search options every entry point shares: anchors, strongFraction, maxWeight,
+// minPath, latency, window, threads.
+PngOptions ReadSearchOptions(const Napi::Value& value) {
+  if (!value.IsUndefined() && !value.IsObject()) throw TypeError("options must be an object");
+  const auto o = value.IsUndefined() ? Napi::Object::New(value.Env()) : value.As<Napi::Object>();
+  PngOptions options;
+  auto integer = [&](const char* key, uint32_t& field, uint64_t lo, uint64_t hi) {
+    const auto x = Option(o, key);
+    if (!x.IsUndefined()) field = uint32_t(ToInteger(x, key, lo, hi));
+  };
+  integer("anchors", options.anchors, 2, 8);
+  integer("minPath", options.min_path, 1, 1000);
+  integer("latency", options.latency, 1, 255);
+  integer("window", options.window, 1, 100000);
+  uint32_t threads = 1;
+  integer("threads", threads, 1, 256);
+  options.threads = threads;
+  const auto fraction = Option(o, "strongFraction");
+  if (!fraction.IsUndefined()) {
+    options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
+    if (!(options.strong_fraction > 0 && options.strong_fraction <= 1)) throw RangeError("strongFraction must be in (0, 1]");
+  }
+  const auto max_weight = Option(o, "maxWeight");
+  if (!max_weight.IsUndefined()) {
+    options.max_weight = ToFiniteNumber(max_weight, "maxWeight");
+    if (!(options.max_weight > 0)) throw RangeError("maxWeight must be a number > 0");
+  }
+  return options;
+}
+
+class MatchWorker : public Napi::AsyncWorker {
+ public:
+  MatchWorker(Napi::Env env, GroupPatterns groups, std::vector<uint32_t> neurons, std::vector<double> times,
+              uint32_t neuron_count, RasterQuery query)
+      : Napi::AsyncWorker(env, "polychron.matchRaster"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        groups_(std::move(groups)),
+        neurons_(std::move(neurons)),
+        times_(std::move(times)),
+        neuron_count_(neuron_count),
+        query_(query) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      found_ = match_raster(groups_, neurons_.data(), times_.data(), neurons_.size(), neuron_count_, query_, nullptr);
+    } catch (const RangeError& e) {
+      range_ = true;
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    const size_t n = found_.size();
+    auto group = Napi::Uint32Array::New(env, n);
+    auto matched = Napi::Uint32Array::New(env, n);
+    auto onset = Napi::Float64Array::New(env, n);
+    for (size_t k = 0; k < n; ++k) {
+      group[k] = found_[k].group;
+      matched[k] = found_[k].matched;
+      onset[k] = found_[k].onset;
+    }
+    auto result = Napi::Object::New(env);
+    result.Set("group", group);
+    result.Set("matched", matched);
+    result.Set("onset", onset);
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& error) override {
+    deferred_.Reject(range_ ? Napi::RangeError::New(Env(), error.Message()).Value() : error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  GroupPatterns groups_;
+  std::vector<uint32_t> neurons_;
+  std::vector<double> times_;
+  uint32_t neuron_count_;
+  RasterQuery query_;
+  std::vector<GroupActivation> found_;
+  bool range_ = false;
+};
+
+}  // namespace
+
+// findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, threads?, shuffleSeed? }, onProgress?)
 Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("findGroups");
-    const auto o = info[0].IsUndefined() ? Napi::Object::New(info.Env()) : info[0].As<Napi::Object>();
-    if (!info[0].IsUndefined() && !info[0].IsObject()) throw TypeError("options must be an object");
-    PngOptions options;
-    auto integer = [&](const char* key, uint32_t& field, uint64_t lo, uint64_t hi) {
-      const auto value = Option(o, key);
-      if (!value.IsUndefined()) field = uint32_t(ToInteger(value, key, lo, hi));
-    };
-    integer("anchors", options.anchors, 2, 8);
-    integer("minPath", options.min_path, 1, 1000);
-    integer("latency", options.latency, 1, 255);
-    integer("window", options.window, 1, 100000);
-    uint32_t threads = 1;
-    integer("threads", threads, 1, 256);
-    options.threads = threads;
-    const auto fraction = Option(o, "strongFraction");
-    if (!fraction.IsUndefined()) {
-      options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
-      if (!(options.strong_fraction > 0 && options.strong_fraction <= 1)) throw RangeError("strongFraction must be in (0, 1]");
-    }
-    const auto max_weight = Option(o, "maxWeight");
-    if (!max_weight.IsUndefined()) {
-      options.max_weight = ToFiniteNumber(max_weight, "maxWeight");
-      if (!(options.max_weight > 0)) throw RangeError("maxWeight must be a number > 0");
-    }
+    const PngOptions options = ReadSearchOptions(info[0]);
     PngNetwork snapshot = png_network_of(network);
-    const auto shuffle = Option(o, "shuffleSeed");
+    const auto shuffle = info[0].IsObject() ? Option(info[0].As<Napi::Object>(), "shuffleSeed") : info.Env().Undefined();
     if (!shuffle.IsUndefined()) snapshot = shuffle_targets(snapshot, ToInteger(shuffle, "shuffleSeed", 0, uint64_t(1) << 53));
     Napi::Function on_progress;
     if (!info[1].IsUndefined()) {
@@ -139,6 +221,85 @@ Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {
       on_progress = info[1].As<Napi::Function>();
     }
     auto* worker = new GroupsWorker(info.Env(), Value(), async_, std::move(snapshot), options, on_progress);
+    worker->Queue();
+    return worker->Promise();
+  });
+}
+
+// replayPattern(neurons: Uint32Array, times: Uint32Array, options?) -> { neurons, times }
+Napi::Value NetworkWrap::ReplayPattern(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("replayPattern");
+    const auto neurons = ToUint32Array(info[0], "pattern.neurons");
+    const auto times = ToUint32Array(info[1], "pattern.times");
+    if (neurons.ElementLength() != times.ElementLength()) {
+      throw RangeError("pattern.neurons and pattern.times must have the same length (got " + std::to_string(neurons.ElementLength()) +
+                       " and " + std::to_string(times.ElementLength()) + ")");
+    }
+    constexpr uint32_t kLongestPattern = 100000;  // ms
+    std::vector<ForcedFiring> pattern(neurons.ElementLength());
+    for (size_t k = 0; k < pattern.size(); ++k) {
+      if (times[k] > kLongestPattern) {
+        throw RangeError("pattern.times[" + std::to_string(k) + "] must be in [0, " + std::to_string(kLongestPattern) + "] ms (got " + std::to_string(times[k]) + ")");
+      }
+      pattern[k] = {neurons[k], times[k], 1};
+    }
+    const PngOptions options = ReadSearchOptions(info[2]);
+    const std::vector<PngFiring> firings = replay_pattern(png_network_of(network), options, std::move(pattern));
+    auto out_neurons = Napi::Uint32Array::New(info.Env(), firings.size());
+    auto out_times = Napi::Uint32Array::New(info.Env(), firings.size());
+    for (size_t k = 0; k < firings.size(); ++k) {
+      out_neurons[k] = firings[k].neuron;
+      out_times[k] = firings[k].time;
+    }
+    auto result = Napi::Object::New(info.Env());
+    result.Set("neurons", out_neurons);
+    result.Set("times", out_times);
+    return result;
+  });
+}
+
+// matchRaster(offsets: Uint32Array, neurons: Uint32Array, times: Float64Array,
+//             rasterNeurons: Uint32Array, rasterTimes: Float64Array, neuronCount,
+//             { jitter?, minFraction?, from?, to?, threads? }) -> Promise<{ group, matched, onset }>
+Napi::Value MatchRaster(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    const auto offsets = ToUint32Array(info[0], "offsets");
+    const auto neurons = ToUint32Array(info[1], "neurons");
+    const auto times = ToFloat64Array(info[2], "times");
+    const auto raster_neurons = ToUint32Array(info[3], "raster.neurons");
+    const auto raster_times = ToFloat64Array(info[4], "raster.times");
+    const uint32_t neuron_count = uint32_t(ToInteger(info[5], "neuronCount", 1, 0xFFFFFFFFu));
+    if (offsets.ElementLength() == 0 || offsets[0] != 0 || offsets[offsets.ElementLength() - 1] != neurons.ElementLength() ||
+        neurons.ElementLength() != times.ElementLength()) {
+      throw RangeError("offsets must start at 0 and end at the number of firings, and neurons and times must have equal lengths");
+    }
+    GroupPatterns groups;
+    groups.offsets.assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
+    for (size_t g = 1; g < groups.offsets.size(); ++g) {
+      if (groups.offsets[g] < groups.offsets[g - 1]) throw RangeError("offsets must not decrease");
+    }
+    groups.neurons.assign(neurons.Data(), neurons.Data() + neurons.ElementLength());
+    groups.times.assign(times.Data(), times.Data() + times.ElementLength());
+    if (raster_neurons.ElementLength() != raster_times.ElementLength()) {
+      throw RangeError("raster.neurons and raster.times must have the same length (got " + std::to_string(raster_neurons.ElementLength()) +
+                       " and " + std::to_string(raster_times.ElementLength()) + ")");
+    }
+    RasterQuery query;
+    if (!info[6].IsUndefined()) {
+      if (!info[6].IsObject()) throw TypeError("options must be an object");
+      const auto o = info[6].As<Napi::Object>();
+      ReadNumberOption(o, "options", "jitter", query.jitter);
+      ReadNumberOption(o, "options", "minFraction", query.min_fraction);
+      ReadNumberOption(o, "options", "from", query.from);
+      ReadNumberOption(o, "options", "to", query.to);
+      const auto threads = Option(o, "threads");
+      if (!threads.IsUndefined()) query.threads = unsigned(ToInteger(threads, "threads", 1, 256));
+    }
+    auto* worker = new MatchWorker(info.Env(), std::move(groups),
+                                   std::vector<uint32_t>(raster_neurons.Data(), raster_neurons.Data() + raster_neurons.ElementLength()),
+                                   std::vector<double>(raster_times.Data(), raster_times.Data() + raster_times.ElementLength()),
+                                   neuron_count, query);
     worker->Queue();
     return worker->Promise();
   });

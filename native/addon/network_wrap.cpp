@@ -129,6 +129,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::Close>("close"),
                          InstanceMethod<&NetworkWrap::Synapses>("synapses"),
                          InstanceMethod<&NetworkWrap::FindGroups>("findGroups"),
+                         InstanceMethod<&NetworkWrap::ReplayPattern>("replayPattern"),
                          InstanceMethod<&NetworkWrap::SetPlastic>("setPlastic"),
                          InstanceMethod<&NetworkWrap::SetFrozen>("setFrozen"),
                          InstanceMethod<&NetworkWrap::Stats>("stats"),

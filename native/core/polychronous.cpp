@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 
 #include "core/errors.h"
 #include "core/izhikevich.h"
@@ -115,8 +116,13 @@ class Replay {
   Replay(const Search& search, SimdLevel simd)
       : s_(search), kernels_(izhikevich_kernels(simd)), slot_of_(search.net.neurons, kNone) {}
 
-  // Replays anchors (neurons) fired so that they reach `mother` together; appends a kept group.
-  void run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors, std::vector<PolychronousGroup>& out);
+  // Replays the network from rest with `forced` firings (in time order; forced ones are
+  // layer 1) for at most `window` ms. False when more than max_spikes neurons fired.
+  bool simulate(const std::vector<ForcedFiring>& forced, uint32_t window, uint32_t max_spikes);
+  // After simulate() with the anchors forced: appends the group if the spec keeps it.
+  void keep_if_group(uint32_t mother, const std::vector<ForcedFiring>& anchors, std::vector<PolychronousGroup>& out);
+  const std::vector<PngFiring>& firings() const { return firings_; }
+  void reset();
 
  private:
   static constexpr uint32_t kNone = 0xFFFFFFFFu;
@@ -150,9 +156,6 @@ class Replay {
   // Adds the currents of every spike whose integration ms is t.
   void deliver(uint32_t t);
   bool any_near_threshold() const;
-  void keep_if_group(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
-                     std::vector<PolychronousGroup>& out);
-  void reset();
 
   const Search& s_;
   const IzhikevichKernels& kernels_;
@@ -216,52 +219,47 @@ void Replay::reset() {
   last_delivery_ = 0;
 }
 
-void Replay::run(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
-                 std::vector<PolychronousGroup>& out) {
-  uint8_t longest = 0;
-  for (const auto& a : anchors) longest = std::max(longest, a.second);
-  const uint32_t W = uint32_t(anchors.size());
+bool Replay::simulate(const std::vector<ForcedFiring>& forced, uint32_t window, uint32_t max_spikes) {
   const auto detect = kernels_.exact[int(IzhikevichPhase::Detect)];
   const auto integrate = kernels_.exact[int(IzhikevichPhase::Integrate)];
-  bool overflow = false;
-  for (uint32_t t = 0; t < s_.window && !overflow; ++t) {
-    // Detection (v >= 30 after the last integration fires and resets), the anchors due
-    // now (forced, with the same reset), then the firings in neuron order.
+  uint32_t next_forced = 0;  // `forced` is in time order
+  for (uint32_t t = 0; t < window; ++t) {
+    // Detection (v >= 30 after the last integration fires and resets), the forced firings
+    // due now (with the same reset), then the detected ones in neuron order.
     fired_slots_.resize(v_.size());
     const uint32_t fired = detect(neurons(), current_.data(), 0, uint32_t(v_.size()), fired_slots_.data());
     fired_now_.clear();
     for (uint32_t f = 0; f < fired; ++f) fired_now_.push_back(neuron_[fired_slots_[f]]);
     std::sort(fired_now_.begin(), fired_now_.end());
-    bool anchors_left = false;
-    for (uint32_t k = 0; k < W; ++k) {
-      const uint32_t due = longest - anchors[k].second;
-      anchors_left |= due > t;
-      if (due != t) continue;
-      const uint32_t q = slot(anchors[k].first);
+    for (; next_forced < forced.size() && forced[next_forced].time == t; ++next_forced) {
+      const ForcedFiring& f = forced[next_forced];
+      const uint32_t q = slot(f.neuron);
       v_[q] = float(c_[q]);
       u_[q] = float(u_[q] + d_[q]);
-      fire(anchors[k].first, t, anchors[k].second, true);
+      fire(f.neuron, t, f.min_delay, true);
     }
     for (uint32_t q : fired_now_) fire(q, t, 0, false);
-    if (firings_.size() > s_.options.max_spikes) overflow = true;
+    if (firings_.size() > max_spikes) return false;
     deliver(t);
     integrate(neurons(), current_.data(), 0, uint32_t(v_.size()), nullptr);
     std::fill(current_.begin(), current_.end(), 0.0f);
-    // Nothing left in flight and every touched neuron far below threshold: the replay is over.
-    if (t + 1 >= last_delivery_ && !anchors_left && !any_near_threshold()) break;
+    // Nothing left in flight or to force and every touched neuron far below threshold:
+    // the replay is over.
+    if (t + 1 >= last_delivery_ && next_forced == forced.size() && !any_near_threshold()) break;
   }
-  if (!overflow && firings_.size() > 2 * W) keep_if_group(mother, anchors, out);
-  reset();
+  return true;
 }
 
-void Replay::keep_if_group(uint32_t mother, const std::vector<std::pair<uint32_t, uint8_t>>& anchors,
+void Replay::keep_if_group(uint32_t mother, const std::vector<ForcedFiring>& anchors,
                            std::vector<PolychronousGroup>& out) {
   const PngNetwork& net = s_.net;
   const uint32_t W = uint32_t(anchors.size());
+  if (firings_.size() <= 2 * W) return;
   PolychronousGroup group;
   group.mother = mother;
   std::vector<uint32_t> anchor_links(W, 0);
-  for (uint32_t k = 0; k < W; ++k) group.anchors.push_back(anchors[k].first);
+  for (uint32_t k = 0; k < W; ++k) group.anchors.push_back(anchors[k].neuron);
+  std::sort(group.anchors.begin(), group.anchors.end());
   const uint32_t latency = s_.options.latency;
   // Layers in firing order: every link comes from an earlier firing.
   for (PngFiring& firing : firings_) {
@@ -274,7 +272,7 @@ void Replay::keep_if_group(uint32_t mother, const std::vector<std::pair<uint32_t
       layer = std::max(layer, pre.layer);
       group.links.push_back({pre.neuron, firing.neuron, a.delay, 0});
       if (pre.layer == 1 && net.excitatory[firing.neuron]) {
-        for (uint32_t k = 0; k < W; ++k) anchor_links[k] += anchors[k].first == pre.neuron;
+        for (uint32_t k = 0; k < W; ++k) anchor_links[k] += anchors[k].neuron == pre.neuron;
       }
     }
     firing.layer = layer + 1;
@@ -311,15 +309,22 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
   pool.run([&](unsigned) {
     Replay replay(search, network.simd);
     std::vector<uint32_t> pick(options.anchors);
-    std::vector<std::pair<uint32_t, uint8_t>> anchors(options.anchors);
+    std::vector<ForcedFiring> anchors(options.anchors);
     for (uint32_t m = next++; m < mothers.size(); m = next++) {
       if (cancel != nullptr && cancel->load()) break;
       const auto& inputs = search.strong_inputs[mothers[m]];
       const uint32_t k = uint32_t(inputs.size()), W = options.anchors;
       for (uint32_t i = 0; i < W; ++i) pick[i] = i;
       while (true) {
-        for (uint32_t i = 0; i < W; ++i) anchors[i] = inputs[pick[i]];
-        replay.run(mothers[m], anchors, found[m]);
+        // Fired at t_k = Dmax − delay_k, the anchors' spikes reach the mother together.
+        uint8_t longest = 0;
+        for (uint32_t i = 0; i < W; ++i) longest = std::max(longest, inputs[pick[i]].second);
+        for (uint32_t i = 0; i < W; ++i) {
+          anchors[i] = {inputs[pick[i]].first, uint32_t(longest - inputs[pick[i]].second), inputs[pick[i]].second};
+        }
+        std::stable_sort(anchors.begin(), anchors.end(), [](const ForcedFiring& x, const ForcedFiring& y) { return x.time < y.time; });
+        if (replay.simulate(anchors, search.window, search.options.max_spikes)) replay.keep_if_group(mothers[m], anchors, found[m]);
+        replay.reset();
         int i = int(W) - 1;
         while (i >= 0 && pick[i] == k - W + uint32_t(i)) --i;
         if (i < 0) break;
@@ -338,6 +343,23 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
     for (auto& g : list) groups.push_back(std::move(g));
   }
   return groups;
+}
+
+std::vector<PngFiring> replay_pattern(const PngNetwork& network, const PngOptions& options,
+                                     std::vector<ForcedFiring> pattern) {
+  for (const ForcedFiring& f : pattern) {
+    if (f.neuron >= network.neurons) throw RangeError("polychron: pattern neuron " + std::to_string(f.neuron) + " is not in [0, " + std::to_string(network.neurons) + ")");
+  }
+  std::stable_sort(pattern.begin(), pattern.end(), [](const ForcedFiring& x, const ForcedFiring& y) { return x.time < y.time; });
+  const Search search(network, options);
+  const uint32_t last = pattern.empty() ? 0 : pattern.back().time;
+  Replay replay(search, network.simd);
+  replay.simulate(pattern, last + search.window, search.options.max_spikes);
+  std::vector<PngFiring> firings = replay.firings();
+  std::stable_sort(firings.begin(), firings.end(), [](const PngFiring& x, const PngFiring& y) {
+    return x.time != y.time ? x.time < y.time : x.neuron < y.neuron;
+  });
+  return firings;
 }
 
 }  // namespace polychron

@@ -65,11 +65,25 @@ struct PolychronousGroup {
   uint32_t longest_path = 0;       // largest layer
 };
 
+// A firing imposed on a replay; its spikes travel only along synapses of delay >= min_delay.
+struct ForcedFiring {
+  uint32_t neuron;
+  uint32_t time;
+  uint8_t min_delay;
+};
+
 // Every group, mothers in ascending order and combinations in lexicographic order within
 // a mother, whatever the thread count. on_mother(done, total) is called from worker
 // threads after each mother (serialize in the callback); `cancel` stops early.
 std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngOptions& options,
                                            const std::function<void(uint32_t, uint32_t)>& on_mother,
                                            const std::atomic<bool>* cancel);
+
+// The search's noise-free replay (from rest; strong excitatory and all inhibitory synapses)
+// with `pattern` forced, for up to its last time + the search's window: every firing,
+// forced ones included, in time order (then neuron). Throws RangeError for a neuron out
+// of range; stops after max_spikes firings.
+std::vector<PngFiring> replay_pattern(const PngNetwork& network, const PngOptions& options,
+                                      std::vector<ForcedFiring> pattern);
 
 }  // namespace polychron
