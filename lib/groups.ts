@@ -201,8 +201,11 @@ export async function countGroupsOverTraining(
   return counts;
 }
 
+// By tag, not instanceof: typed arrays made by the addon may come from another realm.
+const isTypedArray = (values: unknown, tag: string) => Object.prototype.toString.call(values) === `[object ${tag}]`;
+
 function toUint32(values: Uint32Array | readonly number[], name: string): Uint32Array {
-  if (values instanceof Uint32Array) return values;
+  if (isTypedArray(values, 'Uint32Array')) return values as Uint32Array;
   if (!Array.isArray(values)) throw new TypeError(`${name} must be a Uint32Array or an array of neuron indices`);
   values.forEach((x, k) => {
     if (!(Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) throw new RangeError(`${name}[${k}] must be an integer in [0, 4294967295] (got ${x})`);
@@ -211,7 +214,7 @@ function toUint32(values: Uint32Array | readonly number[], name: string): Uint32
 }
 
 function toFloat64(values: Float64Array | readonly number[], name: string): Float64Array {
-  if (values instanceof Float64Array) return values;
+  if (isTypedArray(values, 'Float64Array')) return values as Float64Array;
   if (!Array.isArray(values)) throw new TypeError(`${name} must be a Float64Array or an array of times (ms)`);
   return Float64Array.from(values);
 }

@@ -5,6 +5,7 @@
  */
 import { cpuModel, nativeAddonPath, simd, supportedSimdLevels } from '../simd';
 import { demo } from './demo';
+import { groups, GROUPS_USAGE } from './groups';
 import { lm, LM_USAGE } from './lm';
 import { simulate, SIMULATE_USAGE } from './simulate';
 
@@ -33,6 +34,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'train, sample and evaluate the LUT transformer language model',
     usage: LM_USAGE,
     run: lm,
+  },
+  groups: {
+    summary: 'find the polychronous groups of a saved network; query which ones a spike raster activates',
+    usage: GROUPS_USAGE,
+    run: groups,
   },
   demo: {
     summary: 'step a population of Izhikevich neurons driven by noise; print rates and a raster',
