@@ -77,8 +77,6 @@ async function query(args: string[]): Promise<void> {
   });
   if (values.groups === undefined) throw new RangeError('--groups FILE is required (written by polychron groups --out)');
   if (values.spikes === undefined) throw new RangeError('--spikes FILE.csv is required (columns ms,neuron)');
-  const set = await GroupSet.load(values.groups);
-  const raster = readSpikesCsv(values.spikes);
   const minFraction = finiteNumber(values['min-fraction'], 'min-fraction', 0.5)!;
   if (!(minFraction > 0 && minFraction <= 1)) throw new RangeError(`--min-fraction must be in (0, 1] (got '${values['min-fraction']}')`);
   const jitter = finiteNumber(values.jitter, 'jitter', 1)!;
@@ -86,6 +84,8 @@ async function query(args: string[]): Promise<void> {
   const from = finiteNumber(values.from, 'from', undefined);
   const to = finiteNumber(values.to, 'to', undefined);
   const limit = values.limit === undefined ? Infinity : positiveInteger(values.limit, 'limit', 1);
+  const set = await GroupSet.load(values.groups);
+  const raster = readSpikesCsv(values.spikes);
   const activations = await set.activatedBy(raster, { jitter, minFraction, from, to });
   const lines = ['rank,group,onset_ms,matched,size,fraction'];
   activations.slice(0, limit).forEach((a, k) => {
