@@ -23,6 +23,12 @@ export interface GroupSearchOptions extends AsyncOptions {
   latency?: number;
   /** The longest a replay runs, ms; default 2 · largest delay + latency (the spec's budget). */
   window?: number;
+  /**
+   * Run every replay to the end of its window. By default a replay ends once no spike is
+   * in flight and every neuron it touched is below -55 mV (which then returns to rest
+   * without firing, for the 2006 network's neuron types); this is slower and finds the same groups there.
+   */
+  exhaustive?: boolean;
   /** Threads over mother neurons; default: every core. The result does not depend on it. */
   threads?: number;
   /** Search a copy whose excitatory→excitatory targets are permuted with this seed (the control). */

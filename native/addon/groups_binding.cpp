@@ -118,7 +118,7 @@ Napi::Float64Array ToFloat64Array(const Napi::Value& value, const std::string& n
 }
 
 // The search options every entry point shares: anchors, strongFraction, maxWeight,
-// minPath, latency, window, threads.
+// minPath, latency, window, exhaustive, threads.
 PngOptions ReadSearchOptions(const Napi::Value& value) {
   if (!value.IsUndefined() && !value.IsObject()) throw TypeError("options must be an object");
   const auto o = value.IsUndefined() ? Napi::Object::New(value.Env()) : value.As<Napi::Object>();
@@ -134,6 +134,7 @@ PngOptions ReadSearchOptions(const Napi::Value& value) {
   uint32_t threads = 1;
   integer("threads", threads, 1, 256);
   options.threads = threads;
+  ReadFlagOption(o, "exhaustive", options.exhaustive);
   const auto fraction = Option(o, "strongFraction");
   if (!fraction.IsUndefined()) {
     options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");

@@ -43,6 +43,7 @@ struct PngOptions {
   uint32_t latency = 0;           // 0: the network's max delay
   uint32_t max_spikes = 0;        // 0: the number of neurons
   uint32_t window = 0;            // ms simulated per replay; 0: 2·maxDelay + latency
+  bool exhaustive = false;        // step every touched neuron every ms to the window's end
   unsigned threads = 1;
 };
 
