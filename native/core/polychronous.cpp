@@ -68,7 +68,6 @@ namespace {
 struct Search {
   const PngNetwork& net;
   PngOptions options;
-  float strong;
   uint32_t window;  // ms simulated per replay
   // Synapses a spike travels along (strong ones of excitatory neurons, all of inhibitory
   // ones), by presynaptic neuron, by delay: those of `pre` with delay d are
@@ -80,7 +79,7 @@ struct Search {
   std::vector<std::vector<std::pair<uint32_t, uint8_t>>> strong_inputs;
 
   Search(const PngNetwork& network, const PngOptions& o) : net(network), options(o) {
-    strong = float(o.strong_fraction * o.max_weight);
+    const float strong = float(o.strong_fraction * o.max_weight);
     if (options.latency == 0) options.latency = net.max_delay;
     if (options.max_spikes == 0) options.max_spikes = net.neurons;
     window = o.window != 0 ? o.window : 2 * net.max_delay + options.latency;
