@@ -2,12 +2,13 @@
 // snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
 // noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
 // raster query of core/png_query.h, on a worker thread).
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "addon/convert.h"
+#include "addon/network_options.h"
 #include "addon/network_wrap.h"
+#include "addon/worker_error.h"
 #include "core/png_query.h"
 #include "core/polychronous.h"
 
@@ -33,18 +34,14 @@ class GroupsWorker : public Napi::AsyncProgressWorker<uint32_t> {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute(const ExecutionProgress& progress) override {
-    try {
+    const auto message = error_.Catch([&] {
       groups_ = find_groups(network_, options_, [&](uint32_t done, uint32_t total) {
         uint32_t report[2] = {done, total};
         progress.Send(report, 2);
       }, &state_.cancel);
       aborted_ = state_.cancel;
-    } catch (const RangeError& e) {
-      range_ = true;
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+    });
+    if (message) SetError(*message);
   }
 
   void OnProgress(const uint32_t* report, size_t count) override {
@@ -89,7 +86,7 @@ class GroupsWorker : public Napi::AsyncProgressWorker<uint32_t> {
 
   void OnError(const Napi::Error& error) override {
     state_.busy = false;
-    deferred_.Reject(range_ ? Napi::RangeError::New(Env(), error.Message()).Value() : error.Value());
+    deferred_.Reject(error_.ToJs(Env(), error));
   }
 
  private:
@@ -100,22 +97,13 @@ class GroupsWorker : public Napi::AsyncProgressWorker<uint32_t> {
   PngOptions options_;
   Napi::FunctionReference on_progress_;
   std::vector<PolychronousGroup> groups_;
-  bool aborted_ = false, range_ = false;
+  bool aborted_ = false;
+  WorkerError error_;
 };
 
 }  // namespace
 
 namespace {
-
-Napi::Uint32Array ToUint32Array(const Napi::Value& value, const std::string& name) {
-  if (!IsTypedArrayOf(value, napi_uint32_array)) throw TypeError(name + " must be a Uint32Array");
-  return value.As<Napi::Uint32Array>();
-}
-
-Napi::Float64Array ToFloat64Array(const Napi::Value& value, const std::string& name) {
-  if (!IsTypedArrayOf(value, napi_float64_array)) throw TypeError(name + " must be a Float64Array");
-  return value.As<Napi::Float64Array>();
-}
 
 // The search options every entry point shares: anchors, strongFraction, maxWeight,
 // minPath, latency, window, exhaustive, threads.
@@ -163,14 +151,10 @@ class MatchWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
-    try {
+    const auto message = error_.Catch([&] {
       found_ = match_raster(groups_, neurons_.data(), times_.data(), neurons_.size(), neuron_count_, query_, nullptr);
-    } catch (const RangeError& e) {
-      range_ = true;
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+    });
+    if (message) SetError(*message);
   }
 
   void OnOK() override {
@@ -192,7 +176,7 @@ class MatchWorker : public Napi::AsyncWorker {
   }
 
   void OnError(const Napi::Error& error) override {
-    deferred_.Reject(range_ ? Napi::RangeError::New(Env(), error.Message()).Value() : error.Value());
+    deferred_.Reject(error_.ToJs(Env(), error));
   }
 
  private:
@@ -203,7 +187,7 @@ class MatchWorker : public Napi::AsyncWorker {
   uint32_t neuron_count_;
   RasterQuery query_;
   std::vector<GroupActivation> found_;
-  bool range_ = false;
+  WorkerError error_;
 };
 
 }  // namespace
@@ -231,14 +215,15 @@ Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {
 Napi::Value NetworkWrap::ReplayPattern(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("replayPattern");
-    const auto neurons = ToUint32Array(info[0], "pattern.neurons");
-    const auto times = ToUint32Array(info[1], "pattern.times");
-    if (neurons.ElementLength() != times.ElementLength()) {
-      throw RangeError("pattern.neurons and pattern.times must have the same length (got " + std::to_string(neurons.ElementLength()) +
-                       " and " + std::to_string(times.ElementLength()) + ")");
+    size_t count = 0, time_count = 0;
+    const uint32_t* neurons = ToUint32s(info[0], "pattern.neurons", count);
+    const uint32_t* times = ToUint32s(info[1], "pattern.times", time_count);
+    if (count != time_count) {
+      throw RangeError("pattern.neurons and pattern.times must have the same length (got " + std::to_string(count) +
+                       " and " + std::to_string(time_count) + ")");
     }
     constexpr uint32_t kLongestPattern = 100000;  // ms
-    std::vector<ForcedFiring> pattern(neurons.ElementLength());
+    std::vector<ForcedFiring> pattern(count);
     for (size_t k = 0; k < pattern.size(); ++k) {
       if (times[k] > kLongestPattern) {
         throw RangeError("pattern.times[" + std::to_string(k) + "] must be in [0, " + std::to_string(kLongestPattern) + "] ms (got " + std::to_string(times[k]) + ")");
@@ -265,26 +250,25 @@ Napi::Value NetworkWrap::ReplayPattern(const Napi::CallbackInfo& info) {
 //             { jitter?, minFraction?, from?, to?, threads? }) -> Promise<{ group, matched, onset }>
 Napi::Value MatchRaster(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
-    const auto offsets = ToUint32Array(info[0], "offsets");
-    const auto neurons = ToUint32Array(info[1], "neurons");
-    const auto times = ToFloat64Array(info[2], "times");
-    const auto raster_neurons = ToUint32Array(info[3], "raster.neurons");
-    const auto raster_times = ToFloat64Array(info[4], "raster.times");
+    size_t offset_count = 0, firing_count = 0, spike_count = 0;
+    const uint32_t* offsets = ToUint32s(info[0], "offsets", offset_count);
+    const uint32_t* neurons = ToUint32s(info[1], "neurons", firing_count);
+    GroupPatterns groups;
+    groups.times = ToNumbers(info[2], "times");
+    const uint32_t* raster_neurons = ToUint32s(info[3], "raster.neurons", spike_count);
+    std::vector<double> raster_times = ToNumbers(info[4], "raster.times");
     const uint32_t neuron_count = uint32_t(ToInteger(info[5], "neuronCount", 1, 0xFFFFFFFFu));
-    if (offsets.ElementLength() == 0 || offsets[0] != 0 || offsets[offsets.ElementLength() - 1] != neurons.ElementLength() ||
-        neurons.ElementLength() != times.ElementLength()) {
+    if (offset_count == 0 || offsets[0] != 0 || offsets[offset_count - 1] != firing_count || firing_count != groups.times.size()) {
       throw RangeError("offsets must start at 0 and end at the number of firings, and neurons and times must have equal lengths");
     }
-    GroupPatterns groups;
-    groups.offsets.assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
+    groups.offsets.assign(offsets, offsets + offset_count);
     for (size_t g = 1; g < groups.offsets.size(); ++g) {
       if (groups.offsets[g] < groups.offsets[g - 1]) throw RangeError("offsets must not decrease");
     }
-    groups.neurons.assign(neurons.Data(), neurons.Data() + neurons.ElementLength());
-    groups.times.assign(times.Data(), times.Data() + times.ElementLength());
-    if (raster_neurons.ElementLength() != raster_times.ElementLength()) {
-      throw RangeError("raster.neurons and raster.times must have the same length (got " + std::to_string(raster_neurons.ElementLength()) +
-                       " and " + std::to_string(raster_times.ElementLength()) + ")");
+    groups.neurons.assign(neurons, neurons + firing_count);
+    if (spike_count != raster_times.size()) {
+      throw RangeError("raster.neurons and raster.times must have the same length (got " + std::to_string(spike_count) +
+                       " and " + std::to_string(raster_times.size()) + ")");
     }
     RasterQuery query;
     if (!info[6].IsUndefined()) {
@@ -297,10 +281,8 @@ Napi::Value MatchRaster(const Napi::CallbackInfo& info) {
       const auto threads = Option(o, "threads");
       if (!threads.IsUndefined()) query.threads = unsigned(ToInteger(threads, "threads", 1, 256));
     }
-    auto* worker = new MatchWorker(info.Env(), std::move(groups),
-                                   std::vector<uint32_t>(raster_neurons.Data(), raster_neurons.Data() + raster_neurons.ElementLength()),
-                                   std::vector<double>(raster_times.Data(), raster_times.Data() + raster_times.ElementLength()),
-                                   neuron_count, query);
+    auto* worker = new MatchWorker(info.Env(), std::move(groups), std::vector<uint32_t>(raster_neurons, raster_neurons + spike_count),
+                                   std::move(raster_times), neuron_count, query);
     worker->Queue();
     return worker->Promise();
   });

@@ -96,7 +96,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute(const ExecutionProgress& progress) override {
-    try {
+    const auto message = error_.Catch([&] {
       LanguageModel& model = *model_;
       const LmCorpus corpus(text_.data(), text_.size(), model.config().context, spec_, model.config().seed);
       const uint32_t crc = crc32_update(0, text_.data(), text_.size());
@@ -133,12 +133,8 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
         }
       }
       aborted_ = state_.cancel;
-    } catch (const RangeError& e) {
-      range_ = true;
-      SetError(e.what());
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+    });
+    if (message) SetError(*message);
   }
 
   void OnProgress(const TrainEvent* events, size_t count) override {
@@ -182,7 +178,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
 
   void OnError(const Napi::Error& error) override {
     state_.busy = false;
-    deferred_.Reject(range_ ? Napi::RangeError::New(Env(), error.Message()).Value() : error.Value());
+    deferred_.Reject(error_.ToJs(Env(), error));
   }
 
  private:
@@ -197,7 +193,8 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
   Napi::FunctionReference on_event_;
   std::vector<double> losses_;
   std::vector<std::pair<double, double>> validations_;
-  bool aborted_ = false, range_ = false;
+  bool aborted_ = false;
+  WorkerError error_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "addon/convert.h"
 #include "addon/network_options.h"
+#include "addon/worker_error.h"
 #include "core/checkpoint.h"
 #include "core/errors.h"
 
@@ -65,13 +66,8 @@ class LoadWorker : public Napi::AsyncWorker {
         threads_(threads) {}
   Napi::Promise Promise() const { return deferred_.Promise(); }
   void Execute() override {
-    try {
-      network_ = load_checkpoint(path_, simd_, threads_);
-    } catch (const std::exception& e) {
-      // RangeError: the file is missing or invalid; the message says which and why.
-      range_error_ = dynamic_cast<const RangeError*>(&e) != nullptr;
-      SetError(e.what());
-    }
+    // A RangeError says the file is missing or invalid, and why.
+    if (auto message = error_.Catch([&] { network_ = load_checkpoint(path_, simd_, threads_); })) SetError(*message);
   }
   void OnOK() override {
     Napi::Env env = Env();
@@ -83,13 +79,7 @@ class LoadWorker : public Napi::AsyncWorker {
       deferred_.Reject(e.Value());
     }
   }
-  void OnError(const Napi::Error& error) override {
-    if (range_error_) {
-      deferred_.Reject(Napi::RangeError::New(Env(), error.Message()).Value());
-    } else {
-      deferred_.Reject(error.Value());
-    }
-  }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error_.ToJs(Env(), error)); }
 
  private:
   Napi::Promise::Deferred deferred_;
@@ -97,7 +87,7 @@ class LoadWorker : public Napi::AsyncWorker {
   SimdLevel simd_;
   unsigned threads_;
   std::unique_ptr<Network> network_;
-  bool range_error_ = false;
+  WorkerError error_;
 };
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "addon/run_worker.h"
-#include "core/errors.h"
+#include "addon/worker_error.h"
 
 namespace polychron::addon {
 
@@ -29,20 +29,7 @@ class TaskWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
-    try {
-      body_();
-    } catch (const RangeError& e) {
-      kind_ = Kind::Range;
-      SetError(e.what());
-    } catch (const TypeError& e) {
-      kind_ = Kind::Type;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      kind_ = Kind::Range;
-      SetError("polychron: not enough memory for this request");
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+    if (auto message = error_.Catch(body_)) SetError(*message);
   }
 
   void OnOK() override {
@@ -56,21 +43,16 @@ class TaskWorker : public Napi::AsyncWorker {
 
   void OnError(const Napi::Error& error) override {
     state_.busy = false;
-    switch (kind_) {
-      case Kind::Range: deferred_.Reject(Napi::RangeError::New(Env(), error.Message()).Value()); break;
-      case Kind::Type: deferred_.Reject(Napi::TypeError::New(Env(), error.Message()).Value()); break;
-      case Kind::Other: deferred_.Reject(error.Value()); break;
-    }
+    deferred_.Reject(error_.ToJs(Env(), error));
   }
 
  private:
-  enum class Kind { Other, Range, Type };
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_;
   AsyncState& state_;
   Body body_;
   Result result_;
-  Kind kind_ = Kind::Other;
+  WorkerError error_;
 };
 
 }  // namespace polychron::addon
