@@ -233,6 +233,7 @@ export class GroupSet {
   readonly groups: readonly PolychronousGroup[];
   readonly search: GroupSearchRecord;
   #byNeuron: Map<number, number[]> | undefined;
+  #patterns: { offsets: Uint32Array; neurons: Uint32Array; times: Float64Array } | undefined;
 
   constructor(groups: readonly PolychronousGroup[], search: GroupSearchRecord) {
     this.groups = groups;
@@ -261,6 +262,22 @@ export class GroupSet {
     return (this.#byNeuron.get(neuron) ?? []).map((i) => this.groups[i]);
   }
 
+  /** Every group's firings end to end, as the native matcher reads them (made once). */
+  #flattened(): { offsets: Uint32Array; neurons: Uint32Array; times: Float64Array } {
+    if (this.#patterns === undefined) {
+      const offsets = new Uint32Array(this.groups.length + 1);
+      this.groups.forEach((g, i) => (offsets[i + 1] = offsets[i] + g.firings.length));
+      const neurons = new Uint32Array(offsets[this.groups.length]);
+      const times = new Float64Array(offsets[this.groups.length]);
+      this.groups.forEach((g, i) => g.firings.forEach((f, k) => {
+        neurons[offsets[i] + k] = f.neuron;
+        times[offsets[i] + k] = f.time;
+      }));
+      this.#patterns = { offsets, neurons, times };
+    }
+    return this.#patterns;
+  }
+
   /**
    * Every activation of a group in `raster`: a set of onsets where at least minFraction
    * of the group's firings (neuron, onset + time) have a spike within ± jitter ms.
@@ -274,14 +291,7 @@ export class GroupSet {
     const times = toFloat64(raster.times, 'raster.times');
     const { jitter = 1, minFraction = 0.5, from, to } = options;
     const threads = checkedThreads(options.threads);
-    const offsets = new Uint32Array(this.groups.length + 1);
-    this.groups.forEach((g, i) => (offsets[i + 1] = offsets[i] + g.firings.length));
-    const groupNeurons = new Uint32Array(offsets[this.groups.length]);
-    const groupTimes = new Float64Array(offsets[this.groups.length]);
-    this.groups.forEach((g, i) => g.firings.forEach((f, k) => {
-      groupNeurons[offsets[i] + k] = f.neuron;
-      groupTimes[offsets[i] + k] = f.time;
-    }));
+    const { offsets, neurons: groupNeurons, times: groupTimes } = this.#flattened();
     const found = await addon.matchRaster(offsets, groupNeurons, groupTimes, neurons, times, this.search.neurons, {
       jitter, minFraction, threads, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
     });

@@ -64,6 +64,18 @@ PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed) {
 
 namespace {
 
+// Forced firings in time order; those of one ms keep their order (the replay fires them so).
+void sort_by_time(std::vector<ForcedFiring>& forced) {
+  std::stable_sort(forced.begin(), forced.end(), [](const ForcedFiring& x, const ForcedFiring& y) { return x.time < y.time; });
+}
+
+// A group's firing list order: time, then neuron.
+void sort_by_time_then_neuron(std::vector<PngFiring>& firings) {
+  std::stable_sort(firings.begin(), firings.end(), [](const PngFiring& x, const PngFiring& y) {
+    return x.time != y.time ? x.time < y.time : x.neuron < y.neuron;
+  });
+}
+
 // What every replay shares: the synapses spikes travel along, and the strong inputs.
 struct Search {
   const PngNetwork& net;
@@ -288,9 +300,7 @@ void Replay::keep_if_group(uint32_t mother, const std::vector<ForcedFiring>& anc
   const bool trivial = std::find(anchor_links.begin(), anchor_links.end(), 1u) != anchor_links.end();
   if (trivial || group.longest_path < s_.options.min_path) return;
   group.firings = firings_;
-  std::stable_sort(group.firings.begin(), group.firings.end(), [](const PngFiring& x, const PngFiring& y) {
-    return x.time != y.time ? x.time < y.time : x.neuron < y.neuron;
-  });
+  sort_by_time_then_neuron(group.firings);
   group.span = group.firings.back().time - group.firings.front().time;
   out.push_back(std::move(group));
 }
@@ -328,7 +338,7 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
         for (uint32_t i = 0; i < W; ++i) {
           anchors[i] = {inputs[pick[i]].first, uint32_t(longest - inputs[pick[i]].second), inputs[pick[i]].second};
         }
-        std::stable_sort(anchors.begin(), anchors.end(), [](const ForcedFiring& x, const ForcedFiring& y) { return x.time < y.time; });
+        sort_by_time(anchors);
         if (replay.simulate(anchors, search.window, search.options.max_spikes)) replay.keep_if_group(mothers[m], anchors, found[m]);
         replay.reset();
         int i = int(W) - 1;
@@ -356,15 +366,13 @@ std::vector<PngFiring> replay_pattern(const PngNetwork& network, const PngOption
   for (const ForcedFiring& f : pattern) {
     if (f.neuron >= network.neurons) throw RangeError("polychron: pattern neuron " + std::to_string(f.neuron) + " is not in [0, " + std::to_string(network.neurons) + ")");
   }
-  std::stable_sort(pattern.begin(), pattern.end(), [](const ForcedFiring& x, const ForcedFiring& y) { return x.time < y.time; });
+  sort_by_time(pattern);
   const Search search(network, options);
   const uint32_t last = pattern.empty() ? 0 : pattern.back().time;
   Replay replay(search, network.simd);
   replay.simulate(pattern, last + search.window, search.options.max_spikes);
   std::vector<PngFiring> firings = replay.firings();
-  std::stable_sort(firings.begin(), firings.end(), [](const PngFiring& x, const PngFiring& y) {
-    return x.time != y.time ? x.time < y.time : x.neuron < y.neuron;
-  });
+  sort_by_time_then_neuron(firings);
   return firings;
 }
 
