@@ -15,16 +15,9 @@ inline __m256i lane_mask(uint32_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n)), lanes);
 }
 
-inline void prefetch_row(const float* row, uint32_t m) {
-  const char* p = reinterpret_cast<const char*>(row);
-  for (uint32_t byte = 0; byte < m * 4; byte += 64) _mm_prefetch(p + byte, _MM_HINT_T0);
-}
-
 void sum_rows_avx2(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
                    uint32_t m) {
-  uint64_t left = 0;
-  for (uint32_t s = 0; s < segments; ++s) left += counts[s];
-  for (uint32_t r = 0; r < left && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
+  uint64_t left = lut_prefetch_first_rows(rows, counts, segments, m);
   for (uint32_t s = 0; s < segments; ++s) {
     float* acc = out + s * stride;
     const uint32_t count = counts[s];
@@ -32,7 +25,7 @@ void sum_rows_avx2(float* out, uint64_t stride, const float* const* rows, const 
     for (; k0 + 8 <= m; k0 += 8) {
       __m256 sum = _mm256_loadu_ps(acc + k0);
       for (uint32_t r = 0; r < count; ++r) {
-        if (k0 == 0 && left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], m);
+        if (k0 == 0 && left > r + kLutPrefetchRows) lut_prefetch_row(rows[r + kLutPrefetchRows], m);
         sum = _mm256_add_ps(sum, _mm256_loadu_ps(rows[r] + k0));
       }
       _mm256_storeu_ps(acc + k0, sum);
@@ -41,7 +34,7 @@ void sum_rows_avx2(float* out, uint64_t stride, const float* const* rows, const 
       const __m256i mask = lane_mask(m - k0);
       __m256 sum = _mm256_maskload_ps(acc + k0, mask);
       for (uint32_t r = 0; r < count; ++r) {
-        if (k0 == 0 && left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], m);
+        if (k0 == 0 && left > r + kLutPrefetchRows) lut_prefetch_row(rows[r + kLutPrefetchRows], m);
         sum = _mm256_add_ps(sum, _mm256_maskload_ps(rows[r] + k0, mask));
       }
       _mm256_maskstore_ps(acc + k0, mask, sum);
@@ -99,7 +92,7 @@ void backward_avx2(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t coun
   const __m256 rate = _mm256_set1_ps(lr);
   lut_backward_loop(
       m, ops, count, gi, gi_pe, delta_dot_avx2,
-      [rate](float* row, const float* g, uint32_t n) { sgd_row(row, g, rate, n); }, prefetch_row);
+      [rate](float* row, const float* g, uint32_t n) { sgd_row(row, g, rate, n); });
 }
 
 void indices_avx2(const float* x, uint32_t, const uint32_t* a, const uint32_t* b, uint32_t tables,

@@ -11,11 +11,6 @@ namespace {
 
 inline __mmask16 tail_mask(uint32_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 
-inline void prefetch_row(const float* row, uint32_t m) {
-  const char* p = reinterpret_cast<const char*>(row);
-  for (uint32_t byte = 0; byte < m * 4; byte += 64) _mm_prefetch(p + byte, _MM_HINT_T0);
-}
-
 // One 16-wide block of one segment: acc[k0..k0+16) += rows[0..count)[k0..], prefetching
 // rows[r + ahead] while r + ahead < left (rows left in the whole call).
 template <bool kTail>
@@ -23,7 +18,7 @@ inline void sum_block(float* acc, const float* const* rows, uint32_t count, uint
                       uint64_t left, uint32_t m) {
   __m512 s = kTail ? _mm512_maskz_loadu_ps(mask, acc + k0) : _mm512_loadu_ps(acc + k0);
   for (uint32_t r = 0; r < count; ++r) {
-    if (left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], m);
+    if (left > r + kLutPrefetchRows) lut_prefetch_row(rows[r + kLutPrefetchRows], m);
     s = _mm512_add_ps(s, kTail ? _mm512_maskz_loadu_ps(mask, rows[r] + k0) : _mm512_loadu_ps(rows[r] + k0));
   }
   if (kTail) {
@@ -35,9 +30,7 @@ inline void sum_block(float* acc, const float* const* rows, uint32_t count, uint
 
 void sum_rows_avx512(float* out, uint64_t stride, const float* const* rows, const uint32_t* counts, uint32_t segments,
                      uint32_t m) {
-  uint64_t left = 0;
-  for (uint32_t s = 0; s < segments; ++s) left += counts[s];
-  for (uint32_t r = 0; r < left && r < kLutPrefetchRows; ++r) prefetch_row(rows[r], m);
+  uint64_t left = lut_prefetch_first_rows(rows, counts, segments, m);
   for (uint32_t s = 0; s < segments; ++s) {
     float* acc = out + s * stride;
     const uint32_t count = counts[s];
@@ -45,7 +38,7 @@ void sum_rows_avx512(float* out, uint64_t stride, const float* const* rows, cons
       // The transformer's width: both halves stay in registers for the whole segment.
       __m512 lo = _mm512_loadu_ps(acc), hi = _mm512_loadu_ps(acc + 16);
       for (uint32_t r = 0; r < count; ++r) {
-        if (left > r + kLutPrefetchRows) prefetch_row(rows[r + kLutPrefetchRows], 32);
+        if (left > r + kLutPrefetchRows) lut_prefetch_row(rows[r + kLutPrefetchRows], 32);
         lo = _mm512_add_ps(lo, _mm512_loadu_ps(rows[r]));
         hi = _mm512_add_ps(hi, _mm512_loadu_ps(rows[r] + 16));
       }
@@ -100,7 +93,7 @@ void backward_avx512(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t co
   const __m512 rate = _mm512_set1_ps(lr);
   lut_backward_loop(
       m, ops, count, gi, gi_pe, delta_dot_avx512,
-      [rate](float* row, const float* g, uint32_t n) { sgd_row(row, g, rate, n); }, prefetch_row);
+      [rate](float* row, const float* g, uint32_t n) { sgd_row(row, g, rate, n); });
 }
 
 // x[index] for 16 lanes: a register permute when x fits in one or two registers.

@@ -1,25 +1,40 @@
-// The op loop shared by the AVX2 and AVX-512 backward kernels (see lut_kernels.h),
-// instantiated in each file with that file's dot product, row update and prefetch, so
-// each copy is compiled for its own instruction set. Only <cstdint> comes in, through
+// What the AVX2 and AVX-512 LUT kernels share (see lut_kernels.h): row prefetching, the
+// start of a row sum, and the backward op loop, instantiated in each file with that
+// file's dot product and row update, so each copy is compiled for its own instruction set. Only <cstdint> comes in, through
 // lut_kernels.h, for the reason given in izhikevich_avx2.cpp.
 #pragma once
 #include "core/lut_kernels.h"
 
 namespace polychron {
 
-template <typename DeltaDot, typename Sgd, typename Prefetch>
+// Asks for a row of m floats in cache, a line at a time (prefetcht0).
+inline void lut_prefetch_row(const float* row, uint32_t m) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (uint32_t byte = 0; byte < m * 4; byte += 64) __builtin_prefetch(p + byte, 0, 3);
+}
+
+// The start of a row sum: the rows of all `segments`, with the first kLutPrefetchRows
+// of them prefetched; the sum then prefetches rows[r + kLutPrefetchRows] while that many are left.
+inline uint64_t lut_prefetch_first_rows(const float* const* rows, const uint32_t* counts, uint32_t segments, uint32_t m) {
+  uint64_t left = 0;
+  for (uint32_t s = 0; s < segments; ++s) left += counts[s];
+  for (uint32_t r = 0; r < left && r < kLutPrefetchRows; ++r) lut_prefetch_row(rows[r], m);
+  return left;
+}
+
+template <typename DeltaDot, typename Sgd>
 inline void lut_backward_loop(uint32_t m, const LutBackwardOp* ops, uint32_t count, float* gi, float* gi_pe,
-                              DeltaDot delta_dot, Sgd sgd, Prefetch prefetch) {
+                              DeltaDot delta_dot, Sgd sgd) {
   for (uint32_t o = 0; o < count && o < kLutPrefetchRows; ++o) {
-    prefetch(ops[o].cur, m);
-    prefetch(ops[o].flip, m);
+    lut_prefetch_row(ops[o].cur, m);
+    lut_prefetch_row(ops[o].flip, m);
   }
   for (uint32_t o = 0; o < count; ++o) {
     if (o + kLutPrefetchRows < count) {
       const LutBackwardOp& ahead = ops[o + kLutPrefetchRows];
-      prefetch(ahead.cur, m);
-      prefetch(ahead.flip, m);
-      if (ahead.pe != nullptr) prefetch(ahead.pe, m);
+      lut_prefetch_row(ahead.cur, m);
+      lut_prefetch_row(ahead.flip, m);
+      if (ahead.pe != nullptr) lut_prefetch_row(ahead.pe, m);
     }
     const LutBackwardOp& op = ops[o];
     gi[o] = delta_dot(op.g, op.flip, op.cur, m);
