@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { withSignal, type AsyncOptions } from './async';
+import { checkAsyncOptions, withSignal, type AsyncOptions } from './async';
+import { writeFileAtomic } from './files';
 import { addon, type NativeGroup } from './native';
 import type { Network } from './network';
 
@@ -134,10 +135,10 @@ function checkedThreads(threads: number | undefined): number {
 export async function findPolychronousGroups(network: Network, options: GroupSearchOptions = {}): Promise<GroupSet> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { signal, onProgress, ...search } = options;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('onProgress must be a function');
+  checkAsyncOptions(signal, onProgress);
   const threads = checkedThreads(search.threads);
   const native = network.native;
-  const result = await withSignal(() => native.findGroups({ ...search, threads }, onProgress), () => native.cancel(), signal);
+  const result = await withSignal((observe) => native.findGroups({ ...search, threads }, observe), () => native.cancel(), signal, onProgress);
   const record: GroupSearchRecord = {
     neurons: network.size,
     anchors: search.anchors ?? 3,
@@ -202,7 +203,7 @@ export async function countGroupsOverTraining(
     await network.run(t - network.time, { signal, record: false });
     const found = await findPolychronousGroups(network, { ...search, signal });
     counts.push({ time: network.time, groups: found.size });
-    onProgress?.(i + 1, at.length);
+    await onProgress?.(i + 1, at.length);
   }
   return counts;
 }
@@ -392,11 +393,9 @@ export class GroupSet {
     return new GroupSet(groups, search as unknown as GroupSearchRecord);
   }
 
-  /** Writes the JSON form to `path` atomically (a temporary file, then a rename). */
+  /** Writes the JSON form to `path` atomically (a temporary file of its own, then a rename). */
   async save(path: string): Promise<void> {
-    const temporary = `${path}.${process.pid}.tmp`;
-    await fs.promises.writeFile(temporary, JSON.stringify(this.toJSON()));
-    await fs.promises.rename(temporary, path);
+    await writeFileAtomic(path, JSON.stringify(this.toJSON()));
   }
 
   /** Reads a file written by save(); errors name the file. */

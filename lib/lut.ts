@@ -112,6 +112,16 @@ export class LutLayer {
   }
 
   /** Frees the tables now rather than at garbage collection. */
+  /** Always false: a LUT layer's methods are synchronous. (The same getter as the other objects.) */
+  get busy(): boolean {
+    return false;
+  }
+
+  /** True after close(). */
+  get closed(): boolean {
+    return this.#native.closed;
+  }
+
   close(): void {
     this.#native.close();
   }

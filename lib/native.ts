@@ -60,6 +60,7 @@ export interface NativeLutLayer {
   shape(): { inputs: number; outputs: number; tables: number; comparisons: number };
   memory(): { tableBytes: number; mappedBytes: number };
   readonly simd: string;
+  readonly closed: boolean;
   close(): void;
 }
 
@@ -172,7 +173,11 @@ export interface NativeNetwork {
     ms: number,
     onProgress: ((done: number, total: number) => void) | undefined,
     record: boolean,
+    lease?: number,
   ): Promise<NativeRunResult>;
+  /** Keeps the network busy with a run() until release(lease); calls passing the lease still run. */
+  hold(): number;
+  release(lease: number): void;
   cancel(): void;
   close(): void;
   save(path: string): Promise<void>;
@@ -182,7 +187,7 @@ export interface NativeNetwork {
   stats(): NativeNetworkStats;
   plasticWeights(): { count: number; mean: number };
   addProbe(neurons: Uint32Array, every: number): number;
-  takeProbe(id: number): { times: Float64Array; v: Float32Array; u: Float32Array; I: Float32Array };
+  takeProbe(id: number, lease?: number): { times: Float64Array; v: Float32Array; u: Float32Array; I: Float32Array };
   state(): { v: Float32Array; u: Float32Array };
   findGroups(options: object, onProgress?: (done: number, total: number) => void): Promise<{ groups: NativeGroup[]; aborted: boolean }>;
   replayPattern(neurons: Uint32Array, times: Uint32Array, options?: object): { neurons: Uint32Array; times: Uint32Array };

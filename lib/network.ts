@@ -564,15 +564,27 @@ export class Network {
     const chunk = observed ? chunkMs : Math.max(ms, 1);
     const kept: NetworkRunResult[] = [];
     let done = 0;
-    do {
-      const length = Math.min(chunk, ms - done);
-      const progress = onProgress && ((d: number) => onProgress(done + d, ms));
-      const result = await runNative(() => this.native.run(length, progress, record || observed), () => this.native.cancel(), signal);
-      done += result.steps;
-      if (observed) this.#feed(result.spikeTimes, result.spikeNeurons, onSpikes);
-      if (record) kept.push({ ms: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons });
-      if (result.aborted) signal?.throwIfAborted();
-    } while (done < ms);
+    // The network stays busy with this run() between its chunks too, while monitors and
+    // onSpikes see each chunk: the lease lets only this run's own native calls through.
+    const lease = this.native.hold();
+    try {
+      do {
+        const length = Math.min(chunk, ms - done);
+        const progress = onProgress && ((d: number) => onProgress(done + d, ms));
+        const result = await runNative(
+          (observe) => this.native.run(length, observe, record || observed, lease),
+          () => this.native.cancel(),
+          signal,
+          progress,
+        );
+        done += result.steps;
+        if (observed) this.#feed(result.spikeTimes, result.spikeNeurons, lease, onSpikes);
+        if (record) kept.push({ ms: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons });
+        if (result.aborted) signal?.throwIfAborted();
+      } while (done < ms);
+    } finally {
+      this.native.release(lease);
+    }
     return {
       ms: done,
       spikeTimes: concat(Float64Array, kept.map((r) => r.spikeTimes)),
@@ -593,11 +605,11 @@ export class Network {
     }
   }
 
-  #feed(times: Float64Array, neurons: Uint32Array, onSpikes?: (t: Float64Array, n: Uint32Array) => void): void {
+  #feed(times: Float64Array, neurons: Uint32Array, lease: number, onSpikes?: (t: Float64Array, n: Uint32Array) => void): void {
     const now = this.native.time;
     for (const monitor of this.#spikeMonitors) monitor.record(times, neurons, now);
     for (const monitor of this.#rateMonitors) monitor.record(times, neurons);
-    for (const monitor of this.#stateMonitors) monitor.append(this.native.takeProbe(monitor.id));
+    for (const monitor of this.#stateMonitors) monitor.append(this.native.takeProbe(monitor.id, lease));
     onSpikes?.(times, neurons);
   }
 

@@ -179,9 +179,10 @@ export class IzhikevichPopulation {
   async run(steps: number, options: RunOptions = {}): Promise<RunResult> {
     const { current, signal, onProgress, record = true } = options;
     const result = await withSignal(
-      () => this.#native.run(steps, current, onProgress, record),
+      (observe) => this.#native.run(steps, current, observe, record),
       () => this.#native.cancel(),
       signal,
+      onProgress,
     );
     return { steps: result.steps, spikeTimes: result.spikeTimes, spikeNeurons: result.spikeNeurons };
   }

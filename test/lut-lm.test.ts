@@ -112,7 +112,7 @@ describe('training', () => {
   test('one call at a time; a closed model refuses work', async () => {
     const model = new LutLanguageModel(small);
     const running = model.train(text, { steps: 50, ...data });
-    expectError(await rejected(() => model.train(text, { steps: 1 })), 'Error', /another call is in progress/);
+    expectError(await rejected(() => model.train(text, { steps: 1 })), 'Error', /train\(\): a train\(\) is in progress/);
     await running;
     model.close();
     expectError(await rejected(() => model.evaluate(text)), 'Error', /closed/);

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon/convert.h"
+#include "addon/environment.h"
 #include "addon/language_model_wrap.h"
 #include "addon/lut_layer_wrap.h"
 #include "addon/network_wrap.h"
@@ -57,6 +58,7 @@ Napi::Value MatchRaster(const Napi::CallbackInfo& info);  // groups_binding.cpp
 // NODE_API_MODULE pastes the function's name into an identifier, so it must be unqualified.
 static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   using namespace polychron::addon;
+  Environment::Install(env);
   exports.Set("simd", Napi::Function::New<Simd>(env, "simd"));
   exports.Set("supportedSimdLevels", Napi::Function::New<SupportedSimdLevels>(env, "supportedSimdLevels"));
   exports.Set("cpuModel", Napi::Function::New<CpuModel>(env, "cpuModel"));

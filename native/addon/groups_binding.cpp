@@ -8,7 +8,7 @@
 #include "addon/convert.h"
 #include "addon/network_options.h"
 #include "addon/network_wrap.h"
-#include "addon/worker_error.h"
+#include "addon/async_work.h"
 #include "core/png_query.h"
 #include "core/polychronous.h"
 
@@ -16,46 +16,33 @@ namespace polychron::addon {
 
 namespace {
 
-class GroupsWorker : public Napi::AsyncProgressWorker<uint32_t> {
+// Progress of a search: mothers done, and their total.
+struct SearchProgress {
+  uint32_t done, total;
+};
+
+class GroupsWorker : public AsyncWork<SearchProgress> {
  public:
   GroupsWorker(Napi::Env env, Napi::Object owner, AsyncState& state, PngNetwork network, PngOptions options,
                Napi::Function on_progress)
-      : Napi::AsyncProgressWorker<uint32_t>(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(Napi::Persistent(owner)),
-        state_(state),
+      : AsyncWork(env, "polychron.findGroups", owner, &state, "findPolychronousGroups()", on_progress),
         network_(std::move(network)),
-        options_(options) {
-    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
-    state_.busy = true;
-    state_.cancel = false;
+        options_(options) {}
+
+ private:
+  void Work(const ExecutionProgress& progress) override {
+    groups_ = find_groups(network_, options_, [&](uint32_t done, uint32_t total) {
+      const SearchProgress report{done, total};
+      progress.Send(&report, 1);
+    }, cancel_flag());
+    aborted_ = cancelled();
   }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& progress) override {
-    const auto message = error_.Catch([&] {
-      groups_ = find_groups(network_, options_, [&](uint32_t done, uint32_t total) {
-        uint32_t report[2] = {done, total};
-        progress.Send(report, 2);
-      }, &state_.cancel);
-      aborted_ = state_.cancel;
-    });
-    if (message) SetError(*message);
+  std::vector<napi_value> Arguments(Napi::Env env, const SearchProgress& report) override {
+    return {Napi::Number::New(env, report.done), Napi::Number::New(env, report.total)};
   }
 
-  void OnProgress(const uint32_t* report, size_t count) override {
-    if (on_progress_.IsEmpty() || count < 2 || state_.cancel) return;
-    try {
-      on_progress_.Call({Napi::Number::New(Env(), report[0]), Napi::Number::New(Env(), report[1])});
-    } catch (const Napi::Error&) {
-      state_.cancel = true;
-    }
-  }
-
-  void OnOK() override {
-    state_.busy = false;
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     auto list = Napi::Array::New(env, groups_.size());
     for (size_t g = 0; g < groups_.size(); ++g) {
       const PolychronousGroup& group = groups_[g];
@@ -81,24 +68,13 @@ class GroupsWorker : public Napi::AsyncProgressWorker<uint32_t> {
     auto result = Napi::Object::New(env);
     result.Set("groups", list);
     result.Set("aborted", aborted_);
-    deferred_.Resolve(result);
+    return result;
   }
 
-  void OnError(const Napi::Error& error) override {
-    state_.busy = false;
-    deferred_.Reject(error_.ToJs(Env(), error));
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference owner_;
-  AsyncState& state_;
   PngNetwork network_;
   PngOptions options_;
-  Napi::FunctionReference on_progress_;
   std::vector<PolychronousGroup> groups_;
   bool aborted_ = false;
-  WorkerError error_;
 };
 
 }  // namespace
@@ -136,29 +112,23 @@ PngOptions ReadSearchOptions(const Napi::Value& value) {
   return options;
 }
 
-class MatchWorker : public Napi::AsyncWorker {
+class MatchWorker : public AsyncWork<NoEvent> {
  public:
   MatchWorker(Napi::Env env, GroupPatterns groups, std::vector<uint32_t> neurons, std::vector<double> times,
               uint32_t neuron_count, RasterQuery query)
-      : Napi::AsyncWorker(env, "polychron.matchRaster"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : AsyncWork(env, "polychron.matchRaster", Napi::Object(), nullptr, "matchRaster()"),
         groups_(std::move(groups)),
         neurons_(std::move(neurons)),
         times_(std::move(times)),
         neuron_count_(neuron_count),
         query_(query) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    const auto message = error_.Catch([&] {
-      found_ = match_raster(groups_, neurons_.data(), times_.data(), neurons_.size(), neuron_count_, query_, nullptr);
-    });
-    if (message) SetError(*message);
+ private:
+  void Work(const ExecutionProgress&) override {
+    found_ = match_raster(groups_, neurons_.data(), times_.data(), neurons_.size(), neuron_count_, query_, cancel_flag());
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     const size_t n = found_.size();
     auto group = Napi::Uint32Array::New(env, n);
     auto matched = Napi::Uint32Array::New(env, n);
@@ -172,22 +142,15 @@ class MatchWorker : public Napi::AsyncWorker {
     result.Set("group", group);
     result.Set("matched", matched);
     result.Set("onset", onset);
-    deferred_.Resolve(result);
+    return result;
   }
 
-  void OnError(const Napi::Error& error) override {
-    deferred_.Reject(error_.ToJs(Env(), error));
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
   GroupPatterns groups_;
   std::vector<uint32_t> neurons_;
   std::vector<double> times_;
   uint32_t neuron_count_;
   RasterQuery query_;
   std::vector<GroupActivation> found_;
-  WorkerError error_;
 };
 
 }  // namespace

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "addon/convert.h"
-#include "addon/task_worker.h"
+#include "addon/async_work.h"
+#include "addon/external_memory.h"
 #include "core/binary_io.h"
 #include "core/errors.h"
 
@@ -64,6 +65,9 @@ Napi::Object OptionsObject(const Napi::CallbackInfo& info, size_t k) {
   return info[k].As<Napi::Object>();
 }
 
+// The table memory a model has mapped: what it holds (its reservation is address space).
+uint64_t LmMemoryBytes(LanguageModel& model) { return model.model().mapped_table_bytes(); }
+
 // What a training run reports to JavaScript as it goes.
 struct TrainEvent {
   uint64_t step;      // steps done so far in this model's life
@@ -73,96 +77,74 @@ struct TrainEvent {
   uint64_t validated_at;
 };
 
-class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
+class TrainWorker : public AsyncWork<TrainEvent> {
  public:
-  TrainWorker(Napi::Env env, Napi::Object owner, AsyncState& state, std::shared_ptr<LanguageModel> model,
-              std::vector<uint8_t> text, LmDataSpec spec, uint64_t steps, uint64_t every, bool resume,
-              Napi::Function on_event)
-      : Napi::AsyncProgressQueueWorker<TrainEvent>(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(Napi::Persistent(owner)),
-        state_(state),
+  TrainWorker(Napi::Env env, Napi::Object owner, AsyncState& state, ExternalMemory& memory,
+              std::shared_ptr<LanguageModel> model, std::vector<uint8_t> text, LmDataSpec spec, uint64_t steps,
+              uint64_t every, bool resume, Napi::Function on_event)
+      : AsyncWork(env, "polychron.train", owner, &state, "train()", on_event),
+        memory_(memory),
         model_(std::move(model)),
         text_(std::move(text)),
         spec_(spec),
         steps_(steps),
         every_(every),
-        resume_(resume) {
-    if (!on_event.IsEmpty()) on_event_ = Napi::Persistent(on_event);
-    state_.busy = true;
-    state_.cancel = false;
-  }
+        resume_(resume) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& progress) override {
-    const auto message = error_.Catch([&] {
-      LanguageModel& model = *model_;
-      const LmCorpus corpus(text_.data(), text_.size(), model.config().context, spec_, model.config().seed);
-      const uint32_t crc = crc32_update(0, text_.data(), text_.size());
-      if (resume_ && model.step() > 0 && (model.data_record().bytes != text_.size() || model.data_record().crc32 != crc)) {
-        throw RangeError("polychron: this text (" + std::to_string(text_.size()) +
-                         " bytes) is not the one the checkpoint was trained on (" +
-                         std::to_string(model.data_record().bytes) + " bytes); resuming needs the same text");
+ private:
+  void Work(const ExecutionProgress& progress) override {
+    LanguageModel& model = *model_;
+    const LmCorpus corpus(text_.data(), text_.size(), model.config().context, spec_, model.config().seed);
+    const uint32_t crc = crc32_update(0, text_.data(), text_.size());
+    if (resume_ && model.step() > 0 && (model.data_record().bytes != text_.size() || model.data_record().crc32 != crc)) {
+      throw RangeError("polychron: this text (" + std::to_string(text_.size()) +
+                       " bytes) is not the one the checkpoint was trained on (" +
+                       std::to_string(model.data_record().bytes) + " bytes); resuming needs the same text");
+    }
+    model.remember_data(corpus);
+    losses_.reserve(std::min<uint64_t>(steps_, 1u << 20));
+    auto last_send = std::chrono::steady_clock::now();
+    double loss_sum = 0;
+    uint64_t loss_count = 0;
+    for (uint64_t k = 0; k < steps_ && !cancelled(); ++k) {
+      const uint64_t t = model.step();
+      const double lr = lm_learning_rate(t, model.config().warmup);
+      const double loss = model.train_step(corpus);
+      losses_.push_back(loss);
+      loss_sum += loss;
+      ++loss_count;
+      const bool validate = every_ > 0 && t % every_ == 0;
+      double validation = std::numeric_limits<double>::quiet_NaN();
+      if (validate) {
+        validation = model.validation_loss(corpus);
+        validations_.push_back({double(t), validation});
       }
-      model.remember_data(corpus);
-      losses_.reserve(std::min<uint64_t>(steps_, 1u << 20));
-      auto last_send = std::chrono::steady_clock::now();
-      double loss_sum = 0;
-      uint64_t loss_count = 0;
-      for (uint64_t k = 0; k < steps_ && !state_.cancel; ++k) {
-        const uint64_t t = model.step();
-        const double lr = lm_learning_rate(t, model.config().warmup);
-        const double loss = model.train_step(corpus);
-        losses_.push_back(loss);
-        loss_sum += loss;
-        ++loss_count;
-        const bool validate = every_ > 0 && t % every_ == 0;
-        double validation = std::numeric_limits<double>::quiet_NaN();
-        if (validate) {
-          validation = model.validation_loss(corpus);
-          validations_.push_back({double(t), validation});
-        }
-        const auto now = std::chrono::steady_clock::now();
-        if (validate || now - last_send > std::chrono::milliseconds(100) || k + 1 == steps_) {
-          TrainEvent event{model.step(), lr, loss_sum / double(loss_count), validation, t};
-          progress.Send(&event, 1);
-          last_send = now;
-          loss_sum = 0;
-          loss_count = 0;
-        }
-      }
-      aborted_ = state_.cancel;
-    });
-    if (message) SetError(*message);
-  }
-
-  void OnProgress(const TrainEvent* events, size_t count) override {
-    if (on_event_.IsEmpty() || state_.cancel) return;
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    for (size_t k = 0; k < count; ++k) {
-      auto event = Napi::Object::New(env);
-      event.Set("step", double(events[k].step));
-      event.Set("lr", events[k].lr);
-      event.Set("loss", events[k].loss);
-      if (!std::isnan(events[k].validation)) {
-        event.Set("validation", events[k].validation);
-        event.Set("validatedAt", double(events[k].validated_at));
-      }
-      try {
-        on_event_.Call({event});
-      } catch (const Napi::Error&) {
-        // A throwing callback stops training, like an abort.
-        state_.cancel = true;
-        return;
+      const auto now = std::chrono::steady_clock::now();
+      if (validate || now - last_send > std::chrono::milliseconds(100) || k + 1 == steps_) {
+        TrainEvent event{model.step(), lr, loss_sum / double(loss_count), validation, t};
+        progress.Send(&event, 1);
+        last_send = now;
+        loss_sum = 0;
+        loss_count = 0;
       }
     }
+    aborted_ = cancelled();
   }
 
-  void OnOK() override {
-    state_.busy = false;
-    Napi::Env env = Env();
+  std::vector<napi_value> Arguments(Napi::Env env, const TrainEvent& e) override {
+    auto event = Napi::Object::New(env);
+    event.Set("step", double(e.step));
+    event.Set("lr", e.lr);
+    event.Set("loss", e.loss);
+    if (!std::isnan(e.validation)) {
+      event.Set("validation", e.validation);
+      event.Set("validatedAt", double(e.validated_at));
+    }
+    return {event};
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    memory_.Report(env, LmMemoryBytes(*model_));
     auto result = Napi::Object::New(env);
     result.Set("steps", double(losses_.size()));
     result.Set("aborted", aborted_);
@@ -173,28 +155,18 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
       flat.push_back(loss);
     }
     result.Set("validations", ToTypedArray<double, Napi::Float64Array>(env, flat));
-    deferred_.Resolve(result);
+    return result;
   }
 
-  void OnError(const Napi::Error& error) override {
-    state_.busy = false;
-    deferred_.Reject(error_.ToJs(Env(), error));
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference owner_;
-  AsyncState& state_;
+  ExternalMemory& memory_;  // the owner's, alive while the work runs
   std::shared_ptr<LanguageModel> model_;
   std::vector<uint8_t> text_;
   LmDataSpec spec_;
   uint64_t steps_, every_;
   bool resume_;
-  Napi::FunctionReference on_event_;
   std::vector<double> losses_;
   std::vector<std::pair<double, double>> validations_;
   bool aborted_ = false;
-  WorkerError error_;
 };
 
 }  // namespace
@@ -243,31 +215,34 @@ LanguageModelWrap::LanguageModelWrap(const Napi::CallbackInfo& info) : Napi::Obj
     if (!seed.IsUndefined()) c.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     c.memory_limit = ReadMemoryLimit(o, c.memory_limit);
     model_ = std::make_shared<LanguageModel>(c, ReadRuntime(o));
+    memory_.Report(info.Env(), LmMemoryBytes(*model_));
     return 0;
   });
 }
 
+LanguageModelWrap::~LanguageModelWrap() { memory_.Report(Env(), 0); }
+
 LanguageModel& LanguageModelWrap::Live(const char* method) {
   if (!model_) throw StateError(std::string("LutLanguageModel.") + method + "(): the model is closed or not loaded");
-  if (async_.busy) {
-    throw StateError(std::string("LutLanguageModel.") + method + "(): another call is in progress; await it first");
-  }
+  async_.RequireIdle("LutLanguageModel", method);
   return *model_;
 }
 
 // load(path, { impl?, threads?, simd?, memoryLimit? }) -> Promise<void>, into an empty shell
 Napi::Value LanguageModelWrap::Load(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
-    if (model_ || async_.busy) throw StateError("LutLanguageModel.load(): this object already holds a model");
+    if (model_ || async_.busy()) throw StateError("LutLanguageModel.load(): this object already holds a model");
     const std::string path = ToString(info[0], "path");
     const auto o = OptionsObject(info, 1);
     const LmRuntime runtime = ReadRuntime(o);
     const uint64_t limit = ReadMemoryLimit(o, LmConfig().memory_limit);
     auto loaded = std::make_shared<std::shared_ptr<LanguageModel>>();
     auto* worker = new TaskWorker(
-        info.Env(), Value(), async_, [=] { *loaded = std::make_shared<LanguageModel>(path, runtime, limit); },
+        info.Env(), Value(), &async_, "load()",
+        [=](const TaskWorker::KeepGoing&) { *loaded = std::make_shared<LanguageModel>(path, runtime, limit); },
         [this, loaded](Napi::Env env) -> Napi::Value {
           model_ = *loaded;
+          memory_.Report(env, LmMemoryBytes(*model_));
           return env.Undefined();
         });
     worker->Queue();
@@ -292,7 +267,8 @@ Napi::Value LanguageModelWrap::Train(const Napi::CallbackInfo& info) {
       if (!info[2].IsFunction()) throw TypeError("onEvent must be a function");
       on_event = info[2].As<Napi::Function>();
     }
-    auto* worker = new TrainWorker(info.Env(), Value(), async_, model_, std::move(text), spec, steps, every, resume, on_event);
+    auto* worker =
+        new TrainWorker(info.Env(), Value(), async_, memory_, model_, std::move(text), spec, steps, every, resume, on_event);
     worker->Queue();
     return worker->Promise();
   });
@@ -307,8 +283,8 @@ Napi::Value LanguageModelWrap::Evaluate(const Napi::CallbackInfo& info) {
     auto model = model_;
     auto loss = std::make_shared<double>(0);
     auto* worker = new TaskWorker(
-        info.Env(), Value(), async_,
-        [=] {
+        info.Env(), Value(), &async_, "evaluate()",
+        [=](const TaskWorker::KeepGoing&) {
           const LmCorpus corpus(text->data(), text->size(), model->config().context, spec, model->config().seed);
           *loss = model->validation_loss(corpus);
         },
@@ -335,7 +311,8 @@ Napi::Value LanguageModelWrap::Generate(const Napi::CallbackInfo& info) {
     auto model = model_;
     auto out = std::make_shared<std::vector<uint8_t>>();
     auto* worker = new TaskWorker(
-        info.Env(), Value(), async_, [=] { *out = model->generate(prompt, length, temperature, seed); },
+        info.Env(), Value(), &async_, "generate()",
+        [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate(prompt, length, temperature, seed, keep_going); },
         [out](Napi::Env env) -> Napi::Value { return ToTypedArray<uint8_t, Napi::Uint8Array>(env, *out); });
     worker->Queue();
     return worker->Promise();
@@ -348,7 +325,7 @@ Napi::Value LanguageModelWrap::Save(const Napi::CallbackInfo& info) {
     const std::string path = ToString(info[0], "path");
     if (path.empty()) throw RangeError("path must not be empty");
     auto model = model_;
-    auto* worker = new TaskWorker(info.Env(), Value(), async_, [=] { model->save(path); },
+    auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { model->save(path); },
                                   [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
     worker->Queue();
     return worker->Promise();
@@ -397,7 +374,10 @@ Napi::Value LanguageModelWrap::DataRecord(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value LanguageModelWrap::Step(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), model_ ? double(model_->step()) : 0.0);
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!model_) throw StateError("LutLanguageModel.step: the model is closed or not loaded");
+    return Napi::Number::New(info.Env(), double(model_->step()));
+  });
 }
 Napi::Value LanguageModelWrap::Impl(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), model_ ? lm_impl_name(model_->runtime().impl) : "fast");
@@ -405,14 +385,17 @@ Napi::Value LanguageModelWrap::Impl(const Napi::CallbackInfo& info) {
 Napi::Value LanguageModelWrap::Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), model_ ? model_->runtime().threads : 1);
 }
-Napi::Value LanguageModelWrap::Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), async_.busy); }
+Napi::Value LanguageModelWrap::Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), async_.busy()); }
 Napi::Value LanguageModelWrap::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !model_); }
-void LanguageModelWrap::Cancel(const Napi::CallbackInfo&) { async_.cancel = true; }
+void LanguageModelWrap::Cancel(const Napi::CallbackInfo&) {
+  if (async_.operation != nullptr) async_.cancel = true;
+}
 
 void LanguageModelWrap::Close(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    if (async_.busy) throw StateError("LutLanguageModel.close(): a call is in progress; await it first");
+    if (model_) async_.RequireIdle("LutLanguageModel", "close");
     model_.reset();
+    memory_.Report(info.Env(), 0);
     return 0;
   });
 }

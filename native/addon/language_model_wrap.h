@@ -4,7 +4,8 @@
 
 #include <memory>
 
-#include "addon/run_worker.h"
+#include "addon/async_work.h"
+#include "addon/external_memory.h"
 #include "core/language_model.h"
 
 namespace polychron::addon {
@@ -13,6 +14,7 @@ class LanguageModelWrap : public Napi::ObjectWrap<LanguageModelWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit LanguageModelWrap(const Napi::CallbackInfo& info);
+  ~LanguageModelWrap() override;
 
  private:
   Napi::Value Load(const Napi::CallbackInfo& info);
@@ -35,6 +37,7 @@ class LanguageModelWrap : public Napi::ObjectWrap<LanguageModelWrap> {
 
   std::shared_ptr<LanguageModel> model_;
   AsyncState async_;
+  ExternalMemory memory_;
 };
 
 }  // namespace polychron::addon

@@ -26,6 +26,7 @@ Napi::Function LutLayerWrap::Define(Napi::Env env) {
                          InstanceMethod<&LutLayerWrap::Memory>("memory"),
                          InstanceAccessor<&LutLayerWrap::SimdName>("simd"),
                          InstanceMethod<&LutLayerWrap::Close>("close"),
+                         InstanceAccessor<&LutLayerWrap::Closed>("closed"),
                      });
 }
 
@@ -48,9 +49,14 @@ LutLayerWrap::LutLayerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Lu
     spec.simd = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
     require_simd_level(spec.simd, "simd");
     layer_ = std::make_unique<LutLayer>(spec);
+    // The whole table: its pages are mapped as training writes them, and a trained layer
+    // has written most of them.
+    memory_.Report(info.Env(), layer_->lut().memory().bytes());
     return 0;
   });
 }
+
+LutLayerWrap::~LutLayerWrap() { memory_.Report(Env(), 0); }
 
 LutLayer& LutLayerWrap::Live(const char* method) {
   if (!layer_) throw StateError(std::string("LutLayer.") + method + "(): the layer is closed");
@@ -267,6 +273,11 @@ Napi::Value LutLayerWrap::SimdName(const Napi::CallbackInfo& info) {
   });
 }
 
-void LutLayerWrap::Close(const Napi::CallbackInfo&) { layer_.reset(); }
+void LutLayerWrap::Close(const Napi::CallbackInfo& info) {
+  layer_.reset();
+  memory_.Report(info.Env(), 0);
+}
+
+Napi::Value LutLayerWrap::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !layer_); }
 
 }  // namespace polychron::addon

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "addon/external_memory.h"
 #include "core/lut_layer.h"
 
 namespace polychron::addon {
@@ -12,6 +13,7 @@ class LutLayerWrap : public Napi::ObjectWrap<LutLayerWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit LutLayerWrap(const Napi::CallbackInfo& info);
+  ~LutLayerWrap() override;
 
  private:
   Napi::Value Forward(const Napi::CallbackInfo& info);
@@ -27,12 +29,14 @@ class LutLayerWrap : public Napi::ObjectWrap<LutLayerWrap> {
   Napi::Value Memory(const Napi::CallbackInfo& info);
   Napi::Value SimdName(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
+  Napi::Value Closed(const Napi::CallbackInfo& info);
 
   LutLayer& Live(const char* method);
   // A Float32Array holding `count` inputs of the layer's width; returns count.
   uint32_t Inputs(const Napi::Value& value, const char* name, const float*& data);
 
   std::unique_ptr<LutLayer> layer_;
+  ExternalMemory memory_;
 };
 
 }  // namespace polychron::addon

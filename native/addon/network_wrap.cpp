@@ -5,7 +5,9 @@
 
 #include "addon/convert.h"
 #include "addon/network_options.h"
-#include "addon/worker_error.h"
+#include "addon/async_work.h"
+#include "addon/environment.h"
+#include "addon/run_worker.h"
 #include "core/checkpoint.h"
 #include "core/errors.h"
 
@@ -13,82 +15,21 @@ namespace polychron::addon {
 
 namespace {
 
-// The constructor, kept per environment so that Load can make new instances.
-struct NetworkClass {
-  Napi::FunctionReference constructor;
-};
-
-// Saves on a worker thread while the network is marked busy.
-class SaveWorker : public Napi::AsyncWorker {
- public:
-  SaveWorker(Napi::Env env, Napi::Object owner, AsyncState& state, Network& network, std::string path)
-      : Napi::AsyncWorker(env, "polychron.save"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(Napi::Persistent(owner)),
-        state_(state),
-        network_(network),
-        path_(std::move(path)) {
-    state_.busy = true;
-  }
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    try {
-      save_checkpoint(network_, path_);
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override {
-    state_.busy = false;
-    deferred_.Resolve(Env().Undefined());
-  }
-  void OnError(const Napi::Error& error) override {
-    state_.busy = false;
-    deferred_.Reject(error.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference owner_;
-  AsyncState& state_;
-  Network& network_;
-  std::string path_;
-};
-
-// Loads on a worker thread; the new NativeNetwork is made on the JS thread.
-class LoadWorker : public Napi::AsyncWorker {
- public:
-  LoadWorker(Napi::Env env, std::string path, SimdLevel simd, unsigned threads)
-      : Napi::AsyncWorker(env, "polychron.load"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)),
-        simd_(simd),
-        threads_(threads) {}
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-  void Execute() override {
-    // A RangeError says the file is missing or invalid, and why.
-    if (auto message = error_.Catch([&] { network_ = load_checkpoint(path_, simd_, threads_); })) SetError(*message);
-  }
-  void OnOK() override {
-    Napi::Env env = Env();
-    try {
-      auto object = env.GetInstanceData<NetworkClass>()->constructor.New({});
-      NetworkWrap::Unwrap(object)->Adopt(env, std::move(network_));
-      deferred_.Resolve(object);
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error_.ToJs(Env(), error)); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::string path_;
-  SimdLevel simd_;
-  unsigned threads_;
-  std::unique_ptr<Network> network_;
-  WorkerError error_;
-};
+// Reads a checkpoint on a worker thread; the new NativeNetwork is made on the JS thread.
+Napi::Value LoadNetwork(Napi::Env env, std::string path, SimdLevel simd, unsigned threads) {
+  auto loaded = std::make_shared<std::unique_ptr<Network>>();
+  auto* worker = new TaskWorker(
+      env, Napi::Object(), nullptr, "load()",
+      // A RangeError says the file is missing or invalid, and why.
+      [=](const TaskWorker::KeepGoing&) { *loaded = load_checkpoint(path, simd, threads); },
+      [loaded](Napi::Env env) -> Napi::Value {
+        auto object = Environment::Of(env).network_constructor.New({});
+        NetworkWrap::Unwrap(object)->Adopt(env, std::move(*loaded));
+        return object;
+      });
+  worker->Queue();
+  return worker->Promise();
+}
 
 }  // namespace
 
@@ -116,6 +57,8 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::Save>("save"),
                          StaticMethod<&NetworkWrap::Load>("load"),
                          InstanceMethod<&NetworkWrap::Cancel>("cancel"),
+                         InstanceMethod<&NetworkWrap::Hold>("hold"),
+                         InstanceMethod<&NetworkWrap::Release>("release"),
                          InstanceMethod<&NetworkWrap::Close>("close"),
                          InstanceMethod<&NetworkWrap::Synapses>("synapses"),
                          InstanceMethod<&NetworkWrap::FindGroups>("findGroups"),
@@ -133,8 +76,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceAccessor<&NetworkWrap::Busy>("busy"),
                          InstanceAccessor<&NetworkWrap::Closed>("closed"),
                      });
-  // The addon's only instance data; Node deletes it when the environment ends.
-  env.SetInstanceData(new NetworkClass{Napi::Persistent(constructor)});
+  Environment::Of(env).network_constructor = Napi::Persistent(constructor);
   return constructor;
 }
 
@@ -142,6 +84,7 @@ void NetworkWrap::Adopt(Napi::Env env, std::unique_ptr<Network> network) {
   network_ = std::move(network);
   v_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().v()));
   u_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().u()));
+  memory_.Report(env, network_->memory_bytes());
 }
 
 Napi::Value NetworkWrap::Save(const Napi::CallbackInfo& info) {
@@ -149,8 +92,9 @@ Napi::Value NetworkWrap::Save(const Napi::CallbackInfo& info) {
     Network& network = Live("save");
     const std::string path = ToString(info[0], "path");
     if (path.empty()) throw RangeError("path must not be empty");
-    Build(info);
-    auto* worker = new SaveWorker(info.Env(), Value(), async_, network, path);
+    EnsureBuilt(info.Env());
+    auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [&network, path](const TaskWorker::KeepGoing&) { save_checkpoint(network, path); },
+                                  [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
     worker->Queue();
     return worker->Promise();
   });
@@ -162,9 +106,7 @@ Napi::Value NetworkWrap::Load(const Napi::CallbackInfo& info) {
     const SimdLevel simd = info[1].IsUndefined() ? active_simd_level() : parse_simd_level(ToString(info[1], "simd"), "simd");
     require_simd_level(simd, "simd");
     const unsigned threads = info[2].IsUndefined() ? 1 : unsigned(ToInteger(info[2], "threads", 1, 256));
-    auto* worker = new LoadWorker(info.Env(), path, simd, threads);
-    worker->Queue();
-    return worker->Promise();
+    return LoadNetwork(info.Env(), path, simd, threads);
   });
 }
 
@@ -185,16 +127,45 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
     const auto threads = Option(o, "threads");
     if (!threads.IsUndefined()) options.threads = unsigned(ToInteger(threads, "threads", 1, 256));
     network_ = std::make_unique<Network>(options);
+    memory_.Report(info.Env(), network_->memory_bytes());
     return 0;
   });
 }
 
-Network& NetworkWrap::Live(const char* method) {
+NetworkWrap::~NetworkWrap() { memory_.Report(Env(), 0); }
+
+Network& NetworkWrap::Live(const char* method, uint32_t lease) {
   if (!network_) throw StateError(std::string("Network.") + method + "(): the network is closed");
-  if (async_.busy) {
-    throw StateError(std::string("Network.") + method + "(): a run() is in progress; await it (or abort it) first");
-  }
+  async_.RequireIdle("Network", method, lease);
   return *network_;
+}
+
+uint32_t NetworkWrap::LeaseArgument(const Napi::Value& value) {
+  return value.IsUndefined() ? 0 : uint32_t(ToInteger(value, "lease", 0, UINT32_MAX));
+}
+
+void NetworkWrap::EnsureBuilt(Napi::Env env) {
+  if (network_->built()) return;
+  network_->build();
+  v_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().v()));
+  u_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().u()));
+  memory_.Report(env, network_->memory_bytes());
+}
+
+// hold(operation) -> lease: the network stays busy with `operation` until release(lease);
+// calls that pass the lease still run (the facade's chunked run()).
+Napi::Value NetworkWrap::Hold(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Live("run");
+    return Napi::Number::New(info.Env(), async_.Hold("Network", "run()"));
+  });
+}
+
+void NetworkWrap::Release(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    async_.Release(LeaseArgument(info[0]));
+    return 0;
+  });
 }
 
 // addIzhikevich({ size, a, b, c, d, v?, u? }) -> index of the first neuron
@@ -285,6 +256,7 @@ void NetworkWrap::Generate(const Napi::CallbackInfo& info) {
     const auto projection = uint16_t(ToInteger(info[0], "projection", 0, 65534));
     network.generate(projection, ToRanges(info[1], "sources"), ToRanges(info[2], "targets"),
                      ToProjectionRule(info[3]), ToValueRule(info[4], "delay"), ToValueRule(info[5], "weight"));
+    memory_.Report(info.Env(), network.memory_bytes());
     return 0;
   });
 }
@@ -305,6 +277,7 @@ void NetworkWrap::AddSynapses(const Napi::CallbackInfo& info) {
                        std::to_string(weight.size()) + ")");
     }
     network.add_synapses(projection, pre, post, delay.data(), weight.data(), n_pre);
+    memory_.Report(info.Env(), network.memory_bytes());
     return 0;
   });
 }
@@ -421,19 +394,16 @@ Napi::Value NetworkWrap::AddTrain(const Napi::CallbackInfo& info) {
 
 void NetworkWrap::Build(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    Network& network = Live("build");
-    if (network.built()) return 0;
-    network.build();
-    v_view_ = Napi::Persistent(ViewOf(info.Env(), network.izhikevich().v()));
-    u_view_ = Napi::Persistent(ViewOf(info.Env(), network.izhikevich().u()));
+    Live("build");
+    EnsureBuilt(info.Env());
     return 0;
   });
 }
 
-// run(ms, onProgress?, record?) -> Promise<{ steps, aborted, spikeTimes, spikeNeurons }>
+// run(ms, onProgress?, record?, lease?) -> Promise<{ steps, aborted, spikeTimes, spikeNeurons }>
 Napi::Value NetworkWrap::Run(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
-    Network& network = Live("run");
+    Network& network = Live("run", LeaseArgument(info[3]));
     const uint64_t ms = ToInteger(info[0], "ms", 0, kMaxRunUnits);
     Napi::Function on_progress;
     if (!info[1].IsUndefined() && !info[1].IsNull()) {
@@ -441,7 +411,7 @@ Napi::Value NetworkWrap::Run(const Napi::CallbackInfo& info) {
       on_progress = info[1].As<Napi::Function>();
     }
     const bool record = info[2].IsUndefined() ? true : info[2].ToBoolean().Value();
-    Build(info);
+    EnsureBuilt(info.Env());
     auto body = [&network, ms](const RunWorker::Observer& observe) { return network.run(ms, observe); };
     auto* worker = new RunWorker(info.Env(), Value(), async_, ms, body, on_progress, record);
     worker->Queue();
@@ -450,13 +420,14 @@ Napi::Value NetworkWrap::Run(const Napi::CallbackInfo& info) {
 }
 
 void NetworkWrap::Cancel(const Napi::CallbackInfo&) {
-  if (async_.busy) async_.cancel = true;
+  if (async_.operation != nullptr) async_.cancel = true;
 }
 
 void NetworkWrap::Close(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    if (async_.busy) throw StateError("Network.close(): a run() is in progress; await it (or abort it) first");
+    if (network_) async_.RequireIdle("Network", "close");
     network_.reset();
+    memory_.Report(info.Env(), 0);
     return 0;
   });
 }
@@ -465,7 +436,7 @@ void NetworkWrap::Close(const Napi::CallbackInfo& info) {
 Napi::Value NetworkWrap::Synapses(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("synapses");
-    network.build();
+    EnsureBuilt(info.Env());
     const SynapseStore& store = network.synapses();
     std::vector<uint32_t> pre;
     std::vector<uint8_t> delay;
@@ -550,7 +521,7 @@ Napi::Value NetworkWrap::AddProbe(const Napi::CallbackInfo& info) {
 // takeProbe(id) -> { times, v, u, I } (samples × neurons, row-major), cleared after
 Napi::Value NetworkWrap::TakeProbe(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
-    Network& network = Live("takeProbe");
+    Network& network = Live("takeProbe", LeaseArgument(info[1]));
     const StateProbe probe = network.take_probe(uint32_t(ToInteger(info[0], "monitor", 0, UINT32_MAX)));
     Napi::Env env = info.Env();
     auto out = Napi::Object::New(env);
@@ -566,7 +537,7 @@ Napi::Value NetworkWrap::TakeProbe(const Napi::CallbackInfo& info) {
 Napi::Value NetworkWrap::PlasticWeights(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("plasticWeights");
-    network.build();
+    EnsureBuilt(info.Env());
     const SynapseStore& store = network.synapses();
     double sum = 0;
     uint64_t count = 0;
@@ -588,7 +559,7 @@ Napi::Value NetworkWrap::PlasticWeights(const Napi::CallbackInfo& info) {
 Napi::Value NetworkWrap::State(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     if (!network_) throw StateError("Network.state(): the network is closed");
-    if (!network_->built()) Build(info);
+    EnsureBuilt(info.Env());
     auto out = Napi::Object::New(info.Env());
     out.Set("v", v_view_.Value());
     out.Set("u", u_view_.Value());
@@ -615,7 +586,7 @@ Napi::Value NetworkWrap::Built(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NetworkWrap::Busy(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), async_.busy);
+  return Napi::Boolean::New(info.Env(), async_.busy());
 }
 
 Napi::Value NetworkWrap::Closed(const Napi::CallbackInfo& info) {

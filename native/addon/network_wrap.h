@@ -4,7 +4,8 @@
 
 #include <memory>
 
-#include "addon/run_worker.h"
+#include "addon/async_work.h"
+#include "addon/external_memory.h"
 #include "core/network.h"
 
 namespace polychron::addon {
@@ -13,6 +14,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit NetworkWrap(const Napi::CallbackInfo& info);
+  ~NetworkWrap() override;
 
   // NativeNetwork.load(path, simd?) -> Promise<NativeNetwork>, read on a worker thread.
   static Napi::Value Load(const Napi::CallbackInfo& info);
@@ -42,6 +44,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   // save(path) -> Promise<void>, written on a worker thread.
   Napi::Value Save(const Napi::CallbackInfo& info);
   void Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Hold(const Napi::CallbackInfo& info);
+  void Release(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   Napi::Value Synapses(const Napi::CallbackInfo& info);
   // In groups_binding.cpp: the polychronous-group search over this network.
@@ -60,11 +64,15 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value Busy(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
 
-  // The network, or a StateError when it is closed or a run() owns it.
-  Network& Live(const char* method);
+  // The network, or a StateError when it is closed or busy (unless `lease` is the one held).
+  Network& Live(const char* method, uint32_t lease = 0);
+  static uint32_t LeaseArgument(const Napi::Value& value);
+  // Builds the network if it is not yet built, and exposes the new state.
+  void EnsureBuilt(Napi::Env env);
 
   std::unique_ptr<Network> network_;
   AsyncState async_;
+  ExternalMemory memory_;
   Napi::Reference<Napi::Float32Array> v_view_, u_view_;
 };
 

@@ -54,16 +54,21 @@ PopulationWrap::PopulationWrap(const Napi::CallbackInfo& info) : Napi::ObjectWra
     scratch_current_ = std::make_unique<AlignedArray<float>>(spec.size);
     v_view_ = Napi::Persistent(ViewOf(env, population_->v()));
     u_view_ = Napi::Persistent(ViewOf(env, population_->u()));
+    memory_.Report(env, MemoryBytes());
     return 0;
   });
 }
 
+PopulationWrap::~PopulationWrap() { memory_.Report(Env(), 0); }
+
+uint64_t PopulationWrap::MemoryBytes() const {
+  // v, u, a, b, c, d and the scratch current, one float each per neuron.
+  return population_ ? uint64_t(population_->size()) * 7 * sizeof(float) : 0;
+}
+
 IzhikevichPopulation& PopulationWrap::Live(const char* method) {
   if (!population_) throw StateError(std::string("IzhikevichPopulation.") + method + "(): the population is closed");
-  if (async_.busy) {
-    throw StateError(std::string("IzhikevichPopulation.") + method +
-                     "(): a run() is in progress; await it (or abort it) first");
-  }
+  async_.RequireIdle("IzhikevichPopulation", method);
   return *population_;
 }
 
@@ -130,13 +135,14 @@ Napi::Value PopulationWrap::Run(const Napi::CallbackInfo& info) {
 }
 
 void PopulationWrap::Cancel(const Napi::CallbackInfo&) {
-  if (async_.busy) async_.cancel = true;
+  if (async_.operation != nullptr) async_.cancel = true;
 }
 
 void PopulationWrap::Close(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    if (async_.busy) throw StateError("IzhikevichPopulation.close(): a run() is in progress; await it (or abort it) first");
+    if (population_) async_.RequireIdle("IzhikevichPopulation", "close");
     population_.reset();
+    memory_.Report(info.Env(), 0);
     return 0;
   });
 }
@@ -177,7 +183,7 @@ Napi::Value PopulationWrap::Closed(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value PopulationWrap::Busy(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), async_.busy);
+  return Napi::Boolean::New(info.Env(), async_.busy());
 }
 
 }  // namespace polychron::addon

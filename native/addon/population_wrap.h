@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "addon/external_memory.h"
 #include "addon/run_worker.h"
 #include "core/population.h"
 
@@ -14,6 +15,7 @@ class PopulationWrap : public Napi::ObjectWrap<PopulationWrap> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit PopulationWrap(const Napi::CallbackInfo& info);
+  ~PopulationWrap() override;
 
  private:
   Napi::Value Step(const Napi::CallbackInfo& info);
@@ -38,7 +40,10 @@ class PopulationWrap : public Napi::ObjectWrap<PopulationWrap> {
   std::unique_ptr<IzhikevichPopulation> population_;
   std::unique_ptr<AlignedArray<float>> scratch_current_;  // backs number/undefined currents
   Napi::Reference<Napi::Float32Array> v_view_, u_view_;
+  uint64_t MemoryBytes() const;
+
   AsyncState async_;
+  ExternalMemory memory_;
 };
 
 }  // namespace polychron::addon

@@ -1,5 +1,6 @@
 #include "core/binary_io.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -38,10 +39,43 @@ uint32_t crc32_update(uint32_t crc, const void* data, size_t bytes) {
   return ~crc;
 }
 
-BinaryWriter::BinaryWriter(const std::string& path)
-    : path_(path), temp_path_(path + ".tmp-" + std::to_string(::getpid())) {
-  file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (file_ == nullptr) throw std::runtime_error(system_error("cannot create", temp_path_));
+namespace {
+
+// A temporary name beside `path` that no other writer uses: the process id tells
+// processes apart, a process-wide counter the writers of one process (two saves to one
+// path at once must not share a file), and O_EXCL makes a collision an error, never a
+// shared file.
+int create_temporary(const std::string& path, std::string& temp_path) {
+  static std::atomic<uint64_t> counter{0};
+  for (int attempt = 0;; ++attempt) {
+    temp_path = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+    const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST || attempt == 100) return fd;
+  }
+}
+
+// Makes a rename in `path`'s folder durable.
+void sync_folder_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string folder = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // the file is in place; only its durability across a power loss is weaker
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+BinaryWriter::BinaryWriter(const std::string& path) : path_(path) {
+  const int fd = create_temporary(path, temp_path_);
+  if (fd < 0) throw std::runtime_error(system_error("cannot create", temp_path_));
+  file_ = ::fdopen(fd, "wb");
+  if (file_ == nullptr) {
+    const std::string message = system_error("cannot create", temp_path_);
+    ::close(fd);
+    std::remove(temp_path_.c_str());
+    throw std::runtime_error(message);
+  }
 }
 
 BinaryWriter::~BinaryWriter() {
@@ -71,13 +105,19 @@ void BinaryWriter::commit() {
   if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) {
     throw std::runtime_error(system_error("cannot flush", temp_path_));
   }
-  std::fclose(file_);
+  const int closed = std::fclose(file_);
   file_ = nullptr;
+  if (closed != 0) {
+    const std::string message = system_error("cannot write", temp_path_);
+    std::remove(temp_path_.c_str());
+    throw std::runtime_error(message);
+  }
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const std::string message = system_error("cannot rename the checkpoint to", path_);
     std::remove(temp_path_.c_str());
     throw std::runtime_error(message);
   }
+  sync_folder_of(path_);
 }
 
 BinaryReader::BinaryReader(const std::string& path) : path_(path) {

@@ -13,7 +13,8 @@ uint32_t crc32_update(uint32_t crc, const void* data, size_t bytes);
 
 class BinaryWriter {
  public:
-  // Writes to `path` + a temporary suffix; commit() makes it `path` atomically.
+  // Writes to a temporary file of its own beside `path`; commit() makes it `path`
+  // atomically, so the file at `path` is always one complete checkpoint.
   explicit BinaryWriter(const std::string& path);
   ~BinaryWriter();
   BinaryWriter(const BinaryWriter&) = delete;
@@ -36,7 +37,7 @@ class BinaryWriter {
   uint64_t written() const { return written_; }
   // Seeks back to `offset` and overwrites (not counted in the CRC): for the header.
   void patch(uint64_t offset, const void* data, size_t n);
-  // Flushes, syncs and renames the temporary file over `path`.
+  // Flushes, syncs and renames the temporary file over `path`, then syncs the folder.
   void commit();
 
  private:

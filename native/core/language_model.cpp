@@ -86,7 +86,7 @@ void LanguageModel::last_logits(const uint8_t* tokens, uint32_t n, float* logits
 }
 
 std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature,
-                                             uint64_t seed) {
+                                             uint64_t seed, const std::function<bool()>& keep_going) {
   if (prompt.empty()) throw RangeError("polychron: prompt must hold at least one byte");
   if (!(temperature >= 0) || !std::isfinite(temperature)) {
     throw RangeError("polychron: temperature must be a finite number ≥ 0");
@@ -96,7 +96,7 @@ std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt,
   std::vector<float> logits(kLmVocabulary);
   std::vector<double> weights(kLmVocabulary);
   Random rng(seed, 3);
-  for (uint32_t k = 0; k < length; ++k) {
+  for (uint32_t k = 0; k < length && (!keep_going || keep_going()); ++k) {
     const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
     last_logits(text.data() + text.size() - n, n, logits.data());
     uint32_t chosen = 0;

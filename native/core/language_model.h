@@ -3,6 +3,7 @@
 // the reference oracle or the fast engine, sampled from, saved and loaded.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,7 +53,9 @@ class LanguageModel {
   double validation_loss(const LmCorpus& corpus);
   // Bytes sampled one at a time from the last position's softmax at `temperature`
   // (0: the most likely byte), sliding a window of the last P bytes.
-  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature, uint64_t seed);
+  // keep_going() is asked before each byte; false stops with the bytes made so far.
+  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature, uint64_t seed,
+                                const std::function<bool()>& keep_going = {});
   // Mean loss of a snippet's last position, or over all positions (no training).
   double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);
 

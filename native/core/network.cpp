@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "core/errors.h"
 
@@ -374,6 +375,17 @@ void Network::update_dopamine_weights(unsigned k, unsigned parts) {
 
 uint64_t Network::state_bytes() const {
   return synapses_.bytes() + ltp_.size() * sizeof(float) + ltd_.size() * sizeof(float);
+}
+
+uint64_t Network::memory_bytes() const {
+  auto bytes = [](const auto& v) { return uint64_t(v.capacity()) * sizeof(typename std::decay_t<decltype(v)>::value_type); };
+  uint64_t total = synapses_.bytes() + bytes(ltp_) + bytes(ltd_) + bytes(pending_.pre) + bytes(pending_.post) +
+                   bytes(pending_.delay) + bytes(pending_.weight) + bytes(pending_.projection);
+  for (const auto* v : {&a_, &b_, &c_, &d_, &v0_, &u0_}) total += bytes(*v);
+  for (const auto& slot : history_) total += bytes(slot);
+  // Neuron state: v, u, a, b, c, d and the input current, one float each.
+  if (built_) total += uint64_t(neuron_count_) * 7 * sizeof(float);
+  return total;
 }
 
 }  // namespace polychron

@@ -225,6 +225,10 @@ class Network {
   bool frozen() const { return frozen_; }
   void set_frozen(bool frozen) { frozen_ = frozen; }
   uint64_t state_bytes() const;
+  // Bytes of native memory this network holds: what is being built, then the synapses,
+  // plasticity traces, spike history and neuron state (an account for the JS garbage
+  // collector, within a few percent; capacities of vectors, not their sizes).
+  uint64_t memory_bytes() const;
 
  private:
   friend struct NetworkCheckpoint;

@@ -21,11 +21,16 @@ constexpr int kSpinsBetweenYields = 64;
 
 }  // namespace
 
-ThreadPool::ThreadPool(unsigned threads) {
-  for (unsigned k = 1; k < threads; ++k) workers_.emplace_back([this, k] { work(k); });
+ThreadPool::ThreadPool(unsigned threads) : threads_(threads < 1 ? 1 : threads) {}
+
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::start_workers() {
+  const uint64_t seen = generation_.load();
+  for (unsigned k = 1; k < threads_; ++k) workers_.emplace_back([this, k, seen] { work(k, seen); });
 }
 
-ThreadPool::~ThreadPool() {
+void ThreadPool::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
@@ -33,18 +38,32 @@ ThreadPool::~ThreadPool() {
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
+  workers_.clear();
+  std::lock_guard<std::mutex> lock(mutex_);
+  stop_ = false;
+  retired_ = false;
 }
 
 void ThreadPool::run(const std::function<void(unsigned)>& task) {
-  if (workers_.empty()) {
+  if (threads_ == 1) {
     task(0);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    task_ = &task;
-    pending_.store(unsigned(workers_.size()), std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+  // Publish the task under the lock that a worker ending for idleness also takes, so that
+  // no worker can end between the check and the publication; if one has ended, restart
+  // them all (every part k needs its thread).
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!retired_ && !workers_.empty()) {
+      task_ = &task;
+      pending_.store(unsigned(workers_.size()), std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+      break;
+    }
+    const bool restart = retired_;
+    lock.unlock();
+    if (restart) stop_workers();
+    start_workers();
   }
   wake_.notify_all();
   task(0);
@@ -57,8 +76,7 @@ void ThreadPool::run(const std::function<void(unsigned)>& task) {
   }
 }
 
-void ThreadPool::work(unsigned k) {
-  uint64_t seen = 0;
+void ThreadPool::work(unsigned k, uint64_t seen) {
   for (;;) {
     int spins = 0;
     while (generation_.load(std::memory_order_acquire) == seen) {
@@ -71,7 +89,10 @@ void ThreadPool::work(unsigned k) {
         continue;
       }
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      if (!wake_.wait_for(lock, kIdleExit, [&] { return generation_.load(std::memory_order_acquire) != seen; })) {
+        retired_ = true;
+        return;
+      }
     }
     seen = generation_.load(std::memory_order_acquire);
     if (stop_) return;

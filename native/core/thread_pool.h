@@ -1,9 +1,11 @@
 // A small fork-join pool for the millisecond loop: run(task) calls task(k) on threads
 // k = 0..size()-1 (0 is the caller) and returns when all have finished. Workers spin
 // briefly between tasks, since a network runs several short phases per millisecond,
-// and sleep when idle longer.
+// sleep when idle longer, and end after kIdleExit without work (an object that is
+// dropped but not yet collected holds no threads); the next run() starts them again.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -20,13 +22,20 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  unsigned size() const { return unsigned(workers_.size()) + 1; }
+  unsigned size() const { return threads_; }
   void run(const std::function<void(unsigned)>& task);
 
- private:
-  void work(unsigned k);
+  static constexpr std::chrono::milliseconds kIdleExit{2000};
 
+ private:
+  // Worker k: runs each task published after generation `seen`.
+  void work(unsigned k, uint64_t seen);
+  void start_workers();
+  void stop_workers();
+
+  const unsigned threads_;
   std::vector<std::thread> workers_;
+  bool retired_ = false;  // a worker ended for idleness (guarded by mutex_)
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};

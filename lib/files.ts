@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+let written = 0;
+
+/**
+ * Writes `data` to `file` so that the file is always either what it was or all of `data`:
+ * a temporary file of this writer's own beside it (process id and a counter, created
+ * exclusively, so two writers never share one), synced, renamed over `file`, and the
+ * folder synced. The same rule as the native checkpoint writer.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${file}.tmp-${process.pid}-js${written++}`;
+  const handle = await fs.promises.open(temporary, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.promises.rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.promises.rename(temporary, file);
+  } catch (error) {
+    await fs.promises.rm(temporary, { force: true });
+    throw error;
+  }
+  await syncFolder(path.dirname(file));
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(folder, 'r');
+    await handle.sync();
+  } catch {
+    // The file is in place; only its durability across a power loss is weaker.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

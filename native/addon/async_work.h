@@ -1,0 +1,198 @@
+// The addon's one worker class and the busy state of the objects that run it.
+//
+// The policy, the same for every async method:
+// - While a work runs, its owner is busy with a named operation ("run()", "save()", …) and
+//   refuses every other call with a StateError that names it. A facade operation made of
+//   several native calls (a chunked run) holds a lease for its whole length.
+// - Progress events reach the callback on the JS thread; a callback that throws cancels
+//   the work and the promise rejects with what it threw.
+// - A core exception rejects with its JavaScript kind (WorkerError).
+// - When the environment ends, the work is cancelled and no callback touches JavaScript
+//   (see environment.h).
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "addon/environment.h"
+#include "addon/worker_error.h"
+#include "core/errors.h"
+
+namespace polychron::addon {
+
+// The longest run() accepted, in steps or ms (exact in a double; beyond any real use).
+constexpr uint64_t kMaxRunUnits = uint64_t(1) << 48;
+
+// What an object that runs async work keeps. JS thread only, but for `cancel`, which its
+// worker thread polls.
+struct AsyncState {
+  std::atomic<bool> cancel{false};
+  const char* operation = nullptr;  // the native work in flight ("run()"), or null
+  uint32_t lease = 0;               // the lease held by a facade operation, or 0
+  const char* leased_operation = nullptr;
+  uint32_t last_lease = 0;
+
+  bool busy() const { return operation != nullptr || lease != 0; }
+
+  // Throws "Object.method(): a run() is in progress; await it (or abort it) first" unless
+  // no work runs and no lease is held, or the lease is `held` (the facade's own calls).
+  void RequireIdle(const char* object, const char* method, uint32_t held = 0) const {
+    const char* what = operation != nullptr ? operation : (lease != 0 && lease != held ? leased_operation : nullptr);
+    if (what == nullptr) return;
+    throw StateError(std::string(object) + "." + method + "(): a " + what +
+                     " is in progress; await it (or abort it) first");
+  }
+
+  // A lease for a facade operation; refused while busy.
+  uint32_t Hold(const char* object, const char* what) {
+    RequireIdle(object, what);
+    lease = ++last_lease == 0 ? ++last_lease : last_lease;
+    leased_operation = what;
+    return lease;
+  }
+  void Release(uint32_t id) {
+    if (id != 0 && id == lease) {
+      lease = 0;
+      leased_operation = nullptr;
+    }
+  }
+};
+
+struct NoEvent {};
+
+template <typename Event>
+class AsyncWork : public Napi::AsyncProgressQueueWorker<Event> {
+  using Base = Napi::AsyncProgressQueueWorker<Event>;
+
+ public:
+  using ExecutionProgress = typename Base::ExecutionProgress;
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  // `owner` and `state` may be empty and null for work that belongs to no object (a load,
+  // a raster query). `operation` names the work in busy errors. `on_progress` may be empty.
+  AsyncWork(Napi::Env env, const char* name, Napi::Object owner, AsyncState* state, const char* operation,
+            Napi::Function on_progress = Napi::Function())
+      : Base(env, name),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        state_(state),
+        cancel_(state != nullptr ? &state->cancel : &own_cancel_),
+        environment_(Environment::Of(env).work) {
+    if (!owner.IsEmpty()) owner_ = Napi::Persistent(owner);
+    if (!on_progress.IsEmpty()) on_progress_ = Napi::Persistent(on_progress);
+    if (state_ != nullptr) state_->operation = operation;
+    cancel_->store(false);
+    environment_->Add(cancel_);
+  }
+
+  // Worker thread: the work itself. Throwing rejects the promise (WorkerError).
+  virtual void Work(const ExecutionProgress& progress) = 0;
+  // JS thread: the callback's arguments for one event (none: the event is a heartbeat).
+  virtual std::vector<napi_value> Arguments(Napi::Env, const Event&) { return {}; }
+  // JS thread: the value the promise resolves with.
+  virtual Napi::Value Result(Napi::Env env) = 0;
+
+  bool cancelled() const { return cancel_->load(std::memory_order_relaxed); }
+  const std::atomic<bool>* cancel_flag() const { return cancel_; }
+
+ private:
+  void Execute(const ExecutionProgress& progress) final {
+    if (auto message = error_.Catch([&] { Work(progress); })) this->SetError(*message);
+  }
+
+  void OnProgress(const Event* events, size_t count) final {
+    if (!environment_->JavaScriptRuns() || on_progress_.IsEmpty() || !callback_error_.IsEmpty()) return;
+    Napi::Env env = this->Env();
+    for (size_t k = 0; k < count; ++k) {
+      Napi::HandleScope scope(env);
+      const std::vector<napi_value> arguments = Arguments(env, events[k]);
+      if (arguments.empty()) continue;
+      try {
+        on_progress_.Call(arguments);
+      } catch (const Napi::Error& e) {
+        callback_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+        cancel_->store(true);
+        return;
+      }
+    }
+  }
+
+  void OnOK() final {
+    Finish();
+    if (!environment_->JavaScriptRuns()) return;
+    if (!callback_error_.IsEmpty()) {
+      deferred_.Reject(callback_error_.Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(Result(this->Env()));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& error) final {
+    Finish();
+    if (!environment_->JavaScriptRuns()) return;
+    deferred_.Reject(callback_error_.IsEmpty() ? error_.ToJs(this->Env(), error) : callback_error_.Value());
+  }
+
+  void Finish() {
+    environment_->Remove(cancel_);
+    if (state_ != nullptr) {
+      state_->operation = nullptr;
+      state_->cancel = false;
+    }
+  }
+
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;  // keeps the owner (and so *state_) alive until the end
+  AsyncState* state_;
+  std::atomic<bool> own_cancel_{false};
+  std::atomic<bool>* cancel_;
+  std::shared_ptr<EnvironmentWork> environment_;
+  Napi::FunctionReference on_progress_;
+  Napi::Reference<Napi::Value> callback_error_;
+  WorkerError error_;
+};
+
+// One-shot work with no progress (save, load, generate, …): a body on the worker thread,
+// then a result made on the JS thread. A body that can stop early calls keep_going(),
+// which is false once the work is cancelled and sends the heartbeat (environment.h)
+// about every 50 ms.
+class TaskWorker : public AsyncWork<NoEvent> {
+ public:
+  using KeepGoing = std::function<bool()>;
+  using Body = std::function<void(const KeepGoing& keep_going)>;
+  using MakeResult = std::function<Napi::Value(Napi::Env)>;
+
+  TaskWorker(Napi::Env env, Napi::Object owner, AsyncState* state, const char* operation, Body body, MakeResult result)
+      : AsyncWork(env, "polychron.task", owner, state, operation), body_(std::move(body)), result_(std::move(result)) {}
+
+ private:
+  void Work(const ExecutionProgress& progress) override {
+    auto last_beat = std::chrono::steady_clock::now();
+    body_([&] {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_beat >= std::chrono::milliseconds(50)) {
+        last_beat = now;
+        const NoEvent beat;
+        progress.Send(&beat, 1);
+      }
+      return !cancelled();
+    });
+  }
+  Napi::Value Result(Napi::Env env) override { return result_(env); }
+
+  Body body_;
+  MakeResult result_;
+};
+
+}  // namespace polychron::addon
