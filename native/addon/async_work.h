@@ -8,16 +8,19 @@
 //   the work and the promise rejects with what it threw.
 // - A core exception rejects with its JavaScript kind (WorkerError).
 // - When the environment ends, the work is cancelled and no callback touches JavaScript
-//   (see environment.h).
+//   (see environment.h): a heartbeat reaches the JS thread every 50 ms while it runs.
 #pragma once
 #include <napi.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "addon/environment.h"
@@ -66,12 +69,33 @@ struct AsyncState {
 
 struct NoEvent {};
 
+// What reaches the JS thread: a progress event, or a heartbeat (sent every 50 ms while
+// the work runs, whatever the work does, so that an ended environment is noticed).
 template <typename Event>
-class AsyncWork : public Napi::AsyncProgressQueueWorker<Event> {
-  using Base = Napi::AsyncProgressQueueWorker<Event>;
+struct Report {
+  bool heartbeat;
+  Event event;
+};
+
+template <typename Event>
+class AsyncWork : public Napi::AsyncProgressQueueWorker<Report<Event>> {
+  using Base = Napi::AsyncProgressQueueWorker<Report<Event>>;
 
  public:
-  using ExecutionProgress = typename Base::ExecutionProgress;
+  // What Work() reports progress through (thread-safe).
+  class Progress {
+   public:
+    explicit Progress(const typename Base::ExecutionProgress& progress) : progress_(progress) {}
+    void Send(const Event& event) const {
+      const Report<Event> report{false, event};
+      progress_.Send(&report, 1);
+    }
+
+   private:
+    const typename Base::ExecutionProgress& progress_;
+  };
+
+  static constexpr std::chrono::milliseconds kHeartbeat{50};
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
@@ -93,8 +117,8 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Event> {
   }
 
   // Worker thread: the work itself. Throwing rejects the promise (WorkerError).
-  virtual void Work(const ExecutionProgress& progress) = 0;
-  // JS thread: the callback's arguments for one event (none: the event is a heartbeat).
+  virtual void Work(const Progress& progress) = 0;
+  // JS thread: the callback's arguments for one event.
   virtual std::vector<napi_value> Arguments(Napi::Env, const Event&) { return {}; }
   // JS thread: the value the promise resolves with.
   virtual Napi::Value Result(Napi::Env env) = 0;
@@ -103,17 +127,33 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Event> {
   const std::atomic<bool>* cancel_flag() const { return cancel_; }
 
  private:
-  void Execute(const ExecutionProgress& progress) final {
-    if (auto message = error_.Catch([&] { Work(progress); })) this->SetError(*message);
+  void Execute(const typename Base::ExecutionProgress& progress) final {
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool done = false;
+    std::thread heartbeat([&] {
+      std::unique_lock<std::mutex> lock(mutex);
+      while (!wake.wait_for(lock, kHeartbeat, [&] { return done; })) {
+        const Report<Event> beat{true, Event{}};
+        progress.Send(&beat, 1);
+      }
+    });
+    if (auto message = error_.Catch([&] { Work(Progress(progress)); })) this->SetError(*message);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      done = true;
+    }
+    wake.notify_one();
+    heartbeat.join();
   }
 
-  void OnProgress(const Event* events, size_t count) final {
+  void OnProgress(const Report<Event>* reports, size_t count) final {
     if (!environment_->JavaScriptRuns() || on_progress_.IsEmpty() || !callback_error_.IsEmpty()) return;
     Napi::Env env = this->Env();
     for (size_t k = 0; k < count; ++k) {
+      if (reports[k].heartbeat) continue;
       Napi::HandleScope scope(env);
-      const std::vector<napi_value> arguments = Arguments(env, events[k]);
-      if (arguments.empty()) continue;
+      const std::vector<napi_value> arguments = Arguments(env, reports[k].event);
       try {
         on_progress_.Call(arguments);
       } catch (const Napi::Error& e) {
@@ -164,9 +204,8 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Event> {
 };
 
 // One-shot work with no progress (save, load, generate, …): a body on the worker thread,
-// then a result made on the JS thread. A body that can stop early calls keep_going(),
-// which is false once the work is cancelled and sends the heartbeat (environment.h)
-// about every 50 ms.
+// then a result made on the JS thread. A body that can stop early asks keep_going(),
+// which is false once the work is cancelled.
 class TaskWorker : public AsyncWork<NoEvent> {
  public:
   using KeepGoing = std::function<bool()>;
@@ -177,17 +216,8 @@ class TaskWorker : public AsyncWork<NoEvent> {
       : AsyncWork(env, "polychron.task", owner, state, operation), body_(std::move(body)), result_(std::move(result)) {}
 
  private:
-  void Work(const ExecutionProgress& progress) override {
-    auto last_beat = std::chrono::steady_clock::now();
-    body_([&] {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_beat >= std::chrono::milliseconds(50)) {
-        last_beat = now;
-        const NoEvent beat;
-        progress.Send(&beat, 1);
-      }
-      return !cancelled();
-    });
+  void Work(const Progress&) override {
+    body_([this] { return !cancelled(); });
   }
   Napi::Value Result(Napi::Env env) override { return result_(env); }
 

@@ -30,11 +30,9 @@ class GroupsWorker : public AsyncWork<SearchProgress> {
         options_(options) {}
 
  private:
-  void Work(const ExecutionProgress& progress) override {
-    groups_ = find_groups(network_, options_, [&](uint32_t done, uint32_t total) {
-      const SearchProgress report{done, total};
-      progress.Send(&report, 1);
-    }, cancel_flag());
+  void Work(const Progress& progress) override {
+    groups_ = find_groups(network_, options_, [&](uint32_t done, uint32_t total) { progress.Send({done, total}); },
+                          cancel_flag());
     aborted_ = cancelled();
   }
 
@@ -124,7 +122,7 @@ class MatchWorker : public AsyncWork<NoEvent> {
         query_(query) {}
 
  private:
-  void Work(const ExecutionProgress&) override {
+  void Work(const Progress&) override {
     found_ = match_raster(groups_, neurons_.data(), times_.data(), neurons_.size(), neuron_count_, query_, cancel_flag());
   }
 

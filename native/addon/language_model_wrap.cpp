@@ -92,7 +92,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
         resume_(resume) {}
 
  private:
-  void Work(const ExecutionProgress& progress) override {
+  void Work(const Progress& progress) override {
     LanguageModel& model = *model_;
     const LmCorpus corpus(text_.data(), text_.size(), model.config().context, spec_, model.config().seed);
     const uint32_t crc = crc32_update(0, text_.data(), text_.size());
@@ -121,8 +121,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
       }
       const auto now = std::chrono::steady_clock::now();
       if (validate || now - last_send > std::chrono::milliseconds(100) || k + 1 == steps_) {
-        TrainEvent event{model.step(), lr, loss_sum / double(loss_count), validation, t};
-        progress.Send(&event, 1);
+        progress.Send(TrainEvent{model.step(), lr, loss_sum / double(loss_count), validation, t});
         last_send = now;
         loss_sum = 0;
         loss_count = 0;

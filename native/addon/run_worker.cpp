@@ -13,7 +13,7 @@ RunWorker::RunWorker(Napi::Env env, Napi::Object owner, AsyncState& state, uint6
       body_(std::move(body)),
       record_(record) {}
 
-void RunWorker::Work(const ExecutionProgress& progress) {
+void RunWorker::Work(const Progress& progress) {
   using Clock = std::chrono::steady_clock;
   auto last_report = Clock::now();
   uint64_t units = 0;
@@ -23,10 +23,9 @@ void RunWorker::Work(const ExecutionProgress& progress) {
       spike_neurons_.insert(spike_neurons_.end(), fired, fired + count);
     }
     // Reading the clock every unit would cost more than a small population's step.
-    // The reports are also the heartbeat that reveals a terminated environment.
     if ((++units & 63) == 0 && Clock::now() - last_report >= std::chrono::milliseconds(50)) {
       last_report = Clock::now();
-      progress.Send(&units, 1);
+      progress.Send(units);
     }
     return !cancelled();
   });

@@ -24,7 +24,7 @@ class RunWorker : public AsyncWork<uint64_t> {
             Napi::Function on_progress, bool record);
 
  private:
-  void Work(const ExecutionProgress& progress) override;
+  void Work(const Progress& progress) override;
   std::vector<napi_value> Arguments(Napi::Env env, const uint64_t& done) override;
   Napi::Value Result(Napi::Env env) override;
 

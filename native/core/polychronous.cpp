@@ -331,7 +331,9 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
       const auto& inputs = search.strong_inputs[mothers[m]];
       const uint32_t k = uint32_t(inputs.size()), W = options.anchors;
       for (uint32_t i = 0; i < W; ++i) pick[i] = i;
-      while (true) {
+      // A mother can have thousands of combinations: stop within one when cancelled
+      // (the result is then marked aborted, so a partial mother is never mistaken for all).
+      while (cancel == nullptr || !cancel->load(std::memory_order_relaxed)) {
         // Fired at t_k = Dmax − delay_k, the anchors' spikes reach the mother together.
         uint8_t longest = 0;
         for (uint32_t i = 0; i < W; ++i) longest = std::max(longest, inputs[pick[i]].second);
