@@ -72,6 +72,8 @@ export {
   type LmGenerateOptions,
   type LmImplementation,
   type LmProtocol,
+  type LmRng,
+  LossWatch,
 } from './lm';
 export {
   findPolychronousGroups,

@@ -17,6 +17,12 @@ export const LUT_LM_DEFAULTS = {
 } as const;
 
 export type LmImplementation = 'fast' | 'reference';
+/**
+ * 'polychron' (default): the project's generator. 'glibc': the spec's C program step for
+ * step (glibc's rand() in the program's order of draws and its exact arithmetic); needs
+ * impl 'reference', the 'reference' data protocol and seed in [1, 2^32 − 1] (srand's).
+ */
+export type LmRng = 'polychron' | 'glibc';
 export type LmProtocol = 'holdout' | 'reference';
 
 export interface LutLanguageModelOptions {
@@ -39,6 +45,8 @@ export interface LutLanguageModelOptions {
   distinctPairs?: boolean;
   /** Seeds the embedding, anchors, positional arrays, data draws and validation set (default 1). */
   seed?: number;
+  /** The generator and arithmetic: 'polychron' (default) or 'glibc' (the spec's C program, step for step). */
+  rng?: LmRng;
   /** Refuse, before reserving anything, a model whose tables could exceed this many bytes (default 8 GiB). */
   memoryLimit?: number;
   /** 'fast' (default: SIMD, prefetching, threads) or 'reference' (the plain oracle); both give identical numbers. */
@@ -91,8 +99,10 @@ export interface LmTrainOptions extends LmDataOptions {
 
 export interface LmTrainResult {
   steps: number;
-  /** Each step's mean training loss over its P positions. */
+  /** Each step's mean training loss over its P positions (from the step's forward pass, before its update). */
   losses: Float64Array;
+  /** Each step's snippet start (its first byte). */
+  starts: Float64Array;
   validations: { step: number; loss: number }[];
 }
 
@@ -151,7 +161,7 @@ export class LutLanguageModel {
 
   /** Hyper-parameters (with seed and memoryLimit). */
   get config(): Required<Omit<LutLanguageModelOptions, 'impl' | 'threads' | 'simd'>> {
-    return this.#native.config() as Required<Omit<LutLanguageModelOptions, 'impl' | 'threads' | 'simd'>>;
+    return this.#native.config() as unknown as Required<Omit<LutLanguageModelOptions, 'impl' | 'threads' | 'simd'>>;
   }
 
   /** Training steps done; the next step is numbered this (step 0 runs at learning rate 0). Throws once closed. */
@@ -201,7 +211,7 @@ export class LutLanguageModel {
     for (let k = 0; k < result.validations.length; k += 2) {
       validations.push({ step: result.validations[k], loss: result.validations[k + 1] });
     }
-    return { steps: result.steps, losses: result.losses, validations };
+    return { steps: result.steps, losses: result.losses, starts: result.starts, validations };
   }
 
   /** The validation loss (nats/byte) of the protocol's validation snippets of `text`. */
@@ -237,6 +247,48 @@ export class LutLanguageModel {
 
   close(): void {
     this.#native.close();
+  }
+}
+
+/**
+ * The stability guard of training: watches the mean training loss and says when it rises
+ * far above its running minimum (a divergence, as seen when the learning rate peaks on
+ * some texts and seeds). The loss is smoothed over about 500 steps; "far" is `margin`
+ * nats (default 0.3), after a first `settle` steps (default 1000).
+ */
+export class LossWatch {
+  #smoothed: number | undefined;
+  #lowest = Infinity;
+  #lastStep = 0;
+  #rising = false;
+
+  constructor(readonly margin = 0.3, readonly settle = 1000, readonly span = 500) {}
+
+  /** True while the smoothed loss stands more than `margin` above its minimum. */
+  get rising(): boolean {
+    return this.#rising;
+  }
+
+  /** Feeds the mean loss of the steps up to `step`; returns a warning when a rise starts. */
+  observe(step: number, loss: number): string | undefined {
+    if (!Number.isFinite(loss)) {
+      const first = !this.#rising;
+      this.#rising = true;
+      return first ? `the training loss is ${loss} at step ${step}` : undefined;
+    }
+    const steps = Math.max(1, step - this.#lastStep);
+    this.#lastStep = step;
+    const keep = Math.exp(-steps / this.span);
+    this.#smoothed = this.#smoothed === undefined ? loss : keep * this.#smoothed + (1 - keep) * loss;
+    if (step < this.settle) return undefined;
+    this.#lowest = Math.min(this.#lowest, this.#smoothed);
+    const rising = this.#smoothed > this.#lowest + this.margin;
+    const started = rising && !this.#rising;
+    this.#rising = rising;
+    return started
+      ? `the training loss (smoothed) has risen to ${this.#smoothed.toFixed(3)} at step ${step}, ` +
+          `${(this.#smoothed - this.#lowest).toFixed(3)} above its minimum ${this.#lowest.toFixed(3)}: training may be diverging`
+      : undefined;
   }
 }
 

@@ -78,11 +78,11 @@ export interface NativeLanguageModel {
     text: Uint8Array,
     options: object,
     onEvent?: (event: NativeTrainEvent) => void,
-  ): Promise<{ steps: number; aborted: boolean; losses: Float64Array; validations: Float64Array }>;
+  ): Promise<{ steps: number; aborted: boolean; losses: Float64Array; starts: Float64Array; validations: Float64Array }>;
   evaluate(text: Uint8Array, options: object): Promise<number>;
   generate(prompt: Uint8Array, options: object): Promise<Uint8Array>;
   save(path: string): Promise<void>;
-  config(): Record<string, number | boolean>;
+  config(): Record<string, number | boolean | string>;
   memory(): { tableBytes: number; mappedBytes: number };
   dataRecord(): { protocol: string; bytes: number; crc32: number };
   readonly step: number;

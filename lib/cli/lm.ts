@@ -2,20 +2,22 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   LUT_LM_DEFAULTS,
+  LossWatch,
   LutLanguageModel,
   learningRate,
   mobyDick,
   readText,
   type LmImplementation,
   type LmProtocol,
+  type LmRng,
   type LmTrainProgress,
   type LutLanguageModelOptions,
 } from '../lm';
 import { nonNegativeInteger, oneOf, positiveInteger } from './args';
 
 export const LM_USAGE = [
-  'polychron lm train --text FILE --steps N [--seed 1] [--threads 1] [--impl fast|reference]',
-  '  [--protocol holdout|reference] [--every 10000] [--log FILE.csv] [--checkpoint FILE] [--resume FILE]',
+  'polychron lm train --text FILE --steps N [--seed 1] [--threads 1] [--impl fast|reference] [--rng polychron|glibc]',
+  '  [--protocol holdout|reference] [--every 10000] [--log FILE.csv] [--trace FILE.csv] [--checkpoint FILE] [--resume FILE]',
   '  [--context 32 --embedding 32 --positional 4 --layers 6 --heads 4 --tables 16 --comparisons 6 --warmup 4000]',
   'polychron lm generate --model FILE --prompt TEXT [--length 200] [--temperature 0.4] [--seed 1]',
   'polychron lm eval --model FILE --text FILE [--protocol holdout|reference]',
@@ -57,11 +59,22 @@ interface TrainLoopOptions {
   every: number;
   resume: boolean;
   log?: string;
+  /** step,start,train_loss per step (the golden trace's columns). */
+  trace?: string;
   checkpoint?: string;
   deadline?: number;
 }
 
-/** Trains through step `lastStep`, with a progress line, the CSV log and checkpoints. */
+/** A loss as C's %.9g prints it (the golden trace's format). */
+const nineDigits = (x: number): string => String(Number(x.toPrecision(9)));
+
+function appendTrace(file: string, from: number, starts: Float64Array, losses: Float64Array): void {
+  let rows = '';
+  for (let k = 0; k < losses.length; k++) rows += `${from + k},${starts[k]},${nineDigits(losses[k])}\n`;
+  fs.appendFileSync(file, rows);
+}
+
+/** Trains through step `lastStep`, with a progress line, the CSV log, a trace and checkpoints. */
 async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   const { model } = o;
   const first = model.step;
@@ -72,6 +85,10 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   if (o.log !== undefined && (!fs.existsSync(o.log) || fs.statSync(o.log).size === 0)) {
     fs.writeFileSync(o.log, 'step,val_loss\n');
   }
+  if (o.trace !== undefined && (!fs.existsSync(o.trace) || fs.statSync(o.trace).size === 0 || first === 0)) {
+    fs.writeFileSync(o.trace, 'step,start,train_loss\n');
+  }
+  const watch = new LossWatch();
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new Error('interrupted'));
   process.once('SIGINT', interrupt);
@@ -84,11 +101,16 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
     const seconds = (Date.now() - started) / 1000;
     const rate = done / Math.max(seconds, 1e-9);
     const val = lastValidation === undefined ? '-' : lastValidation.toFixed(4);
+    const warning = watch.observe(p.step, p.loss);
+    if (warning !== undefined) {
+      line.done();
+      console.error(`warning: ${warning}`);
+    }
     const fraction = o.deadline === undefined ? done / Math.max(total, 1) : (Date.now() - started) / (o.deadline - started);
     const target = o.deadline === undefined ? `/${o.lastStep}` : '';
     line.update(
       `${bar(fraction)} step ${p.step - 1}${target}  ${rate.toFixed(1)} steps/s  ` +
-        `lr ${p.lr.toExponential(2)}  loss ${p.loss.toFixed(3)}  val ${val}`,
+        `lr ${p.lr.toExponential(2)}  loss ${p.loss.toFixed(3)}  val ${val}${watch.rising ? '  (loss rising!)' : ''}`,
       p.validation !== undefined,
     );
     if (o.deadline !== undefined && Date.now() > o.deadline) controller.abort(new Error('time limit'));
@@ -99,10 +121,12 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
       const chunkEnd = o.every > 0 && o.checkpoint !== undefined
         ? Math.min(o.lastStep, (Math.floor(model.step / o.every) + 1) * o.every)
         : o.lastStep;
-      await model.train(o.text, {
+      const from = model.step;
+      const result = await model.train(o.text, {
         steps: chunkEnd + 1 - model.step, every: o.every, protocol: o.protocol, resume: o.resume,
         signal: controller.signal, onProgress,
       });
+      if (o.trace !== undefined) appendTrace(o.trace, from, result.starts, result.losses);
       if (o.checkpoint !== undefined) await model.save(o.checkpoint);
     }
   } catch (error) {
@@ -132,6 +156,8 @@ async function train(args: string[]): Promise<void> {
       protocol: { type: 'string' },
       every: { type: 'string' },
       log: { type: 'string' },
+      trace: { type: 'string' },
+      rng: { type: 'string' },
       checkpoint: { type: 'string' },
       resume: { type: 'string' },
       ...shapeOptions,
@@ -144,10 +170,11 @@ async function train(args: string[]): Promise<void> {
   const protocol = oneOf(values.protocol, 'protocol', ['holdout', 'reference'] as const, 'holdout') as LmProtocol;
   const threads = positiveInteger(values.threads, 'threads', 1);
   const every = nonNegativeInteger(values.every, 'every', 10000);
+  const rng = oneOf(values.rng, 'rng', ['polychron', 'glibc'] as const, 'polychron') as LmRng;
   const text = readText(values.text, '--text');
   let model: LutLanguageModel;
   if (values.resume !== undefined) {
-    const given = [...SHAPE_OPTIONS, 'seed'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
+    const given = [...SHAPE_OPTIONS, 'seed', 'rng'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
     if (given.length > 0) throw new RangeError(`--${given[0]} cannot change a resumed model (it comes from the checkpoint)`);
     model = await LutLanguageModel.load(values.resume, { impl, threads });
     const record = model.trainedOn();
@@ -155,7 +182,7 @@ async function train(args: string[]): Promise<void> {
       throw new RangeError(`--protocol ${protocol} differs from the checkpoint's '${record.protocol}'`);
     }
   } else {
-    const options: LutLanguageModelOptions = { impl, threads, seed: positiveInteger(values.seed, 'seed', 1) };
+    const options: LutLanguageModelOptions = { impl, threads, rng, seed: positiveInteger(values.seed, 'seed', 1) };
     for (const key of SHAPE_OPTIONS) {
       const value = (values as Record<string, string | undefined>)[key];
       if (value !== undefined) (options as Record<string, number>)[key] = positiveInteger(value, key, 0);
@@ -166,7 +193,7 @@ async function train(args: string[]): Promise<void> {
     `steps ${model.step}..${lastStep}`);
   await trainLoop({
     model, text, lastStep, protocol, every, resume: values.resume !== undefined,
-    log: values.log, checkpoint: values.checkpoint,
+    log: values.log, trace: values.trace, checkpoint: values.checkpoint,
   });
 }
 

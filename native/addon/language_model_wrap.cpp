@@ -94,7 +94,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
  private:
   void Work(const Progress& progress) override {
     LanguageModel& model = *model_;
-    const LmCorpus corpus(text_.data(), text_.size(), model.config().context, spec_, model.config().seed);
+    const LmCorpus corpus = model.corpus(text_.data(), text_.size(), spec_);
     const uint32_t crc = crc32_update(0, text_.data(), text_.size());
     if (resume_ && model.step() > 0 && (model.data_record().bytes != text_.size() || model.data_record().crc32 != crc)) {
       throw RangeError("polychron: this text (" + std::to_string(text_.size()) +
@@ -103,6 +103,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
     }
     model.remember_data(corpus);
     losses_.reserve(std::min<uint64_t>(steps_, 1u << 20));
+    starts_.reserve(losses_.capacity());
     auto last_send = std::chrono::steady_clock::now();
     double loss_sum = 0;
     uint64_t loss_count = 0;
@@ -111,6 +112,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
       const double lr = lm_learning_rate(t, model.config().warmup);
       const double loss = model.train_step(corpus);
       losses_.push_back(loss);
+      starts_.push_back(double(model.last_start()));
       loss_sum += loss;
       ++loss_count;
       const bool validate = every_ > 0 && t % every_ == 0;
@@ -148,6 +150,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
     result.Set("steps", double(losses_.size()));
     result.Set("aborted", aborted_);
     result.Set("losses", ToTypedArray<double, Napi::Float64Array>(env, losses_));
+    result.Set("starts", ToTypedArray<double, Napi::Float64Array>(env, starts_));
     std::vector<double> flat;
     for (const auto& [step, loss] : validations_) {
       flat.push_back(step);
@@ -163,7 +166,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
   LmDataSpec spec_;
   uint64_t steps_, every_;
   bool resume_;
-  std::vector<double> losses_;
+  std::vector<double> losses_, starts_;
   std::vector<std::pair<double, double>> validations_;
   bool aborted_ = false;
 };
@@ -210,6 +213,8 @@ LanguageModelWrap::LanguageModelWrap(const Napi::CallbackInfo& info) : Napi::Obj
     read("comparisons", c.comparisons, 1, 30);
     read("warmup", c.warmup, 1, 100000000);
     ReadFlagOption(o, "distinctPairs", c.distinct_pairs);
+    const auto rng = Option(o, "rng");
+    if (!rng.IsUndefined()) c.rng = parse_lm_rng(ToString(rng, "rng"), "rng");
     const auto seed = Option(o, "seed");
     if (!seed.IsUndefined()) c.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     c.memory_limit = ReadMemoryLimit(o, c.memory_limit);
@@ -284,7 +289,7 @@ Napi::Value LanguageModelWrap::Evaluate(const Napi::CallbackInfo& info) {
     auto* worker = new TaskWorker(
         info.Env(), Value(), &async_, "evaluate()",
         [=](const TaskWorker::KeepGoing&) {
-          const LmCorpus corpus(text->data(), text->size(), model->config().context, spec, model->config().seed);
+          const LmCorpus corpus = model->corpus(text->data(), text->size(), spec);
           *loss = model->validation_loss(corpus);
         },
         [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *loss); });
@@ -346,6 +351,7 @@ Napi::Value LanguageModelWrap::Config(const Napi::CallbackInfo& info) {
     out.Set("warmup", c.warmup);
     out.Set("distinctPairs", c.distinct_pairs);
     out.Set("seed", double(c.seed));
+    out.Set("rng", lm_rng_name(c.rng));
     out.Set("memoryLimit", double(c.memory_limit));
     return out;
   });

@@ -16,7 +16,14 @@ LmImpl parse_lm_impl(const std::string& name, const char* param) {
 }
 
 LanguageModel::LanguageModel(const LmConfig& config, const LmRuntime& runtime)
-    : model_(std::make_unique<LmModel>(config)), runtime_(runtime), data_rng_(config.seed, 1) {
+    : runtime_(runtime), data_rng_(config.seed, 1) {
+  if (config.rng == LmRng::Glibc) {
+    validate_lm_config(config);
+    // The C program draws its validation starts before it builds the model.
+    glibc_ = GlibcRandom(uint32_t(config.seed));
+    for (uint32_t k = 0; k < kCProgramValidationStarts; ++k) glibc_.rand();
+  }
+  model_ = std::make_unique<LmModel>(config, &glibc_);
   make_engine();
 }
 
@@ -26,12 +33,20 @@ LanguageModel::LanguageModel(const std::string& path, const LmRuntime& runtime, 
   model_ = load_lm_checkpoint(path, memory_limit, state);
   step_ = state.step;
   data_rng_.set_state(state.rng);
+  glibc_.set_state(state.glibc);
   data_ = state.data;
   make_engine();
 }
 
 void LanguageModel::make_engine() {
+  if (config().rng == LmRng::Glibc && runtime_.impl != LmImpl::Reference) {
+    throw RangeError("polychron: rng 'glibc' reproduces the C program operation for operation, which only impl 'reference' does");
+  }
   if (runtime_.impl == LmImpl::Fast) engine_ = std::make_unique<LmEngine>(*model_, runtime_.threads, runtime_.simd);
+}
+
+LmCorpus LanguageModel::corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const {
+  return LmCorpus(text, bytes, config().context, spec, config().seed, config().rng);
 }
 
 void LanguageModel::remember_data(const LmCorpus& corpus) {
@@ -43,14 +58,27 @@ void LanguageModel::remember_data(const LmCorpus& corpus) {
 double LanguageModel::train_step(const LmCorpus& corpus) {
   const uint32_t P = config().context;
   if (corpus.context() != P) throw RangeError("polychron: the corpus was prepared for another context length");
-  const uint8_t* tokens = corpus.text() + corpus.draw_training_start(data_rng_);
-  const float lr = lm_learning_rate(step_, config().warmup);
-  const double loss = engine_ ? engine_->train_step(tokens, P, lr) : reference::train_step(*model_, tokens, P, lr, reference_act_);
+  if (corpus.rng() != config().rng) throw RangeError("polychron: the corpus was prepared for another generator");
+  double loss;
+  if (config().rng == LmRng::Glibc) {
+    last_start_ = corpus.draw_training_start(glibc_);
+    const float lr = lm_learning_rate_c_program(step_, config().warmup);
+    loss = c_program::train_step(*model_, corpus.text() + last_start_, P, lr, reference_act_);
+  } else {
+    last_start_ = corpus.draw_training_start(data_rng_);
+    const uint8_t* tokens = corpus.text() + last_start_;
+    const float lr = lm_learning_rate(step_, config().warmup);
+    loss = engine_ ? engine_->train_step(tokens, P, lr) : reference::train_step(*model_, tokens, P, lr, reference_act_);
+  }
   ++step_;
   return loss;
 }
 
 double LanguageModel::snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only) {
+  if (config().rng == LmRng::Glibc && last_only) {
+    c_program::forward(*model_, tokens, n, reference_act_);
+    return c_program::last_position_loss(reference_act_, tokens[n]);
+  }
   reference::forward(*model_, tokens, n, reference_act_);
   if (last_only) return cross_entropy(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, tokens[n]);
   double sum = 0;
@@ -81,7 +109,11 @@ void LanguageModel::last_logits(const uint8_t* tokens, uint32_t n, float* logits
     engine_->last_logits(tokens, n, logits);
     return;
   }
-  reference::forward(*model_, tokens, n, reference_act_);
+  if (config().rng == LmRng::Glibc) {
+    c_program::forward(*model_, tokens, n, reference_act_);
+  } else {
+    reference::forward(*model_, tokens, n, reference_act_);
+  }
   std::copy_n(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, kLmVocabulary, logits);
 }
 
@@ -127,6 +159,7 @@ void LanguageModel::save(const std::string& path) const {
   LmTrainingState state;
   state.step = step_;
   std::copy_n(data_rng_.state(), 4, state.rng);
+  glibc_.state(state.glibc);
   state.data = data_;
   save_lm_checkpoint(path, *model_, state);
 }

@@ -46,9 +46,12 @@ class LanguageModel {
   const LmDataRecord& data_record() const { return data_; }
   LmModel& model() { return *model_; }
 
+  // The corpus of `text` under `spec` for this model (its context, seed and generator).
+  LmCorpus corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const;
   // Training step number step(): draws a snippet, trains at lr(step), advances the step.
-  // Returns the snippet's mean loss over its positions.
+  // Returns the snippet's mean loss over its positions; last_start() is its first byte.
   double train_step(const LmCorpus& corpus);
+  uint64_t last_start() const { return last_start_; }
   // Mean over the corpus's validation snippets (spec §2 for the reference protocol).
   double validation_loss(const LmCorpus& corpus);
   // Bytes sampled one at a time from the last position's softmax at `temperature`
@@ -71,7 +74,9 @@ class LanguageModel {
   std::unique_ptr<LmEngine> engine_;
   LmActivations reference_act_;
   uint64_t step_ = 0;
+  uint64_t last_start_ = 0;
   Random data_rng_;
+  GlibcRandom glibc_;  // rng 'glibc': the C program's one generator, past its initialisation
   LmDataRecord data_;
 };
 
@@ -80,6 +85,7 @@ class LanguageModel {
 struct LmTrainingState {
   uint64_t step = 0;
   uint64_t rng[4] = {0, 0, 0, 0};
+  uint32_t glibc[GlibcRandom::kWords] = {};  // rng 'glibc'
   LmDataRecord data;
 };
 

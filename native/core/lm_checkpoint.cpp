@@ -60,7 +60,8 @@ std::map<std::string, std::string> config_metadata(const LmConfig& c) {
           {"comparisons", std::to_string(c.comparisons)},
           {"warmup", std::to_string(c.warmup)},
           {"distinct_pairs", c.distinct_pairs ? "true" : "false"},
-          {"seed", std::to_string(c.seed)}};
+          {"seed", std::to_string(c.seed)},
+          {"rng_kind", lm_rng_name(c.rng)}};
 }
 
 }  // namespace
@@ -112,6 +113,15 @@ void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmT
                 (unsigned long long)state.rng[1], (unsigned long long)state.rng[2], (unsigned long long)state.rng[3]);
   metadata["step"] = std::to_string(state.step);
   metadata["rng"] = rng;
+  if (c.rng == LmRng::Glibc) {
+    std::string words;
+    char word[9];
+    for (uint32_t w : state.glibc) {
+      std::snprintf(word, sizeof word, "%08x", w);
+      words += word;
+    }
+    metadata["rng_glibc"] = words;
+  }
   metadata["data.protocol"] = state.data.protocol;
   metadata["data.bytes"] = std::to_string(state.data.bytes);
   metadata["data.crc32"] = std::to_string(state.data.crc32);
@@ -149,7 +159,10 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
   c.seed = number("seed", ~uint64_t(0));
   c.memory_limit = memory_limit;
   const uint32_t expected_crc = uint32_t(number("crc32", 0xFFFFFFFFu));
-  auto model = std::make_unique<LmModel>(c);  // validates the shape and the memory limit
+  // Older checkpoints have no rng_kind: they are the project's generator.
+  if (file.metadata().count("rng_kind")) c.rng = parse_lm_rng(file.meta("rng_kind"), "metadata 'rng_kind'");
+  GlibcRandom placeholder;  // the initialisation's draws are replaced by the tensors read below
+  auto model = std::make_unique<LmModel>(c, &placeholder);  // validates the shape and the memory limit
 
   // Readers for every expected tensor, run in file order so the CRC chains over the buffer.
   std::map<std::string, std::function<void(const safetensors::TensorInfo&, uint32_t&)>> readers;
@@ -236,6 +249,16 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
     char* end = nullptr;
     state.rng[k] = std::strtoull(part.c_str(), &end, 16);
     if (part.empty() || *end != '\0') throw bad("metadata 'rng' must be 64 hexadecimal digits");
+  }
+  if (c.rng == LmRng::Glibc) {
+    const std::string words = file.metadata().count("rng_glibc") ? file.meta("rng_glibc") : std::string();
+    if (words.size() != 8 * GlibcRandom::kWords) throw bad("metadata 'rng_glibc' must be 272 hexadecimal digits");
+    for (int k = 0; k < GlibcRandom::kWords; ++k) {
+      const std::string part = words.substr(8 * size_t(k), 8);
+      char* end = nullptr;
+      state.glibc[k] = uint32_t(std::strtoul(part.c_str(), &end, 16));
+      if (*end != '\0') throw bad("metadata 'rng_glibc' must be 272 hexadecimal digits");
+    }
   }
   state.data.protocol = file.meta("data.protocol");
   state.data.bytes = number("data.bytes", ~uint64_t(0));

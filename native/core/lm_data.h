@@ -4,6 +4,9 @@
 //
 // - Reference: 10,000 validation starts drawn at random (with replacement); every start
 //   within ±P of one is excluded from training; validation scores the last position only.
+// - With rng 'glibc', the reference protocol exactly as the spec's C program draws it:
+//   length = bytes − P − 1, each validation start rand() % length, every position within
+//   ±P of one reserved, each training start rand() % length redrawn while reserved.
 // - Holdout (the default): the last `holdout` fraction of the text is held out; validation
 //   reads it as consecutive non-overlapping windows (at most `validation_snippets` of them,
 //   evenly spaced) and scores every position; training starts anywhere before it.
@@ -12,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "core/glibc_random.h"
+#include "core/lut_lm.h"
 #include "core/random.h"
 
 namespace polychron {
@@ -29,9 +34,10 @@ struct LmDataSpec {
 
 class LmCorpus {
  public:
-  // `seed` draws the reference protocol's validation starts. Throws RangeError if the
-  // text is too short for the protocol.
-  LmCorpus(const uint8_t* text, uint64_t bytes, uint32_t context, const LmDataSpec& spec, uint64_t seed);
+  // `seed` (and `rng`) draw the reference protocol's validation starts. Throws RangeError
+  // if the text is too short for the protocol.
+  LmCorpus(const uint8_t* text, uint64_t bytes, uint32_t context, const LmDataSpec& spec, uint64_t seed,
+           LmRng rng = LmRng::Polychron);
 
   const uint8_t* text() const { return text_; }
   uint64_t bytes() const { return bytes_; }
@@ -42,13 +48,19 @@ class LmCorpus {
   uint64_t training_positions() const;
 
   uint64_t draw_training_start(Random& rng) const;
+  // The C program's get_random_training_index (rng 'glibc').
+  uint64_t draw_training_start(GlibcRandom& rng) const;
+  LmRng rng() const { return rng_; }
 
  private:
   const uint8_t* text_;
   uint64_t bytes_;
   uint32_t context_;
   LmDataSpec spec_;
+  LmRng rng_;
   std::vector<uint64_t> validation_;
+  std::vector<uint8_t> reserved_;   // rng 'glibc': per start in [0, length), reserved for validation
+  uint64_t length_ = 0;             // rng 'glibc': the C program's training.length
   std::vector<uint64_t> allowed_;   // reference protocol: the training starts
   uint64_t holdout_start_ = 0;      // holdout protocol: training starts are [0, this)
 };

@@ -25,7 +25,39 @@ LutShape unembed_shape(const LmConfig& c) {
 
 float uniform_pm1(Random& rng) { return float(rng.uniform() * 2.0 - 1.0); }
 
+// The C program's random_vector(v, n, 1.0f): 1.0f * 2 * ((float)rand() / RAND_MAX - 0.5).
+float c_program_uniform(GlibcRandom& rng) {
+  const float unit = float(rng.rand()) / float(GlibcRandom::kMax);
+  return float(double(1.0f * 2) * (double(unit) - 0.5));
+}
+
+// The C program's build_LUT anchors: per table, C first anchors rand() % d, then C second
+// anchors drawn again while equal to the first of the same r.
+void c_program_anchors(Lut& lut, GlibcRandom& rng) {
+  const LutShape& s = lut.shape();
+  std::vector<uint32_t> a(size_t(s.comparisons) * s.tables), b(a.size());
+  for (uint32_t i = 0; i < s.tables; ++i) {
+    for (uint32_t r = 0; r < s.comparisons; ++r) a[size_t(r) * s.tables + i] = rng.rand() % s.inputs;
+    for (uint32_t r = 0; r < s.comparisons; ++r) {
+      uint32_t x;
+      do {
+        x = rng.rand() % s.inputs;
+      } while (x == a[size_t(r) * s.tables + i]);
+      b[size_t(r) * s.tables + i] = x;
+    }
+  }
+  lut.set_anchors(std::move(a), std::move(b));
+}
+
 }  // namespace
+
+const char* lm_rng_name(LmRng rng) { return rng == LmRng::Glibc ? "glibc" : "polychron"; }
+
+LmRng parse_lm_rng(const std::string& name, const char* param) {
+  if (name == "glibc") return LmRng::Glibc;
+  if (name == "polychron") return LmRng::Polychron;
+  throw TypeError(std::string("polychron: ") + param + " must be 'polychron' or 'glibc' (got '" + name + "')");
+}
 
 void validate_lm_config(const LmConfig& c) {
   require(c.context >= 2 && c.context <= 4096, "context", c.context, 2, 4096);
@@ -40,6 +72,13 @@ void validate_lm_config(const LmConfig& c) {
     throw RangeError("polychron: an attention index has 2·comparisons + positional bits, at most 30 (got " +
                      std::to_string(2 * c.comparisons + c.positional) + " with comparisons = " +
                      std::to_string(c.comparisons) + " and positional = " + std::to_string(c.positional) + ")");
+  }
+  if (c.rng == LmRng::Glibc) {
+    if (c.seed < 1 || c.seed > 0xFFFFFFFFull) {
+      throw RangeError("polychron: with rng 'glibc' the seed is srand()'s, an integer in [1, 4294967295] (got " +
+                       std::to_string(c.seed) + ")");
+    }
+    if (c.distinct_pairs) throw RangeError("polychron: distinctPairs is not the C program's anchor rule; rng 'glibc' draws as it does");
   }
   validate_lut_shape(attention_shape(c), "attention", c.distinct_pairs);
   validate_lut_shape(ffn_shape(c), "ffn", c.distinct_pairs);
@@ -62,9 +101,41 @@ float lm_learning_rate(uint64_t step, uint32_t warmup) {
   return float(std::min(1.0 / std::sqrt(1.0 + t), t / (w * std::sqrt(w))));
 }
 
-LmModel::LmModel(const LmConfig& config) : config_(config) {
+float lm_learning_rate_c_program(uint64_t step, uint32_t warmup) {
+  const double t = double(step);
+  const float ramp = float(step) / float(warmup);
+  return float(std::min(1.0 / std::sqrt(1.0 + t), double(ramp) / std::sqrt(double(warmup))));
+}
+
+LmModel::LmModel(const LmConfig& config, GlibcRandom* glibc) : config_(config) {
   validate_lm_config(config);
   const LmConfig& c = config_;
+  if (c.rng == LmRng::Glibc) {
+    if (glibc == nullptr) throw std::logic_error("polychron: an rng 'glibc' model needs the C program's generator");
+    // build_Model's order: embedding; per layer the FFN anchors, then per head its
+    // positional vectors and its table's anchors; then the unembedder's anchors.
+    embedding.resize(size_t(kLmVocabulary) * c.embedding);
+    for (float& e : embedding) e = c_program_uniform(*glibc);
+    layers.resize(c.layers);
+    for (uint32_t l = 0; l < c.layers; ++l) {
+      LmLayer& layer = layers[l];
+      Random unused(0);
+      layer.ffn = Lut(ffn_shape(c), unused, false, "layers." + std::to_string(l) + ".ffn");
+      c_program_anchors(layer.ffn, *glibc);
+      layer.heads.resize(c.heads);
+      for (uint32_t h = 0; h < c.heads; ++h) {
+        LmHead& head = layer.heads[h];
+        head.pe.resize(size_t(c.context) * c.tables * c.positional);
+        for (float& e : head.pe) e = c_program_uniform(*glibc);
+        head.v = Lut(attention_shape(c), unused, false, "layers." + std::to_string(l) + ".heads." + std::to_string(h));
+        c_program_anchors(head.v, *glibc);
+      }
+    }
+    Random unused(0);
+    unembed = Lut(unembed_shape(c), unused, false, "unembed");
+    c_program_anchors(unembed, *glibc);
+    return;
+  }
   Random rng(c.seed, 0);
   embedding.resize(size_t(kLmVocabulary) * c.embedding);
   for (float& e : embedding) e = uniform_pm1(rng);

@@ -14,12 +14,27 @@
 #include <string>
 #include <vector>
 
+#include "core/glibc_random.h"
 #include "core/lut.h"
 #include "core/random.h"
 
 namespace polychron {
 
 constexpr uint32_t kLmVocabulary = 256;  // bytes
+
+// Where the model's random numbers come from, and so which arithmetic it follows:
+// - Polychron: the project's generator (random.h) and the summation orders above, which
+//   the fast engine reproduces bit for bit.
+// - Glibc: the spec's C program step for step — glibc's rand() with the C program's order
+//   of draws (validation starts, then initialisation in build_Model's order, then one
+//   rejection-sampled start per step) and its exact arithmetic (lut_lm_c_program.cpp).
+//   Reference implementation and the reference data protocol only.
+enum class LmRng { Polychron, Glibc };
+const char* lm_rng_name(LmRng rng);
+LmRng parse_lm_rng(const std::string& name, const char* param);
+
+// The C program draws this many validation starts before it builds its model.
+constexpr uint32_t kCProgramValidationStarts = 10000;
 
 struct LmConfig {
   uint32_t context = 32;     // P
@@ -32,6 +47,7 @@ struct LmConfig {
   uint32_t warmup = 4000;    // learning-rate warm-up steps
   bool distinct_pairs = false;
   uint64_t seed = 1;
+  LmRng rng = LmRng::Polychron;
   // Refuse, before reserving anything, a model whose tables could exceed this.
   uint64_t memory_limit = uint64_t(8) << 30;
 };
@@ -42,6 +58,8 @@ uint64_t lm_table_bytes(const LmConfig& config);
 
 // lr(t) = min(1/√(1+t), t / (warmup·√warmup)) (spec §2).
 float lm_learning_rate(uint64_t step, uint32_t warmup);
+// The same as the C program computes it: t / warmup in float, then the rest in double.
+float lm_learning_rate_c_program(uint64_t step, uint32_t warmup);
 
 struct LmHead {
   Lut v;                  // width 2C + p; the same anchors give the query and key indices
@@ -55,7 +73,9 @@ struct LmLayer {
 
 class LmModel {
  public:
-  explicit LmModel(const LmConfig& config);
+  // With config.rng == Glibc, `glibc` is the C program's generator, already past its
+  // validation draws; the initialisation draws from it in build_Model's order.
+  explicit LmModel(const LmConfig& config, GlibcRandom* glibc = nullptr);
 
   const LmConfig& config() const { return config_; }
   std::vector<float> embedding;  // [token][d], fixed
@@ -110,5 +130,14 @@ void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivati
 // backward with in-place SGD at rate lr. Returns the mean loss over the n positions.
 double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, LmActivations& act);
 }  // namespace reference
+
+// The spec's C program, operation for operation (config.rng == Glibc; lut_lm_c_program.cpp).
+namespace c_program {
+void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivations& act);
+// Returns the mean over the n positions of −ln p(next byte), p the float softmax.
+double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, LmActivations& act);
+// −ln p(target) of the last position, p the float softmax as the C program's validation computes it.
+double last_position_loss(const LmActivations& act, uint32_t target);
+}  // namespace c_program
 
 }  // namespace polychron
