@@ -240,9 +240,14 @@ export class LutLanguageModel {
     return Buffer.from(await this.generateBytes(prompt, options)).toString('utf8');
   }
 
-  /** Writes a safetensors checkpoint atomically (see docs/api.md for its tensors). */
-  async save(file: string): Promise<void> {
-    await this.#native.save(path.resolve(file));
+  /**
+   * Writes a safetensors checkpoint atomically (see docs/api.md for its tensors).
+   * `precision: 'float16'` stores table values in half precision: half the bytes, lossy
+   * (a run resumed from it is not bit-exact); the default 'float32' is exact.
+   */
+  async save(file: string, options: { precision?: 'float32' | 'float16' } = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    await this.#native.save(path.resolve(file), options);
   }
 
   close(): void {

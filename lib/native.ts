@@ -81,7 +81,7 @@ export interface NativeLanguageModel {
   ): Promise<{ steps: number; aborted: boolean; losses: Float64Array; starts: Float64Array; validations: Float64Array }>;
   evaluate(text: Uint8Array, options: object): Promise<number>;
   generate(prompt: Uint8Array, options: object): Promise<Uint8Array>;
-  save(path: string): Promise<void>;
+  save(path: string, options?: object): Promise<void>;
   config(): Record<string, number | boolean | string>;
   memory(): { tableBytes: number; mappedBytes: number };
   dataRecord(): { protocol: string; bytes: number; crc32: number };

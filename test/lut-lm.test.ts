@@ -168,6 +168,36 @@ describe('checkpoints (safetensors)', () => {
     }
   });
 
+  test('only rows holding a nonzero bit are stored; float16 halves the values and loads within half precision', async () => {
+    // Step 0 runs at learning rate 0: it writes rows but leaves them zero, so none is stored.
+    const fresh = new LutLanguageModel(small);
+    await fresh.train(text, { steps: 1, ...data });
+    const first = path.join(tmp, 'step0.safetensors');
+    await fresh.save(first);
+    const st = readSafetensors(first);
+    for (const lut of ['layers.0.heads.0', 'layers.1.ffn', 'unembed']) expect(st.tensors[`${lut}.rows`].shape).toEqual([0]);
+    fresh.close();
+
+    const model = new LutLanguageModel(small);
+    await model.train(text, { steps: 300, ...data });
+    const full = path.join(tmp, 'f32.safetensors');
+    const half = path.join(tmp, 'f16.safetensors');
+    await model.save(full);
+    await model.save(half, { precision: 'float16' });
+    const a = readSafetensors(full), b = readSafetensors(half);
+    expect(b.tensors['unembed.values'].dtype).toBe('F16');
+    expect(Array.from(tensorAsUint32(b.tensors['unembed.rows']))).toEqual(Array.from(tensorAsUint32(a.tensors['unembed.rows'])));
+    expect(fs.statSync(half).size).toBeLessThan(0.6 * fs.statSync(full).size);
+    const loaded = await LutLanguageModel.load(half);
+    expect(loaded.step).toBe(300);
+    const exact = await model.evaluate(text, data);
+    const rounded = await loaded.evaluate(text, data);
+    expect(Math.abs(rounded - exact)).toBeLessThan(1e-3);
+    expectError(await rejected(() => model.save(half, { precision: 'float8' as 'float16' })), 'TypeError', /precision must be/);
+    model.close();
+    loaded.close();
+  });
+
   test('missing, truncated, corrupt and foreign files give clear RangeErrors', async () => {
     const good = fs.readFileSync(path.join(tmp, 'whole-600.safetensors'));
     const bad = path.join(tmp, 'bad.safetensors');

@@ -17,7 +17,8 @@ import { nonNegativeInteger, oneOf, positiveInteger } from './args';
 
 export const LM_USAGE = [
   'polychron lm train --text FILE --steps N [--seed 1] [--threads 1] [--impl fast|reference] [--rng polychron|glibc]',
-  '  [--protocol holdout|reference] [--every 10000] [--log FILE.csv] [--trace FILE.csv] [--checkpoint FILE] [--resume FILE]',
+  '  [--protocol holdout|reference] [--every 10000] [--log FILE.csv] [--trace FILE.csv] [--checkpoint FILE]',
+  '  [--precision float32|float16] [--resume FILE]',
   '  [--context 32 --embedding 32 --positional 4 --layers 6 --heads 4 --tables 16 --comparisons 6 --warmup 4000]',
   'polychron lm generate --model FILE --prompt TEXT [--length 200] [--temperature 0.4] [--seed 1]',
   'polychron lm eval --model FILE --text FILE [--protocol holdout|reference]',
@@ -62,6 +63,8 @@ interface TrainLoopOptions {
   /** step,start,train_loss per step (the golden trace's columns). */
   trace?: string;
   checkpoint?: string;
+  /** Of the checkpoint's table values. */
+  precision?: 'float32' | 'float16';
   deadline?: number;
 }
 
@@ -127,11 +130,11 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
         signal: controller.signal, onProgress,
       });
       if (o.trace !== undefined) appendTrace(o.trace, from, result.starts, result.losses);
-      if (o.checkpoint !== undefined) await model.save(o.checkpoint);
+      if (o.checkpoint !== undefined) await model.save(o.checkpoint, { precision: o.precision });
     }
   } catch (error) {
     if (!controller.signal.aborted) throw error;
-    if (o.checkpoint !== undefined) await model.save(o.checkpoint);
+    if (o.checkpoint !== undefined) await model.save(o.checkpoint, { precision: o.precision });
     line.done();
     console.error(`stopped (${(controller.signal.reason as Error).message}) after step ${model.step - 1}` +
       (o.checkpoint !== undefined ? `; saved ${o.checkpoint}` : ''));
@@ -158,6 +161,7 @@ async function train(args: string[]): Promise<void> {
       log: { type: 'string' },
       trace: { type: 'string' },
       rng: { type: 'string' },
+      precision: { type: 'string' },
       checkpoint: { type: 'string' },
       resume: { type: 'string' },
       ...shapeOptions,
@@ -171,6 +175,7 @@ async function train(args: string[]): Promise<void> {
   const threads = positiveInteger(values.threads, 'threads', 1);
   const every = nonNegativeInteger(values.every, 'every', 10000);
   const rng = oneOf(values.rng, 'rng', ['polychron', 'glibc'] as const, 'polychron') as LmRng;
+  const precision = oneOf(values.precision, 'precision', ['float32', 'float16'] as const, 'float32') as 'float32' | 'float16';
   const text = readText(values.text, '--text');
   let model: LutLanguageModel;
   if (values.resume !== undefined) {
@@ -193,7 +198,7 @@ async function train(args: string[]): Promise<void> {
     `steps ${model.step}..${lastStep}`);
   await trainLoop({
     model, text, lastStep, protocol, every, resume: values.resume !== undefined,
-    log: values.log, trace: values.trace, checkpoint: values.checkpoint,
+    log: values.log, trace: values.trace, checkpoint: values.checkpoint, precision,
   });
 }
 

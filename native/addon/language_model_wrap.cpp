@@ -328,8 +328,17 @@ Napi::Value LanguageModelWrap::Save(const Napi::CallbackInfo& info) {
     Live("save");
     const std::string path = ToString(info[0], "path");
     if (path.empty()) throw RangeError("path must not be empty");
+    bool half = false;
+    if (!info[1].IsUndefined()) {
+      const auto precision = Option(OptionsObject(info, 1), "precision");
+      if (!precision.IsUndefined()) {
+        const std::string name = ToString(precision, "precision");
+        if (name != "float32" && name != "float16") throw TypeError("precision must be 'float32' or 'float16' (got '" + name + "')");
+        half = name == "float16";
+      }
+    }
     auto model = model_;
-    auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { model->save(path); },
+    auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { model->save(path, half); },
                                   [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
     worker->Queue();
     return worker->Promise();

@@ -155,13 +155,13 @@ std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt,
   return std::vector<uint8_t>(text.begin() + prompt.size(), text.end());
 }
 
-void LanguageModel::save(const std::string& path) const {
+void LanguageModel::save(const std::string& path, bool half) const {
   LmTrainingState state;
   state.step = step_;
   std::copy_n(data_rng_.state(), 4, state.rng);
   glibc_.state(state.glibc);
   state.data = data_;
-  save_lm_checkpoint(path, *model_, state);
+  save_lm_checkpoint(path, *model_, state, half);
 }
 
 }  // namespace polychron

@@ -63,7 +63,8 @@ class LanguageModel {
   double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);
 
   void remember_data(const LmCorpus& corpus);
-  void save(const std::string& path) const;
+  // half: table values in binary16 (half the bytes, lossy; see lm_checkpoint.cpp).
+  void save(const std::string& path, bool half = false) const;
 
  private:
   void make_engine();
@@ -90,7 +91,7 @@ struct LmTrainingState {
 };
 
 // Checkpoint files (safetensors; see lm_checkpoint.cpp for the tensor names).
-void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state);
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state, bool half = false);
 std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit, LmTrainingState& state);
 
 }  // namespace polychron

@@ -6,17 +6,22 @@
 //   <lut>.anchors                      U32 [2, C, T]   a then b, comparison-major
 //   <lut>.rows                         U32 [R]         flat rows (table << width | index) ever written
 //   <lut>.values                       F32 [R, m]      their contents; every other row is zero
+//                                      (F16 when saved with half precision)
 //
-// for each <lut> in layers.L.heads.H, layers.L.ffn and unembed. Only written rows are
-// stored (a row with any nonzero bit, so -0.0 survives), which keeps a checkpoint of the
-// reference model far below its 3 GB of nominal tables. The metadata (strings) holds the
+// for each <lut> in layers.L.heads.H, layers.L.ffn and unembed. Only rows that were
+// written and hold a nonzero bit are stored (so -0.0 survives, and a row written with a
+// learning rate of 0 does not), which keeps a checkpoint of the reference model far
+// below its 3 GB of nominal tables. Half precision halves the values again; it is lossy
+// (values round to the nearest binary16), so a run resumed from it is not bit-exact. The metadata (strings) holds the
 // hyper-parameters, the training state and a CRC-32 of the data buffer, checked on load.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/binary_io.h"
 #include "core/errors.h"
+#include "core/float16.h"
 #include "core/language_model.h"
 #include "core/safetensors.h"
 
@@ -66,7 +71,20 @@ std::map<std::string, std::string> config_metadata(const LmConfig& c) {
 
 }  // namespace
 
-void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state) {
+namespace {
+
+bool holds_nonzero_bit(const float* row, uint32_t m) {
+  for (uint32_t k = 0; k < m; ++k) {
+    uint32_t bits;
+    std::memcpy(&bits, row + k, 4);
+    if (bits != 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state, bool half) {
   const LmConfig& c = model.config();
   std::vector<safetensors::TensorOut> tensors;
   tensors.push_back({"embedding", DType::F32, {kLmVocabulary, c.embedding}, model.embedding.data()});
@@ -84,15 +102,25 @@ void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmT
     anchors[e] = lut.a();
     anchors[e].insert(anchors[e].end(), lut.b().begin(), lut.b().end());
     for (uint64_t row = 0; row < lut.rows(); ++row) {
-      if (lut.written(row)) rows[e].push_back(uint32_t(row));
+      if (lut.written(row) && holds_nonzero_bit(lut.read_row(row), s.outputs)) rows[e].push_back(uint32_t(row));
     }
     tensors.push_back({entries[e].prefix + ".anchors", DType::U32, {2, s.comparisons, s.tables}, anchors[e].data()});
     tensors.push_back({entries[e].prefix + ".rows", DType::U32, {rows[e].size()}, rows[e].data()});
-    safetensors::TensorOut values{entries[e].prefix + ".values", DType::F32, {rows[e].size(), s.outputs}, nullptr};
+    safetensors::TensorOut values{entries[e].prefix + ".values", half ? DType::F16 : DType::F32, {rows[e].size(), s.outputs},
+                                  nullptr};
     const std::vector<uint32_t>* row_list = &rows[e];
-    values.stream = [&lut, row_list](const Sink& sink) {
+    values.stream = [&lut, row_list, half](const Sink& sink) {
       const uint32_t m = lut.shape().outputs;
-      for (uint32_t row : *row_list) sink(lut.read_row(row), size_t(m) * sizeof(float));
+      std::vector<uint16_t> halves(half ? m : 0);
+      for (uint32_t row : *row_list) {
+        const float* values = lut.read_row(row);
+        if (!half) {
+          sink(values, size_t(m) * sizeof(float));
+          continue;
+        }
+        for (uint32_t k = 0; k < m; ++k) halves[k] = float_to_half(values[k]);
+        sink(halves.data(), size_t(m) * sizeof(uint16_t));
+      }
     };
     tensors.push_back(std::move(values));
   }
@@ -205,18 +233,29 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
         throw bad("tensor '" + prefix + ".values' must follow '" + prefix + ".rows'");
       }
       const std::vector<uint64_t> shape{rows[e].size(), s.outputs};
-      if (info.dtype != DType::F32 || info.shape != shape) {
-        throw bad("tensor '" + prefix + ".values' must be F32 [" + std::to_string(rows[e].size()) + ", " +
+      if ((info.dtype != DType::F32 && info.dtype != DType::F16) || info.shape != shape) {
+        throw bad("tensor '" + prefix + ".values' must be F32 or F16 [" + std::to_string(rows[e].size()) + ", " +
                   std::to_string(s.outputs) + "]");
       }
-      const size_t row_bytes = size_t(s.outputs) * 4;
+      const bool half = info.dtype == DType::F16;
+      const size_t row_bytes = size_t(s.outputs) * (half ? 2 : 4);
       for (size_t k = 0; k < rows[e].size();) {
         const size_t chunk = std::min<size_t>(rows[e].size() - k, std::max<size_t>(1, (1u << 20) / row_bytes));
-        std::vector<float> buffer(chunk * s.outputs);
+        std::vector<uint8_t> buffer(chunk * row_bytes);
         file.read_bytes(prefix + ".values", uint64_t(k) * row_bytes, chunk * row_bytes, buffer.data());
         crc = crc32_update(crc, buffer.data(), chunk * row_bytes);
         for (size_t q = 0; q < chunk; ++q) {
-          std::copy_n(buffer.data() + q * s.outputs, s.outputs, lut.write_row(rows[e][k + q]));
+          float* row = lut.write_row(rows[e][k + q]);
+          const uint8_t* stored = buffer.data() + q * row_bytes;
+          if (!half) {
+            std::memcpy(row, stored, row_bytes);
+            continue;
+          }
+          for (uint32_t c = 0; c < s.outputs; ++c) {
+            uint16_t h;
+            std::memcpy(&h, stored + 2 * size_t(c), 2);
+            row[c] = half_to_float(h);
+          }
         }
         k += chunk;
       }
