@@ -126,4 +126,14 @@ describe('building networks', () => {
     expectError(caught(() => network.connect(a, b, { rule: { kind: 'oneToOne' }, weight: 1 })), 'Error', /cannot add a projection after/);
     expectError(caught(() => { projection.plastic = true; }), 'Error', /a projection made static cannot become plastic after the network has started/);
   });
+
+  test('reading v and u after synapses() or plasticWeights() on an unbuilt network gives one value per neuron', () => {
+    for (const first of ['synapses', 'plasticWeights'] as const) {
+      const { network, a, b } = twoPopulations();
+      network.connect(a, b, { rule: { kind: 'fixedOutDegree', degree: 2 }, weight: 1 });
+      network[first]();
+      expect(network.v.length).toBe(80);
+      expect(network.u.length).toBe(80);
+    }
+  });
 });
