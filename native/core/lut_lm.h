@@ -124,6 +124,10 @@ void cross_entropy_gradient(const float* logits, uint32_t target, float* g);
 
 // The plain single-thread oracle.
 namespace reference {
+// One head's indices for inputs x[0..n) (query[pos], positional[delta]), and its output
+// added into out: pair (pos, pos1) by pair, table by table.
+void head_forward(const LmConfig& c, const LmHead& head, const float* x, uint32_t n, std::vector<LutIndex>& query,
+                  std::vector<LutIndex>& positional, float* out);
 // Forward over tokens[0..n); fills `act` (logits of every position).
 void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivations& act);
 // One training step on tokens[0..n] (n = P normally): forward, loss at every position,

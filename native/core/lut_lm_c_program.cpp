@@ -130,24 +130,9 @@ void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivati
     const LmLayer& layer = model.layers[l];
     act.input[l] = act.z;  // every head reads the same x
     const float* x = act.input[l].data();
+    // The program's heads add straight into z, head after head.
     for (uint32_t h = 0; h < H; ++h) {
-      const LmHead& head = layer.heads[h];
-      std::vector<LutIndex>& query = act.query[l * H + h];
-      std::vector<LutIndex>& positional = act.positional[l * H + h];
-      for (uint32_t pos = 0; pos < n; ++pos) {
-        head.v.index(x + size_t(pos) * d, query[pos].j.data(), query[pos].r_min.data(), query[pos].u_min.data());
-      }
-      for (uint32_t delta = 1; delta < n; ++delta) positional_index(c, head.pe.data(), delta, positional[delta]);
-      for (uint32_t pos = 1; pos < n; ++pos) {
-        float* z = act.z.data() + size_t(pos) * d;
-        for (uint32_t pos1 = 0; pos1 < pos; ++pos1) {
-          for (uint32_t i = 0; i < c.tables; ++i) {
-            const float* row =
-                head.v.read_row(i, concatenate(c, query[pos].j[i], query[pos1].j[i], positional[pos - pos1].j[i]));
-            for (uint32_t k = 0; k < d; ++k) z[k] += row[k];
-          }
-        }
-      }
+      reference::head_forward(c, layer.heads[h], x, n, act.query[l * H + h], act.positional[l * H + h], act.z.data());
     }
     for (uint32_t pos = 0; pos < n; ++pos) {
       LutIndex& f = act.ffn[l][pos];

@@ -17,24 +17,6 @@ uint64_t attention_index(const LmConfig& c, const LutIndex& query, const LutInde
          position.j[i];
 }
 
-void head_forward(const LmConfig& c, const LmHead& head, const float* x, uint32_t n, std::vector<LutIndex>& query,
-                  std::vector<LutIndex>& positional, float* out) {
-  const uint32_t d = c.embedding;
-  for (uint32_t pos = 0; pos < n; ++pos) {
-    head.v.index(x + size_t(pos) * d, query[pos].j.data(), query[pos].r_min.data(), query[pos].u_min.data());
-  }
-  for (uint32_t delta = 1; delta < n; ++delta) positional_index(c, head.pe.data(), delta, positional[delta]);
-  for (uint32_t pos = 1; pos < n; ++pos) {
-    float* y = out + size_t(pos) * d;
-    for (uint32_t pos1 = 0; pos1 < pos; ++pos1) {
-      for (uint32_t i = 0; i < c.tables; ++i) {
-        const float* s = head.v.row(i, attention_index(c, query[pos], query[pos1], positional[pos - pos1], i));
-        for (uint32_t k = 0; k < d; ++k) y[k] += s[k];
-      }
-    }
-  }
-}
-
 // Spec §2 "Backward for each pair": g is the gradient copy, dx this head's own buffer.
 void head_backward(const LmConfig& c, LmHead& head, uint32_t n, const std::vector<LutIndex>& query,
                    const std::vector<LutIndex>& positional, const float* g_all, float lr, float* dx) {
@@ -74,6 +56,24 @@ void head_backward(const LmConfig& c, LmHead& head, uint32_t n, const std::vecto
 }
 
 }  // namespace
+
+void head_forward(const LmConfig& c, const LmHead& head, const float* x, uint32_t n, std::vector<LutIndex>& query,
+                  std::vector<LutIndex>& positional, float* out) {
+  const uint32_t d = c.embedding;
+  for (uint32_t pos = 0; pos < n; ++pos) {
+    head.v.index(x + size_t(pos) * d, query[pos].j.data(), query[pos].r_min.data(), query[pos].u_min.data());
+  }
+  for (uint32_t delta = 1; delta < n; ++delta) positional_index(c, head.pe.data(), delta, positional[delta]);
+  for (uint32_t pos = 1; pos < n; ++pos) {
+    float* y = out + size_t(pos) * d;
+    for (uint32_t pos1 = 0; pos1 < pos; ++pos1) {
+      for (uint32_t i = 0; i < c.tables; ++i) {
+        const float* s = head.v.row(i, attention_index(c, query[pos], query[pos1], positional[pos - pos1], i));
+        for (uint32_t k = 0; k < d; ++k) y[k] += s[k];
+      }
+    }
+  }
+}
 
 void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivations& act) {
   const LmConfig& c = model.config();
