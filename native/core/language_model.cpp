@@ -39,9 +39,6 @@ LanguageModel::LanguageModel(const std::string& path, const LmRuntime& runtime, 
 }
 
 void LanguageModel::make_engine() {
-  if (config().rng == LmRng::Glibc && runtime_.impl != LmImpl::Reference) {
-    throw RangeError("polychron: rng 'glibc' reproduces the C program operation for operation, which only impl 'reference' does");
-  }
   if (runtime_.impl == LmImpl::Fast) engine_ = std::make_unique<LmEngine>(*model_, runtime_.threads, runtime_.simd);
 }
 
@@ -63,7 +60,9 @@ double LanguageModel::train_step(const LmCorpus& corpus) {
   if (config().rng == LmRng::Glibc) {
     last_start_ = corpus.draw_training_start(glibc_);
     const float lr = lm_learning_rate_c_program(step_, config().warmup);
-    loss = c_program::train_step(*model_, corpus.text() + last_start_, P, lr, reference_act_);
+    const uint8_t* tokens = corpus.text() + last_start_;
+    // impl 'fast': the program's draws with the fast engine's arithmetic (rounding differs).
+    loss = engine_ ? engine_->train_step(tokens, P, lr) : c_program::train_step(*model_, tokens, P, lr, reference_act_);
   } else {
     last_start_ = corpus.draw_training_start(data_rng_);
     const uint8_t* tokens = corpus.text() + last_start_;

@@ -27,8 +27,10 @@ constexpr uint32_t kLmVocabulary = 256;  // bytes
 //   the fast engine reproduces bit for bit.
 // - Glibc: the spec's C program step for step — glibc's rand() with the C program's order
 //   of draws (validation starts, then initialisation in build_Model's order, then one
-//   rejection-sampled start per step) and its exact arithmetic (lut_lm_c_program.cpp).
-//   Reference implementation and the reference data protocol only.
+//   rejection-sampled start per step) and, with impl 'reference', its exact arithmetic
+//   (lut_lm_c_program.cpp); with impl 'fast', the program's draws and initialisation with
+//   the fast engine's arithmetic, which differs from the program's in rounding only.
+//   The reference data protocol only.
 enum class LmRng { Polychron, Glibc };
 const char* lm_rng_name(LmRng rng);
 LmRng parse_lm_rng(const std::string& name, const char* param);
