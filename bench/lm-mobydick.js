@@ -6,9 +6,9 @@
 // The C program is not part of polychron: build it from your own copy (izhikevich/SNN,
 // main.c, gcc -O3) with the training file, the step count and the validation period
 // taken from its command line and its sample printing removed, run it on the file this
-// benchmark writes (bench/.build/mobydick.txt), and pass its output with
-// `--c-program-output FILE` (lines "step N validation X"); without it the C program's
-// column is left out. `--logs DIR` summarizes earlier runs' `lm train --log` files
+// benchmark writes (bench/.build/mobydick.txt) with srand(1), srand(2), srand(3) (seed 1
+// is its default), and pass the outputs with `--c-program-output F1,F2,F3` (lines
+// "step N validation X"); without it the C program's column is left out. `--logs DIR` summarizes earlier runs' `lm train --log` files
 // (DIR/p-moby-seedN.csv) instead of training again.
 'use strict';
 const { spawn } = require('node:child_process');
@@ -57,21 +57,23 @@ async function main() {
     }
   }
   const perSeed = SEEDS.map((seed) => ({ seed, validations: readLog(path.join(logs, `p-moby-seed${seed}.csv`)) }));
-  const cOutput = option('--c-program-output');
-  const cProgram = cOutput === undefined ? undefined : fs.readFileSync(cOutput, 'utf8').split('\n')
+  const cOutputs = option('--c-program-output')?.split(',') ?? [];
+  const cRuns = cOutputs.map((file) => fs.readFileSync(file, 'utf8').split('\n')
     .map((line) => /^step (\d+) validation ([\d.]+)/.exec(line))
     .filter((m) => m !== null)
-    .map((m) => ({ step: Number(m[1]), loss: Number(m[2]) }));
+    .map((m) => ({ step: Number(m[1]), loss: Number(m[2]) })));
   const steps = perSeed[0].validations.map((v) => v.step);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const curve = steps.map((step) => {
     const losses = perSeed.map((s) => s.validations.find((v) => v.step === step)?.loss);
-    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-    const c = cProgram?.find((v) => v.step === step)?.loss;
-    return { step, perSeed: losses, mean, cProgram: c, meanMinusCProgram: c === undefined ? undefined : mean - c };
+    const c = cRuns.map((run) => run.find((v) => v.step === step)?.loss).filter((x) => x !== undefined);
+    const row = { step, perSeed: losses, mean: mean(losses) };
+    if (c.length > 0) Object.assign(row, { cProgramPerSeed: c, cProgram: mean(c), meanMinusCProgram: mean(losses) - mean(c) });
+    return row;
   });
   for (const row of curve) {
     console.error(`step ${row.step}: polychron ${row.perSeed.map((x) => x.toFixed(4)).join(' / ')} (mean ${row.mean.toFixed(4)})` +
-      (row.cProgram === undefined ? '' : `, C program ${row.cProgram.toFixed(4)}`));
+      (row.cProgram === undefined ? '' : `, C program ${row.cProgramPerSeed.map((x) => x.toFixed(4)).join(' / ')} (mean ${row.cProgram.toFixed(4)})`));
   }
   const last = curve.find((row) => row.step === LAST_STEP);
   const file = writeResult('lm-mobydick', {
@@ -79,12 +81,11 @@ async function main() {
     bytes: fs.statSync(text).size,
     protocol: 'reference (10,000 validation snippets, last position)',
     polychron: { impl: 'fast', threads: 1, seeds: SEEDS },
-    cProgram: cProgram === undefined ? 'not run' : 'izhikevich/SNN main.c, gcc -O3, glibc rand() with its default seed',
+    cProgram: cRuns.length === 0 ? 'not run' : `izhikevich/SNN main.c, gcc -O3, glibc rand(), srand(1..${cRuns.length})`,
     curve,
-    target: { step: LAST_STEP, allowed: `polychron seed 1 and the seed mean within +${ALLOWED} of the C program` },
-    seed1MinusCProgram: last?.cProgram === undefined ? undefined : last.perSeed[0] - last.cProgram,
+    target: { step: LAST_STEP, allowed: `polychron's seed mean within +${ALLOWED} of the C program's seed mean` },
     meanMinusCProgram: last?.meanMinusCProgram,
-    met: last?.cProgram === undefined ? undefined : last.perSeed[0] - last.cProgram <= ALLOWED && last.meanMinusCProgram <= ALLOWED,
+    met: last?.cProgram === undefined ? undefined : last.meanMinusCProgram <= ALLOWED,
   });
   console.error(`wrote ${file}`);
 }

@@ -114,25 +114,25 @@ LmModel::LmModel(const LmConfig& config, GlibcRandom* glibc) : config_(config) {
     if (glibc == nullptr) throw std::logic_error("polychron: an rng 'glibc' model needs the C program's generator");
     // build_Model's order: embedding; per layer the FFN anchors, then per head its
     // positional vectors and its table's anchors; then the unembedder's anchors.
+    // (The Lut constructor's own anchors, from `placeholder`, are replaced by the program's.)
+    Random placeholder(0);
     embedding.resize(size_t(kLmVocabulary) * c.embedding);
     for (float& e : embedding) e = c_program_uniform(*glibc);
     layers.resize(c.layers);
     for (uint32_t l = 0; l < c.layers; ++l) {
       LmLayer& layer = layers[l];
-      Random unused(0);
-      layer.ffn = Lut(ffn_shape(c), unused, false, "layers." + std::to_string(l) + ".ffn");
+      layer.ffn = Lut(ffn_shape(c), placeholder, false, "layers." + std::to_string(l) + ".ffn");
       c_program_anchors(layer.ffn, *glibc);
       layer.heads.resize(c.heads);
       for (uint32_t h = 0; h < c.heads; ++h) {
         LmHead& head = layer.heads[h];
         head.pe.resize(size_t(c.context) * c.tables * c.positional);
         for (float& e : head.pe) e = c_program_uniform(*glibc);
-        head.v = Lut(attention_shape(c), unused, false, "layers." + std::to_string(l) + ".heads." + std::to_string(h));
+        head.v = Lut(attention_shape(c), placeholder, false, "layers." + std::to_string(l) + ".heads." + std::to_string(h));
         c_program_anchors(head.v, *glibc);
       }
     }
-    Random unused(0);
-    unembed = Lut(unembed_shape(c), unused, false, "unembed");
+    unembed = Lut(unembed_shape(c), placeholder, false, "unembed");
     c_program_anchors(unembed, *glibc);
     return;
   }
