@@ -59,7 +59,7 @@ async function main() {
   const perSeed = SEEDS.map((seed) => ({ seed, validations: readLog(path.join(logs, `p-moby-seed${seed}.csv`)) }));
   const cOutputs = option('--c-program-output')?.split(',') ?? [];
   const cRuns = cOutputs.map((file) => fs.readFileSync(file, 'utf8').split('\n')
-    .map((line) => /^step (\d+) validation ([\d.]+)/.exec(line))
+    .map((line) => /step (\d+) validation ([\d.]+)/.exec(line))
     .filter((m) => m !== null)
     .map((m) => ({ step: Number(m[1]), loss: Number(m[2]) })));
   const steps = perSeed[0].validations.map((v) => v.step);
