@@ -16,7 +16,7 @@ const present = fs.existsSync(goldenTrace) && fs.existsSync(corpus);
 if (!present) console.warn(`${goldenTrace} or ${corpus} is absent, so the C-program trace tests are skipped`);
 const describeTrace = present ? describe : describe.skip;
 
-// The whole trace (about 2.5 minutes) once per CI run, in the plain suite; a prefix in the
+// The whole trace (about 4 minutes) once per CI run, in the plain suite; a prefix in the
 // other passes (the C-program path has no SIMD variants, and is slow under ASan).
 const fullRun = process.env.POLYCHRON_SIMD === undefined && process.env.POLYCHRON_ADDON === undefined;
 const STEPS = fullRun ? 3000 : 200;
