@@ -52,12 +52,16 @@ struct AsyncState {
                      " is in progress; await it (or abort it) first");
   }
 
-  // A lease for a facade operation; refused while busy.
-  uint32_t Hold(const char* object, const char* what) {
-    RequireIdle(object, what);
-    lease = ++last_lease == 0 ? ++last_lease : last_lease;
+  // A lease for a facade operation `what`; the caller has checked RequireIdle.
+  uint32_t Hold(const char* what) {
+    if (++last_lease == 0) ++last_lease;  // 0 means "no lease"
+    lease = last_lease;
     leased_operation = what;
     return lease;
+  }
+  // Stops the native work in flight at its next safe point (a no-op when none runs).
+  void Cancel() {
+    if (operation != nullptr) cancel = true;
   }
   void Release(uint32_t id) {
     if (id != 0 && id == lease) {

@@ -109,7 +109,7 @@ class TrainWorker : public AsyncWork<TrainEvent> {
     uint64_t loss_count = 0;
     for (uint64_t k = 0; k < steps_ && !cancelled(); ++k) {
       const uint64_t t = model.step();
-      const double lr = lm_learning_rate(t, model.config().warmup);
+      const double lr = model.learning_rate(t);
       const double loss = model.train_step(corpus);
       losses_.push_back(loss);
       starts_.push_back(double(model.last_start()));
@@ -402,7 +402,7 @@ Napi::Value LanguageModelWrap::Threads(const Napi::CallbackInfo& info) {
 Napi::Value LanguageModelWrap::Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), async_.busy()); }
 Napi::Value LanguageModelWrap::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !model_); }
 void LanguageModelWrap::Cancel(const Napi::CallbackInfo&) {
-  if (async_.operation != nullptr) async_.cancel = true;
+  async_.Cancel();
 }
 
 void LanguageModelWrap::Close(const Napi::CallbackInfo& info) {

@@ -157,7 +157,7 @@ void NetworkWrap::EnsureBuilt(Napi::Env env) {
 Napi::Value NetworkWrap::Hold(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Live("run");
-    return Napi::Number::New(info.Env(), async_.Hold("Network", "run()"));
+    return Napi::Number::New(info.Env(), async_.Hold("run()"));
   });
 }
 
@@ -420,7 +420,7 @@ Napi::Value NetworkWrap::Run(const Napi::CallbackInfo& info) {
 }
 
 void NetworkWrap::Cancel(const Napi::CallbackInfo&) {
-  if (async_.operation != nullptr) async_.cancel = true;
+  async_.Cancel();
 }
 
 void NetworkWrap::Close(const Napi::CallbackInfo& info) {

@@ -135,7 +135,7 @@ Napi::Value PopulationWrap::Run(const Napi::CallbackInfo& info) {
 }
 
 void PopulationWrap::Cancel(const Napi::CallbackInfo&) {
-  if (async_.operation != nullptr) async_.cancel = true;
+  async_.Cancel();
 }
 
 void PopulationWrap::Close(const Napi::CallbackInfo& info) {

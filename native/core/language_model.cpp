@@ -42,6 +42,10 @@ void LanguageModel::make_engine() {
   if (runtime_.impl == LmImpl::Fast) engine_ = std::make_unique<LmEngine>(*model_, runtime_.threads, runtime_.simd);
 }
 
+float LanguageModel::learning_rate(uint64_t t) const {
+  return config().rng == LmRng::Glibc ? lm_learning_rate_c_program(t, config().warmup) : lm_learning_rate(t, config().warmup);
+}
+
 LmCorpus LanguageModel::corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const {
   return LmCorpus(text, bytes, config().context, spec, config().seed, config().rng);
 }
@@ -56,19 +60,14 @@ double LanguageModel::train_step(const LmCorpus& corpus) {
   const uint32_t P = config().context;
   if (corpus.context() != P) throw RangeError("polychron: the corpus was prepared for another context length");
   if (corpus.rng() != config().rng) throw RangeError("polychron: the corpus was prepared for another generator");
-  double loss;
-  if (config().rng == LmRng::Glibc) {
-    last_start_ = corpus.draw_training_start(glibc_);
-    const float lr = lm_learning_rate_c_program(step_, config().warmup);
-    const uint8_t* tokens = corpus.text() + last_start_;
-    // impl 'fast': the program's draws with the fast engine's arithmetic (rounding differs).
-    loss = engine_ ? engine_->train_step(tokens, P, lr) : c_program::train_step(*model_, tokens, P, lr, reference_act_);
-  } else {
-    last_start_ = corpus.draw_training_start(data_rng_);
-    const uint8_t* tokens = corpus.text() + last_start_;
-    const float lr = lm_learning_rate(step_, config().warmup);
-    loss = engine_ ? engine_->train_step(tokens, P, lr) : reference::train_step(*model_, tokens, P, lr, reference_act_);
-  }
+  const bool glibc = config().rng == LmRng::Glibc;
+  last_start_ = glibc ? corpus.draw_training_start(glibc_) : corpus.draw_training_start(data_rng_);
+  const uint8_t* tokens = corpus.text() + last_start_;
+  const float lr = learning_rate(step_);
+  // With rng 'glibc' and impl 'fast': the program's draws with the fast engine's arithmetic.
+  const double loss = engine_      ? engine_->train_step(tokens, P, lr)
+                      : glibc     ? c_program::train_step(*model_, tokens, P, lr, reference_act_)
+                                  : reference::train_step(*model_, tokens, P, lr, reference_act_);
   ++step_;
   return loss;
 }

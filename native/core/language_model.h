@@ -52,6 +52,8 @@ class LanguageModel {
   // Returns the snippet's mean loss over its positions; last_start() is its first byte.
   double train_step(const LmCorpus& corpus);
   uint64_t last_start() const { return last_start_; }
+  // The learning rate of step t: the spec's rule, computed as the C program does with rng 'glibc'.
+  float learning_rate(uint64_t t) const;
   // Mean over the corpus's validation snippets (spec §2 for the reference protocol).
   double validation_loss(const LmCorpus& corpus);
   // Bytes sampled one at a time from the last position's softmax at `temperature`

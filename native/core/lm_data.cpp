@@ -44,9 +44,8 @@ LmCorpus::LmCorpus(const uint8_t* text, uint64_t bytes, uint32_t context, const 
       const uint64_t lo = v >= context ? v - context : 0;
       for (uint64_t s = lo; s <= v + context && s < length_; ++s) reserved_[s] = 1;
     }
-    uint64_t free = 0;
-    for (uint8_t r : reserved_) free += r == 0;
-    if (free == 0) {
+    for (uint8_t r : reserved_) free_ += r == 0;
+    if (free_ == 0) {
       throw RangeError("polychron: the C program's validation starts reserve every training position of this " +
                        std::to_string(bytes) + "-byte text; use a longer text");
     }
@@ -89,11 +88,7 @@ LmCorpus::LmCorpus(const uint8_t* text, uint64_t bytes, uint32_t context, const 
 }
 
 uint64_t LmCorpus::training_positions() const {
-  if (rng_ == LmRng::Glibc) {
-    uint64_t free = 0;
-    for (uint8_t r : reserved_) free += r == 0;
-    return free;
-  }
+  if (rng_ == LmRng::Glibc) return free_;
   return spec_.protocol == LmProtocol::Reference ? allowed_.size() : holdout_start_ - context_;
 }
 

@@ -61,6 +61,7 @@ class LmCorpus {
   std::vector<uint64_t> validation_;
   std::vector<uint8_t> reserved_;   // rng 'glibc': per start in [0, length), reserved for validation
   uint64_t length_ = 0;             // rng 'glibc': the C program's training.length
+  uint64_t free_ = 0;               // rng 'glibc': starts not reserved
   std::vector<uint64_t> allowed_;   // reference protocol: the training starts
   uint64_t holdout_start_ = 0;      // holdout protocol: training starts are [0, this)
 };
