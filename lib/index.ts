@@ -60,6 +60,18 @@ export {
 export { runBatch, type BatchOptions, type BatchInstance } from './batch';
 export { LutLayer, type LutLayerOptions, type LutLookup } from './lut';
 export {
+  LutClassifier,
+  LUT_CLASSIFIER_DEFAULTS,
+  type LutClassifierOptions,
+  type LutClassifierLayer,
+  type AnchorPolicy,
+  type LutTrainOptions,
+  type LutTrainResult,
+  type LutEpochReport,
+  type LutEvaluation,
+} from './classifier';
+export { readIdx, parseIdx, writeIdx, readIdxImages, IDX_MAX_BYTES, type IdxArray, type IdxType, type ImageSet } from './idx';
+export {
   LutLanguageModel,
   LUT_LM_DEFAULTS,
   learningRate,

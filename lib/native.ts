@@ -23,6 +23,8 @@ export interface NativeAddon {
   };
   NativeLutLayer: new (options: object) => NativeLutLayer;
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
+  NativeLutClassifier: new (options?: object) => NativeLutClassifier;
+  lutClassifierDefaults(): { config: Record<string, unknown>; train: Record<string, number> };
   matchRaster(
     offsets: Uint32Array,
     neurons: Uint32Array,
@@ -90,6 +92,50 @@ export interface NativeLanguageModel {
   readonly threads: number;
   readonly busy: boolean;
   readonly closed: boolean;
+  cancel(): void;
+  close(): void;
+}
+
+export interface NativeLutEpoch {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss: number;
+  validationAccuracy: number;
+  learningRate: number;
+  seconds: number;
+  best: boolean;
+}
+
+export interface NativeLutClassifier {
+  load(path: string, options: object): Promise<void>;
+  train(
+    images: Float32Array,
+    labels: ArrayBufferView,
+    options: object,
+    onEpoch?: (epoch: NativeLutEpoch) => void,
+  ): Promise<{
+    epochs: number;
+    bestEpoch: number;
+    validationAccuracy: number;
+    validationLoss: number;
+    trainExamples: number;
+    validationExamples: number;
+    stopped: string;
+    aborted: boolean;
+    seconds: number;
+    history: NativeLutEpoch[];
+  }>;
+  evaluate(images: Float32Array, labels: ArrayBufferView, options: object): Promise<{ examples: number; correct: number; accuracy: number; loss: number }>;
+  predict(images: Float32Array, options: object): Promise<Uint32Array>;
+  logits(images: Float32Array): Float32Array;
+  timeInference(images: Float32Array, options: object): number;
+  save(path: string, options?: object): Promise<void>;
+  config(): Record<string, unknown>;
+  memory(): { tableBytes: number; modelBytes: number };
+  readonly busy: boolean;
+  readonly closed: boolean;
+  readonly simd: string;
   cancel(): void;
   close(): void;
 }

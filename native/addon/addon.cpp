@@ -4,6 +4,7 @@
 #include "addon/convert.h"
 #include "addon/environment.h"
 #include "addon/language_model_wrap.h"
+#include "addon/lut_classifier_wrap.h"
 #include "addon/lut_layer_wrap.h"
 #include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
@@ -67,6 +68,8 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNetwork", NetworkWrap::Define(env));
   exports.Set("NativeLutLayer", LutLayerWrap::Define(env));
   exports.Set("NativeLanguageModel", LanguageModelWrap::Define(env));
+  exports.Set("NativeLutClassifier", LutClassifierWrap::Define(env));
+  exports.Set("lutClassifierDefaults", Napi::Function::New<LutClassifierDefaults>(env, "lutClassifierDefaults"));
   exports.Set("matchRaster", Napi::Function::New<MatchRaster>(env, "matchRaster"));
   return exports;
 }

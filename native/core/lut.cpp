@@ -1,5 +1,7 @@
 #include "core/lut.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 #include "core/lut_kernels.h"
 
@@ -70,6 +72,31 @@ uint64_t Lut::rows_written() const {
   uint64_t count = 0;
   for (uint64_t word : written_) count += uint64_t(__builtin_popcountll(word));
   return count;
+}
+
+Lut::Snapshot Lut::snapshot() const {
+  Snapshot out;
+  out.written = written_;
+  out.values.reserve(rows_written() * shape_.outputs);
+  for (uint64_t r = 0; r < rows(); ++r) {
+    if (written(r)) out.values.insert(out.values.end(), read_row(r), read_row(r) + shape_.outputs);
+  }
+  return out;
+}
+
+void Lut::restore(const Snapshot& snapshot) {
+  const uint32_t m = shape_.outputs;
+  const float* next = snapshot.values.data();
+  for (uint64_t r = 0; r < rows(); ++r) {
+    const bool was = (snapshot.written[r >> 6] >> (r & 63)) & 1;
+    if (was) {
+      std::copy(next, next + m, rows_.data() + r * m);
+      next += m;
+    } else if (written(r)) {
+      std::fill(rows_.data() + r * m, rows_.data() + (r + 1) * m, 0.0f);
+    }
+  }
+  written_ = snapshot.written;
 }
 
 void Lut::set_anchors(std::vector<uint32_t> a, std::vector<uint32_t> b) {

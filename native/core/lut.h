@@ -86,6 +86,15 @@ class Lut {
   uint64_t rows_written() const;
   const TableMemory& memory() const { return rows_; }
 
+  // A copy of every written row and the written marks (to keep a best state in memory).
+  struct Snapshot {
+    std::vector<uint64_t> written;
+    std::vector<float> values;  // the written rows, in row order
+  };
+  Snapshot snapshot() const;
+  // Back to a snapshot of this layer: rows written since are zeroed.
+  void restore(const Snapshot& snapshot);
+
   // Index, r_min and u_min of every table for input x (arrays of T).
   void index(const float* x, uint32_t* j, uint32_t* r_min, float* u_min) const;
   // y += Σ_i S[i][j_i], tables in order.

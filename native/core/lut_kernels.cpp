@@ -51,9 +51,61 @@ void indices_scalar(const float* x, uint32_t, const uint32_t* a, const uint32_t*
   }
 }
 
+void indices_lanes_scalar(const float* xt, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
+                          uint32_t* j) {
+  for (uint32_t i = 0; i < tables; ++i) {
+    for (uint32_t n = 0; n < kLutLanes; ++n) {
+      uint32_t index = 0;
+      for (uint32_t r = 0; r < comparisons; ++r) {
+        const float u = xt[a[r * tables + i] * kLutLanes + n] - xt[b[r * tables + i] * kLutLanes + n];
+        if (u > 0) index |= 1u << r;
+      }
+      j[i * kLutLanes + n] = index;
+    }
+  }
+}
+
 }  // namespace
 
-const LutKernels kLutKernelsScalar = {sum_rows_scalar, backward_scalar, indices_scalar};
+void lut_to_lanes_plain(const float* xs, uint32_t d, float* xt, uint32_t from) {
+  for (uint32_t k = from; k < d; ++k) {
+    for (uint32_t n = 0; n < kLutLanes; ++n) xt[size_t(k) * kLutLanes + n] = xs[size_t(n) * d + k];
+  }
+}
+
+void lut_sum_lanes_plain(const LutKernels& kernels, float* out, const float* table, uint32_t width, uint32_t m,
+                         const uint32_t* j, uint32_t tables, uint32_t from) {
+  const float* rows[64];
+  for (uint32_t n = from; n < kLutLanes; ++n) {
+    for (uint32_t i0 = 0; i0 < tables; i0 += 64) {
+      const uint32_t count = tables - i0 < 64 ? tables - i0 : 64;
+      for (uint32_t i = 0; i < count; ++i) {
+        rows[i] = table + ((uint64_t(i0 + i) << width) + j[(i0 + i) * kLutLanes + n]) * m;
+      }
+      kernels.sum_rows(out + size_t(n) * m, m, rows, &count, 1, m);
+    }
+  }
+}
+
+namespace {
+
+
+void to_lanes_scalar(const float* xs, uint32_t d, float* xt) { lut_to_lanes_plain(xs, d, xt, 0); }
+
+void sum_lanes_scalar(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
+  for (uint32_t n = 0; n < kLutLanes; ++n) {
+    float* acc = out + size_t(n) * m;
+    for (uint32_t i = 0; i < tables; ++i) {
+      const float* row = table + ((uint64_t(i) << width) + j[i * kLutLanes + n]) * m;
+      for (uint32_t k = 0; k < m; ++k) acc[k] += row[k];
+    }
+  }
+}
+
+}  // namespace
+
+const LutKernels kLutKernelsScalar = {sum_rows_scalar,       backward_scalar, indices_scalar, indices_lanes_scalar,
+                                      to_lanes_scalar,       sum_lanes_scalar};
 
 const LutKernels& lut_kernels(SimdLevel level) {
 #if defined(POLYCHRON_X86_64)

@@ -37,7 +37,22 @@ struct LutKernels {
   // j[i] = Σ_r [x[a[r*T+i]] − x[b[r*T+i]] > 0] << r for i < T (inputs of width d).
   void (*indices)(const float* x, uint32_t d, const uint32_t* a, const uint32_t* b, uint32_t tables,
                   uint32_t comparisons, uint32_t* j);
+  // The same for kLutLanes inputs at once, laid out lane-major: xt[k * kLutLanes + n] is
+  // input n's value k, and j[i * kLutLanes + n] is input n's index of table i. Every
+  // comparison is then one vector load per anchor instead of a gather.
+  void (*indices_lanes)(const float* xt, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
+                        uint32_t* j);
+  // xt[k * kLutLanes + n] = xs[n * d + k] for n < kLutLanes, k < d: kLutLanes inputs
+  // (row-major, d values each) turned lane-major for indices_lanes.
+  void (*to_lanes)(const float* xs, uint32_t d, float* xt);
+  // out[n·m + k] += Σ_i table[((i << width) + j[i·kLutLanes + n])·m + k] for n < kLutLanes:
+  // each of kLutLanes inputs adds the rows its lane-major indices select, tables in order
+  // (the SIMD twins run several inputs at once, each in its own order: bit-identical).
+  void (*sum_lanes)(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables);
 };
+
+// Inputs per call of indices_lanes (one AVX-512 register of floats).
+constexpr uint32_t kLutLanes = 16;
 
 // The 16-partial dot product of g with (flip − cur), scalar: the reference the backward
 // kernels' dot products equal.

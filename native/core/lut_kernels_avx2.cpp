@@ -119,8 +119,35 @@ void indices_avx2(const float* x, uint32_t, const uint32_t* a, const uint32_t* b
   }
 }
 
+void indices_lanes_avx2(const float* xt, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
+                        uint32_t* j) {
+  const __m256 zero = _mm256_setzero_ps();
+  for (uint32_t i = 0; i < tables; ++i) {
+    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+    for (uint32_t r = 0; r < comparisons; ++r) {
+      const float* xa = xt + size_t(a[r * tables + i]) * kLutLanes;
+      const float* xb = xt + size_t(b[r * tables + i]) * kLutLanes;
+      const __m256i bit = _mm256_set1_epi32(int(1u << r));
+      const __m256 ulo = _mm256_sub_ps(_mm256_loadu_ps(xa), _mm256_loadu_ps(xb));
+      const __m256 uhi = _mm256_sub_ps(_mm256_loadu_ps(xa + 8), _mm256_loadu_ps(xb + 8));
+      lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(ulo, zero, _CMP_GT_OQ)), bit));
+      hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(uhi, zero, _CMP_GT_OQ)), bit));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(j + i * kLutLanes), lo);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(j + i * kLutLanes + 8), hi);
+  }
+}
+
+
+void to_lanes_avx2(const float* xs, uint32_t d, float* xt) { lut_to_lanes_plain(xs, d, xt, 0); }
+
+void sum_lanes_avx2(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
+  lut_sum_lanes_plain(kLutKernelsAvx2, out, table, width, m, j, tables, 0);
+}
+
 }  // namespace
 
-const LutKernels kLutKernelsAvx2 = {sum_rows_avx2, backward_avx2, indices_avx2};
+const LutKernels kLutKernelsAvx2 = {sum_rows_avx2, backward_avx2,  indices_avx2,         indices_lanes_avx2,
+                                    to_lanes_avx2, sum_lanes_avx2};
 
 }  // namespace polychron

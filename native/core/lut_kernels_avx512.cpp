@@ -132,8 +132,104 @@ void indices_avx512(const float* x, uint32_t d, const uint32_t* a, const uint32_
   }
 }
 
+void indices_lanes_avx512(const float* xt, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
+                          uint32_t* j) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (uint32_t i = 0; i < tables; ++i) {
+    __m512i index = _mm512_setzero_si512();
+    for (uint32_t r = 0; r < comparisons; ++r) {
+      const __m512 u = _mm512_sub_ps(_mm512_loadu_ps(xt + size_t(a[r * tables + i]) * kLutLanes),
+                                     _mm512_loadu_ps(xt + size_t(b[r * tables + i]) * kLutLanes));
+      index = _mm512_mask_or_epi32(index, _mm512_cmp_ps_mask(u, zero, _CMP_GT_OQ), index, _mm512_set1_epi32(int(1u << r)));
+    }
+    _mm512_storeu_si512(j + i * kLutLanes, index);
+  }
+}
+
+// sum_lanes four inputs at a time (m ≤ 16·B): four independent chains of additions.
+template <int B>
+void sum_lanes_four(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
+  const __mmask16 last = (m % 16) != 0 ? tail_mask(m % 16) : __mmask16(0xFFFF);
+  constexpr uint32_t ahead = kLutPrefetchRows / 4;
+  for (uint32_t n0 = 0; n0 < kLutLanes; n0 += 4) {
+    __m512 acc[4][B];
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; ++s) {
+#pragma GCC unroll 4
+      for (int k = 0; k < B; ++k) acc[s][k] = _mm512_maskz_loadu_ps(k + 1 == B ? last : 0xFFFF, out + (n0 + s) * m + 16 * k);
+    }
+    const auto row = [&](uint32_t i, int s) { return table + ((uint64_t(i) << width) + j[i * kLutLanes + n0 + s]) * m; };
+    for (uint32_t i = 0; i < tables && i < ahead; ++i) {
+      for (int s = 0; s < 4; ++s) lut_prefetch_row(row(i, s), m);
+    }
+    for (uint32_t i = 0; i < tables; ++i) {
+      if (i + ahead < tables) {
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; ++s) lut_prefetch_row(row(i + ahead, s), m);
+      }
+#pragma GCC unroll 4
+      for (int s = 0; s < 4; ++s) {
+        const float* r = row(i, s);
+#pragma GCC unroll 4
+        for (int k = 0; k < B; ++k) {
+          const __m512 v = k + 1 == B ? _mm512_maskz_loadu_ps(last, r + 16 * k) : _mm512_loadu_ps(r + 16 * k);
+          acc[s][k] = _mm512_add_ps(acc[s][k], v);
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; ++s) {
+#pragma GCC unroll 4
+      for (int k = 0; k < B; ++k) _mm512_mask_storeu_ps(out + (n0 + s) * m + 16 * k, k + 1 == B ? last : 0xFFFF, acc[s][k]);
+    }
+  }
+}
+
+void sum_lanes_avx512(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
+  switch ((m + 15) / 16) {
+    case 1: sum_lanes_four<1>(out, table, width, m, j, tables); return;
+    case 2: sum_lanes_four<2>(out, table, width, m, j, tables); return;
+    case 3: sum_lanes_four<3>(out, table, width, m, j, tables); return;
+    case 4: sum_lanes_four<4>(out, table, width, m, j, tables); return;
+    default: lut_sum_lanes_plain(kLutKernelsAvx512, out, table, width, m, j, tables, 0); return;
+  }
+}
+
+
+// 16 × 16 blocks transposed in registers: 32-bit, then 64-bit interleaves within
+// 128-bit lanes, then two rounds of 128-bit lane shuffles.
+void to_lanes_avx512(const float* xs, uint32_t d, float* xt) {
+  uint32_t k0 = 0;
+  for (; k0 + 16 <= d; k0 += 16) {
+    __m512 r[16], a[16], b[16];
+    for (int n = 0; n < 16; ++n) r[n] = _mm512_loadu_ps(xs + size_t(n) * d + k0);
+    for (int i = 0; i < 8; ++i) {
+      a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int j = 0; j < 4; ++j) {
+      const __m512d a0 = _mm512_castps_pd(a[4 * j]), a1 = _mm512_castps_pd(a[4 * j + 1]);
+      const __m512d a2 = _mm512_castps_pd(a[4 * j + 2]), a3 = _mm512_castps_pd(a[4 * j + 3]);
+      b[4 * j] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));      // column 4L + 0 of rows 4j..4j+3
+      b[4 * j + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));  // column 4L + 1
+      b[4 * j + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));  // column 4L + 2
+      b[4 * j + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));  // column 4L + 3
+    }
+    for (int q = 0; q < 4; ++q) {
+      const __m512 c1 = _mm512_shuffle_f32x4(b[q], b[4 + q], 0x88), c2 = _mm512_shuffle_f32x4(b[q], b[4 + q], 0xDD);
+      const __m512 c3 = _mm512_shuffle_f32x4(b[8 + q], b[12 + q], 0x88), c4 = _mm512_shuffle_f32x4(b[8 + q], b[12 + q], 0xDD);
+      _mm512_storeu_ps(xt + size_t(k0 + q) * 16, _mm512_shuffle_f32x4(c1, c3, 0x88));
+      _mm512_storeu_ps(xt + size_t(k0 + 4 + q) * 16, _mm512_shuffle_f32x4(c2, c4, 0x88));
+      _mm512_storeu_ps(xt + size_t(k0 + 8 + q) * 16, _mm512_shuffle_f32x4(c1, c3, 0xDD));
+      _mm512_storeu_ps(xt + size_t(k0 + 12 + q) * 16, _mm512_shuffle_f32x4(c2, c4, 0xDD));
+    }
+  }
+  lut_to_lanes_plain(xs, d, xt, k0);
+}
+
 }  // namespace
 
-const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, backward_avx512, indices_avx512};
+const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, backward_avx512,  indices_avx512,         indices_lanes_avx512,
+                                      to_lanes_avx512, sum_lanes_avx512};
 
 }  // namespace polychron

@@ -22,6 +22,13 @@ inline uint64_t lut_prefetch_first_rows(const float* const* rows, const uint32_t
   return left;
 }
 
+// to_lanes for values [from, d) one by one (the reference; the SIMD twins' tails).
+void lut_to_lanes_plain(const float* xs, uint32_t d, float* xt, uint32_t from);
+
+// sum_lanes for inputs [from, kLutLanes), one sum_rows call per input and block of tables.
+void lut_sum_lanes_plain(const LutKernels& kernels, float* out, const float* table, uint32_t width, uint32_t m,
+                         const uint32_t* j, uint32_t tables, uint32_t from);
+
 template <typename DeltaDot, typename Sgd>
 inline void lut_backward_loop(uint32_t m, const LutBackwardOp* ops, uint32_t count, float* gi, float* gi_pe,
                               DeltaDot delta_dot, Sgd sgd) {

@@ -1,0 +1,46 @@
+// The JavaScript class NativeLutClassifier: one wrapped LutClassifier.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "addon/async_work.h"
+#include "addon/external_memory.h"
+#include "core/lut_classifier.h"
+
+namespace polychron::addon {
+
+class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit LutClassifierWrap(const Napi::CallbackInfo& info);
+  ~LutClassifierWrap() override;
+
+ private:
+  Napi::Value Load(const Napi::CallbackInfo& info);
+  Napi::Value Train(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value Logits(const Napi::CallbackInfo& info);
+  Napi::Value TimeInference(const Napi::CallbackInfo& info);
+  Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value Config(const Napi::CallbackInfo& info);
+  Napi::Value Memory(const Napi::CallbackInfo& info);
+  Napi::Value Busy(const Napi::CallbackInfo& info);
+  Napi::Value Closed(const Napi::CallbackInfo& info);
+  Napi::Value SimdName(const Napi::CallbackInfo& info);
+  void Cancel(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+
+  LutClassifier& Live(const char* method);
+
+  std::shared_ptr<LutClassifier> net_;
+  AsyncState async_;
+  ExternalMemory memory_;
+};
+
+// lutClassifierDefaults(): the core's defaults (configuration and training options), so
+// that TypeScript never repeats them.
+Napi::Value LutClassifierDefaults(const Napi::CallbackInfo& info);
+
+}  // namespace polychron::addon
