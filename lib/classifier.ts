@@ -213,9 +213,18 @@ export class LutClassifier {
     return this.#native.predict(images, threadsOption(options));
   }
 
-  /** Class logits of each input (n × classes), computed on the calling thread: the low-latency path. */
-  logits(images: Float32Array): Float32Array {
-    return this.#native.logits(images);
+  /**
+   * Class logits of each input (n × classes), synchronously: the low-latency path (one
+   * input, or a batch through the lane-major SIMD kernels; `threads` helpers for large
+   * batches). Bit-identical to logitsReference().
+   */
+  logits(images: Float32Array, options?: { threads?: number }): Float32Array {
+    return this.#native.logits(images, threadsOption(options));
+  }
+
+  /** The same through the plain scalar reference loop (Lut::forward layer by layer). */
+  logitsReference(images: Float32Array): Float32Array {
+    return this.#native.logitsReference(images);
   }
 
   /**

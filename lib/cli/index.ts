@@ -4,6 +4,7 @@
  * lists them.
  */
 import { cpuModel, nativeAddonPath, simd, supportedSimdLevels } from '../simd';
+import { classify, CLASSIFY_USAGE } from './classify';
 import { demo } from './demo';
 import { groups, GROUPS_USAGE } from './groups';
 import { lm, LM_USAGE } from './lm';
@@ -35,6 +36,11 @@ const COMMANDS: Record<string, Command> = {
     usage: LM_USAGE,
     run: lm,
   },
+  classify: {
+    summary: 'train, evaluate and apply LUT image classifiers on IDX files (MNIST, Fashion-MNIST)',
+    usage: CLASSIFY_USAGE,
+    run: classify,
+  },
   groups: {
     summary: 'find the polychronous groups of a saved network; query which ones a spike raster activates',
     usage: GROUPS_USAGE,
@@ -58,6 +64,12 @@ function help(): void {
     console.log(`  ${name.padEnd(9)} ${command.summary}\n            ${command.usage.replace(/\n/g, '\n            ')}`);
   }
 }
+
+// A reader that closes the pipe (`| head`) ends the output, not the program with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

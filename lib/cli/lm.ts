@@ -14,6 +14,7 @@ import {
   type LutLanguageModelOptions,
 } from '../lm';
 import { nonNegativeInteger, oneOf, positiveInteger } from './args';
+import { ProgressLine, bar } from './progress';
 
 export const LM_USAGE = [
   'polychron lm train --text FILE --steps N [--seed 1] [--threads 1] [--impl fast|reference] [--rng polychron|glibc]',
@@ -26,31 +27,6 @@ export const LM_USAGE = [
 ].join('\n');
 
 const SHAPE_OPTIONS = ['context', 'embedding', 'positional', 'layers', 'heads', 'tables', 'comparisons', 'warmup'] as const;
-
-/** One status line: rewritten in place on a terminal, printed every few seconds otherwise. */
-class ProgressLine {
-  #lastPrint = 0;
-  readonly #tty = process.stderr.isTTY === true;
-
-  update(text: string, force = false): void {
-    const now = Date.now();
-    if (this.#tty) {
-      process.stderr.write(`\r${text.padEnd(100).slice(0, Math.max(100, text.length))}`);
-    } else if (force || now - this.#lastPrint > 5000) {
-      process.stderr.write(`${text}\n`);
-      this.#lastPrint = now;
-    }
-  }
-
-  done(): void {
-    if (this.#tty) process.stderr.write('\n');
-  }
-}
-
-function bar(fraction: number, width = 24): string {
-  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
 
 interface TrainLoopOptions {
   model: LutLanguageModel;

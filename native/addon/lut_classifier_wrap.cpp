@@ -246,6 +246,7 @@ Napi::Function LutClassifierWrap::Define(Napi::Env env) {
                          InstanceMethod<&LutClassifierWrap::Evaluate>("evaluate"),
                          InstanceMethod<&LutClassifierWrap::Predict>("predict"),
                          InstanceMethod<&LutClassifierWrap::Logits>("logits"),
+                         InstanceMethod<&LutClassifierWrap::LogitsReference>("logitsReference"),
                          InstanceMethod<&LutClassifierWrap::TimeInference>("timeInference"),
                          InstanceMethod<&LutClassifierWrap::Save>("save"),
                          InstanceMethod<&LutClassifierWrap::Config>("config"),
@@ -424,14 +425,29 @@ Napi::Value LutClassifierWrap::Predict(const Napi::CallbackInfo& info) {
   });
 }
 
-// logits(images) -> Float32Array (count × classes), on the calling thread
+// logits(images, { threads? }) -> Float32Array (count × classes), on the calling thread
+// (and, for large batches with threads > 1, helpers it waits for)
 Napi::Value LutClassifierWrap::Logits(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     LutClassifier& net = Live("logits");
     uint64_t count = 0;
     auto images = ReadInputs(info[0], net.config().inputs, count);
+    const unsigned threads = ReadThreads(OptionsObject(info, 1));
     auto out = Napi::Float32Array::New(info.Env(), size_t(count) * net.config().classes);
-    net.logits(images->data(), count, out.Data(), 1);
+    net.logits(images->data(), count, out.Data(), threads);
+    return out;
+  });
+}
+
+// logitsReference(images) -> Float32Array: the plain scalar reference, one input at a time
+Napi::Value LutClassifierWrap::LogitsReference(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    LutClassifier& net = Live("logitsReference");
+    uint64_t count = 0;
+    auto images = ReadInputs(info[0], net.config().inputs, count);
+    const uint32_t inputs = net.config().inputs, classes = net.config().classes;
+    auto out = Napi::Float32Array::New(info.Env(), size_t(count) * classes);
+    for (uint64_t n = 0; n < count; ++n) net.logits_reference(images->data() + n * inputs, out.Data() + n * classes);
     return out;
   });
 }

@@ -22,6 +22,7 @@ class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value Logits(const Napi::CallbackInfo& info);
+  Napi::Value LogitsReference(const Napi::CallbackInfo& info);
   Napi::Value TimeInference(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);
