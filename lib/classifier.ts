@@ -123,6 +123,8 @@ function threadsOption(options: { threads?: number } | undefined): object {
   return options.threads === undefined ? {} : { threads: options.threads };
 }
 
+const NO_OPTIONS = Object.freeze({});
+
 // A loaded native classifier for the next constructor call to adopt (see load()).
 let adopting: NativeLutClassifier | undefined;
 
@@ -216,10 +218,11 @@ export class LutClassifier {
   /**
    * Class logits of each input (n × classes), synchronously: the low-latency path (one
    * input, or a batch through the lane-major SIMD kernels; `threads` helpers for large
-   * batches). Bit-identical to logitsReference().
+   * batches). With `out` (a Float32Array of n × classes) the logits are written there and
+   * nothing is allocated. Bit-identical to logitsReference().
    */
-  logits(images: Float32Array, options?: { threads?: number }): Float32Array {
-    return this.#native.logits(images, threadsOption(options));
+  logits(images: Float32Array, options?: { threads?: number; out?: Float32Array }): Float32Array {
+    return this.#native.logits(images, options ?? NO_OPTIONS);
   }
 
   /** The same through the plain scalar reference loop (Lut::forward layer by layer). */

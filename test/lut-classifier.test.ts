@@ -126,8 +126,11 @@ describe('LutClassifier numerics', () => {
     expect(bytesOf(two.logits(data.x, { threads: 2 }))).toEqual(bytesOf(one.logits(data.x)));
   });
 
-  test('every SIMD level and the batched path equal the scalar reference bit for bit', async () => {
-    const trained = new LutClassifier(options);
+  test.each([
+    ['widths 20 and 3', options],
+    ['a width of 70 (wider than the register-blocked kernels)', { ...options, layers: [{ width: 70, tables: 10, comparisons: 4 }] }],
+  ])('every SIMD level and the batched path equal the scalar reference bit for bit: %s', async (_, shape) => {
+    const trained = new LutClassifier(shape);
     await trained.train(data.x, data.y, { epochs: 2, batch: 4 });
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-')), 'net.safetensors');
     await trained.save(file);
@@ -139,8 +142,13 @@ describe('LutClassifier numerics', () => {
       // 300 inputs: 18 lane-major blocks of 16, then 12 one at a time.
       expect(bytesOf(net.logits(data.x))).toEqual(bytesOf(reference));
       const single = new Float32Array(300 * 3);
-      for (let n = 0; n < 300; n++) single.set(net.logits(data.x.subarray(n * 37, (n + 1) * 37)), n * 3);
+      const out = new Float32Array(3);
+      for (let n = 0; n < 300; n++) {
+        expect(net.logits(data.x.subarray(n * 37, (n + 1) * 37), { out })).toBe(out);
+        single.set(out, n * 3);
+      }
       expect(bytesOf(single)).toEqual(bytesOf(reference));
+      expect(bytesOf(net.logits(data.x, { threads: 2 }))).toEqual(bytesOf(reference));
     }
   });
 
@@ -242,6 +250,7 @@ describe('LutClassifier arguments', () => {
     expectError(await rejected(() => net.train(new Float32Array(8), new Uint8Array(2), { validation: 1 })), 'RangeError', /validation must be in \[0, 1\)/);
     expectError(await rejected(() => net.train(new Float32Array(8), new Uint8Array(2), { shift: 1 })), 'RangeError', /image shape/);
     expect(caught(() => net.logits(new Float64Array(4) as unknown as Float32Array)).name).toBe('TypeError');
+    expectError(caught(() => net.logits(new Float32Array(8), { out: new Float32Array(3) })), 'RangeError', /out must hold images × classes = 4 numbers \(got 3\)/);
   });
 
   test('abort rejects with the reason; a throwing onEpoch rejects with its error; the tables stay usable', async () => {

@@ -34,9 +34,9 @@ unsigned ReadThreads(const Napi::Object& o) {
   return unsigned(ReadU32(o, "threads", LutTrainOptions().threads, 1, 256));
 }
 
-// Inputs: a Float32Array of count × inputs finite values, copied (the work may outlive
-// the caller's array, which JavaScript may also change or detach meanwhile).
-std::shared_ptr<std::vector<float>> ReadInputs(const Napi::Value& value, uint32_t inputs, uint64_t& count) {
+// Inputs: a Float32Array of count × inputs finite values, seen in place (for work done
+// before the call returns); returns count.
+uint64_t InputsView(const Napi::Value& value, uint32_t inputs, const float*& data) {
   if (!IsTypedArrayOf(value, napi_float32_array)) throw TypeError("images must be a Float32Array");
   const auto array = value.As<Napi::Float32Array>();
   const size_t n = array.ElementLength();
@@ -44,12 +44,18 @@ std::shared_ptr<std::vector<float>> ReadInputs(const Napi::Value& value, uint32_
     throw RangeError("images must hold a positive multiple of inputs = " + std::to_string(inputs) +
                      " numbers (got " + std::to_string(n) + ")");
   }
-  const float* data = array.Data();
-  for (size_t k = 0; k < n; ++k) {
-    if (!std::isfinite(data[k])) throw RangeError("images[" + std::to_string(k) + "] must be finite");
-  }
-  count = n / inputs;
-  return std::make_shared<std::vector<float>>(data, data + n);
+  data = array.Data();
+  const uint64_t bad = first_non_finite(data, n);
+  if (bad < n) throw RangeError("images[" + std::to_string(bad) + "] must be finite");
+  return n / inputs;
+}
+
+// The same, copied (for async work, which may outlive the caller's array; JavaScript may
+// also change or detach it meanwhile).
+std::shared_ptr<std::vector<float>> ReadInputs(const Napi::Value& value, uint32_t inputs, uint64_t& count) {
+  const float* data;
+  count = InputsView(value, inputs, data);
+  return std::make_shared<std::vector<float>>(data, data + count * inputs);
 }
 
 // Labels: any unsigned or signed integer typed array of `count` entries (range checked by the core).
@@ -313,6 +319,11 @@ LutClassifierWrap::LutClassifierWrap(const Napi::CallbackInfo& info) : Napi::Obj
 
 LutClassifierWrap::~LutClassifierWrap() { memory_.Report(Env(), 0); }
 
+LutClassifier::Workspace& LutClassifierWrap::Workspace() {
+  if (!workspace_) workspace_ = net_->workspace();
+  return *workspace_;
+}
+
 LutClassifier& LutClassifierWrap::Live(const char* method) {
   if (!net_) throw StateError(std::string("LutClassifier.") + method + "(): the classifier is closed or not loaded");
   async_.RequireIdle("LutClassifier", method);
@@ -425,16 +436,34 @@ Napi::Value LutClassifierWrap::Predict(const Napi::CallbackInfo& info) {
   });
 }
 
-// logits(images, { threads? }) -> Float32Array (count × classes), on the calling thread
-// (and, for large batches with threads > 1, helpers it waits for)
+// logits(images, { threads?, out? }) -> Float32Array (count × classes), synchronously: on
+// this thread with the object's workspace, or on `threads` threads for a large batch; into
+// `out` when given (no allocation)
 Napi::Value LutClassifierWrap::Logits(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     LutClassifier& net = Live("logits");
-    uint64_t count = 0;
-    auto images = ReadInputs(info[0], net.config().inputs, count);
-    const unsigned threads = ReadThreads(OptionsObject(info, 1));
-    auto out = Napi::Float32Array::New(info.Env(), size_t(count) * net.config().classes);
-    net.logits(images->data(), count, out.Data(), threads);
+    const float* images;
+    const uint64_t count = InputsView(info[0], net.config().inputs, images);
+    const auto o = OptionsObject(info, 1);
+    const unsigned threads = ReadThreads(o);
+    const size_t size = size_t(count) * net.config().classes;
+    const auto into = Option(o, "out");
+    Napi::Float32Array out;
+    if (into.IsUndefined()) {
+      out = Napi::Float32Array::New(info.Env(), size);
+    } else {
+      if (!IsTypedArrayOf(into, napi_float32_array)) throw TypeError("out must be a Float32Array");
+      out = into.As<Napi::Float32Array>();
+      if (out.ElementLength() != size) {
+        throw RangeError("out must hold images × classes = " + std::to_string(size) + " numbers (got " +
+                         std::to_string(out.ElementLength()) + ")");
+      }
+    }
+    if (threads > 1) {
+      net.logits(images, count, out.Data(), threads);
+    } else {
+      net.logits(images, count, out.Data(), Workspace());
+    }
     return out;
   });
 }
@@ -443,11 +472,11 @@ Napi::Value LutClassifierWrap::Logits(const Napi::CallbackInfo& info) {
 Napi::Value LutClassifierWrap::LogitsReference(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     LutClassifier& net = Live("logitsReference");
-    uint64_t count = 0;
-    auto images = ReadInputs(info[0], net.config().inputs, count);
+    const float* images;
+    const uint64_t count = InputsView(info[0], net.config().inputs, images);
     const uint32_t inputs = net.config().inputs, classes = net.config().classes;
     auto out = Napi::Float32Array::New(info.Env(), size_t(count) * classes);
-    for (uint64_t n = 0; n < count; ++n) net.logits_reference(images->data() + n * inputs, out.Data() + n * classes);
+    for (uint64_t n = 0; n < count; ++n) net.logits_reference(images + n * inputs, out.Data() + n * classes);
     return out;
   });
 }
@@ -458,24 +487,24 @@ Napi::Value LutClassifierWrap::LogitsReference(const Napi::CallbackInfo& info) {
 Napi::Value LutClassifierWrap::TimeInference(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     LutClassifier& net = Live("timeInference");
-    uint64_t count = 0;
-    auto images = ReadInputs(info[0], net.config().inputs, count);
+    const float* images;
+    const uint64_t count = InputsView(info[0], net.config().inputs, images);
     const auto o = OptionsObject(info, 1);
     const uint64_t batch = ToInteger(Option(o, "batch"), "batch", 1, kMaxExamples);
     const unsigned threads = ReadThreads(o);
     const uint32_t repeats = ReadU32(o, "repeats", 1, 1, 1u << 20);
     const uint32_t inputs = net.config().inputs, classes = net.config().classes;
     std::vector<float> out(size_t(std::min(batch, count)) * classes);
-    const auto workspace = net.workspace();
+    LutClassifier::Workspace& workspace = Workspace();
     const auto start = std::chrono::steady_clock::now();
     uint64_t done = 0;
     for (uint32_t r = 0; r < repeats; ++r) {
       for (uint64_t first = 0; first < count; first += batch) {
         const uint64_t size = std::min(batch, count - first);
-        if (batch == 1) {
-          net.logits(images->data() + first * inputs, out.data(), *workspace);
+        if (threads > 1) {
+          net.logits(images + first * inputs, size, out.data(), threads);
         } else {
-          net.logits(images->data() + first * inputs, size, out.data(), threads);
+          net.logits(images + first * inputs, size, out.data(), workspace);
         }
         done += size;
       }
@@ -540,6 +569,7 @@ void LutClassifierWrap::Cancel(const Napi::CallbackInfo&) { async_.Cancel(); }
 void LutClassifierWrap::Close(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
     async_.RequireIdle("LutClassifier", "close");
+    workspace_.reset();
     net_.reset();
     memory_.Report(info.Env(), 0);
     return 0;

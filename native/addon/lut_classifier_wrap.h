@@ -34,8 +34,11 @@ class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
   void Close(const Napi::CallbackInfo& info);
 
   LutClassifier& Live(const char* method);
+  // The buffers of the synchronous calls (JS thread only), made on first use.
+  LutClassifier::Workspace& Workspace();
 
   std::shared_ptr<LutClassifier> net_;
+  std::unique_ptr<LutClassifier::Workspace> workspace_;  // refers to *net_: reset before it
   AsyncState async_;
   ExternalMemory memory_;
 };

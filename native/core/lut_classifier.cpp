@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 #include "core/errors.h"
@@ -101,6 +102,24 @@ void validate_lut_classifier_config(const LutClassifierConfig& c) {
     throw RangeError("polychron: LutClassifier thresholdScale must be a positive finite number (got " +
                      std::to_string(c.threshold_scale) + ")");
   }
+}
+
+uint64_t first_non_finite(const float* x, uint64_t n) {
+  // By the exponent bits, so that the loop vectorizes (this file is built with -O3).
+  uint64_t block = 0;
+  for (; block + 64 <= n; block += 64) {
+    uint32_t bad = 0;
+    for (uint64_t k = block; k < block + 64; ++k) {
+      uint32_t bits;
+      std::memcpy(&bits, x + k, 4);
+      bad |= uint32_t((bits & 0x7F800000u) == 0x7F800000u);
+    }
+    if (bad) break;
+  }
+  for (uint64_t k = block; k < n; ++k) {
+    if (!std::isfinite(x[k])) return k;
+  }
+  return n;
 }
 
 float lut_classifier_default_rate(const LutClassifierConfig& c) {
@@ -329,8 +348,6 @@ float LutClassifier::scheduled_rate(float base, double warmup, double progress) 
   return float(base * 0.5 * (1.0 + std::cos(kPi * rest)));
 }
 
-LutClassifier::Workspace::Workspace(const LutClassifier& net) : sample_(std::make_unique<Sample>(net)) {}
-LutClassifier::Workspace::~Workspace() = default;
 
 void LutClassifier::logits(const float* x, float* out, Workspace& w) const {
   Sample& s = w.sample();
@@ -396,26 +413,28 @@ void LutClassifier::logits_reference(const float* x, float* out) const {
   layers_[readout].forward(readout == 0 ? in : z.data(), out);
 }
 
+LutClassifier::Workspace::Workspace(const LutClassifier& net) : net_(net), sample_(std::make_unique<Sample>(net)) {}
+LutClassifier::Workspace::~Workspace() = default;
+
+LutClassifier::Block& LutClassifier::Workspace::block() {
+  if (!block_) block_ = std::make_unique<Block>(net_);
+  return *block_;
+}
+
+void LutClassifier::logits(const float* xs, uint64_t count, float* out, Workspace& w) const {
+  uint64_t n = 0;
+  for (; n + kLutLanes <= count; n += kLutLanes) forward_block(xs + n * config_.inputs, out + n * config_.classes, w.block());
+  for (; n < count; ++n) logits(xs + n * config_.inputs, out + n * config_.classes, w);
+}
+
 void LutClassifier::logits(const float* xs, uint64_t count, float* out, unsigned threads) const {
-  const auto run = [&](uint64_t begin, uint64_t end) {
-    Workspace w(*this);
-    Block block(*this);
-    uint64_t n = begin;
-    for (; n + kLutLanes <= end; n += kLutLanes) {
-      forward_block(xs + n * config_.inputs, out + n * config_.classes, block);
-    }
-    for (; n < end; ++n) logits(xs + n * config_.inputs, out + n * config_.classes, w);
-  };
   const unsigned used = unsigned(std::max<uint64_t>(1, std::min<uint64_t>(threads, count / kInputsPerThread)));
-  if (used == 1) {
-    run(0, count);
-    return;
-  }
   ThreadPool pool(used);
   pool.run([&](unsigned k) {
     uint64_t begin, end;
     split_range(count, pool.size(), k, begin, end);
-    run(begin, end);
+    Workspace w(*this);
+    logits(xs + begin * config_.inputs, end - begin, out + begin * config_.classes, w);
   });
 }
 

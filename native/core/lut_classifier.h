@@ -67,6 +67,9 @@ struct LutClassifierConfig {
   uint64_t memory_limit = uint64_t(2) << 30;
 };
 
+// The index of the first value of x[0..n) that is not finite (NaN or ±∞), or n.
+uint64_t first_non_finite(const float* x, uint64_t n);
+
 // RangeError naming the field unless the configuration is allowed.
 void validate_lut_classifier_config(const LutClassifierConfig& config);
 
@@ -129,21 +132,28 @@ class LutClassifier {
   uint64_t memory_bytes() const;  // anchors and tables as allocated (tables whole)
 
   struct Sample;  // one sample's forward and backward state
+  struct Block;   // kLutLanes inputs' state on the batched path
   // What one thread needs to run inputs through the network (buffers reused call to call).
   class Workspace {
    public:
     explicit Workspace(const LutClassifier& net);
     ~Workspace();
     Sample& sample() { return *sample_; }
+    Block& block();  // allocated on first use
 
    private:
+    const LutClassifier& net_;
     std::unique_ptr<Sample> sample_;
+    std::unique_ptr<Block> block_;
   };
   std::unique_ptr<Workspace> workspace() const { return std::make_unique<Workspace>(*this); }
   // Logits of one input (classes values), through the SIMD kernels: the latency path.
   void logits(const float* x, float* out, Workspace& workspace) const;
-  // Logits of count inputs (count × classes); threads split inputs (one thread below
-  // kInputsPerThread inputs each, where starting threads costs more than it saves).
+  // Logits of count inputs (count × classes) on this thread: blocks of kLutLanes inputs
+  // through the lane-major kernels, the rest one by one.
+  void logits(const float* xs, uint64_t count, float* out, Workspace& workspace) const;
+  // The same with threads splitting the inputs (one thread below kInputsPerThread inputs
+  // each, where starting threads costs more than it saves).
   void logits(const float* xs, uint64_t count, float* out, unsigned threads) const;
   static constexpr uint64_t kInputsPerThread = 64;
   // The plain reference of the logits (Lut::forward layer by layer, scalar): what the
@@ -174,9 +184,8 @@ class LutClassifier {
   void forward(const float* x, Sample& s, bool detail) const;
   // Backward of one sample (softmax − one-hot at the readout), filling its gradients.
   void backward(Sample& s, uint32_t label) const;
-  // The batched path: kLutLanes inputs through every layer at once (layer 0's comparisons
-  // lane-major, rows summed several inputs at a time); the same numbers as forward().
-  struct Block;
+  // The batched path: kLutLanes inputs through every layer at once (comparisons lane-major,
+  // rows summed several inputs at a time); the same numbers as forward().
   void forward_block(const float* xs, float* out, Block& block) const;
   // x shifted and noised as the options ask, into out (inputs values).
   void perturb(const float* x, const LutTrainOptions& options, Random& rng, float* out) const;

@@ -146,29 +146,30 @@ void indices_lanes_avx512(const float* xt, const uint32_t* a, const uint32_t* b,
   }
 }
 
-// sum_lanes four inputs at a time (m ≤ 16·B): four independent chains of additions.
-template <int B>
-void sum_lanes_four(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
+// sum_lanes S inputs at a time (m ≤ 16·B): S independent chains of additions, S·B
+// accumulators in registers (at most 16), so that many row loads are in flight at once.
+template <int B, int S>
+void sum_lanes_group(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
   const __mmask16 last = (m % 16) != 0 ? tail_mask(m % 16) : __mmask16(0xFFFF);
-  constexpr uint32_t ahead = kLutPrefetchRows / 4;
-  for (uint32_t n0 = 0; n0 < kLutLanes; n0 += 4) {
-    __m512 acc[4][B];
-#pragma GCC unroll 4
-    for (int s = 0; s < 4; ++s) {
+  constexpr uint32_t ahead = kLutPrefetchRows / S > 2 ? kLutPrefetchRows / S : 2;
+  for (uint32_t n0 = 0; n0 < kLutLanes; n0 += S) {
+    __m512 acc[S][B];
+#pragma GCC unroll 8
+    for (int s = 0; s < S; ++s) {
 #pragma GCC unroll 4
       for (int k = 0; k < B; ++k) acc[s][k] = _mm512_maskz_loadu_ps(k + 1 == B ? last : 0xFFFF, out + (n0 + s) * m + 16 * k);
     }
     const auto row = [&](uint32_t i, int s) { return table + ((uint64_t(i) << width) + j[i * kLutLanes + n0 + s]) * m; };
     for (uint32_t i = 0; i < tables && i < ahead; ++i) {
-      for (int s = 0; s < 4; ++s) lut_prefetch_row(row(i, s), m);
+      for (int s = 0; s < S; ++s) lut_prefetch_row(row(i, s), m);
     }
     for (uint32_t i = 0; i < tables; ++i) {
       if (i + ahead < tables) {
-#pragma GCC unroll 4
-        for (int s = 0; s < 4; ++s) lut_prefetch_row(row(i + ahead, s), m);
+#pragma GCC unroll 8
+        for (int s = 0; s < S; ++s) lut_prefetch_row(row(i + ahead, s), m);
       }
-#pragma GCC unroll 4
-      for (int s = 0; s < 4; ++s) {
+#pragma GCC unroll 8
+      for (int s = 0; s < S; ++s) {
         const float* r = row(i, s);
 #pragma GCC unroll 4
         for (int k = 0; k < B; ++k) {
@@ -177,8 +178,8 @@ void sum_lanes_four(float* out, const float* table, uint32_t width, uint32_t m, 
         }
       }
     }
-#pragma GCC unroll 4
-    for (int s = 0; s < 4; ++s) {
+#pragma GCC unroll 8
+    for (int s = 0; s < S; ++s) {
 #pragma GCC unroll 4
       for (int k = 0; k < B; ++k) _mm512_mask_storeu_ps(out + (n0 + s) * m + 16 * k, k + 1 == B ? last : 0xFFFF, acc[s][k]);
     }
@@ -187,10 +188,10 @@ void sum_lanes_four(float* out, const float* table, uint32_t width, uint32_t m, 
 
 void sum_lanes_avx512(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
   switch ((m + 15) / 16) {
-    case 1: sum_lanes_four<1>(out, table, width, m, j, tables); return;
-    case 2: sum_lanes_four<2>(out, table, width, m, j, tables); return;
-    case 3: sum_lanes_four<3>(out, table, width, m, j, tables); return;
-    case 4: sum_lanes_four<4>(out, table, width, m, j, tables); return;
+    case 1: sum_lanes_group<1, 8>(out, table, width, m, j, tables); return;
+    case 2: sum_lanes_group<2, 8>(out, table, width, m, j, tables); return;
+    case 3: sum_lanes_group<3, 4>(out, table, width, m, j, tables); return;
+    case 4: sum_lanes_group<4, 4>(out, table, width, m, j, tables); return;
     default: lut_sum_lanes_plain(kLutKernelsAvx512, out, table, width, m, j, tables, 0); return;
   }
 }
