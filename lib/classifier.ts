@@ -123,8 +123,6 @@ function threadsOption(options: { threads?: number } | undefined): object {
   return options.threads === undefined ? {} : { threads: options.threads };
 }
 
-const NO_OPTIONS = Object.freeze({});
-
 // A loaded native classifier for the next constructor call to adopt (see load()).
 let adopting: NativeLutClassifier | undefined;
 
@@ -222,7 +220,9 @@ export class LutClassifier {
    * nothing is allocated. Bit-identical to logitsReference().
    */
   logits(images: Float32Array, options?: { threads?: number; out?: Float32Array }): Float32Array {
-    return this.#native.logits(images, options ?? NO_OPTIONS);
+    if (options === undefined) return this.#native.logits(images);
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    return this.#native.logits(images, options.threads, options.out);
   }
 
   /** The same through the plain scalar reference loop (Lut::forward layer by layer). */

@@ -128,7 +128,7 @@ export interface NativeLutClassifier {
   }>;
   evaluate(images: Float32Array, labels: ArrayBufferView, options: object): Promise<{ examples: number; correct: number; accuracy: number; loss: number }>;
   predict(images: Float32Array, options: object): Promise<Uint32Array>;
-  logits(images: Float32Array, options: object): Float32Array;
+  logits(images: Float32Array, threads?: number, out?: Float32Array): Float32Array;
   logitsReference(images: Float32Array): Float32Array;
   timeInference(images: Float32Array, options: object): number;
   save(path: string, options?: object): Promise<void>;

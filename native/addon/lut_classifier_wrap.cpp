@@ -436,18 +436,18 @@ Napi::Value LutClassifierWrap::Predict(const Napi::CallbackInfo& info) {
   });
 }
 
-// logits(images, { threads?, out? }) -> Float32Array (count × classes), synchronously: on
-// this thread with the object's workspace, or on `threads` threads for a large batch; into
-// `out` when given (no allocation)
+// logits(images, threads?, out?) -> Float32Array (count × classes), synchronously: on this
+// thread with the object's workspace, or on `threads` threads for a large batch; into
+// `out` when given (no allocation). Positional, since reading an options object's
+// properties costs more than a small model's whole inference.
 Napi::Value LutClassifierWrap::Logits(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     LutClassifier& net = Live("logits");
     const float* images;
     const uint64_t count = InputsView(info[0], net.config().inputs, images);
-    const auto o = OptionsObject(info, 1);
-    const unsigned threads = ReadThreads(o);
+    const unsigned threads = info[1].IsUndefined() ? 1 : unsigned(ToInteger(info[1], "threads", 1, 256));
     const size_t size = size_t(count) * net.config().classes;
-    const auto into = Option(o, "out");
+    const Napi::Value into = info[2];
     Napi::Float32Array out;
     if (into.IsUndefined()) {
       out = Napi::Float32Array::New(info.Env(), size);

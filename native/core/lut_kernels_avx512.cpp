@@ -148,46 +148,54 @@ void indices_lanes_avx512(const float* xt, const uint32_t* a, const uint32_t* b,
 
 // sum_lanes S inputs at a time (m ≤ 16·B): S independent chains of additions, S·B
 // accumulators in registers (at most 16), so that many row loads are in flight at once.
+// Row offsets are computed 16 lanes at a time for a chunk of tables first, so that the
+// inner loop is one scalar load and one vector add per row. (The loops over s and k are
+// unrolled by pragma so that the accumulators stay in registers at -O2.)
 template <int B, int S>
 void sum_lanes_group(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
+  constexpr uint32_t kChunk = 64;
   const __mmask16 last = (m % 16) != 0 ? tail_mask(m % 16) : __mmask16(0xFFFF);
-  constexpr uint32_t ahead = kLutPrefetchRows / S > 2 ? kLutPrefetchRows / S : 2;
-  for (uint32_t n0 = 0; n0 < kLutLanes; n0 += S) {
-    __m512 acc[S][B];
+  const uint32_t table_floats = m << width;  // fits: the caller checked tables · table_floats < 2^32
+  alignas(64) uint32_t offset[kChunk * kLutLanes];
+  for (uint32_t i0 = 0; i0 < tables; i0 += kChunk) {
+    const uint32_t count = tables - i0 < kChunk ? tables - i0 : kChunk;
+    const __m512i rows = _mm512_set1_epi32(int(m));
+    for (uint32_t c = 0; c < count; ++c) {
+      const __m512i index = _mm512_loadu_si512(j + (i0 + c) * kLutLanes);
+      const __m512i at = _mm512_add_epi32(_mm512_mullo_epi32(index, rows), _mm512_set1_epi32(int((i0 + c) * table_floats)));
+      _mm512_store_si512(offset + c * kLutLanes, at);
+    }
+    for (uint32_t n0 = 0; n0 < kLutLanes; n0 += S) {
+      __m512 acc[S][B];
 #pragma GCC unroll 8
-    for (int s = 0; s < S; ++s) {
+      for (int s = 0; s < S; ++s) {
 #pragma GCC unroll 4
-      for (int k = 0; k < B; ++k) acc[s][k] = _mm512_maskz_loadu_ps(k + 1 == B ? last : 0xFFFF, out + (n0 + s) * m + 16 * k);
-    }
-    const auto row = [&](uint32_t i, int s) { return table + ((uint64_t(i) << width) + j[i * kLutLanes + n0 + s]) * m; };
-    for (uint32_t i = 0; i < tables && i < ahead; ++i) {
-      for (int s = 0; s < S; ++s) lut_prefetch_row(row(i, s), m);
-    }
-    for (uint32_t i = 0; i < tables; ++i) {
-      if (i + ahead < tables) {
+        for (int k = 0; k < B; ++k) acc[s][k] = _mm512_maskz_loadu_ps(k + 1 == B ? last : 0xFFFF, out + (n0 + s) * m + 16 * k);
+      }
+      for (uint32_t c = 0; c < count; ++c) {
+        const uint32_t* at = offset + c * kLutLanes + n0;
 #pragma GCC unroll 8
-        for (int s = 0; s < S; ++s) lut_prefetch_row(row(i + ahead, s), m);
+        for (int s = 0; s < S; ++s) {
+          const float* r = table + at[s];
+#pragma GCC unroll 4
+          for (int k = 0; k < B; ++k) {
+            const __m512 v = k + 1 == B ? _mm512_maskz_loadu_ps(last, r + 16 * k) : _mm512_loadu_ps(r + 16 * k);
+            acc[s][k] = _mm512_add_ps(acc[s][k], v);
+          }
+        }
       }
 #pragma GCC unroll 8
       for (int s = 0; s < S; ++s) {
-        const float* r = row(i, s);
 #pragma GCC unroll 4
-        for (int k = 0; k < B; ++k) {
-          const __m512 v = k + 1 == B ? _mm512_maskz_loadu_ps(last, r + 16 * k) : _mm512_loadu_ps(r + 16 * k);
-          acc[s][k] = _mm512_add_ps(acc[s][k], v);
-        }
+        for (int k = 0; k < B; ++k) _mm512_mask_storeu_ps(out + (n0 + s) * m + 16 * k, k + 1 == B ? last : 0xFFFF, acc[s][k]);
       }
-    }
-#pragma GCC unroll 8
-    for (int s = 0; s < S; ++s) {
-#pragma GCC unroll 4
-      for (int k = 0; k < B; ++k) _mm512_mask_storeu_ps(out + (n0 + s) * m + 16 * k, k + 1 == B ? last : 0xFFFF, acc[s][k]);
     }
   }
 }
 
 void sum_lanes_avx512(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables) {
-  switch ((m + 15) / 16) {
+  const uint64_t floats = (uint64_t(tables) << width) * m;
+  switch (floats < (uint64_t(1) << 31) ? (m + 15) / 16 : 0) {
     case 1: sum_lanes_group<1, 8>(out, table, width, m, j, tables); return;
     case 2: sum_lanes_group<2, 8>(out, table, width, m, j, tables); return;
     case 3: sum_lanes_group<3, 4>(out, table, width, m, j, tables); return;
