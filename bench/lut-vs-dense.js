@@ -7,8 +7,8 @@
 //   same wall-clock budget and 2 threads;
 // - the dense models exported to ONNX and run by onnxruntime-node, so that inference is
 //   compared inside one runtime (Node): batch-1 latency as a caller sees it, and batch-1,024
-//   throughput with 1 and 2 threads, in interleaved rounds (medians); OpenBLAS sgemm of the
-//   MLP's layers (numpy) as the raw-matmul floor;
+//   throughput with 1 and 2 threads, in interleaved rounds (medians); OpenBLAS sgemv/sgemm
+//   of the MLP's three layers from C (bench/peers/dense_layer.cpp) as the raw-matmul floor;
 // - test accuracy, model bytes, training time to the kept epoch, bytes read per inference.
 //
 // Writes bench/results/lut-vs-dense.json and .svg, and regenerates the section of
@@ -21,6 +21,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { polychron, summarize, writeResult } = require('./harness');
+const { runDensePeer } = require('./peers/dense');
 
 const RESULT = path.join(__dirname, 'results', 'lut-vs-dense.json');
 const PLOT = path.join(__dirname, 'results', 'lut-vs-dense.svg');
@@ -62,15 +63,34 @@ function ensurePackage(name, present) {
   return present();
 }
 
-// OpenBLAS (numpy, PyTorch) runs its AVX2 kernel when either variable is set: leave both unset.
-function peerEnv() {
+/**
+ * OpenBLAS (behind PyTorch's dense layers here, and the floor) picks its kernel from the
+ * CPU, and in a virtual machine that reports a generic CPU the pick can be several times
+ * slower than a named one. So the dense side gets whichever is fastest on this machine:
+ * auto-detection, or each kernel the CPU can run, timed on the MLP's largest layer.
+ */
+async function pickOpenblasKernel() {
+  if (!haveOpenblas()) return { chosen: 'auto', timed: [], reason: 'libopenblas-dev is not installed and could not be' };
+  const levels = polychron.supportedSimdLevels();
+  const candidates = [undefined, ...(levels.includes('avx512') ? ['SKYLAKEX'] : []), ...(levels.includes('avx2') ? ['HASWELL'] : [])];
+  const timed = [];
+  for (const coretype of candidates) {
+    const run = await runDensePeer([{ kind: 'dense', dIn: 784, dOut: 256, batch: 1024 }], { threads: 1, trials: 5, coretype });
+    timed.push({ coretype: coretype ?? 'auto', nsPerInput: run.cases[0].results[0].nsPerInput });
+  }
+  const best = timed.reduce((a, b) => (b.nsPerInput < a.nsPerInput ? b : a));
+  return { chosen: best.coretype, timed };
+}
+
+function peerEnv(kernel) {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  if (kernel.chosen !== 'auto') env.OPENBLAS_CORETYPE = kernel.chosen;
   return env;
 }
 
-function trainDense(data, minutes) {
+function trainDense(data, minutes, kernel) {
   const python = '/usr/bin/python3';
   if (!ensurePackage('python3-torch', () => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0)) {
     return { available: false, reason: 'PyTorch is not installed and could not be (Debian package python3-torch)' };
@@ -79,7 +99,7 @@ function trainDense(data, minutes) {
   const child = spawnSync(python, [path.join(__dirname, 'peers', 'dense_classifiers.py'),
     '--train-images', data.trainImages, '--train-labels', data.trainLabels,
     '--test-images', data.testImages, '--test-labels', data.testLabels,
-    '--seconds', String(minutes * 60), '--threads', '2', '--out', out], { encoding: 'utf8', env: peerEnv(), maxBuffer: 1 << 26 });
+    '--seconds', String(minutes * 60), '--threads', '2', '--out', out], { encoding: 'utf8', env: peerEnv(kernel), maxBuffer: 1 << 26 });
   process.stderr.write(child.stderr);
   if (child.status !== 0) return { available: false, reason: `dense_classifiers.py failed (${child.status})` };
   return { available: true, ...JSON.parse(child.stdout.trim().split('\n').pop()) };
@@ -113,6 +133,28 @@ async function trainLut(spec, train, test, minutes) {
       multiplyAccumulatesPerInference: 0,
     },
   };
+}
+
+/**
+ * The MLP's three matrix products alone (OpenBLAS from C, no activation, no framework):
+ * ns per image at batch 1 (sgemv) and 1,024 (sgemm), 1 and 2 threads.
+ */
+const haveOpenblas = () =>
+  ensurePackage('libopenblas-dev', () => fs.existsSync('/usr/include/x86_64-linux-gnu/cblas.h') || fs.existsSync('/usr/include/cblas.h'));
+
+async function gemmFloor(kernel) {
+  if (!haveOpenblas()) return { available: false, reason: 'libopenblas-dev is not installed and could not be' };
+  const layers = [[784, 256], [256, 256], [256, 10]];
+  const out = { available: true, layers: layers.map(([a, b]) => `${a}->${b}`) };
+  for (const threads of [1, 2]) {
+    for (const batch of [1, 1024]) {
+      const run = await runDensePeer(layers.map(([dIn, dOut]) => ({ kind: 'dense', dIn, dOut, batch })), {
+        threads, trials: 7, coretype: kernel.chosen === 'auto' ? undefined : kernel.chosen,
+      });
+      out[`batch${batch}Threads${threads}`] = run.cases.reduce((sum, c) => sum + c.results[0].nsPerInput, 0);
+    }
+  }
+  return out;
 }
 
 /** One timing round of every model: batch-1 latency through JS, batch-1,024 with 1 and 2 threads. */
@@ -178,7 +220,9 @@ async function measure() {
   const inputs = train.rows * train.cols;
   const luts = [];
   for (const spec of LUT_MODELS) luts.push(await trainLut(spec, train, test, minutes));
-  const dense = trainDense(data, minutes);
+  const kernel = await pickOpenblasKernel();
+  console.log(`OpenBLAS kernel for the dense peers: ${kernel.chosen} (${kernel.timed.map((t) => `${t.coretype} ${(t.nsPerInput / 1000).toFixed(1)} µs`).join(', ')})`);
+  const dense = trainDense(data, minutes, kernel);
   let ort;
   try {
     ort = require('onnxruntime-node');
@@ -199,6 +243,7 @@ async function measure() {
   }
   const timed = [];
   for (let r = 0; r < rounds; r++) timed.push(await timeRound(luts, sessions, test, inputs));
+  const floor = await gemmFloor(kernel);
   const times = medians(timed);
   const models = luts.map(({ record }) => ({ ...record, nsPerImage: times[record.name] }));
   if (dense.available) {
@@ -208,14 +253,15 @@ async function measure() {
         validationAccuracy: m.validationAccuracy, epochs: m.epochs, trainSeconds: m.trainSeconds, secondsToBest: m.secondsToBest,
         modelBytes: m.modelBytes, onnxBytes: m.onnxBytes, parameters: m.parameters,
         bytesReadPerInference: m.bytesReadPerInference, multiplyAccumulatesPerInference: m.macsPerInference,
-        nsPerImage: times[m.name], pytorchNsPerImage: m.torchNsPerImage, gemmFloorNsPerImage: m.gemmFloorNsPerImage,
+        nsPerImage: times[m.name], pytorchNsPerImage: m.torchNsPerImage,
+        ...(m.name === 'dense-mlp' && { openblasFloorNsPerImage: floor }),
       });
     }
   }
   return {
     dataset: dir === FASHION ? 'fashion-mnist' : path.basename(dir), trainImages: train.count, testImages: test.count,
     budgetMinutesPerModel: minutes, trainThreads: 2, timingRounds: rounds,
-    peers: dense.available ? { torch: dense.torch, numpy: dense.numpy, onnxruntimeNode: ort ? require('onnxruntime-node/package.json').version : null }
+    peers: dense.available ? { torch: dense.torch, numpy: dense.numpy, onnxruntimeNode: ort ? require('onnxruntime-node/package.json').version : null, openblasKernel: kernel }
       : { unavailable: dense.reason },
     models,
     comparison: compare(models),
@@ -259,7 +305,7 @@ function plot(result) {
     name: m.name, lut: m.kind === 'lut', x: Math.min(...[m.nsPerImage.batch1Js, m.nsPerImage.batch1Threads1, m.nsPerImage.batch1Threads2].filter(Number.isFinite)) / 1000,
     y: 100 * m.testAccuracy,
   }));
-  const W = 640, H = 400, left = 64, right = 24, top = 40, bottom = 56;
+  const W = 680, H = 420, left = 64, right = 40, top = 64, bottom = 56;
   const xs = points.map((p) => Math.log10(p.x)), ys = points.map((p) => p.y);
   const x0 = Math.floor(Math.min(...xs)), x1 = Math.ceil(Math.max(...xs));
   const y0 = Math.floor(Math.min(...ys) - 0.5), y1 = Math.ceil(Math.max(...ys) + 0.5);
@@ -281,11 +327,14 @@ function plot(result) {
   parts.push(`<text x="${W / 2}" y="${H - 12}" text-anchor="middle">latency per image at batch 1 (log scale; lower is better)</text>`);
   for (const p of points) {
     const color = p.lut ? '#1f77b4' : '#d62728';
+    // Labels go left of points in the right third, so that none leaves the plot.
+    const leftSide = px(p.x) > left + (2 / 3) * (W - left - right);
     parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="5" fill="${color}"/>`,
-      `<text x="${(px(p.x) + 8).toFixed(1)}" y="${(py(p.y) - 6).toFixed(1)}" fill="${color}">${p.name}</text>`);
+      `<text x="${(px(p.x) + (leftSide ? -8 : 8)).toFixed(1)}" y="${(py(p.y) - 7).toFixed(1)}" fill="${color}"` +
+        `${leftSide ? ' text-anchor="end"' : ''}>${p.name}</text>`);
   }
-  parts.push(`<text x="${W - right}" y="${top + 12}" text-anchor="end" fill="#1f77b4">● LUT (polychron)</text>`,
-    `<text x="${W - right}" y="${top + 28}" text-anchor="end" fill="#d62728">● dense (onnxruntime-node)</text>`, '</svg>');
+  parts.push(`<text x="${left}" y="46" fill="#1f77b4">● LUT classifiers (polychron)</text>`,
+    `<text x="${left + 220}" y="46" fill="#d62728">● dense networks (onnxruntime-node)</text>`, '</svg>');
   return `${parts.join('\n')}\n`;
 }
 
@@ -296,7 +345,7 @@ function section(result) {
     `${result.trainThreads} threads on the ${result.trainImages} training images (10% held out for validation), tested on ` +
     `${result.testImages}. Inference in Node: polychron's \`logits()\` and onnxruntime-node's \`session.run()\` as a caller ` +
     `sees them, medians of ${result.timingRounds} interleaved rounds. Plot: \`bench/results/lut-vs-dense.svg\`.`, '',
-  '| model | test accuracy | model bytes | train s (to kept epoch) | batch 1 µs | batch 1,024 µs/image, 1 thread | 2 threads | bytes read per image |',
+  '| model | test accuracy | model bytes | train s (to kept epoch) | batch 1 µs | batch 1,024 µs/image, 1 thread | 2 threads | table rows or weights read per image at batch 1 |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const m of result.models) {
     const t = m.nsPerImage ?? {};
@@ -307,10 +356,12 @@ function section(result) {
   }
   const mlp = result.models.find((m) => m.name === 'dense-mlp');
   lines.push('');
-  if (mlp?.gemmFloorNsPerImage) {
-    lines.push(`The raw-matmul floor of the MLP's three layers (OpenBLAS sgemm via numpy, 2 threads): ` +
-      `${us(mlp.gemmFloorNsPerImage.batch1)} µs at batch 1, ${us(mlp.gemmFloorNsPerImage.batch1024)} µs per image at batch 1,024; ` +
-      `PyTorch itself: ${us(mlp.pytorchNsPerImage.batch1)} and ${us(mlp.pytorchNsPerImage.batch1024)} µs.`, '');
+  const f = mlp?.openblasFloorNsPerImage;
+  if (f?.available) {
+    lines.push(`The raw-matmul floor of the MLP's three layers (OpenBLAS from C, no activations): ` +
+      `${us(f.batch1Threads1)} µs at batch 1, ${us(f.batch1024Threads1)} µs per image at batch 1,024 with 1 thread and ` +
+      `${us(f.batch1024Threads2)} with 2. PyTorch itself (2 threads): ${us(mlp.pytorchNsPerImage.batch1)} µs at batch 1 and ` +
+      `${us(mlp.pytorchNsPerImage.batch1024)} µs per image at batch 1,024.`, '');
   }
   lines.push(`**Accuracy.** The best LUT classifier (${c.bestLut}) reaches ${pct(c.bestLutTestAccuracy)}% ` +
     `(target ≥ 90% in ≤ 10 minutes: ${c.accuracyTargetMet ? 'met' : 'not met'}).` +

@@ -56,9 +56,10 @@ function caseArgument(c) {
 
 /**
  * Runs the cases and returns the program's JSON (see the file header), with `name` copied
- * into each case and `build` / `environment` records added.
+ * into each case and `build` / `environment` records added. `coretype` sets
+ * OPENBLAS_CORETYPE (default: unset, OpenBLAS detects the CPU).
  */
-async function runDensePeer(cases, { trials = 9, seed = 1, targetMs = 25, warmupMs = 50, threads = 1 } = {}) {
+async function runDensePeer(cases, { trials = 9, seed = 1, targetMs = 25, warmupMs = 50, threads = 1, coretype } = {}) {
   const args = cases.map(caseArgument);
   const built = build();
   // On this machine OpenBLAS runs its AVX2 kernel at half speed unless both of these are unset.
@@ -69,6 +70,8 @@ async function runDensePeer(cases, { trials = 9, seed = 1, targetMs = 25, warmup
     delete env[name];
   }
   const set = { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  // A kernel named by the caller (OPENBLAS_CORETYPE), where auto-detection picks a slow one.
+  if (coretype !== undefined) set.OPENBLAS_CORETYPE = coretype;
   Object.assign(env, set);
   const argv = ['--trials', String(trials), '--seed', String(seed), '--target-ms', String(targetMs), '--warmup-ms', String(warmupMs), ...args];
   const { code, stdout, stderr } = await new Promise((resolve, reject) => {

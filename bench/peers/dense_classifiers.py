@@ -2,7 +2,7 @@
 """Dense peers of the LUT classifier (bench/lut-vs-dense.js): a dense MLP and a small CNN
 trained on the same IDX data in PyTorch on the CPU, each for the same wall-clock budget,
 then exported to ONNX so that onnxruntime-node can run them in the same runtime as
-polychron. Also times OpenBLAS gemm (numpy) for the MLP's layers: the raw-matmul floor.
+polychron.
 
 Usage: dense_classifiers.py --train-images F --train-labels F --test-images F
        --test-labels F --seconds S --threads T --out DIR
@@ -117,23 +117,6 @@ def torch_latency(model, x, batch, repeats):
     return (time.perf_counter() - start) / done * 1e9
 
 
-def gemm_floor(mlp, batch, repeats):
-    """ns per input of the MLP's three matrix products alone (numpy → OpenBLAS sgemm)."""
-    weights = [mlp.fc1.weight.detach().numpy().T.copy(), mlp.fc2.weight.detach().numpy().T.copy(),
-               mlp.fc3.weight.detach().numpy().T.copy()]
-    x = np.random.default_rng(1).random((batch, weights[0].shape[0]), dtype=np.float32)
-    for _ in range(3):
-        h = x
-        for w in weights:
-            h = h @ w
-    start = time.perf_counter()
-    for _ in range(repeats):
-        h = x
-        for w in weights:
-            h = h @ w
-    return (time.perf_counter() - start) / (repeats * batch) * 1e9
-
-
 def main():
     parser = argparse.ArgumentParser()
     for name in ['train-images', 'train-labels', 'test-images', 'test-labels', 'out']:
@@ -172,8 +155,6 @@ def main():
                           dynamic_axes={'images': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=13)
         info['onnx'] = path
         info['onnxBytes'] = os.path.getsize(path)
-        if name == 'dense-mlp':
-            info['gemmFloorNsPerImage'] = {'batch1': gemm_floor(model, 1, 20000), 'batch1024': gemm_floor(model, 1024, 50)}
         # Inference reads every weight once per input at batch 1.
         info['bytesReadPerInference'] = info['modelBytes']
         info['macsPerInference'] = macs(model, rows, cols)

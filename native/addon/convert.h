@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/aligned_array.h"
+#include "core/cpu.h"
 #include "core/errors.h"
 
 namespace polychron::addon {
@@ -100,6 +101,36 @@ inline void ReadNumberOption(const Napi::Object& options, const char* prefix, co
 inline void ReadFlagOption(const Napi::Object& options, const char* key, bool& out) {
   const auto x = Option(options, key);
   if (!x.IsUndefined()) out = x.ToBoolean().Value();
+}
+
+// info[k] as an options object: an empty one when undefined, TypeError for a non-object.
+inline Napi::Object OptionsObject(const Napi::CallbackInfo& info, size_t k) {
+  if (info[k].IsUndefined()) return Napi::Object::New(info.Env());
+  if (!info[k].IsObject()) throw TypeError("options must be an object");
+  return info[k].As<Napi::Object>();
+}
+
+// options.simd: a level name the CPU supports (default: the process level).
+inline SimdLevel ReadSimdOption(const Napi::Object& options) {
+  const auto simd = Option(options, "simd");
+  const SimdLevel level = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
+  require_simd_level(level, "simd");
+  return level;
+}
+
+// options.memoryLimit in bytes, or `fallback` (the core's default).
+inline uint64_t ReadMemoryLimitOption(const Napi::Object& options, uint64_t fallback) {
+  const auto limit = Option(options, "memoryLimit");
+  return limit.IsUndefined() ? fallback : ToInteger(limit, "memoryLimit", 0, uint64_t(1) << 53);
+}
+
+// save()'s options.precision: false for 'float32' (the default), true for 'float16'.
+inline bool ReadHalfPrecisionOption(const Napi::Object& options) {
+  const auto precision = Option(options, "precision");
+  if (precision.IsUndefined()) return false;
+  const std::string name = ToString(precision, "precision");
+  if (name != "float32" && name != "float16") throw TypeError("precision must be 'float32' or 'float16' (got '" + name + "')");
+  return name == "float16";
 }
 
 // A Float32Array over `storage` without copying. The ArrayBuffer holds its own

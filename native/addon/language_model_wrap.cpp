@@ -23,18 +23,11 @@ LmRuntime ReadRuntime(const Napi::Object& o) {
   if (!impl.IsUndefined()) runtime.impl = parse_lm_impl(ToString(impl, "impl"), "impl");
   const auto threads = Option(o, "threads");
   if (!threads.IsUndefined()) runtime.threads = unsigned(ToInteger(threads, "threads", 1, 256));
-  const auto simd = Option(o, "simd");
-  runtime.simd = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
-  require_simd_level(runtime.simd, "simd");
+  runtime.simd = ReadSimdOption(o);
   if (runtime.impl == LmImpl::Reference && runtime.threads != 1) {
     throw RangeError("threads must be 1 with impl 'reference' (the reference is single-threaded)");
   }
   return runtime;
-}
-
-uint64_t ReadMemoryLimit(const Napi::Object& o, uint64_t fallback) {
-  const auto limit = Option(o, "memoryLimit");
-  return limit.IsUndefined() ? fallback : ToInteger(limit, "memoryLimit", 0, uint64_t(1) << 53);
 }
 
 LmDataSpec ReadDataSpec(const Napi::Object& o) {
@@ -57,12 +50,6 @@ std::vector<uint8_t> ToBytes(const Napi::Value& value, const char* name) {
   }
   const auto array = value.As<Napi::Uint8Array>();
   return std::vector<uint8_t>(array.Data(), array.Data() + array.ElementLength());
-}
-
-Napi::Object OptionsObject(const Napi::CallbackInfo& info, size_t k) {
-  if (info[k].IsUndefined()) return Napi::Object::New(info.Env());
-  if (!info[k].IsObject()) throw TypeError("options must be an object");
-  return info[k].As<Napi::Object>();
 }
 
 // The table memory a model has mapped: what it holds (its reservation is address space).
@@ -217,7 +204,7 @@ LanguageModelWrap::LanguageModelWrap(const Napi::CallbackInfo& info) : Napi::Obj
     if (!rng.IsUndefined()) c.rng = parse_lm_rng(ToString(rng, "rng"), "rng");
     const auto seed = Option(o, "seed");
     if (!seed.IsUndefined()) c.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
-    c.memory_limit = ReadMemoryLimit(o, c.memory_limit);
+    c.memory_limit = ReadMemoryLimitOption(o, c.memory_limit);
     model_ = std::make_shared<LanguageModel>(c, ReadRuntime(o));
     memory_.Report(info.Env(), LmMemoryBytes(*model_));
     return 0;
@@ -239,7 +226,7 @@ Napi::Value LanguageModelWrap::Load(const Napi::CallbackInfo& info) {
     const std::string path = ToString(info[0], "path");
     const auto o = OptionsObject(info, 1);
     const LmRuntime runtime = ReadRuntime(o);
-    const uint64_t limit = ReadMemoryLimit(o, LmConfig().memory_limit);
+    const uint64_t limit = ReadMemoryLimitOption(o, LmConfig().memory_limit);
     auto loaded = std::make_shared<std::shared_ptr<LanguageModel>>();
     auto* worker = new TaskWorker(
         info.Env(), Value(), &async_, "load()",
@@ -328,15 +315,7 @@ Napi::Value LanguageModelWrap::Save(const Napi::CallbackInfo& info) {
     Live("save");
     const std::string path = ToString(info[0], "path");
     if (path.empty()) throw RangeError("path must not be empty");
-    bool half = false;
-    if (!info[1].IsUndefined()) {
-      const auto precision = Option(OptionsObject(info, 1), "precision");
-      if (!precision.IsUndefined()) {
-        const std::string name = ToString(precision, "precision");
-        if (name != "float32" && name != "float16") throw TypeError("precision must be 'float32' or 'float16' (got '" + name + "')");
-        half = name == "float16";
-      }
-    }
+    const bool half = ReadHalfPrecisionOption(OptionsObject(info, 1));
     auto model = model_;
     auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { model->save(path, half); },
                                   [](Napi::Env env) -> Napi::Value { return env.Undefined(); });

@@ -14,12 +14,6 @@ namespace {
 
 constexpr uint64_t kMaxExamples = uint64_t(1) << 32;
 
-Napi::Object OptionsObject(const Napi::CallbackInfo& info, size_t k) {
-  if (info[k].IsUndefined()) return Napi::Object::New(info.Env());
-  if (!info[k].IsObject()) throw TypeError("options must be an object");
-  return info[k].As<Napi::Object>();
-}
-
 uint32_t ReadU32(const Napi::Object& o, const char* key, uint32_t fallback, uint64_t lo, uint64_t hi) {
   const auto value = Option(o, key);
   return value.IsUndefined() ? fallback : uint32_t(ToInteger(value, key, lo, hi));
@@ -149,18 +143,6 @@ Napi::Object TrainObject(Napi::Env env, const LutTrainOptions& o) {
   }
   out.Set("noise", o.noise);
   return out;
-}
-
-SimdLevel ReadSimd(const Napi::Object& o) {
-  const auto simd = Option(o, "simd");
-  const SimdLevel level = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
-  require_simd_level(level, "simd");
-  return level;
-}
-
-uint64_t ReadMemoryLimit(const Napi::Object& o) {
-  const auto limit = Option(o, "memoryLimit");
-  return limit.IsUndefined() ? LutClassifierConfig().memory_limit : ToInteger(limit, "memoryLimit", 0, uint64_t(1) << 53);
 }
 
 Napi::Object EvaluationObject(Napi::Env env, const LutEvaluation& e) {
@@ -310,8 +292,8 @@ LutClassifierWrap::LutClassifierWrap(const Napi::CallbackInfo& info) : Napi::Obj
     c.threshold_share = ReadFloat(o, "thresholdShare", c.threshold_share);
     const auto seed = Option(o, "seed");
     if (!seed.IsUndefined()) c.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
-    c.memory_limit = ReadMemoryLimit(o);
-    net_ = std::make_shared<LutClassifier>(c, ReadSimd(o));
+    c.memory_limit = ReadMemoryLimitOption(o, LutClassifierConfig().memory_limit);
+    net_ = std::make_shared<LutClassifier>(c, ReadSimdOption(o));
     memory_.Report(info.Env(), net_->memory_bytes());
     return 0;
   });
@@ -336,8 +318,8 @@ Napi::Value LutClassifierWrap::Load(const Napi::CallbackInfo& info) {
     if (net_ || async_.busy()) throw StateError("LutClassifier.load(): this object already holds a classifier");
     const std::string path = ToString(info[0], "path");
     const auto o = OptionsObject(info, 1);
-    const uint64_t limit = ReadMemoryLimit(o);
-    const SimdLevel simd = ReadSimd(o);
+    const uint64_t limit = ReadMemoryLimitOption(o, LutClassifierConfig().memory_limit);
+    const SimdLevel simd = ReadSimdOption(o);
     auto loaded = std::make_shared<std::shared_ptr<LutClassifier>>();
     auto* worker = new TaskWorker(
         info.Env(), Value(), &async_, "load()",
@@ -520,13 +502,7 @@ Napi::Value LutClassifierWrap::Save(const Napi::CallbackInfo& info) {
     Live("save");
     const std::string path = ToString(info[0], "path");
     if (path.empty()) throw RangeError("path must not be empty");
-    bool half = false;
-    const auto precision = Option(OptionsObject(info, 1), "precision");
-    if (!precision.IsUndefined()) {
-      const std::string name = ToString(precision, "precision");
-      if (name != "float32" && name != "float16") throw TypeError("precision must be 'float32' or 'float16' (got '" + name + "')");
-      half = name == "float16";
-    }
+    const bool half = ReadHalfPrecisionOption(OptionsObject(info, 1));
     auto model = net_;
     auto* worker = new TaskWorker(
         info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { save_lut_classifier(path, *model, half); },

@@ -43,11 +43,8 @@ LutLayerWrap::LutLayerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Lu
     const auto seed = Option(o, "seed");
     if (!seed.IsUndefined()) spec.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     ReadFlagOption(o, "distinctPairs", spec.distinct_pairs);
-    const auto limit = Option(o, "memoryLimit");
-    if (!limit.IsUndefined()) spec.memory_limit = ToInteger(limit, "memoryLimit", 0, uint64_t(1) << 53);
-    const auto simd = Option(o, "simd");
-    spec.simd = simd.IsUndefined() ? active_simd_level() : parse_simd_level(ToString(simd, "simd"), "simd");
-    require_simd_level(spec.simd, "simd");
+    spec.memory_limit = ReadMemoryLimitOption(o, spec.memory_limit);
+    spec.simd = ReadSimdOption(o);
     layer_ = std::make_unique<LutLayer>(spec);
     // The whole table: its pages are mapped as training writes them, and a trained layer
     // has written most of them.

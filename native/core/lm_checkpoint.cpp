@@ -109,19 +109,7 @@ void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmT
     safetensors::TensorOut values{entries[e].prefix + ".values", half ? DType::F16 : DType::F32, {rows[e].size(), s.outputs},
                                   nullptr};
     const std::vector<uint32_t>* row_list = &rows[e];
-    values.stream = [&lut, row_list, half](const Sink& sink) {
-      const uint32_t m = lut.shape().outputs;
-      std::vector<uint16_t> halves(half ? m : 0);
-      for (uint32_t row : *row_list) {
-        const float* values = lut.read_row(row);
-        if (!half) {
-          sink(values, size_t(m) * sizeof(float));
-          continue;
-        }
-        for (uint32_t k = 0; k < m; ++k) halves[k] = float_to_half(values[k]);
-        sink(halves.data(), size_t(m) * sizeof(uint16_t));
-      }
-    };
+    values.stream = [&lut, row_list, half](const Sink& sink) { lut.stream_rows(row_list, half, sink); };
     tensors.push_back(std::move(values));
   }
   uint32_t crc = 0;

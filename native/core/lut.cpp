@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "core/float16.h"
 #include "core/lut_kernels.h"
 
 namespace polychron {
@@ -72,6 +73,22 @@ uint64_t Lut::rows_written() const {
   uint64_t count = 0;
   for (uint64_t word : written_) count += uint64_t(__builtin_popcountll(word));
   return count;
+}
+
+void Lut::stream_rows(const std::vector<uint32_t>* rows, bool half,
+                      const std::function<void(const void*, size_t)>& sink) const {
+  const uint32_t m = shape_.outputs;
+  std::vector<uint16_t> halves(half ? m : 0);
+  const uint64_t count = rows != nullptr ? rows->size() : this->rows();
+  for (uint64_t k = 0; k < count; ++k) {
+    const float* values = read_row(rows != nullptr ? (*rows)[k] : k);
+    if (!half) {
+      sink(values, size_t(m) * sizeof(float));
+      continue;
+    }
+    for (uint32_t i = 0; i < m; ++i) halves[i] = float_to_half(values[i]);
+    sink(halves.data(), size_t(m) * sizeof(uint16_t));
+  }
 }
 
 Lut::Snapshot Lut::snapshot() const {

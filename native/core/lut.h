@@ -3,7 +3,9 @@
 // This class is the plain reference of the spec; the fast paths (LutLayer, LmEngine)
 // use the SIMD kernels of lut_kernels.h on the same data, with the same arithmetic.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,10 @@ class Lut {
   }
   uint64_t rows_written() const;
   const TableMemory& memory() const { return rows_; }
+
+  // Streams the values of `rows` (flat row numbers, in order; every row when null) to
+  // `sink`, as float32 or, with `half`, binary16 (rounded to nearest): for the files.
+  void stream_rows(const std::vector<uint32_t>* rows, bool half, const std::function<void(const void*, size_t)>& sink) const;
 
   // A copy of every written row and the written marks (to keep a best state in memory).
   struct Snapshot {

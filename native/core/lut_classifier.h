@@ -55,7 +55,7 @@ struct LutClassifierConfig {
   // Layer 0 reads the input; the others are residual (same width). The default: one layer
   // of 512 six-comparison tables into 32 values (see docs/benchmarks.md for the measured
   // trade-off between width, tables, accuracy and speed).
-  std::vector<LutLayerSize> hidden{{32, 512, 6}};
+  std::vector<LutLayerSize> hidden = std::vector<LutLayerSize>(1, LutLayerSize{32, 512, 6});
   uint32_t readout_tables = 128, readout_comparisons = 6;
   AnchorPolicy anchors = AnchorPolicy::Auto;
   uint32_t anchor_radius = 3;  // window half-width in pixels (Local, Patch)

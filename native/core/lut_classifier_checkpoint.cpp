@@ -60,19 +60,7 @@ void save_lut_classifier(const std::string& path, const LutClassifier& net, bool
     tensors.push_back({prefix + ".anchors", DType::U32, {2, s.comparisons, s.tables}, anchors[l].data()});
     safetensors::TensorOut values{prefix + ".tables", half ? DType::F16 : DType::F32,
                                   {s.tables, uint64_t(1) << s.width, s.outputs}, nullptr};
-    values.stream = [&lut, half](const Sink& sink) {
-      const uint32_t m = lut.shape().outputs;
-      std::vector<uint16_t> halves(half ? m : 0);
-      for (uint64_t row = 0; row < lut.rows(); ++row) {
-        const float* v = lut.read_row(row);
-        if (!half) {
-          sink(v, size_t(m) * sizeof(float));
-          continue;
-        }
-        for (uint32_t k = 0; k < m; ++k) halves[k] = float_to_half(v[k]);
-        sink(halves.data(), size_t(m) * sizeof(uint16_t));
-      }
-    };
+    values.stream = [&lut, half](const Sink& sink) { lut.stream_rows(nullptr, half, sink); };
     tensors.push_back(std::move(values));
   }
   const std::vector<float>& thresholds = net.thresholds();
