@@ -136,6 +136,30 @@ async function trainLut(spec, train, test, minutes) {
 }
 
 /**
+ * onnxruntime-node, installed for this benchmark only (not a dependency of the project:
+ * its install script fetches GPU files from outside the npm registry, which
+ * ONNXRUNTIME_NODE_INSTALL=skip avoids; the CPU binaries are in the package itself).
+ */
+const ONNXRUNTIME_VERSION = '1.30.0';
+function onnxruntime() {
+  const prefix = path.join(BUILD, 'onnxruntime');
+  const load = () => {
+    try {
+      return require(require.resolve('onnxruntime-node', { paths: [prefix] }));
+    } catch {
+      return undefined;
+    }
+  };
+  if (load() === undefined) {
+    console.log(`installing onnxruntime-node@${ONNXRUNTIME_VERSION} into ${path.relative(process.cwd(), prefix)}`);
+    fs.mkdirSync(prefix, { recursive: true });
+    spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `onnxruntime-node@${ONNXRUNTIME_VERSION}`],
+      { stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  }
+  return load();
+}
+
+/**
  * The MLP's three matrix products alone (OpenBLAS from C, no activation, no framework):
  * ns per image at batch 1 (sgemv) and 1,024 (sgemm), 1 and 2 threads.
  */
@@ -223,12 +247,7 @@ async function measure() {
   const kernel = await pickOpenblasKernel();
   console.log(`OpenBLAS kernel for the dense peers: ${kernel.chosen} (${kernel.timed.map((t) => `${t.coretype} ${(t.nsPerInput / 1000).toFixed(1)} µs`).join(', ')})`);
   const dense = trainDense(data, minutes, kernel);
-  let ort;
-  try {
-    ort = require('onnxruntime-node');
-  } catch {
-    ort = undefined;
-  }
+  const ort = onnxruntime();
   const sessions = {};
   if (dense.available && ort !== undefined) {
     for (const model of dense.models) {
@@ -261,7 +280,7 @@ async function measure() {
   return {
     dataset: dir === FASHION ? 'fashion-mnist' : path.basename(dir), trainImages: train.count, testImages: test.count,
     budgetMinutesPerModel: minutes, trainThreads: 2, timingRounds: rounds,
-    peers: dense.available ? { torch: dense.torch, numpy: dense.numpy, onnxruntimeNode: ort ? require('onnxruntime-node/package.json').version : null, openblasKernel: kernel }
+    peers: dense.available ? { torch: dense.torch, numpy: dense.numpy, onnxruntimeNode: ort ? ONNXRUNTIME_VERSION : null, openblasKernel: kernel }
       : { unavailable: dense.reason },
     models,
     comparison: compare(models),
