@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 
 import { withSignal, checkAsyncOptions } from './async';
-import { addon, type NativeLutClassifier, type NativeLutEpoch } from './native';
+import { addon, type NativeLutClassifier, type NativeLutEpoch, type NativeLutEvaluation, type NativeLutTrainResult } from './native';
 import type { SimdLevel } from './simd';
 
 /** One LUT layer of a classifier: `tables` tables of `comparisons` comparisons, `width` outputs. */
@@ -87,29 +87,12 @@ export interface LutTrainOptions {
   signal?: AbortSignal;
 }
 
-export interface LutTrainResult {
-  /** Epochs run (the last may be partial when the time budget ran out). */
-  epochs: number;
-  /** The epoch whose tables the classifier now holds (best validation accuracy). */
-  bestEpoch: number;
-  validationAccuracy: number;
-  validationLoss: number;
-  trainExamples: number;
-  validationExamples: number;
+export interface LutTrainResult extends Omit<NativeLutTrainResult, 'aborted' | 'stopped'> {
   /** Why training ended: 'epochs', 'patience' or 'time'. */
   stopped: 'epochs' | 'patience' | 'time';
-  seconds: number;
-  history: LutEpochReport[];
 }
 
-export interface LutEvaluation {
-  examples: number;
-  correct: number;
-  /** correct / examples. */
-  accuracy: number;
-  /** Mean softmax cross-entropy, nats. */
-  loss: number;
-}
+export type LutEvaluation = NativeLutEvaluation;
 
 /** The core's defaults for the classifier's configuration and training. */
 export const LUT_CLASSIFIER_DEFAULTS = addon.lutClassifierDefaults() as {

@@ -132,10 +132,14 @@ export function readIdxImages(imagesFile: string, labelsFile: string): ImageSet 
   if (labels.shape[0] !== count) {
     throw new RangeError(`${labelsFile} holds ${labels.shape[0]} labels but ${imagesFile} holds ${count} images`);
   }
-  const pixels = images.data as Uint8Array;
+  return { images: pixelsToInputs(images.data as Uint8Array), labels: labels.data as Uint8Array, count, rows, cols };
+}
+
+/** Pixels as a model's inputs: x / 255, in [0, 1]. */
+export function pixelsToInputs(pixels: Uint8Array): Float32Array {
   const scaled = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) scaled[i] = pixels[i] / 255;
-  return { images: scaled, labels: labels.data as Uint8Array, count, rows, cols };
+  return scaled;
 }
 
 /** Writes an IDX file (uncompressed, or gzip-compressed when `gzip` is set). */

@@ -107,6 +107,31 @@ export interface NativeLutEpoch {
   best: boolean;
 }
 
+export interface NativeLutTrainResult {
+  /** Epochs run (the last may be partial when the time budget ran out). */
+  epochs: number;
+  /** The epoch whose tables the classifier now holds (best validation accuracy). */
+  bestEpoch: number;
+  validationAccuracy: number;
+  validationLoss: number;
+  trainExamples: number;
+  validationExamples: number;
+  /** Why training ended: 'epochs', 'patience', 'time' or 'cancelled'. */
+  stopped: string;
+  aborted: boolean;
+  seconds: number;
+  history: NativeLutEpoch[];
+}
+
+export interface NativeLutEvaluation {
+  examples: number;
+  correct: number;
+  /** correct / examples. */
+  accuracy: number;
+  /** Mean softmax cross-entropy, nats. */
+  loss: number;
+}
+
 export interface NativeLutClassifier {
   load(path: string, options: object): Promise<void>;
   train(
@@ -114,19 +139,8 @@ export interface NativeLutClassifier {
     labels: ArrayBufferView,
     options: object,
     onEpoch?: (epoch: NativeLutEpoch) => void,
-  ): Promise<{
-    epochs: number;
-    bestEpoch: number;
-    validationAccuracy: number;
-    validationLoss: number;
-    trainExamples: number;
-    validationExamples: number;
-    stopped: string;
-    aborted: boolean;
-    seconds: number;
-    history: NativeLutEpoch[];
-  }>;
-  evaluate(images: Float32Array, labels: ArrayBufferView, options: object): Promise<{ examples: number; correct: number; accuracy: number; loss: number }>;
+  ): Promise<NativeLutTrainResult>;
+  evaluate(images: Float32Array, labels: ArrayBufferView, options: object): Promise<NativeLutEvaluation>;
   predict(images: Float32Array, options: object): Promise<Uint32Array>;
   logits(images: Float32Array, threads?: number, out?: Float32Array): Float32Array;
   logitsReference(images: Float32Array): Float32Array;

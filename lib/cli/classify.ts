@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LUT_CLASSIFIER_DEFAULTS, LutClassifier, type AnchorPolicy, type LutClassifierLayer } from '../classifier';
-import { readIdx, readIdxImages } from '../idx';
+import { pixelsToInputs, readIdx, readIdxImages } from '../idx';
 import { nonNegativeInteger, oneOf, positiveInteger } from './args';
 import { ProgressLine, bar } from './progress';
 
@@ -170,10 +170,7 @@ function readImages(file: string, net: LutClassifier): Float32Array {
   if (inputs !== net.config.inputs) {
     throw new RangeError(`${file}: images of ${inputs} pixels, but the model takes ${net.config.inputs} inputs`);
   }
-  const pixels = idx.data as Uint8Array;
-  const images = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) images[i] = pixels[i] / 255;
-  return images;
+  return pixelsToInputs(idx.data as Uint8Array);
 }
 
 async function evaluate(args: string[]): Promise<void> {

@@ -444,14 +444,18 @@ void LutClassifier::predict(const float* xs, uint64_t count, uint32_t* classes, 
   for (uint64_t n = 0; n < count; ++n) classes[n] = argmax(out.data() + n * config_.classes, config_.classes);
 }
 
-LutEvaluation LutClassifier::evaluate(const float* xs, const uint32_t* labels, uint64_t count,
-                                      unsigned threads) const {
+void LutClassifier::check_labels(const uint32_t* labels, uint64_t count) const {
   for (uint64_t n = 0; n < count; ++n) {
     if (labels[n] >= config_.classes) {
       throw RangeError("polychron: label " + std::to_string(n) + " is " + std::to_string(labels[n]) +
                        "; labels must be in [0, " + std::to_string(config_.classes - 1) + "]");
     }
   }
+}
+
+LutEvaluation LutClassifier::evaluate(const float* xs, const uint32_t* labels, uint64_t count,
+                                      unsigned threads) const {
+  check_labels(labels, count);
   std::vector<float> out(count * config_.classes), g(config_.classes);
   logits(xs, count, out.data(), threads);
   LutEvaluation e;
@@ -473,12 +477,7 @@ LutTrainResult LutClassifier::train(const float* xs, const uint32_t* labels, uin
   const Clock::time_point start = Clock::now();
   LutTrainOptions o = options;
   const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-  for (uint64_t n = 0; n < count; ++n) {
-    if (labels[n] >= config_.classes) {
-      throw RangeError("polychron: label " + std::to_string(n) + " is " + std::to_string(labels[n]) +
-                       "; labels must be in [0, " + std::to_string(config_.classes - 1) + "]");
-    }
-  }
+  check_labels(labels, count);
   // The split: a seeded permutation, its first part held out.
   std::vector<uint64_t> order(count);
   for (uint64_t n = 0; n < count; ++n) order[n] = n;
@@ -551,7 +550,6 @@ LutTrainResult LutClassifier::train(const float* xs, const uint32_t* labels, uin
           backward(*samples[b], labels[n]);
         }
       });
-      const float lr = rate;
       pool.run([&](unsigned k) {
         for (size_t l = 0; l < layers_.size(); ++l) {
           Lut& lut = layers_[l];
@@ -563,7 +561,7 @@ LutTrainResult LutClassifier::train(const float* xs, const uint32_t* labels, uin
             const float* g = state.g.data();
             for (uint64_t i = begin; i < end; ++i) {
               float* row = lut.write_row(uint32_t(i), state.j[i]);
-              for (uint32_t k2 = 0; k2 < m; ++k2) row[k2] -= lr * g[k2];
+              for (uint32_t k2 = 0; k2 < m; ++k2) row[k2] -= rate * g[k2];
             }
           }
         }

@@ -179,6 +179,8 @@ class LutClassifier {
 
  private:
   void draw_input_anchors(Lut& lut, Random& rng) const;
+  // RangeError naming the first label outside [0, classes).
+  void check_labels(const uint32_t* labels, uint64_t count) const;
   const float* augmented(const float* x, std::vector<float>& buffer) const;
   // Forward of one input: fills the sample's indices and activations, returns logits.
   void forward(const float* x, Sample& s, bool detail) const;
