@@ -43,7 +43,7 @@ describe('the npm package', () => {
     const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining([
       'prebuilds/linux-x64/polychron.node', 'dist/index.js', 'dist/index.d.ts', 'CMakeLists.txt',
-      'native/core/izhikevich.cpp', 'native/addon/addon.cpp', 'scripts/install.js', 'package.json',
+      'native/core/kernels/izhikevich.cpp', 'native/addon/addon.cpp', 'scripts/install.js', 'package.json',
     ]));
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('build/') || f.startsWith('lib/'))).toBe(false);
 

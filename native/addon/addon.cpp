@@ -8,8 +8,8 @@
 #include "addon/lut_layer_wrap.h"
 #include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
-#include "core/cpu.h"
-#include "core/trace_decay.h"
+#include "core/kernels/cpu.h"
+#include "core/kernels/trace_decay.h"
 
 namespace polychron::addon {
 

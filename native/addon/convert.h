@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/aligned_array.h"
-#include "core/cpu.h"
 #include "core/errors.h"
+#include "core/kernels/cpu.h"
 
 namespace polychron::addon {
 

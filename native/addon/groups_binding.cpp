@@ -1,16 +1,16 @@
-// Polychronous groups: NativeNetwork.findGroups (the search of core/polychronous.h on a
+// Polychronous groups: NativeNetwork.findGroups (the search of core/groups/search.h on a
 // snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
 // noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
-// raster query of core/png_query.h, on a worker thread).
+// raster query of core/groups/query.h, on a worker thread).
 #include <string>
 #include <vector>
 
+#include "addon/async_work.h"
 #include "addon/convert.h"
 #include "addon/network_options.h"
 #include "addon/network_wrap.h"
-#include "addon/async_work.h"
-#include "core/png_query.h"
-#include "core/polychronous.h"
+#include "core/groups/query.h"
+#include "core/groups/search.h"
 
 namespace polychron::addon {
 

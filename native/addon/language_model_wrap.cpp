@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "addon/convert.h"
 #include "addon/async_work.h"
+#include "addon/convert.h"
 #include "addon/external_memory.h"
-#include "core/binary_io.h"
 #include "core/errors.h"
+#include "core/io/binary_io.h"
 
 namespace polychron::addon {
 

@@ -6,7 +6,7 @@
 
 #include "addon/async_work.h"
 #include "addon/external_memory.h"
-#include "core/language_model.h"
+#include "core/lut/lm/language_model.h"
 
 namespace polychron::addon {
 

@@ -6,7 +6,7 @@
 
 #include "addon/async_work.h"
 #include "addon/external_memory.h"
-#include "core/lut_classifier.h"
+#include "core/lut/classifier.h"
 
 namespace polychron::addon {
 

@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "addon/external_memory.h"
-#include "core/lut_layer.h"
+#include "core/lut/layer.h"
 
 namespace polychron::addon {
 

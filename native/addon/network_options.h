@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "core/network.h"
+#include "core/spiking/network.h"
 
 namespace polychron::addon {
 

@@ -3,13 +3,13 @@
 #include <string>
 #include <vector>
 
-#include "addon/convert.h"
-#include "addon/network_options.h"
 #include "addon/async_work.h"
+#include "addon/convert.h"
 #include "addon/environment.h"
+#include "addon/network_options.h"
 #include "addon/run_worker.h"
-#include "core/checkpoint.h"
 #include "core/errors.h"
+#include "core/spiking/checkpoint.h"
 
 namespace polychron::addon {
 

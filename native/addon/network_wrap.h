@@ -6,7 +6,7 @@
 
 #include "addon/async_work.h"
 #include "addon/external_memory.h"
-#include "core/network.h"
+#include "core/spiking/network.h"
 
 namespace polychron::addon {
 

@@ -7,7 +7,7 @@
 
 #include "addon/external_memory.h"
 #include "addon/run_worker.h"
-#include "core/population.h"
+#include "core/spiking/population.h"
 
 namespace polychron::addon {
 

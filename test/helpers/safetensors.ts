@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 
 // A second, independent reading of the safetensors format
 // (https://github.com/huggingface/safetensors), written from the format description and
-// sharing nothing with native/core/safetensors.cpp, so that a test which round-trips
+// sharing nothing with native/core/io/safetensors.cpp, so that a test which round-trips
 // through both catches a misreading of the format that one implementation alone would
 // agree with itself about. Kept minimal: JSON.parse does the JSON, and only the layout
 // rules are checked here (the C++ reader is the strict one).

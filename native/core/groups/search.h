@@ -1,0 +1,90 @@
+// Polychronous groups (spec polychronous-groups.md): detection by anchor combinations of
+// strong inputs and noise-free replay, the shuffled control, and a snapshot of a network
+// in the form the search needs.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/kernels/cpu.h"
+
+namespace polychron {
+
+class Network;
+
+// A network frozen for the search: Izhikevich parameters and synapses by presynaptic
+// neuron, sorted by delay (CSR).
+struct PngNetwork {
+  uint32_t neurons = 0;
+  uint32_t max_delay = 1;
+  SimdLevel simd = SimdLevel::Scalar;  // the kernels the replay steps neurons with
+  std::vector<double> a, b, c, d;
+  std::vector<uint8_t> excitatory;  // a neuron with no negative outgoing weight
+  std::vector<uint32_t> begin;      // neurons + 1 offsets into post/delay/weight
+  std::vector<uint32_t> post;
+  std::vector<uint8_t> delay;
+  std::vector<float> weight;
+};
+
+// Throws RangeError for a network with LIF neurons (the replay is Izhikevich's).
+PngNetwork png_network_of(Network& network);
+
+// The same network with every synapse's target permuted (weights, delays and sources
+// kept), seeded Fisher–Yates within each of the four kinds of synapse (excitatory or
+// inhibitory source × excitatory or inhibitory target). Self-synapses may appear.
+PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed);
+
+struct PngOptions {
+  uint32_t anchors = 3;           // W
+  double strong_fraction = 0.95;  // strong: weight > strong_fraction · max_weight
+  double max_weight = 10;
+  uint32_t min_path = 7;
+  uint32_t latency = 0;           // 0: the network's max delay
+  uint32_t max_spikes = 0;        // 0: the number of neurons
+  uint32_t window = 0;            // ms simulated per replay; 0: 2·maxDelay + latency
+  bool exhaustive = false;        // step every touched neuron every ms to the window's end
+  unsigned threads = 1;
+};
+
+struct PngFiring {
+  uint32_t neuron;
+  uint32_t time;  // ms from the first anchor
+  uint32_t layer;
+};
+
+struct PngLink {
+  uint32_t pre, post, delay, layer;  // layer of the postsynaptic firing
+};
+
+struct PolychronousGroup {
+  uint32_t mother;
+  std::vector<uint32_t> anchors;
+  std::vector<PngFiring> firings;  // in time order (then neuron)
+  std::vector<PngLink> links;
+  uint32_t span = 0;               // last firing time − first
+  uint32_t longest_path = 0;       // largest layer
+};
+
+// A firing imposed on a replay; its spikes travel only along synapses of delay >= min_delay.
+struct ForcedFiring {
+  uint32_t neuron;
+  uint32_t time;
+  uint8_t min_delay;
+};
+
+// Every group, mothers in ascending order and combinations in lexicographic order within
+// a mother, whatever the thread count. on_mother(done, total) is called from worker
+// threads after each mother (serialize in the callback); `cancel` stops early.
+std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngOptions& options,
+                                           const std::function<void(uint32_t, uint32_t)>& on_mother,
+                                           const std::atomic<bool>* cancel);
+
+// The search's noise-free replay (from rest; strong excitatory and all inhibitory synapses)
+// with `pattern` forced, for up to its last time + the search's window: every firing,
+// forced ones included, in time order (then neuron). Throws RangeError for a neuron out
+// of range; stops after max_spikes firings.
+std::vector<PngFiring> replay_pattern(const PngNetwork& network, const PngOptions& options,
+                                      std::vector<ForcedFiring> pattern);
+
+}  // namespace polychron

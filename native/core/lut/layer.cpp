@@ -1,0 +1,60 @@
+#include "core/lut/layer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/errors.h"
+
+namespace polychron {
+
+namespace {
+
+Lut make_lut(const LutLayerSpec& spec) {
+  LutShape shape = spec.shape;
+  shape.width = shape.comparisons;
+  validate_lut_shape(shape, "LutLayer", spec.distinct_pairs);
+  const uint64_t bytes = lut_table_bytes(shape);
+  if (bytes > spec.memory_limit) {
+    throw RangeError("polychron: this layer's tables could take up to " + std::to_string(bytes) +
+                     " bytes, more than memoryLimit = " + std::to_string(spec.memory_limit) +
+                     " bytes; raise memoryLimit or lower comparisons or tables");
+  }
+  Random rng(spec.seed, 0);
+  return Lut(shape, rng, spec.distinct_pairs, "LutLayer");
+}
+
+}  // namespace
+
+LutLayer::LutLayer(const LutLayerSpec& spec)
+    : lut_(make_lut(spec)), simd_(spec.simd), kernels_(lut_kernels(spec.simd)) {}
+
+void LutLayer::forward_each(const float* xs, uint32_t count, float* ys) const {
+  const LutShape& s = lut_.shape();
+  std::vector<uint32_t> j(s.tables);
+  std::vector<const float*> rows(s.tables);
+  for (uint32_t n = 0; n < count; ++n) {
+    kernels_.indices(xs + size_t(n) * s.inputs, s.inputs, lut_.a().data(), lut_.b().data(), s.tables, s.comparisons,
+                     j.data());
+    for (uint32_t i = 0; i < s.tables; ++i) rows[i] = lut_.read_row(i, j[i]);
+    kernels_.sum_rows(ys + size_t(n) * s.outputs, s.outputs, rows.data(), &s.tables, 1, s.outputs);
+  }
+}
+
+void LutLayer::forward(const float* xs, uint32_t count, float* ys) const {
+  const LutShape& s = lut_.shape();
+  constexpr uint32_t kBlock = 256;  // inputs whose rows are gathered, then summed in one call
+  std::vector<uint32_t> j(s.tables);
+  std::vector<const float*> rows(size_t(kBlock) * s.tables);
+  const std::vector<uint32_t> counts(kBlock, s.tables);
+  for (uint32_t n0 = 0; n0 < count; n0 += kBlock) {
+    const uint32_t block = std::min(kBlock, count - n0);
+    for (uint32_t n = 0; n < block; ++n) {
+      kernels_.indices(xs + size_t(n0 + n) * s.inputs, s.inputs, lut_.a().data(), lut_.b().data(), s.tables,
+                       s.comparisons, j.data());
+      for (uint32_t i = 0; i < s.tables; ++i) rows[size_t(n) * s.tables + i] = lut_.read_row(i, j[i]);
+    }
+    kernels_.sum_rows(ys + size_t(n0) * s.outputs, s.outputs, rows.data(), counts.data(), block, s.outputs);
+  }
+}
+
+}  // namespace polychron

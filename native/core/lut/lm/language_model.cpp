@@ -1,0 +1,165 @@
+#include "core/lut/lm/language_model.h"
+
+#include <cmath>
+
+#include "core/errors.h"
+#include "core/io/binary_io.h"
+
+namespace polychron {
+
+const char* lm_impl_name(LmImpl impl) { return impl == LmImpl::Reference ? "reference" : "fast"; }
+
+LmImpl parse_lm_impl(const std::string& name, const char* param) {
+  if (name == "reference") return LmImpl::Reference;
+  if (name == "fast") return LmImpl::Fast;
+  throw TypeError(std::string("polychron: ") + param + " must be 'fast' or 'reference' (got '" + name + "')");
+}
+
+LanguageModel::LanguageModel(const LmConfig& config, const LmRuntime& runtime)
+    : runtime_(runtime), data_rng_(config.seed, 1) {
+  if (config.rng == LmRng::Glibc) {
+    validate_lm_config(config);
+    // The C program draws its validation starts before it builds the model.
+    glibc_ = GlibcRandom(uint32_t(config.seed));
+    for (uint32_t k = 0; k < kCProgramValidationStarts; ++k) glibc_.rand();
+  }
+  model_ = std::make_unique<LmModel>(config, &glibc_);
+  make_engine();
+}
+
+LanguageModel::LanguageModel(const std::string& path, const LmRuntime& runtime, uint64_t memory_limit)
+    : runtime_(runtime) {
+  LmTrainingState state;
+  model_ = load_lm_checkpoint(path, memory_limit, state);
+  step_ = state.step;
+  data_rng_.set_state(state.rng);
+  glibc_.set_state(state.glibc);
+  data_ = state.data;
+  make_engine();
+}
+
+void LanguageModel::make_engine() {
+  if (runtime_.impl == LmImpl::Fast) engine_ = std::make_unique<LmEngine>(*model_, runtime_.threads, runtime_.simd);
+}
+
+float LanguageModel::learning_rate(uint64_t t) const {
+  return config().rng == LmRng::Glibc ? lm_learning_rate_c_program(t, config().warmup) : lm_learning_rate(t, config().warmup);
+}
+
+LmCorpus LanguageModel::corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const {
+  return LmCorpus(text, bytes, config().context, spec, config().seed, config().rng);
+}
+
+void LanguageModel::remember_data(const LmCorpus& corpus) {
+  data_.protocol = lm_protocol_name(corpus.protocol());
+  data_.bytes = corpus.bytes();
+  data_.crc32 = crc32_update(0, corpus.text(), corpus.bytes());
+}
+
+double LanguageModel::train_step(const LmCorpus& corpus) {
+  const uint32_t P = config().context;
+  if (corpus.context() != P) throw RangeError("polychron: the corpus was prepared for another context length");
+  if (corpus.rng() != config().rng) throw RangeError("polychron: the corpus was prepared for another generator");
+  const bool glibc = config().rng == LmRng::Glibc;
+  last_start_ = glibc ? corpus.draw_training_start(glibc_) : corpus.draw_training_start(data_rng_);
+  const uint8_t* tokens = corpus.text() + last_start_;
+  const float lr = learning_rate(step_);
+  // With rng 'glibc' and impl 'fast': the program's draws with the fast engine's arithmetic.
+  const double loss = engine_      ? engine_->train_step(tokens, P, lr)
+                      : glibc     ? c_program::train_step(*model_, tokens, P, lr, reference_act_)
+                                  : reference::train_step(*model_, tokens, P, lr, reference_act_);
+  ++step_;
+  return loss;
+}
+
+double LanguageModel::snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only) {
+  if (config().rng == LmRng::Glibc && last_only) {
+    c_program::forward(*model_, tokens, n, reference_act_);
+    return c_program::last_position_loss(reference_act_, tokens[n]);
+  }
+  reference::forward(*model_, tokens, n, reference_act_);
+  if (last_only) return cross_entropy(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, tokens[n]);
+  double sum = 0;
+  for (uint32_t pos = 0; pos < n; ++pos) {
+    sum += cross_entropy(reference_act_.logits.data() + size_t(pos) * kLmVocabulary, tokens[pos + 1]);
+  }
+  return sum / n;
+}
+
+double LanguageModel::validation_loss(const LmCorpus& corpus) {
+  const std::vector<uint64_t>& starts = corpus.validation_starts();
+  std::vector<double> losses(starts.size());
+  const uint32_t P = config().context;
+  if (engine_) {
+    engine_->snippet_losses(corpus.text(), starts.data(), starts.size(), P, corpus.last_position_only(), losses.data());
+  } else {
+    for (size_t s = 0; s < starts.size(); ++s) {
+      losses[s] = snippet_loss(corpus.text() + starts[s], P, corpus.last_position_only());
+    }
+  }
+  double sum = 0;
+  for (double loss : losses) sum += loss;
+  return sum / double(losses.size());
+}
+
+void LanguageModel::last_logits(const uint8_t* tokens, uint32_t n, float* logits) {
+  if (engine_) {
+    engine_->last_logits(tokens, n, logits);
+    return;
+  }
+  if (config().rng == LmRng::Glibc) {
+    c_program::forward(*model_, tokens, n, reference_act_);
+  } else {
+    reference::forward(*model_, tokens, n, reference_act_);
+  }
+  std::copy_n(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, kLmVocabulary, logits);
+}
+
+std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature,
+                                             uint64_t seed, const std::function<bool()>& keep_going) {
+  if (prompt.empty()) throw RangeError("polychron: prompt must hold at least one byte");
+  if (!(temperature >= 0) || !std::isfinite(temperature)) {
+    throw RangeError("polychron: temperature must be a finite number ≥ 0");
+  }
+  const uint32_t P = config().context;
+  std::vector<uint8_t> text = prompt;
+  std::vector<float> logits(kLmVocabulary);
+  std::vector<double> weights(kLmVocabulary);
+  Random rng(seed, 3);
+  for (uint32_t k = 0; k < length && (!keep_going || keep_going()); ++k) {
+    const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
+    last_logits(text.data() + text.size() - n, n, logits.data());
+    uint32_t chosen = 0;
+    for (uint32_t v = 1; v < kLmVocabulary; ++v) {
+      if (logits[v] > logits[chosen]) chosen = v;
+    }
+    if (temperature > 0) {
+      double sum = 0;
+      for (uint32_t v = 0; v < kLmVocabulary; ++v) {
+        weights[v] = std::exp((double(logits[v]) - double(logits[chosen])) / temperature);
+        sum += weights[v];
+      }
+      double u = rng.uniform() * sum;
+      for (uint32_t v = 0; v < kLmVocabulary; ++v) {
+        u -= weights[v];
+        if (u < 0 || v + 1 == kLmVocabulary) {
+          chosen = v;
+          break;
+        }
+      }
+    }
+    text.push_back(uint8_t(chosen));
+  }
+  return std::vector<uint8_t>(text.begin() + prompt.size(), text.end());
+}
+
+void LanguageModel::save(const std::string& path, bool half) const {
+  LmTrainingState state;
+  state.step = step_;
+  std::copy_n(data_rng_.state(), 4, state.rng);
+  glibc_.state(state.glibc);
+  state.data = data_;
+  save_lm_checkpoint(path, *model_, state, half);
+}
+
+}  // namespace polychron

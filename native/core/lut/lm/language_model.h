@@ -1,0 +1,99 @@
+// The LUT transformer language model as users drive it: a model (lut/lm/model.h) with its
+// training state (step, data random generator), trained and evaluated through either
+// the reference oracle or the fast engine, sampled from, saved and loaded.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/kernels/cpu.h"
+#include "core/lut/lm/data.h"
+#include "core/lut/lm/engine.h"
+#include "core/lut/lm/model.h"
+#include "core/random.h"
+
+namespace polychron {
+
+enum class LmImpl { Reference, Fast };
+const char* lm_impl_name(LmImpl impl);
+LmImpl parse_lm_impl(const std::string& name, const char* param);
+
+struct LmRuntime {
+  LmImpl impl = LmImpl::Fast;
+  unsigned threads = 1;
+  SimdLevel simd = SimdLevel::Scalar;
+};
+
+// What a checkpoint records about the text the model was trained on, so that resuming
+// can check it is the same text.
+struct LmDataRecord {
+  std::string protocol;
+  uint64_t bytes = 0;
+  uint32_t crc32 = 0;
+};
+
+class LanguageModel {
+ public:
+  LanguageModel(const LmConfig& config, const LmRuntime& runtime);
+  // Loads a checkpoint written by save(); memory_limit applies to the loaded shape.
+  LanguageModel(const std::string& path, const LmRuntime& runtime, uint64_t memory_limit);
+
+  const LmConfig& config() const { return model_->config(); }
+  const LmRuntime& runtime() const { return runtime_; }
+  uint64_t step() const { return step_; }
+  const LmDataRecord& data_record() const { return data_; }
+  LmModel& model() { return *model_; }
+
+  // The corpus of `text` under `spec` for this model (its context, seed and generator).
+  LmCorpus corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const;
+  // Training step number step(): draws a snippet, trains at lr(step), advances the step.
+  // Returns the snippet's mean loss over its positions; last_start() is its first byte.
+  double train_step(const LmCorpus& corpus);
+  uint64_t last_start() const { return last_start_; }
+  // The learning rate of step t: the spec's rule, computed as the C program does with rng 'glibc'.
+  float learning_rate(uint64_t t) const;
+  // Mean over the corpus's validation snippets (spec §2 for the reference protocol).
+  double validation_loss(const LmCorpus& corpus);
+  // Bytes sampled one at a time from the last position's softmax at `temperature`
+  // (0: the most likely byte), sliding a window of the last P bytes.
+  // keep_going() is asked before each byte; false stops with the bytes made so far.
+  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature, uint64_t seed,
+                                const std::function<bool()>& keep_going = {});
+  // Mean loss of a snippet's last position, or over all positions (no training).
+  double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);
+
+  void remember_data(const LmCorpus& corpus);
+  // half: table values in binary16 (half the bytes, lossy; see lut/lm/checkpoint.cpp).
+  void save(const std::string& path, bool half = false) const;
+
+ private:
+  void make_engine();
+  void last_logits(const uint8_t* tokens, uint32_t n, float* logits);
+
+  std::unique_ptr<LmModel> model_;
+  LmRuntime runtime_;
+  std::unique_ptr<LmEngine> engine_;
+  LmActivations reference_act_;
+  uint64_t step_ = 0;
+  uint64_t last_start_ = 0;
+  Random data_rng_;
+  GlibcRandom glibc_;  // rng 'glibc': the C program's one generator, past its initialisation
+  LmDataRecord data_;
+};
+
+// What a checkpoint keeps besides the model: the step, the training draws' generator
+// and the text's record.
+struct LmTrainingState {
+  uint64_t step = 0;
+  uint64_t rng[4] = {0, 0, 0, 0};
+  uint32_t glibc[GlibcRandom::kWords] = {};  // rng 'glibc'
+  LmDataRecord data;
+};
+
+// Checkpoint files (safetensors; see lut/lm/checkpoint.cpp for the tensor names).
+void save_lm_checkpoint(const std::string& path, const LmModel& model, const LmTrainingState& state, bool half = false);
+std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t memory_limit, LmTrainingState& state);
+
+}  // namespace polychron

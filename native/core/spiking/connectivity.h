@@ -1,0 +1,46 @@
+// Projection rules: each appends the synapses of one projection to a SynapseList.
+// Targets are drawn from a list of neuron ranges taken as one index space (so a
+// projection may target several populations at once, as the 2006 network does).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/random.h"
+#include "core/spiking/synapses.h"
+
+namespace polychron {
+
+struct NeuronRange {
+  uint32_t first = 0;
+  uint32_t count = 0;
+};
+
+// How a synapse's delay (ms) or weight is chosen. `rank` is the synapse's position among
+// its presynaptic neuron's synapses in this projection, `of` their number.
+struct ValueRule {
+  enum class Kind { Constant, Uniform, Evenly, Explicit } kind = Kind::Constant;
+  double low = 0;   // Constant: the value; Uniform: [low, high] (integers for delays)
+  double high = 0;  // Evenly: values low..high spread over the ranks (delays only)
+  std::vector<double> values;  // Explicit: one per synapse, in generation order
+};
+
+struct ProjectionRule {
+  enum class Kind { FixedOutDegree, FixedInDegree, Probability, OneToOne } kind = Kind::FixedOutDegree;
+  uint32_t degree = 0;       // FixedOutDegree / FixedInDegree
+  double probability = 0;    // Probability
+  bool allow_self = false;   // may a neuron target itself (when it is among the targets)
+};
+
+// Appends the projection's synapses; throws RangeError when the rule cannot be met
+// (e.g. more distinct targets asked for than exist).
+void generate_projection(SynapseList& out, const std::vector<NeuronRange>& sources,
+                         const std::vector<NeuronRange>& targets, const ProjectionRule& rule,
+                         const ValueRule& delay, const ValueRule& weight, uint16_t projection,
+                         Random& random);
+
+// Checks and appends explicit synapses (pre, post, delay, weight arrays of length n).
+void add_explicit_synapses(SynapseList& out, uint32_t neurons, const uint32_t* pre,
+                           const uint32_t* post, const double* delay, const double* weight,
+                           uint64_t n, uint16_t projection);
+
+}  // namespace polychron

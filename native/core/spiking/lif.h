@@ -1,0 +1,30 @@
+// Leaky integrate-and-fire neurons, 1 ms steps:
+//   detection: v >= v_threshold fires: v = v_reset, refractory for `refractory` ms;
+//   integration (not refractory): v = v_rest + R·I + (v − v_rest − R·I)·exp(−1 ms / τ),
+//   the exact solution of τ dv/dt = −(v − v_rest) + R·I for I constant over the ms.
+// A LIF block keeps its v in the network's v array and its remaining refractory ms in
+// the u array, so views, monitors and checkpoints treat every neuron alike. Exact
+// numerics evaluate in float64 and round to float32 on assignment; fast ones use float32.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/spiking/connectivity.h"
+
+namespace polychron {
+
+struct LifBlock {
+  NeuronRange range;
+  // Per neuron (1 value means the same for all).
+  std::vector<double> decay;        // exp(−1/τ)
+  std::vector<double> v_rest, v_reset, v_threshold, resistance;
+  std::vector<double> refractory;   // ms, integer
+};
+
+// Detects and resets neurons [begin, end) of the block (network indices), appending
+// those that fired to `fired`; returns how many.
+uint32_t lif_detect(const LifBlock& block, float* v, float* u, uint32_t begin, uint32_t end, uint32_t* fired);
+// Integrates neurons [begin, end) of the block with current I.
+void lif_integrate(const LifBlock& block, bool exact, float* v, float* u, const float* I, uint32_t begin, uint32_t end);
+
+}  // namespace polychron

@@ -1,0 +1,391 @@
+// The millisecond loop of a built network (see spiking/network.h for the order of one ms);
+// building and validation are in spiking/network_build.cpp.
+#include "core/spiking/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <type_traits>
+
+#include "core/errors.h"
+
+namespace polychron {
+
+template <typename Fn>
+void Network::for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const {
+  uint32_t at = begin;
+  for (const LifBlock& block : lif_) {
+    const uint32_t b = std::max(at, block.range.first);
+    const uint32_t e = std::min(end, block.range.first + block.range.count);
+    if (b >= e) continue;
+    if (at < b) fn(at, b, static_cast<const LifBlock*>(nullptr));
+    fn(b, e, &block);
+    at = e;
+  }
+  if (at < end) fn(at, end, static_cast<const LifBlock*>(nullptr));
+}
+
+void Network::mark_pair_spike(uint32_t i) {
+  for (PairTraces& set : pair_traces_) {
+    float& x = set.x[(time_ % (max_delay_ + 1)) * neuron_count_ + i];
+    float& y = set.y[i];
+    x = set.nearest ? 1.0f : x + 1.0f;
+    y = set.nearest ? 1.0f : y + 1.0f;
+  }
+}
+
+void Network::update_dopamine(const std::vector<uint32_t>& fired) {
+  for (PairReward& r : pair_rewards_) {
+    // Post's spike this ms, after pre's spike within the window, earns a reward.
+    const bool post_fired = std::binary_search(fired.begin(), fired.end(), r.post);
+    if (post_fired && r.last_pre >= 0 && int64_t(time_) > r.last_pre && int64_t(time_) - r.last_pre <= r.window_ms) {
+      pending_rewards_.emplace_back(time_ + r.delay_ms, r.amount);
+      std::sort(pending_rewards_.begin(), pending_rewards_.end());
+      r.last_pre = -1;
+    }
+    if (std::binary_search(fired.begin(), fired.end(), r.pre)) r.last_pre = int64_t(time_);
+  }
+  size_t due = 0;
+  while (due < pending_rewards_.size() && pending_rewards_[due].first <= time_) dopamine_ += pending_rewards_[due++].second;
+  pending_rewards_.erase(pending_rewards_.begin(), pending_rewards_.begin() + due);
+}
+
+void Network::sample_probes_input() {
+  const float* I = current_->data();
+  for (StateProbe& probe : probes_) {
+    if (time_ % probe.every != 0) continue;
+    probe.times.push_back(double(time_));
+    for (uint32_t i : probe.neurons) probe.I.push_back(I[i]);
+  }
+}
+
+void Network::sample_probes_state() {
+  const float* v = neurons_->v()->data();
+  const float* u = neurons_->u()->data();
+  for (StateProbe& probe : probes_) {
+    if (time_ % probe.every != 0) continue;
+    for (uint32_t i : probe.neurons) {
+      probe.v.push_back(v[i]);
+      probe.u.push_back(u[i]);
+    }
+  }
+}
+
+void Network::fire_sources(std::vector<uint32_t>& fired) {
+  const size_t before = fired.size();
+  float* ltp_now = ltp_slot(time_);
+  for (SpikeSource& s : sources_) {
+    const size_t first_new = fired.size();
+    if (s.kind == SpikeSource::Kind::Poisson) {
+      if (s.probability <= 0) continue;
+      // Geometric gaps between firing neurons: O(spikes), not O(neurons), per ms.
+      const double log_q = std::log1p(-s.probability);
+      for (double j = -1;;) {
+        j += s.probability >= 1 ? 1 : std::floor(std::log1p(-s.random.uniform()) / log_q) + 1;
+        if (j >= s.range.count) break;
+        fired.push_back(s.range.first + uint32_t(j));
+      }
+    } else {
+      while (s.cursor < s.times.size() && s.times[s.cursor] < time_) ++s.cursor;
+      for (; s.cursor < s.times.size() && s.times[s.cursor] == time_; ++s.cursor) fired.push_back(s.neurons[s.cursor]);
+    }
+    // A source's STDP traces are set as an integrated neuron's are at detection.
+    for (size_t k = first_new; k < fired.size(); ++k) {
+      ltp_now[fired[k]] = float(options_.stdp.a_plus);
+      ltd_[fired[k]] = float(options_.stdp.a_minus);
+      mark_pair_spike(fired[k]);
+    }
+  }
+  if (fired.size() == before) return;
+  // A train may list a neuron twice in one ms: it fires once.
+  std::sort(fired.begin() + before, fired.end());
+  fired.erase(std::unique(fired.begin() + before, fired.end()), fired.end());
+  std::inplace_merge(fired.begin(), fired.begin() + before, fired.end());
+}
+
+uint64_t Network::run(uint64_t ms, const MsObserver& on_ms) {
+  build();
+  for (uint64_t k = 0; k < ms; ++k) {
+    const uint64_t t = time_;
+    step();
+    const auto& fired = history_[t % max_delay_];
+    if (!on_ms(t, fired.data(), uint32_t(fired.size()))) return k + 1;
+  }
+  return ms;
+}
+
+void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const {
+  const auto edge = [&](unsigned j) {
+    return j == parts ? neuron_count_ : std::min<uint32_t>(neuron_count_, uint32_t(uint64_t(neuron_count_) * j / parts) & ~15u);
+  };
+  begin = edge(k);
+  end = edge(k + 1);
+}
+
+void Network::step() {
+  const unsigned parts = pool_->size();
+  apply_inputs();
+  pool_->run([&](unsigned k) { detect_and_potentiate(k, parts); });
+  auto& slot = history_[time_ % max_delay_];
+  slot.clear();
+  for (unsigned k = 0; k < parts; ++k) {
+    slot.insert(slot.end(), fired_parts_[k]->data(), fired_parts_[k]->data() + fired_counts_[k]);
+  }
+  if (!sources_.empty()) fire_sources(slot);
+  spike_count_ += slot.size();
+  if (!pair_rewards_.empty() || !pending_rewards_.empty()) update_dopamine(slot);
+  pool_->run([&](unsigned k) { deliver(k, parts); });
+  if (!probes_.empty()) sample_probes_input();
+  pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
+  if (!probes_.empty()) sample_probes_state();
+  ++time_;
+  if (time_ % options_.stdp.period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
+  if (has_dopamine_rule_ && !frozen_) {
+    bool due = false;
+    for (size_t p = 0; p < rules_.size(); ++p) {
+      due = due || (plastic_[p] && rules_[p].kind == PlasticityRule::Kind::Dopamine && time_ % rules_[p].period_ms == 0);
+    }
+    if (due) pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
+  }
+  dopamine_ *= dopamine_decay_;
+}
+
+void Network::apply_inputs() {
+  // I is zero here: integrate_and_decay clears it after use.
+  float* I = current_->data();
+  for (ThalamicInput& input : thalamic_) {
+    for (uint32_t k = 0; k < input.per_ms; ++k) I[input.range.first + input.random.below(input.range.count)] = input.value;
+  }
+  for (ScheduledInput& input : schedules_) {
+    while (input.cursor < input.times.size() && input.times[input.cursor] < time_) ++input.cursor;
+    for (; input.cursor < input.times.size() && input.times[input.cursor] == time_; ++input.cursor) {
+      float& target = I[input.neurons[input.cursor]];
+      target = input.assign ? input.values[input.cursor] : target + input.values[input.cursor];
+    }
+  }
+  for (const ConstantInput& input : constants_) {
+    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += input.values[i];
+  }
+  for (NoiseInput& input : noise_) {
+    const double span = input.high - input.low;
+    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += float(input.low + span * input.random.uniform());
+  }
+  for (const SteppedInput& input : steps_) {
+    const auto next = std::upper_bound(input.times.begin(), input.times.end(), time_);
+    if (next == input.times.begin()) continue;
+    const float amplitude = input.amplitudes[size_t(next - input.times.begin()) - 1];
+    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += amplitude;
+  }
+}
+
+void Network::detect_and_potentiate(unsigned k, unsigned parts) {
+  uint32_t begin, end;
+  neuron_part(k, parts, begin, end);
+  uint32_t* fired = fired_parts_[k]->data();
+  uint32_t count = 0;
+  float* v = neurons_->v()->data();
+  float* u = neurons_->u()->data();
+  for_each_segment(begin, end, [&](uint32_t b, uint32_t e, const LifBlock* lif) {
+    count += lif ? lif_detect(*lif, v, u, b, e, fired + count) : neurons_->detect(b, e, fired + count);
+  });
+  fired_counts_[k] = count;
+  const float a_plus = float(options_.stdp.a_plus);
+  const float a_minus = float(options_.stdp.a_minus);
+  float* ltp_now = ltp_slot(time_);
+  Synapse* syn = synapses_.synapses();
+  const uint32_t* in_src = synapses_.incoming_source();
+  const uint32_t* in_syn = synapses_.incoming_synapse();
+  const SynapseStore::Groups groups = synapses_.groups_view();
+  // The LTP slot of ms t − d for each delay d, or null before time 0 (trace zero); one
+  // modulo per delay per ms rather than one per synapse.
+  const float* ltp_at_delay[kMaxDelay + 1];
+  for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? ltp_slot(time_ - d) : nullptr;
+  // The incoming synapses of a neuron of this part are this part's alone.
+  for (uint32_t f = 0; f < count; ++f) {
+    const uint32_t i = fired[f];
+    ltp_now[i] = a_plus;
+    ltd_[i] = a_minus;
+    mark_pair_spike(i);
+    if (frozen_) continue;
+    SynapseStore::IncomingCursor cursor(synapses_, i);
+    const uint32_t last = synapses_.incoming_end(i);
+    for (uint32_t e = synapses_.incoming_begin(i); e < last; ++e) {
+      // The entries are sequential; the synapses and traces they name are scattered.
+      constexpr uint32_t kAhead = 8;
+      if (e + kAhead < last) {
+        const uint32_t ahead = in_src[e + kAhead];
+        if (in_syn != nullptr) {
+          __builtin_prefetch(syn + in_syn[e + kAhead], 1);
+        } else {
+          // Two hops: the group's index further ahead, the group itself nearer.
+          if (e + 2 * kAhead < last) {
+            const uint32_t further = in_src[e + 2 * kAhead];
+            __builtin_prefetch(synapses_.group_index(further >> 8, further & 0xFF));
+          }
+          __builtin_prefetch(syn + groups.begin(ahead >> 8, ahead & 0xFF), 1);
+        }
+        if (ltp_at_delay[ahead & 0xFF] != nullptr) __builtin_prefetch(ltp_at_delay[ahead & 0xFF] + (ahead >> 8));
+      }
+      const uint32_t s = cursor.synapse(e);
+      const uint32_t delay = in_src[e] & 0xFF;
+      const uint32_t pre = in_src[e] >> 8;
+      if (time_ < delay) continue;
+      const uint16_t p = synapses_.projection(pre, s);
+      if (!plastic_[p]) continue;
+      const PlasticityRule& rule = rules_[p];
+      if (rule.kind != PlasticityRule::Kind::Pair) {
+        // The presynaptic trace as it was `delay` ms ago.
+        syn[s].derivative += ltp_at_delay[delay][pre];
+        continue;
+      }
+      const PairTraces& set = pair_traces_[rule.trace_set];
+      const float x = set.x[((time_ - delay) % (max_delay_ + 1)) * neuron_count_ + pre];
+      float& w = syn[s].weight;
+      const float gain = rule.multiplicative ? float(rule.w_max) - w : 1.0f;
+      w = std::min(float(rule.w_max), w + float(rule.a_plus) * gain * x);
+    }
+  }
+}
+
+void Network::deliver(unsigned k, unsigned parts) {
+  // Part k takes the synapses onto postsynaptic neurons [low, high): every part walks
+  // all spikes in the reference order, so each I[q] and sd[s] sees the serial order.
+  uint64_t low64, high64;
+  split_range(neuron_count_, parts, k, low64, high64);
+  const uint32_t low = uint32_t(low64);
+  const uint32_t span = uint32_t(high64 - low64);
+  float* I = current_->data();
+  Synapse* syn = synapses_.synapses();
+  const SynapseStore::Groups groups = synapses_.groups_view();
+  const uint8_t* plastic = plastic_.data();
+  const bool learning = !frozen_;
+  uint64_t events = 0;
+  for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
+    const auto& spikes = history_[(time_ - age) % max_delay_];
+    for (auto it = spikes.rbegin(); it != spikes.rend(); ++it) {
+      const uint32_t pre = *it;
+      const uint32_t begin = groups.begin(pre, age + 1);
+      const uint32_t end = groups.end(pre, age + 1);
+      if (k == 0) events += end - begin;
+      // Each group sits elsewhere in memory: start fetching the next spike's group now.
+      if (it + 1 != spikes.rend()) __builtin_prefetch(syn + groups.begin(*(it + 1), age + 1), 1);
+      // Decided once per spike when all of the neuron's synapses share a projection.
+      const uint16_t single = synapses_.single_projection(pre);
+      if (single != SynapseStore::kMixedProjections &&
+          (!learning || !plastic[single] || rules_[single].kind != PlasticityRule::Kind::Pair)) {
+        if (learning && plastic[single]) {
+          for (uint32_t s = begin; s < end; ++s) {
+            const uint32_t q = syn[s].post;
+            if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
+            I[q] += syn[s].weight;
+            syn[s].derivative -= ltd_[q];
+          }
+        } else {
+          for (uint32_t s = begin; s < end; ++s) {
+            const uint32_t q = syn[s].post;
+            if (q - low < span) I[q] += syn[s].weight;
+          }
+        }
+        continue;
+      }
+      for (uint32_t s = begin; s < end; ++s) {
+        const uint32_t q = syn[s].post;
+        if (q - low >= span) continue;
+        I[q] += syn[s].weight;
+        const uint16_t p = synapses_.projection(pre, s);
+        if (!learning || !plastic[p]) continue;
+        const PlasticityRule& rule = rules_[p];
+        if (rule.kind != PlasticityRule::Kind::Pair) {
+          syn[s].derivative -= ltd_[q];
+          continue;
+        }
+        const float y = pair_traces_[rule.trace_set].y[q];
+        float& w = syn[s].weight;
+        const float gain = rule.multiplicative ? w - float(rule.w_min) : 1.0f;
+        w = std::max(float(rule.w_min), w - float(rule.a_minus) * gain * y);
+      }
+    }
+  }
+  if (k == 0) synaptic_events_ += events;
+}
+
+void Network::integrate_and_decay(unsigned k, unsigned parts) {
+  uint32_t begin, end;
+  neuron_part(k, parts, begin, end);
+  float* I = current_->data();
+  float* v = neurons_->v()->data();
+  float* u = neurons_->u()->data();
+  const bool exact = options_.mode == NetworkMode::Reference;
+  for_each_segment(begin, end, [&](uint32_t b, uint32_t e, const LifBlock* lif) {
+    if (lif) {
+      lif_integrate(*lif, exact, v, u, I, b, e);
+    } else {
+      neurons_->integrate(I, b, e);
+    }
+  });
+  std::fill(I + begin, I + end, 0.0f);
+  const uint32_t n = end - begin;
+  decay_(ltp_slot(time_) + begin, ltp_slot(time_ + 1) + begin, options_.stdp.decay_plus, n);
+  decay_(ltd_.data() + begin, ltd_.data() + begin, options_.stdp.decay_minus, n);
+  for (PairTraces& set : pair_traces_) {
+    const uint64_t slots = max_delay_ + 1;
+    const float* x_now = set.x.data() + (time_ % slots) * neuron_count_;
+    float* x_next = set.x.data() + ((time_ + 1) % slots) * neuron_count_;
+    decay_(x_now + begin, x_next + begin, set.decay_plus, n);
+    decay_(set.y.data() + begin, set.y.data() + begin, set.decay_minus, n);
+  }
+}
+
+template <typename Update>
+void Network::for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRule::Kind kind, Update&& update) {
+  // Split by presynaptic neuron: each synapse is one part's, whatever the thread count.
+  uint64_t begin, end;
+  split_range(neuron_count_, parts, k, begin, end);
+  Synapse* syn = synapses_.synapses();
+  for (uint32_t pre = uint32_t(begin); pre < end; ++pre) {
+    const uint16_t single = synapses_.single_projection(pre);
+    if (single != SynapseStore::kMixedProjections && (!plastic_[single] || rules_[single].kind != kind)) continue;
+    for (uint32_t s = synapses_.outgoing_begin(pre); s < synapses_.outgoing_end(pre); ++s) {
+      const uint16_t p = synapses_.projection(pre, s);
+      if (plastic_[p] && rules_[p].kind == kind) update(syn[s], rules_[p]);
+    }
+  }
+}
+
+void Network::update_weights(unsigned k, unsigned parts) {
+  const Stdp2006& c = options_.stdp;
+  const float w_min = float(c.w_min);
+  const float w_max = float(c.w_max);
+  for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Stdp2006, [&](Synapse& s, const PlasticityRule&) {
+    s.weight = float(s.weight + (c.bias + s.derivative));
+    s.derivative = float(s.derivative * c.derivative_decay);
+    if (s.weight > w_max) s.weight = w_max;
+    if (s.weight < w_min) s.weight = w_min;
+  });
+}
+
+void Network::update_dopamine_weights(unsigned k, unsigned parts) {
+  for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Dopamine, [&](Synapse& s, const PlasticityRule& rule) {
+    if (time_ % rule.period_ms != 0) return;
+    const double next = s.weight + (rule.bias + dopamine_) * s.derivative;
+    s.weight = float(std::min(rule.w_max, std::max(rule.w_min, next)));
+    s.derivative = float(s.derivative * rule.eligibility_decay);
+  });
+}
+
+uint64_t Network::state_bytes() const {
+  return synapses_.bytes() + ltp_.size() * sizeof(float) + ltd_.size() * sizeof(float);
+}
+
+uint64_t Network::memory_bytes() const {
+  auto bytes = [](const auto& v) { return uint64_t(v.capacity()) * sizeof(typename std::decay_t<decltype(v)>::value_type); };
+  uint64_t total = synapses_.bytes() + bytes(ltp_) + bytes(ltd_) + bytes(pending_.pre) + bytes(pending_.post) +
+                   bytes(pending_.delay) + bytes(pending_.weight) + bytes(pending_.projection);
+  for (const auto* v : {&a_, &b_, &c_, &d_, &v0_, &u0_}) total += bytes(*v);
+  for (const auto& slot : history_) total += bytes(slot);
+  // Neuron state: v, u, a, b, c, d and the input current, one float each.
+  if (built_) total += uint64_t(neuron_count_) * 7 * sizeof(float);
+  return total;
+}
+
+}  // namespace polychron

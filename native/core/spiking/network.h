@@ -1,0 +1,309 @@
+// The spiking network: neurons (one Izhikevich state for all populations), synapses
+// with axonal delays, inputs, the 2006 STDP rule, and the millisecond loop of
+// ../shared/spec/spnet.md.
+//
+// One millisecond t, in this order:
+//   1. I = 0; then thalamic inputs, scheduled currents and constant currents (each kind
+//      in the order added) assign or add their current;
+//   2. detection: neurons at the peak reset; for each (ascending), its STDP traces are
+//      set (LTP(t) = A+, LTD = A−) and each plastic incoming synapse gains
+//      sd += LTP_pre(t − delay);
+//   3. delivery: spikes of the last D ms, newest first (descending neuron within a ms),
+//      deliver their synapses of delay age + 1 in stored order: I[post] += w and, for a
+//      plastic synapse, sd −= LTD_post;
+//   4. integration of every neuron with I (which is then cleared for the next ms);
+//      traces decay: LTP(t+1) = decay+·LTP(t), LTD ×= decay−;
+//   5. every `period` ms: for each plastic synapse, w += bias + sd, sd ×= decay_sd,
+//      w clipped to [w_min, w_max].
+// Reference mode does exactly this with the exact neuron numerics; fast mode uses the
+// fast (float32, fused multiply-add) neuron kernels.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/aligned_array.h"
+#include "core/kernels/trace_decay.h"
+#include "core/random.h"
+#include "core/spiking/connectivity.h"
+#include "core/spiking/lif.h"
+#include "core/spiking/population.h"
+#include "core/spiking/synapses.h"
+#include "core/thread_pool.h"
+
+namespace polychron {
+
+enum class NetworkMode { Reference, Fast };
+NetworkMode parse_network_mode(const std::string& name, const char* param);
+const char* network_mode_name(NetworkMode mode);
+
+// The 2006 rule (spnet.md); defaults are the reference's constants.
+struct Stdp2006 {
+  double a_plus = 0.1;             // LTP trace value at a spike
+  double a_minus = 0.12;           // LTD trace value at a spike
+  double decay_plus = 0.95;        // LTP trace factor per ms
+  double decay_minus = 0.95;       // LTD trace factor per ms
+  double bias = 0.01;              // added to every plastic weight each period
+  double derivative_decay = 0.9;   // sd factor each period
+  double w_min = 0;
+  double w_max = 10;
+  uint32_t period_ms = 1000;
+};
+
+// How the synapses of one projection learn.
+//  Stdp2006: the sd derivative accumulates from the network's 2006 traces and
+//            w += bias + sd every stdp.period_ms (network-wide constants);
+//  Dopamine: the same sd is an eligibility trace, and every `period_ms`
+//            w += (bias + DA)·sd, sd ×= eligibility_decay, DA being the network's
+//            dopamine level (Izhikevich 2007);
+//  Pair:     pair-based STDP with traces of its own: at a pairing w changes at once,
+//            potentiation a_plus·x_pre (× (w_max − w) if multiplicative) at a
+//            postsynaptic spike, depression a_minus·y_post (× (w − w_min)) at a
+//            presynaptic spike's arrival; x, y add 1 per spike (all-to-all) or are
+//            set to 1 (nearest) and decay with tau_plus, tau_minus.
+struct PlasticityRule {
+  enum class Kind : uint8_t { None = 0, Stdp2006 = 1, Pair = 2, Dopamine = 3 } kind = Kind::None;
+  double a_plus = 0.01, a_minus = 0.012, tau_plus = 20, tau_minus = 20;
+  bool multiplicative = false, nearest = false;
+  double w_min = 0, w_max = 10;
+  double bias = 0, eligibility_decay = 0.99;  // Dopamine
+  uint32_t period_ms = 10;                     // Dopamine
+  uint32_t trace_set = 0;                      // Pair: index into the network's pair traces
+};
+
+// Traces of pair-based STDP, one set per distinct (tau+, tau−, nearest).
+struct PairTraces {
+  double decay_plus = 0, decay_minus = 0;
+  bool nearest = false;
+  std::vector<float> x;  // (D + 1) slots × N, as the 2006 LTP ring
+  std::vector<float> y;  // N
+};
+
+// A reward for a sequence: when `post` fires within window_ms after `pre`, dopamine
+// rises by `amount` delay_ms later.
+struct PairReward {
+  uint32_t pre = 0, post = 0;
+  uint32_t window_ms = 10, delay_ms = 1000;
+  double amount = 0.5;
+  int64_t last_pre = -1;  // ms of pre's last spike not yet rewarded, or −1
+};
+
+struct NetworkOptions {
+  NetworkMode mode = NetworkMode::Reference;
+  SimdLevel simd = SimdLevel::Scalar;
+  uint64_t seed = 0;
+  // Threads for the millisecond loop. Every phase is split so that each value is
+  // written by one thread in the serial order, so results do not depend on it.
+  unsigned threads = 1;
+  // Smaller synapses (see SynapseStore): 4 bytes less per plastic synapse, slower STDP.
+  bool compact_synapses = false;
+  Stdp2006 stdp;
+};
+
+// Current inputs. Thalamic: each ms, `per_ms` random neurons of the range get `value`
+// (assigned). Schedule: at listed ms, listed neurons get values (assigned or added).
+// Constant: every ms each neuron of the range gets its value added.
+struct ThalamicInput {
+  NeuronRange range;
+  uint32_t per_ms = 1;
+  float value = 20;
+  Random random;
+};
+
+struct ScheduledInput {
+  std::vector<uint64_t> times;  // ascending
+  std::vector<uint32_t> neurons;
+  std::vector<float> values;
+  bool assign = true;
+  uint64_t cursor = 0;  // first entry not yet applied
+};
+
+// Noise current: each ms each neuron of the range gets a uniform draw from [low, high) added.
+struct NoiseInput {
+  NeuronRange range;
+  double low = 0, high = 0;
+  Random random;
+};
+
+// Stepped current: from times[k] (ms) until times[k+1], each neuron of the range gets
+// amplitudes[k] added (nothing before times[0]).
+struct SteppedInput {
+  NeuronRange range;
+  std::vector<uint64_t> times;  // ascending
+  std::vector<float> amplitudes;
+};
+
+// Neurons that fire on their own, not by integration: Poisson sources (probability
+// rate·1 ms per ms) or explicit trains (spike times and neurons, time-ordered).
+struct SpikeSource {
+  enum class Kind : uint8_t { Poisson = 0, Train = 1 } kind = Kind::Poisson;
+  NeuronRange range;
+  double probability = 0;        // Poisson: per neuron per ms
+  Random random;                 // Poisson
+  std::vector<uint64_t> times;   // Train: ascending
+  std::vector<uint32_t> neurons; // Train: network indices within range
+  uint64_t cursor = 0;           // Train: first entry not yet fired
+};
+
+// Records v, u and I of chosen neurons every `every` ms: at ms t (t mod every = 0) the
+// input I of that ms and v, u after its update.
+struct StateProbe {
+  std::vector<uint32_t> neurons;
+  uint32_t every = 1;
+  std::vector<double> times;
+  std::vector<float> v, u, I;  // neurons.size() values per sample
+};
+
+struct ConstantInput {
+  NeuronRange range;
+  std::vector<float> values;  // one per neuron of the range
+};
+
+class Network {
+ public:
+  explicit Network(const NetworkOptions& options);
+
+  // --- Building (before the first step) ---
+  // Adds Izhikevich neurons (vectors of 1 or `size` values) and returns the first index.
+  uint32_t add_izhikevich(uint32_t size, const std::vector<double>& a, const std::vector<double>& b,
+                          const std::vector<double>& c, const std::vector<double>& d,
+                          const std::vector<double>& v, const std::vector<double>& u);
+  // Adds leaky integrate-and-fire neurons (see spiking/lif.h; vectors of 1 or `size` values,
+  // tau in ms) and returns the first index.
+  uint32_t add_lif(uint32_t size, const std::vector<double>& tau, const std::vector<double>& v_rest,
+                   const std::vector<double>& v_reset, const std::vector<double>& v_threshold,
+                   const std::vector<double>& resistance, const std::vector<double>& refractory,
+                   const std::vector<double>& v);
+  // Starts a projection and returns its id; its synapses follow.
+  uint16_t add_projection(const PlasticityRule& rule);
+  void generate(uint16_t projection, const std::vector<NeuronRange>& sources,
+                const std::vector<NeuronRange>& targets, const ProjectionRule& rule,
+                const ValueRule& delay, const ValueRule& weight);
+  void add_synapses(uint16_t projection, const uint32_t* pre, const uint32_t* post,
+                    const double* delay, const double* weight, uint64_t n);
+  void add_thalamic(NeuronRange range, uint32_t per_ms, float value);
+  void add_schedule(ScheduledInput input);
+  void add_constant(ConstantInput input);
+  void add_stepped(SteppedInput input);
+  void add_noise(NeuronRange range, double low, double high);
+  // Adds `count` source neurons (indices returned from the first) that fire per `source`.
+  uint32_t add_source(uint32_t count, SpikeSource source);
+  // Adds a state probe (any time) and returns its id.
+  uint32_t add_probe(std::vector<uint32_t> neurons, uint32_t every);
+  // Hands over the samples recorded so far and clears them.
+  StateProbe take_probe(uint32_t id);
+  // Compresses the synapses and allocates the state; later building throws.
+  void build();
+  bool built() const { return built_; }
+
+  // --- Running ---
+  // Simulates `ms` milliseconds. After each, on_ms(t, fired, count) sees the spikes of
+  // millisecond t; returning false stops the run. Returns the ms simulated.
+  using MsObserver = std::function<bool(uint64_t t, const uint32_t* fired, uint32_t count)>;
+  uint64_t run(uint64_t ms, const MsObserver& on_ms);
+
+  // --- State ---
+  uint32_t neurons() const { return neuron_count_; }
+  bool has_lif() const { return !lif_.empty(); }
+  uint64_t time() const { return time_; }
+  NetworkMode mode() const { return options_.mode; }
+  const NetworkOptions& options() const { return options_; }
+  IzhikevichPopulation& izhikevich() { return *neurons_; }
+  SynapseStore& synapses() { return synapses_; }
+  const SynapseStore& synapses() const { return synapses_; }
+  uint64_t synaptic_events() const { return synaptic_events_; }
+  uint64_t spike_count() const { return spike_count_; }
+  std::vector<uint8_t>& plastic() { return plastic_; }
+  const std::vector<PlasticityRule>& rules() const { return rules_; }
+  // Dopamine: the level, a reward now, a reward rule, the per-ms decay.
+  double dopamine() const { return dopamine_; }
+  void reward(double amount);
+  void add_pair_reward(PairReward reward);
+  void set_dopamine_decay(double decay);
+  bool frozen() const { return frozen_; }
+  void set_frozen(bool frozen) { frozen_ = frozen; }
+  uint64_t state_bytes() const;
+  // Bytes of native memory this network holds: what is being built, then the synapses,
+  // plasticity traces, spike history and neuron state (an account for the JS garbage
+  // collector, within a few percent; capacities of vectors, not their sizes).
+  uint64_t memory_bytes() const;
+
+ private:
+  friend struct NetworkCheckpoint;
+  void require_building(const char* what) const;
+  void step();
+  void apply_inputs();
+  // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
+  // for delivery, or synapses for the weight update).
+  void detect_and_potentiate(unsigned k, unsigned parts);
+  void deliver(unsigned k, unsigned parts);
+  void integrate_and_decay(unsigned k, unsigned parts);
+  void update_weights(unsigned k, unsigned parts);
+  void update_dopamine_weights(unsigned k, unsigned parts);
+  // Calls update(synapse, rule) for part k of the synapses of enabled projections of `kind`.
+  template <typename Update>
+  void for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRule::Kind kind, Update&& update);
+  // After detection: rewards for rewarded sequences, due rewards, dopamine decay.
+  void update_dopamine(const std::vector<uint32_t>& fired);
+  // Sets the pair traces of a neuron that fired now.
+  void mark_pair_spike(uint32_t neuron);
+  // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
+  void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
+  void start_threads();
+  // Runs fn(begin, end, lif) over the consecutive segments of [begin, end): lif is the
+  // LIF block covering the segment, or null for Izhikevich neurons.
+  template <typename Fn>
+  void for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const;
+  void sample_probes_input();
+  // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
+  void fire_sources(std::vector<uint32_t>& fired);
+  void check_no_input_to_sources() const;
+  void sample_probes_state();
+  float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neuron_count_; }
+
+  NetworkOptions options_;
+  bool built_ = false;
+  bool frozen_ = false;
+  uint64_t time_ = 0;
+  uint32_t neuron_count_ = 0;
+
+  // Building.
+  std::vector<double> a_, b_, c_, d_, v0_, u0_;
+  SynapseList pending_;
+  std::vector<ThalamicInput> thalamic_;
+  std::vector<ScheduledInput> schedules_;
+  std::vector<ConstantInput> constants_;
+  std::vector<SteppedInput> steps_;
+  std::vector<NoiseInput> noise_;
+  std::vector<SpikeSource> sources_;
+  std::vector<LifBlock> lif_;  // ascending, disjoint; the other neurons are Izhikevich
+  std::vector<StateProbe> probes_;
+
+  // Simulation.
+  std::unique_ptr<IzhikevichPopulation> neurons_;
+  SynapseStore synapses_;
+  std::vector<uint8_t> plastic_;        // per projection: learning now (rule set and enabled)
+  std::vector<PlasticityRule> rules_;   // per projection
+  std::vector<PairTraces> pair_traces_;
+  double dopamine_ = 0;
+  double dopamine_decay_ = 0.995;
+  std::vector<std::pair<uint64_t, double>> pending_rewards_;  // (ms, amount), ascending ms
+  std::vector<PairReward> pair_rewards_;
+  bool has_dopamine_rule_ = false;
+  uint32_t max_delay_ = 1;
+  std::unique_ptr<AlignedArray<float>> current_;  // I, one per neuron
+  std::vector<float> ltp_;              // (D + 1) slots × N: LTP trace of ms t in slot t mod (D+1)
+  std::vector<float> ltd_;              // N
+  std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
+  // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).
+  std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;
+  std::vector<uint32_t> fired_counts_;
+  std::unique_ptr<ThreadPool> pool_;
+  TraceDecayKernel decay_ = nullptr;  // for options_.simd
+  uint64_t synaptic_events_ = 0;
+  uint64_t spike_count_ = 0;
+};
+
+}  // namespace polychron
