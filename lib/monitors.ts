@@ -3,7 +3,7 @@
  * count or time window), state variables of chosen neurons, and population rates.
  * Their memory is bounded by their options, whatever the length of the run.
  */
-import type { Population } from './network';
+import type { Population } from './network-population';
 
 /** A growable pair of arrays that can drop its oldest entries cheaply. */
 class SpikeBuffer {

@@ -16,6 +16,8 @@ export interface NativeAddon {
   simd(): string;
   supportedSimdLevels(): string[];
   cpuModel(): string;
+  /** The STDP trace decay kernel of one SIMD level on its own (for the tests of its twins). */
+  _traceDecay(input: Float32Array, factor: number, simd: string): Float32Array;
   NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
   NativeNetwork: {
     new (options: object): NativeNetwork;

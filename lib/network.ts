@@ -8,8 +8,11 @@ import {
   type StateMonitorOptions,
 } from './monitors';
 import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
+import { Population } from './network-population';
 import { izhikevichParameters, type IzhikevichPopulationOptions, type PerNeuron } from './population';
 import type { SimdLevel } from './simd';
+
+export { Population };
 
 /**
  * `reference`: exact neuron numerics and the delivery order of the 2006 reference program;
@@ -131,24 +134,6 @@ export interface LifOptions {
   refractory?: PerNeuron;
   /** Initial v (default vRest). */
   v?: PerNeuron;
-}
-
-/** A block of neurons with consecutive indices in its network. */
-export class Population {
-  constructor(
-    /** Index of the first neuron in the network. */
-    readonly first: number,
-    readonly size: number,
-    readonly name: string,
-  ) {}
-
-  /** The network index of this population's neuron `i`. */
-  neuron(i: number): number {
-    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
-      throw new RangeError(`i must be an integer in [0, ${this.size - 1}] (got ${i})`);
-    }
-    return this.first + i;
-  }
 }
 
 /** A delay in ms (integer 1..255) or a weight: one value, a range, or one per synapse. */

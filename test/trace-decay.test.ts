@@ -2,8 +2,7 @@ import { supportedSimdLevels } from '../lib';
 import { addon } from '../lib/native';
 import { seededRandom } from './helpers/random';
 
-type WithKernel = typeof addon & { _traceDecay(input: Float32Array, factor: number, simd: string): Float32Array };
-const decay = (input: Float32Array, factor: number, simd: string) => (addon as WithKernel)._traceDecay(input, factor, simd);
+const decay = (input: Float32Array, factor: number, simd: string) => addon._traceDecay(input, factor, simd);
 
 describe('STDP trace decay kernels', () => {
   test.each(supportedSimdLevels().filter((l) => l !== 'scalar'))('%s equals the scalar twin bit for bit on random and edge inputs', (level) => {
