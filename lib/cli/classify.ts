@@ -1,107 +1,94 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { LUT_CLASSIFIER_DEFAULTS, LutClassifier, type AnchorPolicy, type LutClassifierLayer } from '../classifier';
 import { pixelsToInputs, readIdx, readIdxImages } from '../idx';
-import { nonNegativeInteger, oneOf, positiveInteger } from './args';
-import { ProgressLine, bar } from './progress';
+import { echo } from './errors';
+import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger, required } from './options';
+import { inputFile, outputFile, reading } from './paths';
+import { ProgressLine, bar, eta } from './progress';
 
-export const CLASSIFY_USAGE = [
-  'polychron classify train --images FILE --labels FILE --out MODEL.safetensors [--minutes M] [--epochs 30]',
-  '  [--threads 1] [--batch 32] [--validation 0.1] [--patience 10] [--seed 1] [--shift 1] [--learning-rate R]',
-  '  [--layers 32x512x6[,32x128x6]] [--readout 128x6] [--anchors auto|uniform|local|patch] [--anchor-radius 3]',
-  '  [--precision float32|float16] [--test-images FILE --test-labels FILE] [--json]',
-  'polychron classify eval --model MODEL --images FILE --labels FILE [--threads 1] [--json]',
-  'polychron classify predict --model MODEL --images FILE [--threads 1] [--out FILE.csv]',
-  '  (IDX files as MNIST ships them, gzip-compressed or not; pixels are scaled to [0, 1])',
-].join('\n');
-
-function required(value: string | undefined, name: string): string {
-  if (value === undefined || value === '') throw new RangeError(`--${name} FILE is required`);
-  return value;
-}
+const { config: CONFIG_DEFAULTS, train: TRAIN_DEFAULTS } = LUT_CLASSIFIER_DEFAULTS;
 
 /** "WIDTHxTABLESxCOMPARISONS" (a hidden layer) or "TABLESxCOMPARISONS" (the readout). */
 function parseSizes(text: string, name: string, parts: 2 | 3): number[] {
   const numbers = text.split('x').map(Number);
   if (numbers.length !== parts || numbers.some((n) => !Number.isInteger(n) || n < 1)) {
     const form = parts === 3 ? 'WIDTHxTABLESxCOMPARISONS, e.g. 32x512x6' : 'TABLESxCOMPARISONS, e.g. 128x6';
-    throw new RangeError(`--${name} must be ${form} (got '${text}')`);
+    throw new RangeError(`--${name} must be ${form} (got '${echo(text)}')`);
   }
   return numbers;
 }
 
-function fraction(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new RangeError(`--${name} must be a number in [0, 1) (got '${value}')`);
-  return n;
-}
+const formatLayer = (l: LutClassifierLayer): string => `${l.width}x${l.tables}x${l.comparisons}`;
 
-function positiveNumber(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`--${name} must be a number > 0 (got '${value}')`);
-  return n;
-}
-
-/** Fails before any work when the folder of an output file does not exist. */
-function checkWritable(file: string, name: string): void {
-  const folder = path.dirname(path.resolve(file));
-  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
-    throw new RangeError(`--${name} ${file}: the folder ${folder} does not exist`);
-  }
-}
-
-async function train(args: string[]): Promise<void> {
-  const started = Date.now();
-  const { values } = parseArgs({
-    args,
-    options: {
-      images: { type: 'string' }, labels: { type: 'string' }, out: { type: 'string' },
-      minutes: { type: 'string' }, epochs: { type: 'string' }, threads: { type: 'string' }, batch: { type: 'string' },
-      validation: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' }, shift: { type: 'string' },
-      'learning-rate': { type: 'string' }, layers: { type: 'string' }, readout: { type: 'string' },
-      anchors: { type: 'string' }, 'anchor-radius': { type: 'string' }, precision: { type: 'string' },
-      'test-images': { type: 'string' }, 'test-labels': { type: 'string' }, json: { type: 'boolean' },
-    },
+/** --layers: comma-separated hidden layers, or 'none' (the readout reads the input). */
+function parseLayers(text: string): LutClassifierLayer[] {
+  if (text === 'none') return [];
+  return text.split(',').map((spec) => {
+    const [width, tables, comparisons] = parseSizes(spec, 'layers', 3);
+    return { width, tables, comparisons };
   });
-  const out = required(values.out, 'out');
-  checkWritable(out, 'out');
-  const minutes = positiveNumber(values.minutes, 'minutes');
-  const precision = oneOf(values.precision, 'precision', ['float32', 'float16'] as const, 'float32');
-  const anchors = oneOf(values.anchors, 'anchors', ['auto', 'uniform', 'local', 'patch'] as const, 'auto') as AnchorPolicy | 'auto';
-  const layers: LutClassifierLayer[] | undefined = values.layers === undefined ? undefined
-    : values.layers === 'none' ? []
-      : values.layers.split(',').map((spec) => {
-        const [width, tables, comparisons] = parseSizes(spec, 'layers', 3);
-        return { width, tables, comparisons };
-      });
-  const readout = values.readout === undefined ? undefined : (([tables, comparisons]) => ({ tables, comparisons }))(parseSizes(values.readout, 'readout', 2));
-  const testImages = values['test-images'], testLabels = values['test-labels'];
-  if ((testImages === undefined) !== (testLabels === undefined)) throw new RangeError('--test-images and --test-labels go together');
-  const data = readIdxImages(required(values.images, 'images'), required(values.labels, 'labels'));
-  const test = testImages !== undefined ? readIdxImages(testImages, testLabels as string) : undefined;
+}
+
+function parseReadout(text: string): { tables: number; comparisons: number } {
+  const [tables, comparisons] = parseSizes(text, 'readout', 2);
+  return { tables, comparisons };
+}
+
+interface TrainOptions {
+  images?: string;
+  labels?: string;
+  out?: string;
+  minutes?: number;
+  epochs: number;
+  threads: number;
+  batch: number;
+  validation: number;
+  patience: number;
+  seed: number;
+  shift?: number;
+  learningRate?: number;
+  layers?: LutClassifierLayer[];
+  readout?: { tables: number; comparisons: number };
+  anchors: AnchorPolicy | 'auto';
+  anchorRadius?: number;
+  precision: 'float32' | 'float16';
+  testImages?: string;
+  testLabels?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+async function train(o: TrainOptions): Promise<void> {
+  const started = Date.now();
+  const out = outputFile(required(o.out, '--out FILE is required'), '--out');
+  const imagesFile = inputFile(required(o.images, '--images FILE is required'), '--images', 'IDX image file');
+  const labelsFile = inputFile(required(o.labels, '--labels FILE is required'), '--labels', 'IDX label file');
+  if ((o.testImages === undefined) !== (o.testLabels === undefined)) throw new RangeError('--test-images and --test-labels go together');
+  const testFiles = o.testImages !== undefined && o.testLabels !== undefined
+    ? [inputFile(o.testImages, '--test-images', 'IDX image file'), inputFile(o.testLabels, '--test-labels', 'IDX label file')] as const
+    : undefined;
+  const data = readIdxImages(imagesFile, labelsFile);
+  const test = testFiles !== undefined ? readIdxImages(...testFiles) : undefined;
   if (test !== undefined && (test.rows !== data.rows || test.cols !== data.cols)) {
     throw new RangeError(`--test-images holds ${test.rows}×${test.cols} images but --images holds ${data.rows}×${data.cols}`);
   }
   let classes = 0;
   for (const label of data.labels) classes = Math.max(classes, label + 1);
   classes = Math.max(classes, 2);
-  const threads = positiveInteger(values.threads, 'threads', LUT_CLASSIFIER_DEFAULTS.train.threads);
+  const { threads, epochs, minutes } = o;
   const net = new LutClassifier({
     inputs: data.rows * data.cols, classes, imageShape: [data.rows, data.cols],
-    ...(layers !== undefined && { layers }), ...(readout !== undefined && { readout }),
-    ...(anchors !== 'auto' && { anchors }),
-    ...(values['anchor-radius'] !== undefined && { anchorRadius: positiveInteger(values['anchor-radius'], 'anchor-radius', 1) }),
-    seed: nonNegativeInteger(values.seed, 'seed', 1),
+    ...(o.layers !== undefined && { layers: o.layers }), ...(o.readout !== undefined && { readout: o.readout }),
+    ...(o.anchors !== 'auto' && { anchors: o.anchors }),
+    ...(o.anchorRadius !== undefined && { anchorRadius: o.anchorRadius }),
+    seed: o.seed,
   });
-  const epochs = positiveInteger(values.epochs, 'epochs', LUT_CLASSIFIER_DEFAULTS.train.epochs);
   // The budget covers everything: what reading took already, and a margin for saving.
   const seconds = minutes === undefined ? undefined : minutes * 60 - (Date.now() - started) / 1000 - 2;
   if (seconds !== undefined && seconds <= 0) throw new RangeError(`--minutes ${minutes} leaves no time to train after reading the data`);
-  const line = new ProgressLine();
-  const quiet = values.json === true;
+  const quiet = o.json === true || o.quiet === true;
+  const line = new ProgressLine(quiet);
   if (!quiet) {
     console.error(`${data.count} images ${data.rows}×${data.cols}, ${classes} classes; ${JSON.stringify(net.config.layers)} ` +
       `readout ${JSON.stringify(net.config.readout)}, ${net.config.anchors} anchors; ${threads} thread(s)` +
@@ -113,28 +100,23 @@ async function train(args: string[]): Promise<void> {
   let result;
   try {
     result = await net.train(data.images, data.labels, {
-      epochs, threads, seed: nonNegativeInteger(values.seed, 'seed', 1),
-      batch: positiveInteger(values.batch, 'batch', LUT_CLASSIFIER_DEFAULTS.train.batch),
-      validation: fraction(values.validation, 'validation', LUT_CLASSIFIER_DEFAULTS.train.validation),
-      patience: nonNegativeInteger(values.patience, 'patience', LUT_CLASSIFIER_DEFAULTS.train.patience),
-      ...(values.shift !== undefined && { shift: nonNegativeInteger(values.shift, 'shift', 0) }),
-      ...(values['learning-rate'] !== undefined && { learningRate: positiveNumber(values['learning-rate'], 'learning-rate') }),
+      epochs, threads, seed: o.seed, batch: o.batch, validation: o.validation, patience: o.patience,
+      ...(o.shift !== undefined && { shift: o.shift }),
+      ...(o.learningRate !== undefined && { learningRate: o.learningRate }),
       ...(seconds !== undefined && { seconds }),
       signal: controller.signal,
       onEpoch: (e) => {
-        if (quiet) return;
         const elapsed = (Date.now() - started) / 1000;
-        const done = seconds === undefined ? e.epoch / epochs : Math.max(e.epoch / epochs, elapsed / (minutes! * 60));
-        const eta = done > 0 ? elapsed / done - elapsed : 0;
+        const done = minutes === undefined ? e.epoch / epochs : Math.max(e.epoch / epochs, elapsed / (minutes * 60));
         line.update(`${bar(done)} epoch ${e.epoch}/${epochs}  loss ${e.trainLoss.toFixed(3)}  train ${(100 * e.trainAccuracy).toFixed(2)}%  ` +
-          `val ${(100 * e.validationAccuracy).toFixed(2)}%${e.best ? ' *' : ''}  ${elapsed.toFixed(0)} s, ETA ${eta.toFixed(0)} s`, true);
+          `val ${(100 * e.validationAccuracy).toFixed(2)}%${e.best ? ' *' : ''}  ${elapsed.toFixed(0)} s, ${eta(elapsed, done)}`, true);
       },
     });
   } finally {
     process.removeListener('SIGINT', interrupt);
   }
   line.done();
-  await net.save(out, { precision });
+  await net.save(out, { precision: o.precision });
   const summary: Record<string, unknown> = {
     model: out, epochs: result.epochs, bestEpoch: result.bestEpoch, stopped: result.stopped,
     validationAccuracy: result.validationAccuracy, trainExamples: result.trainExamples,
@@ -146,7 +128,7 @@ async function train(args: string[]): Promise<void> {
     summary.testAccuracy = e.accuracy;
     summary.testExamples = e.examples;
   }
-  if (quiet) {
+  if (o.json === true) {
     console.log(JSON.stringify(summary));
   } else {
     console.error(`saved ${out}: best epoch ${result.bestEpoch} of ${result.epochs} (stopped: ${result.stopped}), ` +
@@ -157,63 +139,104 @@ async function train(args: string[]): Promise<void> {
 }
 
 async function loadModel(file: string | undefined): Promise<LutClassifier> {
-  return LutClassifier.load(required(file, 'model'));
+  const model = inputFile(required(file, '--model FILE is required'), '--model', 'model file');
+  return reading('--model', () => LutClassifier.load(model));
 }
 
 /** Images of an IDX file as the model's inputs (pixels scaled to [0, 1]). */
 function readImages(file: string, net: LutClassifier): Float32Array {
-  const idx = readIdx(file);
+  const idx = readIdx(inputFile(file, '--images', 'IDX image file'));
   if (idx.type !== 'uint8' || idx.shape.length < 2) {
-    throw new RangeError(`${file}: expected uint8 images of shape [n, rows, cols] (got ${idx.type} [${idx.shape.join(', ')}])`);
+    throw new RangeError(`--images ${echo(file)}: expected uint8 images of shape [n, rows, cols] (got ${idx.type} [${idx.shape.join(', ')}])`);
   }
   const inputs = idx.shape.slice(1).reduce((a, b) => a * b, 1);
   if (inputs !== net.config.inputs) {
-    throw new RangeError(`${file}: images of ${inputs} pixels, but the model takes ${net.config.inputs} inputs`);
+    throw new RangeError(`--images ${echo(file)}: images of ${inputs} pixels, but the model takes ${net.config.inputs} inputs`);
   }
   return pixelsToInputs(idx.data as Uint8Array);
 }
 
-async function evaluate(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { model: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
-  });
-  const net = await loadModel(values.model);
-  const images = readImages(required(values.images, 'images'), net);
-  const labels = readIdx(required(values.labels, 'labels'));
-  const threads = positiveInteger(values.threads, 'threads', 1);
+async function evaluate(o: { model?: string; images?: string; labels?: string; threads: number; json?: boolean }): Promise<void> {
+  const labelsFile = inputFile(required(o.labels, '--labels FILE is required'), '--labels', 'IDX label file');
+  const net = await loadModel(o.model);
+  const images = readImages(required(o.images, '--images FILE is required'), net);
+  const labels = readIdx(labelsFile);
   const started = process.hrtime.bigint();
-  const e = await net.evaluate(images, labels.data as Uint8Array, { threads });
+  const e = await net.evaluate(images, labels.data as Uint8Array, { threads: o.threads });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const summary = { accuracy: e.accuracy, examples: e.examples, correct: e.correct, loss: e.loss, seconds };
-  if (values.json === true) {
+  if (o.json === true) {
     console.log(JSON.stringify(summary));
   } else {
     console.log(`accuracy ${(100 * e.accuracy).toFixed(2)}% (${e.correct} of ${e.examples}), loss ${e.loss.toFixed(4)} nats, ${seconds.toFixed(3)} s`);
   }
 }
 
-async function predict(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { model: { type: 'string' }, images: { type: 'string' }, threads: { type: 'string' }, out: { type: 'string' } },
-  });
-  if (values.out !== undefined) checkWritable(values.out, 'out');
-  const net = await loadModel(values.model);
-  const images = readImages(required(values.images, 'images'), net);
-  const classes = await net.predict(images, { threads: positiveInteger(values.threads, 'threads', 1) });
+async function predict(o: { model?: string; images?: string; threads: number; out?: string }): Promise<void> {
+  if (o.out !== undefined) outputFile(o.out, '--out');
+  const net = await loadModel(o.model);
+  const images = readImages(required(o.images, '--images FILE is required'), net);
+  const classes = await net.predict(images, { threads: o.threads });
   let csv = 'index,class\n';
   classes.forEach((c, i) => { csv += `${i},${c}\n`; });
-  if (values.out === undefined) process.stdout.write(csv);
-  else fs.writeFileSync(values.out, csv);
+  if (o.out === undefined) process.stdout.write(csv);
+  else fs.writeFileSync(o.out, csv);
 }
 
-export async function classify(args: string[]): Promise<void> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'train': return train(rest);
-    case 'eval': return evaluate(rest);
-    case 'predict': return predict(rest);
-    default: throw new RangeError(`unknown classify command '${sub ?? ''}'; usage:\n${CLASSIFY_USAGE}`);
-  }
+const IDX_NOTE = 'IDX files as MNIST ships them, gzip-compressed or not; pixels are scaled to [0, 1].';
+const threadsOption = (): Option => positiveInteger('--threads <count>', 'worker threads (results do not depend on it)', TRAIN_DEFAULTS.threads);
+
+function trainCommand(): Command {
+  return new Command('train')
+    .summary('train a classifier on IDX images and labels; save the best epoch\'s model')
+    .description(`Train a LUT image classifier, keeping the model of the best validation epoch. ${IDX_NOTE}`)
+    .option('--images <file>', 'required: the training images (IDX)')
+    .option('--labels <file>', 'required: their labels (IDX)')
+    .option('--out <model.safetensors>', 'required: where the model is saved')
+    .addOption(finiteNumber('--minutes <minutes>', 'time budget for everything, reading and saving included (default: none)',
+      undefined, 'a number > 0', (m) => m > 0))
+    .addOption(positiveInteger('--epochs <count>', 'most epochs to train', TRAIN_DEFAULTS.epochs))
+    .addOption(threadsOption())
+    .addOption(positiveInteger('--batch <images>', 'images per mini-batch', TRAIN_DEFAULTS.batch))
+    .addOption(finiteNumber('--validation <fraction>', 'share of the images held out for validation', TRAIN_DEFAULTS.validation,
+      'a number in [0, 1)', (f) => f >= 0 && f < 1))
+    .addOption(nonNegativeInteger('--patience <epochs>', 'stop after this many epochs without a better validation accuracy; 0: never', TRAIN_DEFAULTS.patience))
+    .addOption(nonNegativeInteger('--seed <n>', 'seed of the anchors and the data order', CONFIG_DEFAULTS.seed))
+    .addOption(nonNegativeInteger('--shift <pixels>', 'augmentation: shift each training image by up to this many pixels (default: the library\'s choice for the image size)'))
+    .addOption(finiteNumber('--learning-rate <rate>', 'peak learning rate (default: 1 / the largest table count)',
+      undefined, 'a number > 0', (r) => r > 0))
+    .option('--layers <layers>', 'hidden layers WIDTHxTABLESxCOMPARISONS, comma-separated, or none ' +
+      `(default: ${CONFIG_DEFAULTS.layers.map(formatLayer).join(',')})`, parseLayers)
+    .option('--readout <readout>', `the readout TABLESxCOMPARISONS (default: ${CONFIG_DEFAULTS.readout.tables}x${CONFIG_DEFAULTS.readout.comparisons})`, parseReadout)
+    .addOption(oneOf('--anchors <policy>', 'how layer 0 picks the pixels it compares (auto: patch for images)',
+      ['auto', 'uniform', 'local', 'patch'] as const, 'auto'))
+    .addOption(positiveInteger('--anchor-radius <pixels>', `half-width of a local or patch window (default: ${CONFIG_DEFAULTS.anchorRadius})`))
+    .addOption(oneOf('--precision <precision>', 'of the saved table values', ['float32', 'float16'] as const, 'float32'))
+    .option('--test-images <file>', 'test images (IDX) to score the saved model on')
+    .option('--test-labels <file>', 'their labels (with --test-images)')
+    .option('--quiet', 'no progress lines')
+    .option('--json', 'print only the summary, as one JSON object')
+    .action(train);
+}
+
+export function classifyCommand(): Command {
+  return new Command('classify')
+    .summary('train, evaluate and apply LUT image classifiers on IDX files (MNIST, Fashion-MNIST)')
+    .description(`LUT image classifiers. ${IDX_NOTE}`)
+    .addCommand(trainCommand())
+    .addCommand(new Command('eval')
+      .summary('the accuracy and loss of a model on labelled images')
+      .option('--model <file>', 'required: a model saved by classify train')
+      .option('--images <file>', 'required: the images (IDX)')
+      .option('--labels <file>', 'required: their labels (IDX)')
+      .addOption(threadsOption())
+      .option('--json', 'print one JSON object: accuracy, examples, correct, loss, seconds')
+      .action(evaluate))
+    .addCommand(new Command('predict')
+      .summary('the class of each image, as CSV index,class')
+      .option('--model <file>', 'required: a model saved by classify train')
+      .option('--images <file>', 'required: the images (IDX)')
+      .addOption(threadsOption())
+      .option('--out <file.csv>', 'write the CSV here instead of stdout')
+      .action(predict));
 }

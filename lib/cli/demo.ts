@@ -1,26 +1,34 @@
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { IzhikevichPopulation, type Numerics } from '../population';
-import { positiveInteger, seededRandom } from './args';
+import { lmDemoCommand } from './lm';
+import { oneOf, positiveInteger } from './options';
+
+interface NeuronsDemoOptions {
+  neurons: number;
+  ms: number;
+  numerics: Numerics;
+  seed: number;
+}
+
+/** A seeded uniform generator (mulberry32) and a standard normal draw (Box–Muller) from it. */
+function seededRandom(seed: number): { uniform: () => number; normal: () => number } {
+  let state = seed >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal };
+}
 
 /**
  * The neuron-update demo: Izhikevich's (2003) heterogeneous population, 80% excitatory
  * (RS to CH) and 20% inhibitory (FS to LTS), driven by random thalamic current. There are
  * no synapses yet, so the neurons fire independently.
  */
-export async function demo(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      neurons: { type: 'string' },
-      ms: { type: 'string' },
-      numerics: { type: 'string' },
-      seed: { type: 'string' },
-    },
-  });
-  const size = positiveInteger(values.neurons, 'neurons', 1000);
-  const ms = positiveInteger(values.ms, 'ms', 1000);
-  const seed = positiveInteger(values.seed, 'seed', 1);
-  const numerics = (values.numerics ?? 'exact') as Numerics;
+async function neuronsDemo({ neurons: size, ms, numerics, seed }: NeuronsDemoOptions): Promise<void> {
   const { uniform, normal } = seededRandom(seed);
   const excitatory = Math.round(size * 0.8);
   const a = new Float64Array(size);
@@ -76,3 +84,24 @@ export async function demo(args: string[]): Promise<void> {
   population.close();
 }
 
+
+function neuronsDemoCommand(): Command {
+  return new Command('neurons')
+    .summary('step a population of Izhikevich neurons driven by noise; print rates and a raster (the default)')
+    .description('Izhikevich\'s (2003) heterogeneous population, 80% excitatory and 20% inhibitory, driven by random ' +
+      'thalamic current, without synapses: prints the firing rate over time, a spike raster and the cost of a neuron update.')
+    .addOption(positiveInteger('--neurons <count>', 'neurons in the population', 1000))
+    .addOption(positiveInteger('--ms <milliseconds>', 'simulated time, in ms', 1000))
+    .addOption(oneOf('--numerics <numerics>', 'exact (reference arithmetic) or fast (SIMD approximations)', ['exact', 'fast'] as const, 'exact'))
+    .addOption(positiveInteger('--seed <n>', 'seed of the neuron parameters and the input current', 1))
+    .action(neuronsDemo);
+}
+
+/** The demos under one name: `polychron demo` (the neuron demo), `demo neurons`, `demo lm`. */
+export function demoCommand(): Command {
+  return new Command('demo')
+    .summary('short demonstrations: demo neurons (the default), demo lm (npm run demo)')
+    .description('Short demonstrations. Without a demo name, options go to demo neurons.')
+    .addCommand(neuronsDemoCommand(), { isDefault: true })
+    .addCommand(lmDemoCommand('lm'));
+}

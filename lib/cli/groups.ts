@@ -1,102 +1,118 @@
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import { findPolychronousGroups, GroupSet } from '../groups';
 import { Network } from '../network';
 import { readSpikesCsv } from '../spnet';
-import { positiveInteger } from './args';
+import { finiteNumber, positiveInteger, required } from './options';
+import { inputFile, outputFile, reading } from './paths';
+import { bar, eta, ProgressLine } from './progress';
 
-export const GROUPS_USAGE = [
-  'polychron groups --checkpoint FILE --out groups.json [--min-path 7] [--anchors 3] [--window MS]',
-  '  [--shuffle] [--shuffle-seed 1] [--threads T]',
-  'polychron groups query --groups groups.json --spikes FILE.csv [--jitter 1] [--min-fraction 0.5]',
-  '  [--from MS] [--to MS] [--limit N]',
-].join('\n');
-
-function finiteNumber(value: string | undefined, name: string, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new RangeError(`--${name} must be a number (got '${value}')`);
-  return x;
+interface SearchOptions {
+  checkpoint?: string;
+  out?: string;
+  minPath: number;
+  anchors: number;
+  window?: number;
+  shuffle?: boolean;
+  shuffleSeed: number;
+  threads?: number;
+  quiet?: boolean;
 }
 
-/** A one-line progress bar on stderr, redrawn in place when stderr is a terminal. */
-function progressBar(label: string): (done: number, total: number) => void {
-  if (!process.stderr.isTTY) return () => undefined;
-  return (done, total) => {
-    const width = 30;
-    const filled = Math.round((width * done) / Math.max(1, total));
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} mothers`);
-    if (done === total) process.stderr.write('\n');
-  };
+interface QueryOptions {
+  groups?: string;
+  spikes?: string;
+  jitter: number;
+  minFraction: number;
+  from?: number;
+  to?: number;
+  limit?: number;
+  json?: boolean;
 }
 
-async function search(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      checkpoint: { type: 'string' },
-      out: { type: 'string' },
-      'min-path': { type: 'string' },
-      anchors: { type: 'string' },
-      window: { type: 'string' },
-      shuffle: { type: 'boolean' },
-      'shuffle-seed': { type: 'string' },
-      threads: { type: 'string' },
-    },
-  });
-  if (values.checkpoint === undefined) throw new RangeError('--checkpoint FILE is required (a network saved by Network.save or simulate --checkpoint-out)');
-  if (values.out === undefined) throw new RangeError('--out FILE is required (where the groups are written as JSON)');
-  if (values['shuffle-seed'] !== undefined && !values.shuffle) throw new RangeError('--shuffle-seed goes with --shuffle');
+async function search(o: SearchOptions, command: Command): Promise<void> {
+  const checkpoint = inputFile(
+    required(o.checkpoint, '--checkpoint FILE is required (a network saved by Network.save or simulate --checkpoint-out)'),
+    '--checkpoint', 'network checkpoint');
+  const out = outputFile(required(o.out, '--out FILE is required (where the groups are written as JSON)'), '--out');
+  if (command.getOptionValueSource('shuffleSeed') === 'cli' && !o.shuffle) throw new RangeError('--shuffle-seed goes with --shuffle');
   const options = {
-    minPath: positiveInteger(values['min-path'], 'min-path', 7),
-    anchors: positiveInteger(values.anchors, 'anchors', 3),
-    ...(values.window !== undefined ? { window: positiveInteger(values.window, 'window', 0) } : {}),
-    ...(values.threads !== undefined ? { threads: positiveInteger(values.threads, 'threads', 1) } : {}),
-    ...(values.shuffle ? { shuffleSeed: positiveInteger(values['shuffle-seed'], 'shuffle-seed', 1) } : {}),
+    minPath: o.minPath,
+    anchors: o.anchors,
+    ...(o.window !== undefined && { window: o.window }),
+    ...(o.threads !== undefined && { threads: o.threads }),
+    ...(o.shuffle === true && { shuffleSeed: o.shuffleSeed }),
   };
-  const network = await Network.load(values.checkpoint);
+  const network = await reading('--checkpoint', () => Network.load(checkpoint));
+  const line = new ProgressLine(o.quiet === true);
   const started = performance.now();
-  const groups = await findPolychronousGroups(network, { ...options, onProgress: progressBar('searching') });
+  const onProgress = (done: number, total: number): void => {
+    const fraction = done / Math.max(1, total);
+    line.update(`searching ${bar(fraction)} ${done}/${total} mothers, ${eta((performance.now() - started) / 1000, fraction)}`);
+  };
+  const groups = await findPolychronousGroups(network, { ...options, onProgress });
+  line.done();
   const seconds = (performance.now() - started) / 1000;
-  await groups.save(values.out);
-  const shuffled = values.shuffle ? ` in a copy with shuffled excitatory targets (seed ${options.shuffleSeed})` : '';
-  console.error(`${groups.size} groups with minPath ${options.minPath}${shuffled}, found in ${seconds.toFixed(2)} s; written to ${values.out}`);
+  await groups.save(out);
+  const shuffled = o.shuffle === true ? ` in a copy with shuffled excitatory targets (seed ${o.shuffleSeed})` : '';
+  console.error(`${groups.size} groups with minPath ${options.minPath}${shuffled}, found in ${seconds.toFixed(2)} s; written to ${out}`);
 }
 
-async function query(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      groups: { type: 'string' },
-      spikes: { type: 'string' },
-      jitter: { type: 'string' },
-      'min-fraction': { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      limit: { type: 'string' },
-    },
-  });
-  if (values.groups === undefined) throw new RangeError('--groups FILE is required (written by polychron groups --out)');
-  if (values.spikes === undefined) throw new RangeError('--spikes FILE.csv is required (columns ms,neuron)');
-  const minFraction = finiteNumber(values['min-fraction'], 'min-fraction', 0.5)!;
-  if (!(minFraction > 0 && minFraction <= 1)) throw new RangeError(`--min-fraction must be in (0, 1] (got '${values['min-fraction']}')`);
-  const jitter = finiteNumber(values.jitter, 'jitter', 1)!;
-  if (!(jitter >= 0)) throw new RangeError(`--jitter must be a number >= 0 (got '${values.jitter}')`);
-  const from = finiteNumber(values.from, 'from', undefined);
-  const to = finiteNumber(values.to, 'to', undefined);
-  const limit = values.limit === undefined ? Infinity : positiveInteger(values.limit, 'limit', 1);
-  const set = await GroupSet.load(values.groups);
-  const raster = readSpikesCsv(values.spikes);
-  const activations = await set.activatedBy(raster, { jitter, minFraction, from, to });
-  const lines = ['rank,group,onset_ms,matched,size,fraction'];
-  activations.slice(0, limit).forEach((a, k) => {
-    lines.push(`${k + 1},${a.index},${a.onset},${a.matched},${a.group.firings.length},${a.fraction.toFixed(4)}`);
-  });
-  process.stdout.write(`${lines.join('\n')}\n`);
-  const distinct = new Set(activations.map((a) => a.index)).size;
-  console.error(`${activations.length} activations of ${distinct} of ${set.size} groups in ${raster.times.length} spikes (jitter ±${jitter} ms, min fraction ${minFraction})`);
+async function query(o: QueryOptions): Promise<void> {
+  const groupsFile = inputFile(required(o.groups, '--groups FILE is required (written by polychron groups --out)'), '--groups', 'group file');
+  const spikesFile = inputFile(required(o.spikes, '--spikes FILE.csv is required (columns ms,neuron)'), '--spikes', 'spike file');
+  const { jitter, minFraction, from, to } = o;
+  const set = await reading('--groups', () => GroupSet.load(groupsFile));
+  const raster = await reading('--spikes', () => readSpikesCsv(spikesFile));
+  const all = await set.activatedBy(raster, { jitter, minFraction, from, to });
+  const activations = all.slice(0, o.limit ?? Infinity);
+  if (o.json === true) {
+    console.log(JSON.stringify(activations.map((a, k) => ({
+      rank: k + 1, group: a.index, onsetMs: a.onset, matched: a.matched, size: a.group.firings.length, fraction: a.fraction,
+    }))));
+  } else {
+    const lines = ['rank,group,onset_ms,matched,size,fraction'];
+    activations.forEach((a, k) => {
+      lines.push(`${k + 1},${a.index},${a.onset},${a.matched},${a.group.firings.length},${a.fraction.toFixed(4)}`);
+    });
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  const distinct = new Set(all.map((a) => a.index)).size;
+  console.error(`${all.length} activations of ${distinct} of ${set.size} groups in ${raster.times.length} spikes (jitter ±${jitter} ms, min fraction ${minFraction})`);
 }
 
-export async function groups(args: string[]): Promise<void> {
-  if (args[0] === 'query') await query(args.slice(1));
-  else await search(args);
+function queryCommand(): Command {
+  return new Command('query')
+    .summary('rank the groups a spike raster activates (CSV on stdout)')
+    .description('Find where the groups of a group file are active in a recorded spike raster: an activation is an ' +
+      'onset at which at least --min-fraction of a group\'s firings have a spike within ±--jitter ms. ' +
+      'Prints rank,group,onset_ms,matched,size,fraction on stdout and a count on stderr.')
+    .option('--groups <file.json>', 'required: the group file written by polychron groups --out')
+    .option('--spikes <file.csv>', 'required: the spike raster, columns ms,neuron (simulate --spikes-out writes one)')
+    .addOption(finiteNumber('--jitter <ms>', 'tolerance of a firing\'s time, in ms', 1, 'a number >= 0', (n) => n >= 0))
+    .addOption(finiteNumber('--min-fraction <fraction>', 'share of a group\'s firings that must match', 0.5,
+      'in (0, 1]', (n) => n > 0 && n <= 1))
+    .addOption(finiteNumber('--from <ms>', 'only spikes at or after this time, in ms (default: the raster\'s start)'))
+    .addOption(finiteNumber('--to <ms>', 'only spikes before this time, in ms (default: the raster\'s end)'))
+    .addOption(positiveInteger('--limit <count>', 'print at most this many activations (default: all)'))
+    .option('--json', 'print the activations as one JSON array instead of CSV')
+    .action(query);
+}
+
+export function groupsCommand(): Command {
+  return new Command('groups')
+    .summary('find the polychronous groups of a saved network; query which ones a spike raster activates')
+    .description('Search a saved network for its polychronous groups (Izhikevich 2006): every set of --anchors strong ' +
+      'inputs of a neuron is replayed and the firings it causes are kept when their longest path reaches --min-path. ' +
+      'The groups are written as JSON; polychron groups query matches them against a spike raster.')
+    .option('--checkpoint <file>', 'required: the network, saved by simulate --checkpoint-out or Network.save')
+    .option('--out <file.json>', 'required: where the groups are written, as JSON')
+    .addOption(positiveInteger('--min-path <layers>', 'keep groups whose longest causal path has at least this many layers', 7))
+    .addOption(positiveInteger('--anchors <count>', 'anchor neurons per group, 2 to 8', 3))
+    .addOption(positiveInteger('--window <ms>', 'longest replay, in ms (default: 2 · the largest delay + latency)'))
+    .option('--shuffle', 'search a copy with shuffled excitatory targets instead (a control: chance groups)')
+    .addOption(positiveInteger('--shuffle-seed <n>', 'seed of the shuffle (with --shuffle)', 1))
+    .addOption(positiveInteger('--threads <count>', 'worker threads (default: every core; the result does not depend on it)'))
+    .option('--quiet', 'no progress line')
+    .action(search)
+    .addCommand(queryCommand());
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command } from 'commander';
 import {
   LUT_LM_DEFAULTS,
   LossWatch,
@@ -13,20 +13,24 @@ import {
   type LmTrainProgress,
   type LutLanguageModelOptions,
 } from '../lm';
-import { nonNegativeInteger, oneOf, positiveInteger } from './args';
-import { ProgressLine, bar } from './progress';
+import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger, required } from './options';
+import { inputFile, outputFile, reading } from './paths';
+import { ProgressLine, bar, eta } from './progress';
 
-export const LM_USAGE = [
-  'polychron lm train --text FILE --steps N [--seed 1] [--threads 1] [--impl fast|reference] [--rng polychron|glibc]',
-  '  [--protocol holdout|reference] [--every 10000] [--log FILE.csv] [--trace FILE.csv] [--checkpoint FILE]',
-  '  [--precision float32|float16] [--resume FILE]',
-  '  [--context 32 --embedding 32 --positional 4 --layers 6 --heads 4 --tables 16 --comparisons 6 --warmup 4000]',
-  'polychron lm generate --model FILE --prompt TEXT [--length 200] [--temperature 0.4] [--seed 1]',
-  'polychron lm eval --model FILE --text FILE [--protocol holdout|reference]',
-  'polychron lm demo [--seconds 60] [--threads 2]   (trains on the bundled Moby Dick)',
-].join('\n');
+type ShapeOption = keyof typeof LUT_LM_DEFAULTS;
 
-const SHAPE_OPTIONS = ['context', 'embedding', 'positional', 'layers', 'heads', 'tables', 'comparisons', 'warmup'] as const;
+/** The model's shape options, in help order; their defaults are LUT_LM_DEFAULTS. */
+const SHAPE_HELP: Record<ShapeOption, string> = {
+  context: 'context length P, in bytes',
+  embedding: 'embedding width d',
+  positional: 'bits of the relative position in an attention index, p',
+  layers: 'transformer layers L',
+  heads: 'attention heads per layer H',
+  tables: 'lookup tables per LUT layer T',
+  comparisons: 'comparisons per table C (an attention table has 2^(2C+p) rows)',
+  warmup: 'learning-rate warm-up, in steps',
+};
+const SHAPE_OPTIONS = Object.keys(SHAPE_HELP) as ShapeOption[];
 
 interface TrainLoopOptions {
   model: LutLanguageModel;
@@ -42,6 +46,8 @@ interface TrainLoopOptions {
   /** Of the checkpoint's table values. */
   precision?: 'float32' | 'float16';
   deadline?: number;
+  /** No progress line (--quiet). */
+  quiet?: boolean;
 }
 
 /** A loss as C's %.9g prints it (the golden trace's format). */
@@ -58,7 +64,7 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   const { model } = o;
   const first = model.step;
   const total = Math.max(0, o.lastStep + 1 - first);
-  const line = new ProgressLine();
+  const line = new ProgressLine(o.quiet === true);
   const started = Date.now();
   let lastValidation: number | undefined;
   if (o.log !== undefined && (!fs.existsSync(o.log) || fs.statSync(o.log).size === 0)) {
@@ -89,7 +95,8 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
     const target = o.deadline === undefined ? `/${o.lastStep}` : '';
     line.update(
       `${bar(fraction)} step ${p.step - 1}${target}  ${rate.toFixed(1)} steps/s  ` +
-        `lr ${p.lr.toExponential(2)}  loss ${p.loss.toFixed(3)}  val ${val}${watch.rising ? '  (loss rising!)' : ''}`,
+        `lr ${p.lr.toExponential(2)}  loss ${p.loss.toFixed(3)}  val ${val}  ${eta(seconds, fraction)}` +
+        `${watch.rising ? '  (loss rising!)' : ''}`,
       p.validation !== undefined,
     );
     if (o.deadline !== undefined && Date.now() > o.deadline) controller.abort(new Error('time limit'));
@@ -122,135 +129,181 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   return lastValidation;
 }
 
-async function train(args: string[]): Promise<void> {
-  const shapeOptions = Object.fromEntries(SHAPE_OPTIONS.map((k) => [k, { type: 'string' as const }]));
-  const { values } = parseArgs({
-    args,
-    options: {
-      text: { type: 'string' },
-      steps: { type: 'string' },
-      seed: { type: 'string' },
-      threads: { type: 'string' },
-      impl: { type: 'string' },
-      protocol: { type: 'string' },
-      every: { type: 'string' },
-      log: { type: 'string' },
-      trace: { type: 'string' },
-      rng: { type: 'string' },
-      precision: { type: 'string' },
-      checkpoint: { type: 'string' },
-      resume: { type: 'string' },
-      ...shapeOptions,
-    },
-  });
-  if (values.text === undefined) throw new RangeError('--text FILE is required');
-  if (values.steps === undefined) throw new RangeError('--steps N is required');
-  const lastStep = nonNegativeInteger(values.steps, 'steps', 0);
-  const impl = oneOf(values.impl, 'impl', ['fast', 'reference'] as const, 'fast') as LmImplementation;
-  const protocol = oneOf(values.protocol, 'protocol', ['holdout', 'reference'] as const, 'holdout') as LmProtocol;
-  const threads = positiveInteger(values.threads, 'threads', 1);
-  const every = nonNegativeInteger(values.every, 'every', 10000);
-  const rng = oneOf(values.rng, 'rng', ['polychron', 'glibc'] as const, 'polychron') as LmRng;
-  const precision = oneOf(values.precision, 'precision', ['float32', 'float16'] as const, 'float32') as 'float32' | 'float16';
-  const text = readText(values.text, '--text');
+interface TrainOptions extends Record<ShapeOption, number> {
+  text?: string;
+  steps?: number;
+  seed: number;
+  threads: number;
+  impl: LmImplementation;
+  rng: LmRng;
+  protocol: LmProtocol;
+  every: number;
+  log?: string;
+  trace?: string;
+  checkpoint?: string;
+  precision: 'float32' | 'float16';
+  resume?: string;
+  quiet?: boolean;
+}
+
+async function train(o: TrainOptions, command: Command): Promise<void> {
+  const given = (option: string): boolean => command.getOptionValueSource(option) === 'cli';
+  const textFile = inputFile(required(o.text, '--text FILE is required'), '--text', 'text file');
+  const lastStep = required(o.steps, '--steps N is required (the last step to train, counted from 0)');
+  for (const [option, file] of [['--log', o.log], ['--trace', o.trace], ['--checkpoint', o.checkpoint]] as const) {
+    if (file !== undefined) outputFile(file, option);
+  }
+  if (o.resume !== undefined) {
+    inputFile(o.resume, '--resume', 'model checkpoint');
+    const fixed = [...SHAPE_OPTIONS, 'seed', 'rng'].find(given);
+    if (fixed !== undefined) throw new RangeError(`--${fixed} cannot change a resumed model (it comes from the checkpoint)`);
+  }
+  const { impl, protocol, threads } = o;
+  const text = readText(textFile, '--text');
   let model: LutLanguageModel;
-  if (values.resume !== undefined) {
-    const given = [...SHAPE_OPTIONS, 'seed', 'rng'].filter((k) => (values as Record<string, unknown>)[k] !== undefined);
-    if (given.length > 0) throw new RangeError(`--${given[0]} cannot change a resumed model (it comes from the checkpoint)`);
-    model = await LutLanguageModel.load(values.resume, { impl, threads });
+  if (o.resume !== undefined) {
+    const checkpoint = o.resume;
+    model = await reading('--resume', () => LutLanguageModel.load(checkpoint, { impl, threads }));
     const record = model.trainedOn();
     if (record.protocol !== '' && record.protocol !== protocol) {
       throw new RangeError(`--protocol ${protocol} differs from the checkpoint's '${record.protocol}'`);
     }
-  } else {
-    const options: LutLanguageModelOptions = { impl, threads, rng, seed: positiveInteger(values.seed, 'seed', 1) };
-    for (const key of SHAPE_OPTIONS) {
-      const value = (values as Record<string, string | undefined>)[key];
-      if (value !== undefined) (options as Record<string, number>)[key] = positiveInteger(value, key, 0);
+    // --steps is the last step, not a count to add: a checkpoint already past it has nothing to do.
+    if (lastStep < model.step) {
+      throw new RangeError(`--steps ${lastStep}: the checkpoint has trained through step ${model.step - 1} already; ` +
+        `--steps is the last step to train (a total, not steps to add), so give at least ${model.step}`);
     }
+  } else {
+    const options: LutLanguageModelOptions = { impl, threads, rng: o.rng, seed: o.seed };
+    for (const key of SHAPE_OPTIONS) options[key] = o[key];
     model = new LutLanguageModel(options);
   }
-  console.error(`training ${impl} with ${threads} thread(s) on ${text.length} bytes, protocol ${protocol}, ` +
-    `steps ${model.step}..${lastStep}`);
+  if (o.quiet !== true) {
+    console.error(`training ${impl} with ${threads} thread(s) on ${text.length} bytes, protocol ${protocol}, ` +
+      `steps ${model.step}..${lastStep}`);
+  }
   await trainLoop({
-    model, text, lastStep, protocol, every, resume: values.resume !== undefined,
-    log: values.log, trace: values.trace, checkpoint: values.checkpoint, precision,
+    model, text, lastStep, protocol, every: o.every, resume: o.resume !== undefined,
+    log: o.log, trace: o.trace, checkpoint: o.checkpoint, precision: o.precision, quiet: o.quiet,
   });
+}
+
+interface GenerateOptions {
+  model?: string;
+  prompt?: string;
+  length: number;
+  temperature: number;
+  seed: number;
 }
 
 async function loadModel(file: string | undefined): Promise<LutLanguageModel> {
-  if (file === undefined) throw new RangeError('--model FILE is required');
-  return LutLanguageModel.load(file);
+  const model = inputFile(required(file, '--model FILE is required'), '--model', 'model file');
+  return reading('--model', () => LutLanguageModel.load(model));
 }
 
-async function generate(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      model: { type: 'string' },
-      prompt: { type: 'string' },
-      length: { type: 'string' },
-      temperature: { type: 'string' },
-      seed: { type: 'string' },
-    },
-  });
-  if (values.prompt === undefined || values.prompt === '') throw new RangeError('--prompt TEXT is required (at least one byte)');
-  const temperature = values.temperature === undefined ? 0.4 : Number(values.temperature);
-  if (!Number.isFinite(temperature) || temperature < 0) {
-    throw new RangeError(`--temperature must be a number >= 0 (got '${values.temperature}')`);
-  }
-  const model = await loadModel(values.model);
-  const text = await model.generate(values.prompt, {
-    length: nonNegativeInteger(values.length, 'length', 200),
-    temperature,
-    seed: nonNegativeInteger(values.seed, 'seed', 1),
-  });
-  console.log(values.prompt + text);
+async function generate(o: GenerateOptions): Promise<void> {
+  const prompt = required(o.prompt, '--prompt TEXT is required (at least one byte)');
+  const model = await loadModel(o.model);
+  const text = await model.generate(prompt, { length: o.length, temperature: o.temperature, seed: o.seed });
+  console.log(prompt + text);
 }
 
-async function evaluate(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { model: { type: 'string' }, text: { type: 'string' }, protocol: { type: 'string' } },
-  });
-  if (values.text === undefined) throw new RangeError('--text FILE is required');
-  const model = await loadModel(values.model);
+async function evaluate(o: { model?: string; text?: string; protocol?: LmProtocol }): Promise<void> {
+  const textFile = inputFile(required(o.text, '--text FILE is required'), '--text', 'text file');
+  const model = await loadModel(o.model);
   const trained = model.trainedOn().protocol as LmProtocol;
-  const protocol = oneOf(values.protocol, 'protocol', ['holdout', 'reference'] as const,
-    trained === 'reference' ? 'reference' : 'holdout');
-  const loss = await model.evaluate(readText(values.text, '--text'), { protocol });
+  const protocol = o.protocol ?? (trained === 'reference' ? 'reference' : 'holdout');
+  const loss = await model.evaluate(readText(textFile, '--text'), { protocol });
   console.log(JSON.stringify({ protocol, validationLoss: loss, step: model.step }));
 }
 
+/** The demo's model: the spec's, with a shorter learning-rate warm-up so that a minute shows learning. */
+const DEMO_WARMUP = 1000;
+
 /** The README's main job: bounded-time training on the bundled corpus, then a sample. */
-async function demo(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { seconds: { type: 'string' }, threads: { type: 'string' } } });
-  const seconds = positiveInteger(values.seconds, 'seconds', 60);
-  const threads = positiveInteger(values.threads, 'threads', 2);
+async function demo(o: { seconds: number; threads: number; quiet?: boolean }): Promise<void> {
+  const { seconds, threads } = o;
   const text = mobyDick();
-  // The spec's model with a shorter learning-rate warm-up, so that a minute shows learning.
-  const warmup = 1000;
-  const model = new LutLanguageModel({ threads, seed: 1, warmup });
-  console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup })}), ` +
-    `${threads} thread(s), for ${seconds} s`);
+  const model = new LutLanguageModel({ threads, seed: 1, warmup: DEMO_WARMUP });
+  if (o.quiet !== true) {
+    console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup: DEMO_WARMUP })}), ` +
+      `${threads} thread(s), for ${seconds} s`);
+  }
   await trainLoop({
     model, text, lastStep: 2 ** 47, protocol: 'holdout', every: 0, resume: false,
-    deadline: Date.now() + seconds * 1000,
+    deadline: Date.now() + seconds * 1000, quiet: o.quiet,
   });
   const loss = await model.evaluate(text, { validationSnippets: 2000 });
-  console.log(`steps: ${model.step}, learning rate now ${learningRate(model.step, warmup).toExponential(2)}`);
+  console.log(`steps: ${model.step}, learning rate now ${learningRate(model.step, DEMO_WARMUP).toExponential(2)}`);
   console.log(`validation loss (held-out tail, all positions): ${loss.toFixed(3)} nats/byte`);
   const prompt = 'Call me Ishmael. ';
   console.log(`sample: ${prompt}${await model.generate(prompt, { length: 200, seed: 1 })}`);
 }
 
-export async function lm(args: string[]): Promise<void> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'train': return train(rest);
-    case 'generate': return generate(rest);
-    case 'eval': return evaluate(rest);
-    case 'demo': return demo(rest);
-    default: throw new RangeError(`unknown lm command '${sub ?? ''}'; usage:\n${LM_USAGE}`);
+const protocolOption = (fallback?: LmProtocol) => oneOf('--protocol <protocol>',
+  'holdout (the text\'s last 10% is held out, every position scored) or reference (the spec\'s protocol)' +
+  (fallback === undefined ? ' (default: the one the model was trained with)' : ''),
+  ['holdout', 'reference'] as const, fallback);
+
+function trainCommand(): Command {
+  const command = new Command('train')
+    .summary('train a model on a text file, with validation, checkpoints and --resume')
+    .description('Train the LUT transformer language model on the bytes of a text file, step by step, through step ' +
+      '--steps (steps count from 0). With --resume, training continues from the checkpoint\'s step to --steps: ' +
+      '--steps stays the total, so it must be at least the checkpoint\'s step count.')
+    .option('--text <file>', 'required: the training text (any bytes)')
+    .addOption(nonNegativeInteger('--steps <step>', 'required: the last step to train (a total, also with --resume)'))
+    .addOption(positiveInteger('--seed <n>', 'seed of the model and the data draws (not with --resume)', 1))
+    .addOption(positiveInteger('--threads <count>', 'worker threads of the fast implementation', 1))
+    .addOption(oneOf('--impl <impl>', 'fast (SIMD, threads) or reference (the plain oracle); same numbers', ['fast', 'reference'] as const, 'fast'))
+    .addOption(oneOf('--rng <rng>', 'polychron, or glibc (the spec\'s C program step for step; not with --resume)', ['polychron', 'glibc'] as const, 'polychron'))
+    .addOption(protocolOption('holdout'))
+    .addOption(nonNegativeInteger('--every <steps>', 'validate (and checkpoint) every this many steps; 0: never', 10000))
+    .option('--log <file.csv>', 'append step,val_loss at each validation')
+    .option('--trace <file.csv>', 'append step,start,train_loss for every step')
+    .option('--checkpoint <file>', 'save the model here at each validation and at the end (safetensors)')
+    .addOption(oneOf('--precision <precision>', 'of the checkpoint\'s table values', ['float32', 'float16'] as const, 'float32'))
+    .option('--resume <checkpoint>', 'continue training a saved model (its shape, seed and rng come from it)')
+    .option('--quiet', 'no progress line');
+  for (const key of SHAPE_OPTIONS) {
+    command.addOption(positiveInteger(`--${key} <n>`, `${SHAPE_HELP[key]} (not with --resume)`, LUT_LM_DEFAULTS[key]));
   }
+  return command.action(train);
+}
+
+/** `polychron demo lm`, also `polychron lm demo` (its older name, which README readers may know). */
+export function lmDemoCommand(name: string): Command {
+  return new Command(name)
+    .summary('train the spec\'s model on the bundled Moby Dick for a while, then print a sample (npm run demo)')
+    .description('Train the spec\'s language model (learning-rate warm-up shortened to ' + DEMO_WARMUP + ' steps) on ' +
+      'the bundled Moby Dick for a fixed time, then print the validation loss and a sample.')
+    .addOption(positiveInteger('--seconds <seconds>', 'training time, in seconds', 60))
+    .addOption(positiveInteger('--threads <count>', 'worker threads', 2))
+    .option('--quiet', 'no progress line')
+    .action(demo);
+}
+
+export function lmCommand(): Command {
+  return new Command('lm')
+    .summary('train, sample and evaluate the LUT transformer language model')
+    .description('The LUT transformer language model over bytes (docs/api.md): train, generate, eval.')
+    .addCommand(trainCommand())
+    .addCommand(new Command('generate')
+      .summary('continue a prompt with a trained model')
+      .description('Print the prompt and its continuation, sampled from a trained model.')
+      .option('--model <file>', 'required: a model saved by lm train --checkpoint')
+      .option('--prompt <text>', 'required: the text to continue (at least one byte)')
+      .addOption(nonNegativeInteger('--length <bytes>', 'bytes to generate', 200))
+      .addOption(finiteNumber('--temperature <t>', 'sampling temperature; 0: always the likeliest byte', 0.4,
+        'a number >= 0', (t) => t >= 0))
+      .addOption(nonNegativeInteger('--seed <n>', 'seed of the sampling', 1))
+      .action(generate))
+    .addCommand(new Command('eval')
+      .summary('the validation loss of a trained model on a text (JSON)')
+      .description('Print {protocol, validationLoss, step} as JSON: the loss in nats per byte on the text\'s validation part.')
+      .option('--model <file>', 'required: a model saved by lm train --checkpoint')
+      .option('--text <file>', 'required: the text to score')
+      .addOption(protocolOption())
+      .action(evaluate))
+    .addCommand(lmDemoCommand('demo').summary('the same as polychron demo lm'));
 }

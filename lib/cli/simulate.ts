@@ -1,15 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { NetworkMode } from '../network';
+import { Command } from 'commander';
+import { Network, type NetworkMode } from '../network';
 import { formatWeightsCsv, izhikevich2006, spnetFromFiles } from '../spnet';
-import { nonNegativeInteger, oneOf, positiveInteger } from './args';
-
-export const SIMULATE_USAGE = [
-  'polychron simulate (--network izhikevich2006 [--seed N] [--neurons N] | --connectivity FILE.csv [--thalamic FILE.csv])',
-  '  [--seconds 10] [--mode reference|fast] [--threads 1] [--spikes-out FILE.csv] [--weights-out DIR]',
-  '  [--checkpoint-out FILE] [--summary-json FILE]',
-].join('\n');
+import { nonNegativeInteger, oneOf, positiveInteger } from './options';
+import { inputFile, outputFile, outputFolder, reading } from './paths';
+import { eta } from './progress';
 
 /** What --summary-json writes. */
 export interface SimulationSummary {
@@ -29,52 +25,74 @@ export interface SimulationSummary {
   meanExcitatoryWeight: number;
 }
 
-export async function simulate(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      network: { type: 'string' },
-      seed: { type: 'string' },
-      neurons: { type: 'string' },
-      connectivity: { type: 'string' },
-      thalamic: { type: 'string' },
-      seconds: { type: 'string' },
-      mode: { type: 'string' },
-      threads: { type: 'string' },
-      'spikes-out': { type: 'string' },
-      'weights-out': { type: 'string' },
-      'checkpoint-out': { type: 'string' },
-      'summary-json': { type: 'string' },
-    },
-  });
-  const seconds = positiveInteger(values.seconds, 'seconds', 10);
-  const mode = oneOf(values.mode, 'mode', ['reference', 'fast'] as const, 'reference');
-  const threads = positiveInteger(values.threads, 'threads', 1);
-  if ((values.network === undefined) === (values.connectivity === undefined)) {
-    throw new RangeError('give either --network izhikevich2006 or --connectivity FILE.csv');
-  }
-  if (values.network !== undefined && values.network !== 'izhikevich2006') {
-    throw new RangeError(`--network must be 'izhikevich2006' (got '${values.network}')`);
-  }
-  if (values.connectivity !== undefined && (values.seed !== undefined || values.neurons !== undefined)) {
-    throw new RangeError('--seed and --neurons go with --network, not with --connectivity');
-  }
-  const { network } = values.connectivity !== undefined
-    ? spnetFromFiles(values.connectivity, values.thalamic, { mode, threads })
-    : izhikevich2006({ mode, threads, seed: nonNegativeInteger(values.seed, 'seed', 1), neurons: positiveInteger(values.neurons, 'neurons', 1000) });
-  const label = values.connectivity !== undefined ? path.basename(values.connectivity) : 'izhikevich2006';
+interface SimulateOptions {
+  network?: 'izhikevich2006';
+  seed: number;
+  neurons: number;
+  connectivity?: string;
+  thalamic?: string;
+  resume?: string;
+  seconds: number;
+  mode: NetworkMode;
+  threads: number;
+  spikesOut?: string;
+  weightsOut?: string;
+  checkpointOut?: string;
+  summaryJson?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
 
-  const spikesOut = values['spikes-out'];
-  const spikesFile = spikesOut === undefined ? undefined : fs.openSync(spikesOut, 'w');
+/** The network to run, built or loaded as the options say, after every file argument is checked. */
+async function openNetwork(o: SimulateOptions, given: (option: string) => boolean): Promise<{ network: Network; label: string }> {
+  const sources = [o.network, o.connectivity, o.resume].filter((s) => s !== undefined);
+  if (sources.length !== 1) {
+    throw new RangeError('give either --network izhikevich2006 or --connectivity FILE.csv (or --resume CHECKPOINT to continue a saved run)');
+  }
+  if (o.network === undefined) {
+    const withNetwork = ['seed', 'neurons'].find(given);
+    if (withNetwork !== undefined) throw new RangeError(`--${withNetwork} goes with --network, not with --connectivity or --resume`);
+  }
+  if (o.connectivity !== undefined) {
+    const { network } = spnetFromFiles(inputFile(o.connectivity, '--connectivity'),
+      o.thalamic === undefined ? undefined : inputFile(o.thalamic, '--thalamic'), { mode: o.mode, threads: o.threads });
+    return { network, label: path.basename(o.connectivity) };
+  }
+  if (o.thalamic !== undefined) throw new RangeError('--thalamic goes with --connectivity');
+  if (o.resume !== undefined) {
+    if (given('mode')) throw new RangeError('--mode cannot change a resumed network (it comes from the checkpoint)');
+    const checkpoint = inputFile(o.resume, '--resume', 'network checkpoint');
+    const network = await reading('--resume', () => Network.load(checkpoint, { threads: o.threads }));
+    return { network, label: path.basename(o.resume) };
+  }
+  const { network } = izhikevich2006({ mode: o.mode, threads: o.threads, seed: o.seed, neurons: o.neurons });
+  return { network, label: 'izhikevich2006' };
+}
+
+async function simulate(o: SimulateOptions, command: Command): Promise<void> {
+  const given = (option: string): boolean => command.getOptionValueSource(option) === 'cli';
+  // Outputs first: a missing folder must fail now, not after the whole run.
+  if (o.spikesOut !== undefined) outputFile(o.spikesOut, '--spikes-out');
+  if (o.checkpointOut !== undefined) outputFile(o.checkpointOut, '--checkpoint-out');
+  if (o.summaryJson !== undefined) outputFile(o.summaryJson, '--summary-json');
+  const { network, label } = await openNetwork(o, given);
+  if (o.weightsOut !== undefined) outputFolder(o.weightsOut, '--weights-out');
+  const { seconds, threads } = o;
+  const mode = network.mode;
+  const quiet = o.quiet === true || o.json === true;
+  const say = (line: string): void => {
+    if (!quiet) console.log(line);
+  };
+
+  const spikesFile = o.spikesOut === undefined ? undefined : fs.openSync(o.spikesOut, 'w');
   if (spikesFile !== undefined) fs.writeSync(spikesFile, 'ms,neuron\n');
-  const weightsOut = values['weights-out'];
-  if (weightsOut !== undefined) fs.mkdirSync(weightsOut, { recursive: true });
-
   const stats0 = network.stats();
-  console.log(`polychron simulate: ${label}, ${network.size} neurons, ${mode} mode, ${threads} thread${threads > 1 ? 's' : ''}, ${seconds} s`);
+  say(`polychron simulate: ${label}, ${network.size} neurons, ${mode} mode, ${threads} thread${threads > 1 ? 's' : ''}, ${seconds} s` +
+    (o.resume !== undefined ? ` from ${network.time} ms` : ''));
   const spikesPerSecond: number[] = [];
   let wallSeconds = 0;
   let meanWeight = network.plasticWeights().mean;
+  const runStarted = Date.now();
   for (let second = 1; second <= seconds; second++) {
     const started = process.hrtime.bigint();
     const result = await network.run(1000, { record: spikesFile !== undefined });
@@ -87,16 +105,17 @@ export async function simulate(args: string[]): Promise<void> {
       for (let k = 0; k < result.spikeTimes.length; k++) lines.push(`${result.spikeTimes[k]},${result.spikeNeurons[k]}\n`);
       fs.writeSync(spikesFile, lines.join(''));
     }
-    if (weightsOut !== undefined) {
-      fs.writeFileSync(path.join(weightsOut, `weights_sec${second}.csv`), formatWeightsCsv(network.synapses()));
+    if (o.weightsOut !== undefined) {
+      fs.writeFileSync(path.join(o.weightsOut, `weights_sec${second}.csv`), formatWeightsCsv(network.synapses()));
     }
     meanWeight = network.plasticWeights().mean;
-    console.log(`  second ${String(second).padStart(String(seconds).length)}/${seconds}: ` +
+    say(`  second ${String(second).padStart(String(seconds).length)}/${seconds}: ` +
       `${String(spikes).padStart(6)} spikes, ${(spikes / network.size).toFixed(2).padStart(6)} Hz, ` +
-      `mean excitatory weight ${meanWeight.toFixed(3)}, ${(elapsed * 1000).toFixed(1)} ms`);
+      `mean excitatory weight ${meanWeight.toFixed(3)}, ${(elapsed * 1000).toFixed(1)} ms, ` +
+      eta((Date.now() - runStarted) / 1000, second / seconds));
   }
   if (spikesFile !== undefined) fs.closeSync(spikesFile);
-  if (values['checkpoint-out'] !== undefined) await network.save(values['checkpoint-out']);
+  if (o.checkpointOut !== undefined) await network.save(o.checkpointOut);
 
   const stats = network.stats();
   const totalSpikes = stats.spikes - stats0.spikes;
@@ -115,10 +134,36 @@ export async function simulate(args: string[]): Promise<void> {
     spikesPerSecond,
     meanExcitatoryWeight: meanWeight,
   };
-  console.log(`${totalSpikes} spikes (${summary.meanRateHz.toFixed(2)} Hz), ${stats.synapticEvents} synaptic events, ` +
-    `${summary.msPerSimulatedSecond.toFixed(1)} ms per simulated second`);
-  if (values['summary-json'] !== undefined) {
-    fs.writeFileSync(values['summary-json'], `${JSON.stringify(summary, null, 2)}\n`);
+  if (o.json === true) {
+    console.log(JSON.stringify(summary));
+  } else {
+    console.log(`${totalSpikes} spikes (${summary.meanRateHz.toFixed(2)} Hz), ${stats.synapticEvents} synaptic events, ` +
+      `${summary.msPerSimulatedSecond.toFixed(1)} ms per simulated second`);
   }
+  if (o.summaryJson !== undefined) fs.writeFileSync(o.summaryJson, `${JSON.stringify(summary, null, 2)}\n`);
   network.close();
+}
+
+export function simulateCommand(): Command {
+  return new Command('simulate')
+    .summary('simulate the 2006 polychronization network (or one from golden CSV files, or a saved checkpoint)')
+    .description('Simulate a spiking network second by second: the polychronization network of Izhikevich (2006) ' +
+      'built from a seed, one read from connectivity/thalamic CSV files, or one continued from a checkpoint. ' +
+      'Prints spikes, rate and mean excitatory weight per simulated second.')
+    .addOption(oneOf('--network <name>', 'build the 2006 network from a seed', ['izhikevich2006'] as const))
+    .addOption(nonNegativeInteger('--seed <n>', 'seed of the random connectivity (with --network)', 1))
+    .addOption(positiveInteger('--neurons <count>', 'neurons, 80% excitatory (with --network)', 1000))
+    .option('--connectivity <file.csv>', 'read the network from a connectivity CSV (the golden data\'s format)')
+    .option('--thalamic <file.csv>', 'thalamic input to replay, columns ms,neuron (with --connectivity)')
+    .option('--resume <checkpoint>', 'continue a network saved by --checkpoint-out (or Network.save) from its time')
+    .addOption(positiveInteger('--seconds <seconds>', 'simulated seconds to run (with --resume: seconds more)', 10))
+    .addOption(oneOf('--mode <mode>', 'numerics: reference (exact, the golden data) or fast (SIMD)', ['reference', 'fast'] as const, 'reference'))
+    .addOption(positiveInteger('--threads <count>', 'worker threads (results do not depend on it)', 1))
+    .option('--spikes-out <file.csv>', 'write every spike, columns ms,neuron')
+    .option('--weights-out <folder>', 'write weights_secK.csv after each second K (the folder is created)')
+    .option('--checkpoint-out <file>', 'save the network at the end (for --resume, groups --checkpoint)')
+    .option('--summary-json <file>', 'write the run summary as JSON')
+    .option('--quiet', 'print only the final summary line, no per-second lines')
+    .option('--json', 'print only the run summary, as one JSON object')
+    .action(simulate);
 }
