@@ -102,3 +102,4 @@ export {
   type RasterQueryOptions,
   type ShuffledComparison,
 } from './groups';
+export { ngramBaselines, type NgramBaselines } from './ngram';

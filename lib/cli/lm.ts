@@ -13,6 +13,7 @@ import {
   type LmTrainProgress,
   type LutLanguageModelOptions,
 } from '../lm';
+import { ngramBaselines } from '../ngram';
 import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger, required } from './options';
 import { inputFile, outputFile, reading } from './paths';
 import { ProgressLine, bar, eta } from './progress';
@@ -217,25 +218,46 @@ async function evaluate(o: { model?: string; text?: string; protocol?: LmProtoco
   console.log(JSON.stringify({ protocol, validationLoss: loss, step: model.step }));
 }
 
-/** The demo's model: the spec's, with a shorter learning-rate warm-up so that a minute shows learning. */
-const DEMO_WARMUP = 1000;
+/** Steps timed to choose the demo's warm-up, and the share of the run the warm-up takes. */
+const DEMO_CALIBRATION_STEPS = 30;
+const DEMO_WARMUP_SHARE = 0.25;
 
-/** The README's main job: bounded-time training on the bundled corpus, then a sample. */
+/**
+ * The demo's warm-up: a quarter of the steps this machine does in the demo's time (timed on
+ * a throwaway model), so that the learning rate has peaked and decays for most of the run
+ * whatever the machine; never longer than the spec's.
+ */
+async function demoWarmup(text: Uint8Array, threads: number, seconds: number): Promise<number> {
+  const probe = new LutLanguageModel({ threads, seed: 1 });
+  try {
+    const started = Date.now();
+    await probe.train(text, { steps: DEMO_CALIBRATION_STEPS, every: 0 });
+    const stepsPerSecond = DEMO_CALIBRATION_STEPS / Math.max((Date.now() - started) / 1000, 1e-3);
+    return Math.max(1, Math.min(LUT_LM_DEFAULTS.warmup, Math.round(stepsPerSecond * seconds * DEMO_WARMUP_SHARE)));
+  } finally {
+    probe.close();
+  }
+}
+
+/** The README's main job: bounded-time training on the bundled corpus, then a sample beside n-gram baselines. */
 async function demo(o: { seconds: number; threads: number; quiet?: boolean }): Promise<void> {
   const { seconds, threads } = o;
+  const deadline = Date.now() + seconds * 1000;
   const text = mobyDick();
-  const model = new LutLanguageModel({ threads, seed: 1, warmup: DEMO_WARMUP });
+  const warmup = await demoWarmup(text, threads, seconds);
+  const model = new LutLanguageModel({ threads, seed: 1, warmup });
   if (o.quiet !== true) {
-    console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup: DEMO_WARMUP })}), ` +
-      `${threads} thread(s), for ${seconds} s`);
+    console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup })}, ` +
+      `warm-up fitted to a quarter of the run), ${threads} thread(s), for ${seconds} s`);
   }
-  await trainLoop({
-    model, text, lastStep: 2 ** 47, protocol: 'holdout', every: 0, resume: false,
-    deadline: Date.now() + seconds * 1000, quiet: o.quiet,
-  });
+  await trainLoop({ model, text, lastStep: 2 ** 47, protocol: 'holdout', every: 0, resume: false, deadline, quiet: o.quiet });
   const loss = await model.evaluate(text, { validationSnippets: 2000 });
-  console.log(`steps: ${model.step}, learning rate now ${learningRate(model.step, DEMO_WARMUP).toExponential(2)}`);
+  const baselines = ngramBaselines(text);
+  const warm = model.step >= warmup ? 'warm-up done' : `still in its warm-up of ${warmup} steps`;
+  console.log(`steps: ${model.step} (${warm}), learning rate now ${learningRate(model.step, warmup).toExponential(2)}`);
   console.log(`validation loss (held-out tail, all positions): ${loss.toFixed(3)} nats/byte`);
+  console.log(`  baselines on the same tail: unigram ${baselines.unigram.toFixed(3)}, bigram ${baselines.bigram.toFixed(3)} nats/byte ` +
+    `(byte frequencies counted on the training part); uniform ${Math.log(256).toFixed(3)}`);
   const prompt = 'Call me Ishmael. ';
   console.log(`sample: ${prompt}${await model.generate(prompt, { length: 200, seed: 1 })}`);
 }
@@ -275,8 +297,9 @@ function trainCommand(): Command {
 export function lmDemoCommand(name: string): Command {
   return new Command(name)
     .summary('train the spec\'s model on the bundled Moby Dick for a while, then print a sample (npm run demo)')
-    .description('Train the spec\'s language model (learning-rate warm-up shortened to ' + DEMO_WARMUP + ' steps) on ' +
-      'the bundled Moby Dick for a fixed time, then print the validation loss and a sample.')
+    .description('Train the spec\'s language model on the bundled Moby Dick for a fixed time (its learning-rate ' +
+      'warm-up fitted to a quarter of the steps this machine does in that time), then print the validation loss beside ' +
+      'unigram and bigram baselines on the same held-out tail, and a sample.')
     .addOption(positiveInteger('--seconds <seconds>', 'training time, in seconds', 60))
     .addOption(positiveInteger('--threads <count>', 'worker threads', 2))
     .option('--quiet', 'no progress line')
