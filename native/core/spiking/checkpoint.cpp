@@ -51,39 +51,7 @@ struct NetworkCheckpoint {
     for (int k = 0; k < 4; ++k) out.array(neurons.parameter(k));
     out.array(std::vector<float>(neurons.v()->data(), neurons.v()->data() + n.neuron_count_));
     out.array(std::vector<float>(neurons.u()->data(), neurons.u()->data() + n.neuron_count_));
-    out.array(n.plastic_);
-    for (const PlasticityRule& r : n.rules_) {
-      out.pod(uint8_t(r.kind));
-      for (double x : {r.a_plus, r.a_minus, r.tau_plus, r.tau_minus, r.w_min, r.w_max, r.bias, r.eligibility_decay}) out.pod(x);
-      out.pod(uint8_t(r.multiplicative));
-      out.pod(uint8_t(r.nearest));
-      out.pod(r.period_ms);
-      out.pod(r.trace_set);
-    }
-    out.pod<uint64_t>(n.pair_traces_.size());
-    for (const PairTraces& t : n.pair_traces_) {
-      out.pod(t.decay_plus);
-      out.pod(t.decay_minus);
-      out.pod(uint8_t(t.nearest));
-      out.array(t.x);
-      out.array(t.y);
-    }
-    out.pod(n.dopamine_);
-    out.pod(n.dopamine_decay_);
-    out.pod<uint64_t>(n.pending_rewards_.size());
-    for (const auto& [time, amount] : n.pending_rewards_) {
-      out.pod(time);
-      out.pod(amount);
-    }
-    out.pod<uint64_t>(n.pair_rewards_.size());
-    for (const PairReward& r : n.pair_rewards_) {
-      out.pod(r.pre);
-      out.pod(r.post);
-      out.pod(r.window_ms);
-      out.pod(r.delay_ms);
-      out.pod(r.amount);
-      out.pod(r.last_pre);
-    }
+    n.plasticity_.save_rules(out);
 
     const SynapseStore& s = n.synapses_;
     out.pod(s.max_delay_);
@@ -102,8 +70,7 @@ struct NetworkCheckpoint {
     out.array(s.projections());
     out.array(s.incoming_projections_);
 
-    out.array(n.ltp_);
-    out.array(n.ltd_);
+    n.plasticity_.save_traces(out);
     for (const auto& slot : n.history_) out.array(slot);
 
     out.pod<uint64_t>(n.thalamic_.size());
@@ -185,58 +152,7 @@ struct NetworkCheckpoint {
       if (p.size() != count) in.fail("the neuron parameters do not match the neuron count");
     }
     n->neuron_count_ = count;
-    n->plastic_ = in.array<uint8_t>();
-    if (n->plastic_.empty()) in.fail("no projection flags");
-    for (size_t p = 0; p < n->plastic_.size(); ++p) {
-      PlasticityRule r;
-      const uint8_t kind = in.pod<uint8_t>();
-      if (kind > 3) in.fail("unknown plasticity rule");
-      r.kind = PlasticityRule::Kind(kind);
-      for (double* x : {&r.a_plus, &r.a_minus, &r.tau_plus, &r.tau_minus, &r.w_min, &r.w_max, &r.bias, &r.eligibility_decay}) {
-        *x = in.pod<double>();
-      }
-      r.multiplicative = in.pod<uint8_t>() != 0;
-      r.nearest = in.pod<uint8_t>() != 0;
-      r.period_ms = in.pod<uint32_t>();
-      r.trace_set = in.pod<uint32_t>();
-      if (r.period_ms < 1) in.fail("a plasticity period is zero");
-      n->rules_.push_back(r);
-    }
-    const uint64_t trace_sets = in.pod<uint64_t>();
-    if (trace_sets > in.remaining()) in.fail("too many trace sets");
-    for (uint64_t k = 0; k < trace_sets; ++k) {
-      PairTraces t;
-      t.decay_plus = in.pod<double>();
-      t.decay_minus = in.pod<double>();
-      t.nearest = in.pod<uint8_t>() != 0;
-      t.x = in.array<float>();
-      t.y = in.array<float>();
-      n->pair_traces_.push_back(std::move(t));
-    }
-    for (const PlasticityRule& r : n->rules_) {
-      if (r.kind == PlasticityRule::Kind::Pair && r.trace_set >= n->pair_traces_.size()) in.fail("a rule names a missing trace set");
-    }
-    n->dopamine_ = in.pod<double>();
-    n->dopamine_decay_ = in.pod<double>();
-    const uint64_t pending = in.pod<uint64_t>();
-    if (pending > in.remaining()) in.fail("too many pending rewards");
-    for (uint64_t k = 0; k < pending; ++k) {
-      const uint64_t time = in.pod<uint64_t>();
-      n->pending_rewards_.emplace_back(time, in.pod<double>());
-    }
-    const uint64_t watchers = in.pod<uint64_t>();
-    if (watchers > in.remaining()) in.fail("too many reward rules");
-    for (uint64_t k = 0; k < watchers; ++k) {
-      PairReward r;
-      r.pre = in.pod<uint32_t>();
-      r.post = in.pod<uint32_t>();
-      r.window_ms = in.pod<uint32_t>();
-      r.delay_ms = in.pod<uint32_t>();
-      r.amount = in.pod<double>();
-      r.last_pre = in.pod<int64_t>();
-      if (r.pre >= count || r.post >= count) in.fail("a reward rule names a missing neuron");
-      n->pair_rewards_.push_back(r);
-    }
+    n->plasticity_.load_rules(in, count);
 
     SynapseStore& s = n->synapses_;
     s.neurons_ = count;
@@ -247,21 +163,12 @@ struct NetworkCheckpoint {
     const auto derivative = in.array<float>();
     s.projection_ = in.array<uint16_t>();
     const auto incoming_projections = in.array<uint8_t>();
-    check_synapses(in, s, groups, post, weight, derivative, n->plastic_.size(), incoming_projections.size());
+    check_synapses(in, s, groups, post, weight, derivative, n->plasticity_.plastic().size(), incoming_projections.size());
     s.set_groups(groups);
     s.synapses_.resize(post.size());
     for (uint64_t k = 0; k < post.size(); ++k) s.synapses_[k] = {post[k], weight[k], derivative[k]};
 
-    n->ltp_ = in.array<float>();
-    n->ltd_ = in.array<float>();
-    if (n->ltp_.size() != uint64_t(s.max_delay_ + 1) * count || n->ltd_.size() != count) {
-      in.fail("the STDP traces do not match the network");
-    }
-    for (const PairTraces& t : n->pair_traces_) {
-      if (t.x.size() != n->ltp_.size() || t.y.size() != count) in.fail("pair STDP traces do not match the network");
-    }
-    n->has_dopamine_rule_ = std::any_of(n->rules_.begin(), n->rules_.end(),
-                                        [](const PlasticityRule& r) { return r.kind == PlasticityRule::Kind::Dopamine; });
+    n->plasticity_.load_traces(in, s.max_delay_);
     n->history_.resize(s.max_delay_);
     for (auto& slot : n->history_) {
       slot = in.array<uint32_t>();

@@ -22,36 +22,18 @@ const char* network_mode_name(NetworkMode mode) {
 
 namespace {
 
-void check_stdp(const Stdp2006& s) {
-  const auto finite = [](double x, const char* name) {
-    if (!std::isfinite(x)) throw RangeError(std::string("stdp.") + name + " must be a finite number");
-  };
-  finite(s.a_plus, "aPlus");
-  finite(s.a_minus, "aMinus");
-  finite(s.bias, "bias");
-  const auto factor = [](double x, const char* name) {
-    if (!(x >= 0 && x <= 1)) {
-      throw RangeError(std::string("stdp.") + name + " must be in [0, 1] (got " + std::to_string(x) + ")");
-    }
-  };
-  factor(s.decay_plus, "decayPlus");
-  factor(s.decay_minus, "decayMinus");
-  factor(s.derivative_decay, "derivativeDecay");
-  if (!(std::isfinite(s.w_min) && std::isfinite(s.w_max) && s.w_min <= s.w_max)) {
-    throw RangeError("stdp.wMin and stdp.wMax must be finite with wMin <= wMax");
-  }
-  if (s.period_ms < 1) throw RangeError("stdp.periodMs must be an integer >= 1");
-}
-
-}  // namespace
-
-Network::Network(const NetworkOptions& options) : options_(options) {
+const NetworkOptions& checked(const NetworkOptions& options) {
   require_simd_level(options.simd, "simd");
   if (options.threads < 1 || options.threads > 256) {
     throw RangeError("threads must be an integer in [1, 256] (got " + std::to_string(options.threads) + ")");
   }
-  check_stdp(options.stdp);
+  return options;
 }
+
+}  // namespace
+
+// The options are checked before the plasticity's constants (members in that order).
+Network::Network(const NetworkOptions& options) : options_(checked(options)), plasticity_(options.stdp) {}
 
 void Network::require_building(const char* what) const {
   if (built_) {
@@ -135,58 +117,18 @@ uint32_t Network::add_lif(uint32_t size, const std::vector<double>& tau, const s
   return lif_.back().range.first;
 }
 
-uint16_t Network::add_projection(const PlasticityRule& given) {
+uint16_t Network::add_projection(const PlasticityRule& rule) {
   require_building("add a projection");
-  if (plastic_.size() >= 65535) throw RangeError("a network may hold at most 65535 projections");
-  PlasticityRule rule = given;
-  const auto finite = [](double x, const char* name) {
-    if (!std::isfinite(x)) throw RangeError(std::string("plasticity.") + name + " must be a finite number");
-  };
-  for (auto [x, name] : {std::pair{rule.a_plus, "aPlus"}, {rule.a_minus, "aMinus"}, {rule.bias, "bias"}}) finite(x, name);
-  if (!(std::isfinite(rule.w_min) && std::isfinite(rule.w_max) && rule.w_min <= rule.w_max)) {
-    throw RangeError("plasticity.wMin and plasticity.wMax must be finite with wMin <= wMax");
-  }
-  if (rule.kind == PlasticityRule::Kind::Pair) {
-    if (!(rule.tau_plus > 0 && rule.tau_minus > 0 && std::isfinite(rule.tau_plus) && std::isfinite(rule.tau_minus))) {
-      throw RangeError("plasticity.tauPlus and plasticity.tauMinus must be positive (ms)");
-    }
-    const double dp = std::exp(-1.0 / rule.tau_plus), dm = std::exp(-1.0 / rule.tau_minus);
-    size_t set = 0;
-    while (set < pair_traces_.size() && !(pair_traces_[set].decay_plus == dp && pair_traces_[set].decay_minus == dm &&
-                                          pair_traces_[set].nearest == rule.nearest)) {
-      ++set;
-    }
-    if (set == pair_traces_.size()) pair_traces_.push_back({dp, dm, rule.nearest, {}, {}});
-    rule.trace_set = uint32_t(set);
-  }
-  if (rule.kind == PlasticityRule::Kind::Dopamine) {
-    if (rule.period_ms < 1) throw RangeError("plasticity.periodMs must be an integer >= 1");
-    if (!(rule.eligibility_decay >= 0 && rule.eligibility_decay <= 1)) {
-      throw RangeError("plasticity.eligibilityDecay must be in [0, 1]");
-    }
-  }
-  rules_.push_back(rule);
-  plastic_.push_back(rule.kind != PlasticityRule::Kind::None ? 1 : 0);
-  return uint16_t(plastic_.size() - 1);
+  return plasticity_.add_projection(rule);
 }
 
-void Network::reward(double amount) {
-  if (!std::isfinite(amount)) throw RangeError("amount must be a finite number");
-  dopamine_ += amount;
+void Network::set_plastic(uint32_t projection, bool plastic) {
+  plasticity_.set_plastic(projection, plastic, built_ ? &synapses_ : nullptr);
 }
 
-void Network::add_pair_reward(PairReward reward) {
-  if (reward.pre >= neuron_count_ || reward.post >= neuron_count_) {
-    throw RangeError("pre and post must be neuron indices in [0, " + std::to_string(neuron_count_ - 1) + "]");
-  }
-  if (!std::isfinite(reward.amount)) throw RangeError("amount must be a finite number");
-  reward.last_pre = -1;
-  pair_rewards_.push_back(reward);
-}
-
-void Network::set_dopamine_decay(double decay) {
-  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamine decay must be in [0, 1] (per ms)");
-  dopamine_decay_ = decay;
+std::pair<uint64_t, double> Network::plastic_weights() {
+  build();
+  return plasticity_.plastic_weights(synapses_);
 }
 
 void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sources,
@@ -350,12 +292,8 @@ void Network::build() {
   if (built_) return;
   if (neuron_count_ == 0) throw StateError("Network: add at least one population before running");
   check_no_input_to_sources();
-  if (!plastic_.empty()) {
-    bool any_plastic = false;
-    for (uint8_t p : plastic_) any_plastic = any_plastic || p;
-    if (any_plastic && neuron_count_ > kMaxNeuronsWithPlasticity) {
-      throw RangeError("networks with plastic projections may hold at most 2^24 neurons");
-    }
+  if (plasticity_.any_plastic() && neuron_count_ > kMaxNeuronsWithPlasticity) {
+    throw RangeError("networks with plastic projections may hold at most 2^24 neurons");
   }
   IzhikevichSpec spec;
   spec.size = neuron_count_;
@@ -368,19 +306,11 @@ void Network::build() {
   spec.numerics = options_.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast;
   spec.simd = options_.simd;
   neurons_ = std::make_unique<IzhikevichPopulation>(spec);
-  plastic_.resize(std::max<size_t>(plastic_.size(), 1), 0);
-  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plastic_, options_.compact_synapses);
+  plasticity_.finish_projections();
+  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plasticity_.plastic(), options_.compact_synapses);
   max_delay_ = synapses_.max_delay();
   current_ = std::make_unique<AlignedArray<float>>(neuron_count_);
-  ltp_.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
-  ltd_.assign(neuron_count_, 0.0f);
-  for (PairTraces& set : pair_traces_) {
-    set.x.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
-    set.y.assign(neuron_count_, 0.0f);
-  }
-  rules_.resize(plastic_.size());
-  has_dopamine_rule_ = std::any_of(rules_.begin(), rules_.end(),
-                                   [](const PlasticityRule& r) { return r.kind == PlasticityRule::Kind::Dopamine; });
+  plasticity_.allocate_traces(neuron_count_, max_delay_);
   history_.assign(max_delay_, {});
   start_threads();
   built_ = true;
