@@ -48,28 +48,12 @@ void Network::sample_probes_state() {
 
 void Network::fire_sources(std::vector<uint32_t>& fired) {
   const size_t before = fired.size();
-  for (SpikeSource& s : sources_) {
-    const size_t first_new = fired.size();
-    if (s.kind == SpikeSource::Kind::Poisson) {
-      if (s.probability <= 0) continue;
-      // Geometric gaps between firing neurons: O(spikes), not O(neurons), per ms.
-      const double log_q = std::log1p(-s.probability);
-      for (double j = -1;;) {
-        j += s.probability >= 1 ? 1 : std::floor(std::log1p(-s.random.uniform()) / log_q) + 1;
-        if (j >= s.range.count) break;
-        fired.push_back(s.range.first + uint32_t(j));
-      }
-    } else {
-      while (s.cursor < s.times.size() && s.times[s.cursor] < time_) ++s.cursor;
-      for (; s.cursor < s.times.size() && s.times[s.cursor] == time_; ++s.cursor) fired.push_back(s.neurons[s.cursor]);
-    }
-    // A source's STDP traces are set as an integrated neuron's are at detection.
-    for (size_t k = first_new; k < fired.size(); ++k) {
-      plasticity_.mark_spike(fired[k], time_);
-    }
-  }
+  inputs_.fire_sources(fired, time_);
   if (fired.size() == before) return;
-  // A train may list a neuron twice in one ms: it fires once.
+  // A source's STDP traces are set as an integrated neuron's are at detection (once per
+  // listed spike, as a train may list a neuron twice in one ms)...
+  for (size_t k = before; k < fired.size(); ++k) plasticity_.mark_spike(fired[k], time_);
+  // ...but it fires once.
   std::sort(fired.begin() + before, fired.end());
   fired.erase(std::unique(fired.begin() + before, fired.end()), fired.end());
   std::inplace_merge(fired.begin(), fired.begin() + before, fired.end());
@@ -96,14 +80,15 @@ void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t&
 
 void Network::step() {
   const unsigned parts = pool_->size();
-  apply_inputs();
+  // I is zero here: integrate_and_decay clears it after use.
+  inputs_.apply(current_->data(), time_);
   pool_->run([&](unsigned k) { detect_and_potentiate(k, parts); });
   auto& slot = history_[time_ % max_delay_];
   slot.clear();
   for (unsigned k = 0; k < parts; ++k) {
     slot.insert(slot.end(), fired_parts_[k]->data(), fired_parts_[k]->data() + fired_counts_[k]);
   }
-  if (!sources_.empty()) fire_sources(slot);
+  if (inputs_.has_sources()) fire_sources(slot);
   spike_count_ += slot.size();
   if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
   pool_->run([&](unsigned k) { deliver(k, parts); });
@@ -116,34 +101,6 @@ void Network::step() {
     pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
   }
   plasticity_.decay_dopamine();
-}
-
-void Network::apply_inputs() {
-  // I is zero here: integrate_and_decay clears it after use.
-  float* I = current_->data();
-  for (ThalamicInput& input : thalamic_) {
-    for (uint32_t k = 0; k < input.per_ms; ++k) I[input.range.first + input.random.below(input.range.count)] = input.value;
-  }
-  for (ScheduledInput& input : schedules_) {
-    while (input.cursor < input.times.size() && input.times[input.cursor] < time_) ++input.cursor;
-    for (; input.cursor < input.times.size() && input.times[input.cursor] == time_; ++input.cursor) {
-      float& target = I[input.neurons[input.cursor]];
-      target = input.assign ? input.values[input.cursor] : target + input.values[input.cursor];
-    }
-  }
-  for (const ConstantInput& input : constants_) {
-    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += input.values[i];
-  }
-  for (NoiseInput& input : noise_) {
-    const double span = input.high - input.low;
-    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += float(input.low + span * input.random.uniform());
-  }
-  for (const SteppedInput& input : steps_) {
-    const auto next = std::upper_bound(input.times.begin(), input.times.end(), time_);
-    if (next == input.times.begin()) continue;
-    const float amplitude = input.amplitudes[size_t(next - input.times.begin()) - 1];
-    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += amplitude;
-  }
 }
 
 void Network::detect_and_potentiate(unsigned k, unsigned parts) {

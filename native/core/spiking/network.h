@@ -26,8 +26,8 @@
 
 #include "core/aligned_array.h"
 #include "core/kernels/trace_decay.h"
-#include "core/random.h"
 #include "core/spiking/connectivity.h"
+#include "core/spiking/inputs.h"
 #include "core/spiking/lif.h"
 #include "core/spiking/plasticity.h"
 #include "core/spiking/population.h"
@@ -35,6 +35,9 @@
 #include "core/thread_pool.h"
 
 namespace polychron {
+
+class BinaryReader;
+class BinaryWriter;
 
 enum class NetworkMode { Reference, Fast };
 NetworkMode parse_network_mode(const std::string& name, const char* param);
@@ -52,51 +55,6 @@ struct NetworkOptions {
   Stdp2006 stdp;
 };
 
-// Current inputs. Thalamic: each ms, `per_ms` random neurons of the range get `value`
-// (assigned). Schedule: at listed ms, listed neurons get values (assigned or added).
-// Constant: every ms each neuron of the range gets its value added.
-struct ThalamicInput {
-  NeuronRange range;
-  uint32_t per_ms = 1;
-  float value = 20;
-  Random random;
-};
-
-struct ScheduledInput {
-  std::vector<uint64_t> times;  // ascending
-  std::vector<uint32_t> neurons;
-  std::vector<float> values;
-  bool assign = true;
-  uint64_t cursor = 0;  // first entry not yet applied
-};
-
-// Noise current: each ms each neuron of the range gets a uniform draw from [low, high) added.
-struct NoiseInput {
-  NeuronRange range;
-  double low = 0, high = 0;
-  Random random;
-};
-
-// Stepped current: from times[k] (ms) until times[k+1], each neuron of the range gets
-// amplitudes[k] added (nothing before times[0]).
-struct SteppedInput {
-  NeuronRange range;
-  std::vector<uint64_t> times;  // ascending
-  std::vector<float> amplitudes;
-};
-
-// Neurons that fire on their own, not by integration: Poisson sources (probability
-// rate·1 ms per ms) or explicit trains (spike times and neurons, time-ordered).
-struct SpikeSource {
-  enum class Kind : uint8_t { Poisson = 0, Train = 1 } kind = Kind::Poisson;
-  NeuronRange range;
-  double probability = 0;        // Poisson: per neuron per ms
-  Random random;                 // Poisson
-  std::vector<uint64_t> times;   // Train: ascending
-  std::vector<uint32_t> neurons; // Train: network indices within range
-  uint64_t cursor = 0;           // Train: first entry not yet fired
-};
-
 // Records v, u and I of chosen neurons every `every` ms: at ms t (t mod every = 0) the
 // input I of that ms and v, u after its update.
 struct StateProbe {
@@ -104,11 +62,6 @@ struct StateProbe {
   uint32_t every = 1;
   std::vector<double> times;
   std::vector<float> v, u, I;  // neurons.size() values per sample
-};
-
-struct ConstantInput {
-  NeuronRange range;
-  std::vector<float> values;  // one per neuron of the range
 };
 
 class Network {
@@ -183,11 +136,14 @@ class Network {
   // collector, within a few percent; capacities of vectors, not their sizes).
   uint64_t memory_bytes() const;
 
+  // Checkpoint payloads (spiking/checkpoint.h): the network's own fields and each
+  // part's, in the order of format version 1. Saving builds the network first.
+  void save(BinaryWriter& out);
+  static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd, unsigned threads);
+
  private:
-  friend struct NetworkCheckpoint;
   void require_building(const char* what) const;
   void step();
-  void apply_inputs();
   // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
   // for delivery, or synapses for the weight update).
   void detect_and_potentiate(unsigned k, unsigned parts);
@@ -208,7 +164,6 @@ class Network {
   void sample_probes_input();
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);
-  void check_no_input_to_sources() const;
   void sample_probes_state();
 
   NetworkOptions options_;
@@ -220,12 +175,7 @@ class Network {
   // Building.
   std::vector<double> a_, b_, c_, d_, v0_, u0_;
   SynapseList pending_;
-  std::vector<ThalamicInput> thalamic_;
-  std::vector<ScheduledInput> schedules_;
-  std::vector<ConstantInput> constants_;
-  std::vector<SteppedInput> steps_;
-  std::vector<NoiseInput> noise_;
-  std::vector<SpikeSource> sources_;
+  Inputs inputs_;
   std::vector<LifBlock> lif_;  // ascending, disjoint; the other neurons are Izhikevich
   std::vector<StateProbe> probes_;
 

@@ -59,6 +59,22 @@ void check_plasticity_rule(const PlasticityRule& rule) {
   }
 }
 
+void save_stdp(BinaryWriter& out, const Stdp2006& s) {
+  for (double x : {s.a_plus, s.a_minus, s.decay_plus, s.decay_minus, s.bias, s.derivative_decay, s.w_min, s.w_max}) {
+    out.pod(x);
+  }
+  out.pod(s.period_ms);
+}
+
+Stdp2006 load_stdp(BinaryReader& in) {
+  Stdp2006 s;
+  for (double* x : {&s.a_plus, &s.a_minus, &s.decay_plus, &s.decay_minus, &s.bias, &s.derivative_decay, &s.w_min, &s.w_max}) {
+    *x = in.pod<double>();
+  }
+  s.period_ms = in.pod<uint32_t>();
+  return s;
+}
+
 Plasticity::Plasticity(const Stdp2006& stdp) : stdp_(stdp) {
   check_stdp(stdp);
   a_plus_ = float(stdp.a_plus);

@@ -58,6 +58,9 @@ PlasticityRule plasticity_defaults(PlasticityRule::Kind kind);
 // Throw RangeError naming the first constant out of range.
 void check_stdp(const Stdp2006& stdp);
 void check_plasticity_rule(const PlasticityRule& rule);
+// Checkpoints: the 2006 constants (checked by whoever makes a Plasticity of them).
+void save_stdp(BinaryWriter& out, const Stdp2006& stdp);
+Stdp2006 load_stdp(BinaryReader& in);
 
 // Traces of pair-based STDP, one set per distinct (tau+, tau−, nearest).
 struct PairTraces {
