@@ -57,6 +57,11 @@ describe('pair-based STDP', () => {
     expect(await pairing({ kind: 'pair', aMinus: 5, wMin: -0.25 }, [12], [10])).toBe(-0.25);
   });
 
+  test('a pair rule without bounds takes the core\'s defaults: [0, 1]', async () => {
+    expect(await pairing({ kind: 'pair', aPlus: 5 }, [10], [12])).toBe(1);
+    expect(await pairing({ kind: 'pair', aMinus: 5 }, [12], [10])).toBe(0);
+  });
+
   test('bad rules are refused', () => {
     const network = new Network();
     const p = network.addPopulation({ size: 2 });

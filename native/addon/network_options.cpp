@@ -8,7 +8,7 @@
 namespace polychron::addon {
 
 Stdp2006 ToStdp(const Napi::Value& value) {
-  Stdp2006 s;
+  Stdp2006 s;  // the core's defaults, then the caller's constants
   if (value.IsUndefined()) return s;
   if (!value.IsObject()) throw TypeError("stdp must be an object");
   const auto o = value.As<Napi::Object>();
@@ -88,35 +88,26 @@ const uint32_t* ToUint32s(const Napi::Value& value, const char* name, size_t& le
 }
 
 PlasticityRule ToPlasticityRule(const Napi::Value& value) {
-  PlasticityRule rule;
+  using Kind = PlasticityRule::Kind;
   if (value.IsBoolean() || value.IsUndefined()) {
-    rule.kind = value.ToBoolean().Value() ? PlasticityRule::Kind::Stdp2006 : PlasticityRule::Kind::None;
-  } else if (value.IsObject()) {
-    const auto o = value.As<Napi::Object>();
-    const std::string kind = ToString(Option(o, "kind"), "plasticity.kind");
-    if (kind == "stdp2006") {
-      rule.kind = PlasticityRule::Kind::Stdp2006;
-    } else if (kind == "pair") {
-      rule.kind = PlasticityRule::Kind::Pair;
-      rule.w_max = 1;
-    } else if (kind == "dopamine") {
-      rule.kind = PlasticityRule::Kind::Dopamine;
-      rule.w_max = 4;
-    } else {
-      throw TypeError("plasticity.kind must be 'stdp2006', 'pair' or 'dopamine' (got '" + kind + "')");
-    }
-    for (auto [key, out] : {std::pair{"aPlus", &rule.a_plus}, {"aMinus", &rule.a_minus}, {"tauPlus", &rule.tau_plus},
-                            {"tauMinus", &rule.tau_minus}, {"wMin", &rule.w_min}, {"wMax", &rule.w_max},
-                            {"bias", &rule.bias}, {"eligibilityDecay", &rule.eligibility_decay}}) {
-      ReadNumberOption(o, "plasticity", key, *out);
-    }
-    const auto period = Option(o, "periodMs");
-    if (!period.IsUndefined()) rule.period_ms = uint32_t(ToInteger(period, "plasticity.periodMs", 1, 1u << 30));
-    ReadFlagOption(o, "multiplicative", rule.multiplicative);
-    ReadFlagOption(o, "nearest", rule.nearest);
-  } else {
-    throw TypeError("plastic must be a boolean or a plasticity rule object");
+    return plasticity_defaults(value.ToBoolean().Value() ? Kind::Stdp2006 : Kind::None);
   }
+  if (!value.IsObject()) throw TypeError("plastic must be a boolean or a plasticity rule object");
+  const auto o = value.As<Napi::Object>();
+  const std::string kind = ToString(Option(o, "kind"), "plasticity.kind");
+  if (kind != "stdp2006" && kind != "pair" && kind != "dopamine") {
+    throw TypeError("plasticity.kind must be 'stdp2006', 'pair' or 'dopamine' (got '" + kind + "')");
+  }
+  PlasticityRule rule = plasticity_defaults(kind == "pair" ? Kind::Pair : kind == "dopamine" ? Kind::Dopamine : Kind::Stdp2006);
+  for (auto [key, out] : {std::pair{"aPlus", &rule.a_plus}, {"aMinus", &rule.a_minus}, {"tauPlus", &rule.tau_plus},
+                          {"tauMinus", &rule.tau_minus}, {"wMin", &rule.w_min}, {"wMax", &rule.w_max},
+                          {"bias", &rule.bias}, {"eligibilityDecay", &rule.eligibility_decay}}) {
+    ReadNumberOption(o, "plasticity", key, *out);
+  }
+  const auto period = Option(o, "periodMs");
+  if (!period.IsUndefined()) rule.period_ms = uint32_t(ToInteger(period, "plasticity.periodMs", 1, 1u << 30));
+  ReadFlagOption(o, "multiplicative", rule.multiplicative);
+  ReadFlagOption(o, "nearest", rule.nearest);
   return rule;
 }
 

@@ -465,12 +465,7 @@ Napi::Value NetworkWrap::Synapses(const Napi::CallbackInfo& info) {
 void NetworkWrap::SetPlastic(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
     Network& network = Live("setPlastic");
-    const auto projection = ToInteger(info[0], "projection", 0, 65534);
-    if (projection >= network.plastic().size()) throw RangeError("projection " + std::to_string(projection) + " does not exist");
-    if (network.built() && info[1].ToBoolean().Value() && !network.synapses().has_incoming(uint16_t(projection))) {
-      throw StateError("Network.setPlastic(): a projection made static cannot become plastic after the network has started");
-    }
-    network.plastic()[projection] = info[1].ToBoolean().Value() ? 1 : 0;
+    network.set_plastic(uint32_t(ToInteger(info[0], "projection", 0, 65534)), info[1].ToBoolean().Value());
     return 0;
   });
 }
@@ -538,19 +533,10 @@ Napi::Value NetworkWrap::PlasticWeights(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("plasticWeights");
     EnsureBuilt(info.Env());
-    const SynapseStore& store = network.synapses();
-    double sum = 0;
-    uint64_t count = 0;
-    for (uint32_t pre = 0; pre < store.neurons(); ++pre) {
-      for (uint32_t s = store.outgoing_begin(pre); s < store.outgoing_end(pre); ++s) {
-        if (!network.plastic()[store.projection(pre, s)]) continue;
-        sum += store.synapses()[s].weight;
-        ++count;
-      }
-    }
+    const auto [count, mean] = network.plastic_weights();
     auto out = Napi::Object::New(info.Env());
     out.Set("count", Napi::Number::New(info.Env(), double(count)));
-    out.Set("mean", Napi::Number::New(info.Env(), count ? sum / double(count) : 0.0));
+    out.Set("mean", Napi::Number::New(info.Env(), mean));
     return out;
   });
 }

@@ -1,5 +1,11 @@
 #include "core/spiking/lif.h"
 
+#include <cmath>
+#include <string>
+
+#include "core/errors.h"
+#include "core/spiking/checkpoint_part.h"
+
 namespace polychron {
 
 namespace {
@@ -37,6 +43,47 @@ void lif_integrate(const LifBlock& block, bool exact, float* v, float* u, const 
       v[n] = target + (v[n] - target) * float(at(block.decay, i));
     }
   }
+}
+
+void check_lif_values(const std::vector<double>& values, const char* name, uint32_t size, double low, bool integer) {
+  if (values.size() != 1 && values.size() != size) {
+    throw RangeError(std::string(name) + " must hold 1 or size = " + std::to_string(size) + " values (got " +
+                     std::to_string(values.size()) + ")");
+  }
+  for (double x : values) {
+    if (!std::isfinite(x) || x < low || (integer && std::floor(x) != x)) {
+      throw RangeError(std::string(name) + " must hold finite numbers" + (low > -1e300 ? " >= " + std::to_string(low) : std::string()) +
+                       (integer ? " (integers)" : ""));
+    }
+  }
+}
+
+void save_lif(BinaryWriter& out, const LifBlock& block) {
+  out.pod(block.range.first);
+  out.pod(block.range.count);
+  for (const auto* values : {&block.decay, &block.v_rest, &block.v_reset, &block.v_threshold, &block.resistance, &block.refractory}) {
+    out.array(*values);
+  }
+}
+
+LifBlock load_lif(BinaryReader& in) {
+  LifBlock block;
+  block.range.first = in.pod<uint32_t>();
+  block.range.count = in.pod<uint32_t>();
+  for (auto* values : {&block.decay, &block.v_rest, &block.v_reset, &block.v_threshold, &block.resistance, &block.refractory}) {
+    *values = in.array<double>();
+  }
+  const double any = -1e308;
+  check_loaded(in, [&] {
+    // decay = exp(−1/τ) for the τ >= 1e-3 that add_lif accepts.
+    check_lif_values(block.decay, "decay", block.range.count, 0, false);
+    check_lif_values(block.v_rest, "vRest", block.range.count, any, false);
+    check_lif_values(block.v_reset, "vReset", block.range.count, any, false);
+    check_lif_values(block.v_threshold, "vThreshold", block.range.count, any, false);
+    check_lif_values(block.resistance, "resistance", block.range.count, any, false);
+    check_lif_values(block.refractory, "refractory", block.range.count, 0, true);
+  });
+  return block;
 }
 
 }  // namespace polychron

@@ -13,6 +13,9 @@
 
 namespace polychron {
 
+class BinaryReader;
+class BinaryWriter;
+
 struct LifBlock {
   NeuronRange range;
   // Per neuron (1 value means the same for all).
@@ -20,6 +23,14 @@ struct LifBlock {
   std::vector<double> v_rest, v_reset, v_threshold, resistance;
   std::vector<double> refractory;   // ms, integer
 };
+
+// Throws RangeError unless `values` holds 1 or `size` finite numbers >= low (integers
+// if `integer`), naming the parameter.
+void check_lif_values(const std::vector<double>& values, const char* name, uint32_t size, double low, bool integer);
+
+// Checkpoints: the range and every parameter; loading checks them as add_lif does.
+void save_lif(BinaryWriter& out, const LifBlock& block);
+LifBlock load_lif(BinaryReader& in);
 
 // Detects and resets neurons [begin, end) of the block (network indices), appending
 // those that fired to `fired`; returns how many.

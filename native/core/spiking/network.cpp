@@ -25,31 +25,6 @@ void Network::for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const {
   if (at < end) fn(at, end, static_cast<const LifBlock*>(nullptr));
 }
 
-void Network::mark_pair_spike(uint32_t i) {
-  for (PairTraces& set : pair_traces_) {
-    float& x = set.x[(time_ % (max_delay_ + 1)) * neuron_count_ + i];
-    float& y = set.y[i];
-    x = set.nearest ? 1.0f : x + 1.0f;
-    y = set.nearest ? 1.0f : y + 1.0f;
-  }
-}
-
-void Network::update_dopamine(const std::vector<uint32_t>& fired) {
-  for (PairReward& r : pair_rewards_) {
-    // Post's spike this ms, after pre's spike within the window, earns a reward.
-    const bool post_fired = std::binary_search(fired.begin(), fired.end(), r.post);
-    if (post_fired && r.last_pre >= 0 && int64_t(time_) > r.last_pre && int64_t(time_) - r.last_pre <= r.window_ms) {
-      pending_rewards_.emplace_back(time_ + r.delay_ms, r.amount);
-      std::sort(pending_rewards_.begin(), pending_rewards_.end());
-      r.last_pre = -1;
-    }
-    if (std::binary_search(fired.begin(), fired.end(), r.pre)) r.last_pre = int64_t(time_);
-  }
-  size_t due = 0;
-  while (due < pending_rewards_.size() && pending_rewards_[due].first <= time_) dopamine_ += pending_rewards_[due++].second;
-  pending_rewards_.erase(pending_rewards_.begin(), pending_rewards_.begin() + due);
-}
-
 void Network::sample_probes_input() {
   const float* I = current_->data();
   for (StateProbe& probe : probes_) {
@@ -73,31 +48,12 @@ void Network::sample_probes_state() {
 
 void Network::fire_sources(std::vector<uint32_t>& fired) {
   const size_t before = fired.size();
-  float* ltp_now = ltp_slot(time_);
-  for (SpikeSource& s : sources_) {
-    const size_t first_new = fired.size();
-    if (s.kind == SpikeSource::Kind::Poisson) {
-      if (s.probability <= 0) continue;
-      // Geometric gaps between firing neurons: O(spikes), not O(neurons), per ms.
-      const double log_q = std::log1p(-s.probability);
-      for (double j = -1;;) {
-        j += s.probability >= 1 ? 1 : std::floor(std::log1p(-s.random.uniform()) / log_q) + 1;
-        if (j >= s.range.count) break;
-        fired.push_back(s.range.first + uint32_t(j));
-      }
-    } else {
-      while (s.cursor < s.times.size() && s.times[s.cursor] < time_) ++s.cursor;
-      for (; s.cursor < s.times.size() && s.times[s.cursor] == time_; ++s.cursor) fired.push_back(s.neurons[s.cursor]);
-    }
-    // A source's STDP traces are set as an integrated neuron's are at detection.
-    for (size_t k = first_new; k < fired.size(); ++k) {
-      ltp_now[fired[k]] = float(options_.stdp.a_plus);
-      ltd_[fired[k]] = float(options_.stdp.a_minus);
-      mark_pair_spike(fired[k]);
-    }
-  }
+  inputs_.fire_sources(fired, time_);
   if (fired.size() == before) return;
-  // A train may list a neuron twice in one ms: it fires once.
+  // A source's STDP traces are set as an integrated neuron's are at detection (once per
+  // listed spike, as a train may list a neuron twice in one ms)...
+  for (size_t k = before; k < fired.size(); ++k) plasticity_.mark_spike(fired[k], time_);
+  // ...but it fires once.
   std::sort(fired.begin() + before, fired.end());
   fired.erase(std::unique(fired.begin() + before, fired.end()), fired.end());
   std::inplace_merge(fired.begin(), fired.begin() + before, fired.end());
@@ -124,58 +80,27 @@ void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t&
 
 void Network::step() {
   const unsigned parts = pool_->size();
-  apply_inputs();
+  // I is zero here: integrate_and_decay clears it after use.
+  inputs_.apply(current_->data(), time_);
   pool_->run([&](unsigned k) { detect_and_potentiate(k, parts); });
   auto& slot = history_[time_ % max_delay_];
   slot.clear();
   for (unsigned k = 0; k < parts; ++k) {
     slot.insert(slot.end(), fired_parts_[k]->data(), fired_parts_[k]->data() + fired_counts_[k]);
   }
-  if (!sources_.empty()) fire_sources(slot);
+  if (inputs_.has_sources()) fire_sources(slot);
   spike_count_ += slot.size();
-  if (!pair_rewards_.empty() || !pending_rewards_.empty()) update_dopamine(slot);
+  if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
   pool_->run([&](unsigned k) { deliver(k, parts); });
   if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   if (!probes_.empty()) sample_probes_state();
   ++time_;
-  if (time_ % options_.stdp.period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
-  if (has_dopamine_rule_ && !frozen_) {
-    bool due = false;
-    for (size_t p = 0; p < rules_.size(); ++p) {
-      due = due || (plastic_[p] && rules_[p].kind == PlasticityRule::Kind::Dopamine && time_ % rules_[p].period_ms == 0);
-    }
-    if (due) pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
+  if (time_ % plasticity_.stdp().period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
+  if (plasticity_.has_dopamine_rule() && !frozen_ && plasticity_.dopamine_update_due(time_)) {
+    pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
   }
-  dopamine_ *= dopamine_decay_;
-}
-
-void Network::apply_inputs() {
-  // I is zero here: integrate_and_decay clears it after use.
-  float* I = current_->data();
-  for (ThalamicInput& input : thalamic_) {
-    for (uint32_t k = 0; k < input.per_ms; ++k) I[input.range.first + input.random.below(input.range.count)] = input.value;
-  }
-  for (ScheduledInput& input : schedules_) {
-    while (input.cursor < input.times.size() && input.times[input.cursor] < time_) ++input.cursor;
-    for (; input.cursor < input.times.size() && input.times[input.cursor] == time_; ++input.cursor) {
-      float& target = I[input.neurons[input.cursor]];
-      target = input.assign ? input.values[input.cursor] : target + input.values[input.cursor];
-    }
-  }
-  for (const ConstantInput& input : constants_) {
-    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += input.values[i];
-  }
-  for (NoiseInput& input : noise_) {
-    const double span = input.high - input.low;
-    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += float(input.low + span * input.random.uniform());
-  }
-  for (const SteppedInput& input : steps_) {
-    const auto next = std::upper_bound(input.times.begin(), input.times.end(), time_);
-    if (next == input.times.begin()) continue;
-    const float amplitude = input.amplitudes[size_t(next - input.times.begin()) - 1];
-    for (uint32_t i = 0; i < input.range.count; ++i) I[input.range.first + i] += amplitude;
-  }
+  plasticity_.decay_dopamine();
 }
 
 void Network::detect_and_potentiate(unsigned k, unsigned parts) {
@@ -189,9 +114,8 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
     count += lif ? lif_detect(*lif, v, u, b, e, fired + count) : neurons_->detect(b, e, fired + count);
   });
   fired_counts_[k] = count;
-  const float a_plus = float(options_.stdp.a_plus);
-  const float a_minus = float(options_.stdp.a_minus);
-  float* ltp_now = ltp_slot(time_);
+  const uint8_t* plastic = plasticity_.plastic().data();
+  const PlasticityRule* rules = plasticity_.rules().data();
   Synapse* syn = synapses_.synapses();
   const uint32_t* in_src = synapses_.incoming_source();
   const uint32_t* in_syn = synapses_.incoming_synapse();
@@ -199,13 +123,11 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   // The LTP slot of ms t − d for each delay d, or null before time 0 (trace zero); one
   // modulo per delay per ms rather than one per synapse.
   const float* ltp_at_delay[kMaxDelay + 1];
-  for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? ltp_slot(time_ - d) : nullptr;
+  for (uint32_t d = 1; d <= max_delay_; ++d) ltp_at_delay[d] = time_ >= d ? plasticity_.ltp_slot(time_ - d) : nullptr;
   // The incoming synapses of a neuron of this part are this part's alone.
   for (uint32_t f = 0; f < count; ++f) {
     const uint32_t i = fired[f];
-    ltp_now[i] = a_plus;
-    ltd_[i] = a_minus;
-    mark_pair_spike(i);
+    plasticity_.mark_spike(i, time_);
     if (frozen_) continue;
     SynapseStore::IncomingCursor cursor(synapses_, i);
     const uint32_t last = synapses_.incoming_end(i);
@@ -231,18 +153,14 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
       const uint32_t pre = in_src[e] >> 8;
       if (time_ < delay) continue;
       const uint16_t p = synapses_.projection(pre, s);
-      if (!plastic_[p]) continue;
-      const PlasticityRule& rule = rules_[p];
+      if (!plastic[p]) continue;
+      const PlasticityRule& rule = rules[p];
       if (rule.kind != PlasticityRule::Kind::Pair) {
         // The presynaptic trace as it was `delay` ms ago.
-        syn[s].derivative += ltp_at_delay[delay][pre];
+        stdp_potentiate(syn[s], ltp_at_delay[delay][pre]);
         continue;
       }
-      const PairTraces& set = pair_traces_[rule.trace_set];
-      const float x = set.x[((time_ - delay) % (max_delay_ + 1)) * neuron_count_ + pre];
-      float& w = syn[s].weight;
-      const float gain = rule.multiplicative ? float(rule.w_max) - w : 1.0f;
-      w = std::min(float(rule.w_max), w + float(rule.a_plus) * gain * x);
+      pair_potentiate(syn[s].weight, rule, plasticity_.pair_x(plasticity_.pair_traces(rule.trace_set), time_ - delay, pre));
     }
   }
 }
@@ -257,7 +175,9 @@ void Network::deliver(unsigned k, unsigned parts) {
   float* I = current_->data();
   Synapse* syn = synapses_.synapses();
   const SynapseStore::Groups groups = synapses_.groups_view();
-  const uint8_t* plastic = plastic_.data();
+  const uint8_t* plastic = plasticity_.plastic().data();
+  const PlasticityRule* rules = plasticity_.rules().data();
+  const float* ltd = plasticity_.ltd();
   const bool learning = !frozen_;
   uint64_t events = 0;
   for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
@@ -272,13 +192,13 @@ void Network::deliver(unsigned k, unsigned parts) {
       // Decided once per spike when all of the neuron's synapses share a projection.
       const uint16_t single = synapses_.single_projection(pre);
       if (single != SynapseStore::kMixedProjections &&
-          (!learning || !plastic[single] || rules_[single].kind != PlasticityRule::Kind::Pair)) {
+          (!learning || !plastic[single] || rules[single].kind != PlasticityRule::Kind::Pair)) {
         if (learning && plastic[single]) {
           for (uint32_t s = begin; s < end; ++s) {
             const uint32_t q = syn[s].post;
             if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
             I[q] += syn[s].weight;
-            syn[s].derivative -= ltd_[q];
+            stdp_depress(syn[s], ltd[q]);
           }
         } else {
           for (uint32_t s = begin; s < end; ++s) {
@@ -294,15 +214,12 @@ void Network::deliver(unsigned k, unsigned parts) {
         I[q] += syn[s].weight;
         const uint16_t p = synapses_.projection(pre, s);
         if (!learning || !plastic[p]) continue;
-        const PlasticityRule& rule = rules_[p];
+        const PlasticityRule& rule = rules[p];
         if (rule.kind != PlasticityRule::Kind::Pair) {
-          syn[s].derivative -= ltd_[q];
+          stdp_depress(syn[s], ltd[q]);
           continue;
         }
-        const float y = pair_traces_[rule.trace_set].y[q];
-        float& w = syn[s].weight;
-        const float gain = rule.multiplicative ? w - float(rule.w_min) : 1.0f;
-        w = std::max(float(rule.w_min), w - float(rule.a_minus) * gain * y);
+        pair_depress(syn[s].weight, rule, plasticity_.pair_traces(rule.trace_set).y[q]);
       }
     }
   }
@@ -324,16 +241,7 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
     }
   });
   std::fill(I + begin, I + end, 0.0f);
-  const uint32_t n = end - begin;
-  decay_(ltp_slot(time_) + begin, ltp_slot(time_ + 1) + begin, options_.stdp.decay_plus, n);
-  decay_(ltd_.data() + begin, ltd_.data() + begin, options_.stdp.decay_minus, n);
-  for (PairTraces& set : pair_traces_) {
-    const uint64_t slots = max_delay_ + 1;
-    const float* x_now = set.x.data() + (time_ % slots) * neuron_count_;
-    float* x_next = set.x.data() + ((time_ + 1) % slots) * neuron_count_;
-    decay_(x_now + begin, x_next + begin, set.decay_plus, n);
-    decay_(set.y.data() + begin, set.y.data() + begin, set.decay_minus, n);
-  }
+  plasticity_.decay_traces(begin, end, time_, decay_);
 }
 
 template <typename Update>
@@ -342,44 +250,40 @@ void Network::for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRul
   uint64_t begin, end;
   split_range(neuron_count_, parts, k, begin, end);
   Synapse* syn = synapses_.synapses();
+  const uint8_t* plastic = plasticity_.plastic().data();
+  const PlasticityRule* rules = plasticity_.rules().data();
   for (uint32_t pre = uint32_t(begin); pre < end; ++pre) {
     const uint16_t single = synapses_.single_projection(pre);
-    if (single != SynapseStore::kMixedProjections && (!plastic_[single] || rules_[single].kind != kind)) continue;
+    if (single != SynapseStore::kMixedProjections && (!plastic[single] || rules[single].kind != kind)) continue;
     for (uint32_t s = synapses_.outgoing_begin(pre); s < synapses_.outgoing_end(pre); ++s) {
       const uint16_t p = synapses_.projection(pre, s);
-      if (plastic_[p] && rules_[p].kind == kind) update(syn[s], rules_[p]);
+      if (plastic[p] && rules[p].kind == kind) update(syn[s], rules[p]);
     }
   }
 }
 
 void Network::update_weights(unsigned k, unsigned parts) {
-  const Stdp2006& c = options_.stdp;
+  const Stdp2006& c = plasticity_.stdp();
   const float w_min = float(c.w_min);
   const float w_max = float(c.w_max);
-  for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Stdp2006, [&](Synapse& s, const PlasticityRule&) {
-    s.weight = float(s.weight + (c.bias + s.derivative));
-    s.derivative = float(s.derivative * c.derivative_decay);
-    if (s.weight > w_max) s.weight = w_max;
-    if (s.weight < w_min) s.weight = w_min;
-  });
+  for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Stdp2006,
+                           [&](Synapse& s, const PlasticityRule&) { stdp_update_weight(s, c, w_min, w_max); });
 }
 
 void Network::update_dopamine_weights(unsigned k, unsigned parts) {
+  const double dopamine = plasticity_.dopamine();
   for_each_plastic_synapse(k, parts, PlasticityRule::Kind::Dopamine, [&](Synapse& s, const PlasticityRule& rule) {
-    if (time_ % rule.period_ms != 0) return;
-    const double next = s.weight + (rule.bias + dopamine_) * s.derivative;
-    s.weight = float(std::min(rule.w_max, std::max(rule.w_min, next)));
-    s.derivative = float(s.derivative * rule.eligibility_decay);
+    if (time_ % rule.period_ms == 0) dopamine_update_weight(s, rule, dopamine);
   });
 }
 
 uint64_t Network::state_bytes() const {
-  return synapses_.bytes() + ltp_.size() * sizeof(float) + ltd_.size() * sizeof(float);
+  return synapses_.bytes() + plasticity_.trace_bytes();
 }
 
 uint64_t Network::memory_bytes() const {
   auto bytes = [](const auto& v) { return uint64_t(v.capacity()) * sizeof(typename std::decay_t<decltype(v)>::value_type); };
-  uint64_t total = synapses_.bytes() + bytes(ltp_) + bytes(ltd_) + bytes(pending_.pre) + bytes(pending_.post) +
+  uint64_t total = synapses_.bytes() + plasticity_.trace_capacity_bytes() + bytes(pending_.pre) + bytes(pending_.post) +
                    bytes(pending_.delay) + bytes(pending_.weight) + bytes(pending_.projection);
   for (const auto* v : {&a_, &b_, &c_, &d_, &v0_, &u0_}) total += bytes(*v);
   for (const auto& slot : history_) total += bytes(slot);

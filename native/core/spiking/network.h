@@ -26,69 +26,22 @@
 
 #include "core/aligned_array.h"
 #include "core/kernels/trace_decay.h"
-#include "core/random.h"
 #include "core/spiking/connectivity.h"
+#include "core/spiking/inputs.h"
 #include "core/spiking/lif.h"
+#include "core/spiking/plasticity.h"
 #include "core/spiking/population.h"
 #include "core/spiking/synapses.h"
 #include "core/thread_pool.h"
 
 namespace polychron {
 
+class BinaryReader;
+class BinaryWriter;
+
 enum class NetworkMode { Reference, Fast };
 NetworkMode parse_network_mode(const std::string& name, const char* param);
 const char* network_mode_name(NetworkMode mode);
-
-// The 2006 rule (spnet.md); defaults are the reference's constants.
-struct Stdp2006 {
-  double a_plus = 0.1;             // LTP trace value at a spike
-  double a_minus = 0.12;           // LTD trace value at a spike
-  double decay_plus = 0.95;        // LTP trace factor per ms
-  double decay_minus = 0.95;       // LTD trace factor per ms
-  double bias = 0.01;              // added to every plastic weight each period
-  double derivative_decay = 0.9;   // sd factor each period
-  double w_min = 0;
-  double w_max = 10;
-  uint32_t period_ms = 1000;
-};
-
-// How the synapses of one projection learn.
-//  Stdp2006: the sd derivative accumulates from the network's 2006 traces and
-//            w += bias + sd every stdp.period_ms (network-wide constants);
-//  Dopamine: the same sd is an eligibility trace, and every `period_ms`
-//            w += (bias + DA)·sd, sd ×= eligibility_decay, DA being the network's
-//            dopamine level (Izhikevich 2007);
-//  Pair:     pair-based STDP with traces of its own: at a pairing w changes at once,
-//            potentiation a_plus·x_pre (× (w_max − w) if multiplicative) at a
-//            postsynaptic spike, depression a_minus·y_post (× (w − w_min)) at a
-//            presynaptic spike's arrival; x, y add 1 per spike (all-to-all) or are
-//            set to 1 (nearest) and decay with tau_plus, tau_minus.
-struct PlasticityRule {
-  enum class Kind : uint8_t { None = 0, Stdp2006 = 1, Pair = 2, Dopamine = 3 } kind = Kind::None;
-  double a_plus = 0.01, a_minus = 0.012, tau_plus = 20, tau_minus = 20;
-  bool multiplicative = false, nearest = false;
-  double w_min = 0, w_max = 10;
-  double bias = 0, eligibility_decay = 0.99;  // Dopamine
-  uint32_t period_ms = 10;                     // Dopamine
-  uint32_t trace_set = 0;                      // Pair: index into the network's pair traces
-};
-
-// Traces of pair-based STDP, one set per distinct (tau+, tau−, nearest).
-struct PairTraces {
-  double decay_plus = 0, decay_minus = 0;
-  bool nearest = false;
-  std::vector<float> x;  // (D + 1) slots × N, as the 2006 LTP ring
-  std::vector<float> y;  // N
-};
-
-// A reward for a sequence: when `post` fires within window_ms after `pre`, dopamine
-// rises by `amount` delay_ms later.
-struct PairReward {
-  uint32_t pre = 0, post = 0;
-  uint32_t window_ms = 10, delay_ms = 1000;
-  double amount = 0.5;
-  int64_t last_pre = -1;  // ms of pre's last spike not yet rewarded, or −1
-};
 
 struct NetworkOptions {
   NetworkMode mode = NetworkMode::Reference;
@@ -102,51 +55,6 @@ struct NetworkOptions {
   Stdp2006 stdp;
 };
 
-// Current inputs. Thalamic: each ms, `per_ms` random neurons of the range get `value`
-// (assigned). Schedule: at listed ms, listed neurons get values (assigned or added).
-// Constant: every ms each neuron of the range gets its value added.
-struct ThalamicInput {
-  NeuronRange range;
-  uint32_t per_ms = 1;
-  float value = 20;
-  Random random;
-};
-
-struct ScheduledInput {
-  std::vector<uint64_t> times;  // ascending
-  std::vector<uint32_t> neurons;
-  std::vector<float> values;
-  bool assign = true;
-  uint64_t cursor = 0;  // first entry not yet applied
-};
-
-// Noise current: each ms each neuron of the range gets a uniform draw from [low, high) added.
-struct NoiseInput {
-  NeuronRange range;
-  double low = 0, high = 0;
-  Random random;
-};
-
-// Stepped current: from times[k] (ms) until times[k+1], each neuron of the range gets
-// amplitudes[k] added (nothing before times[0]).
-struct SteppedInput {
-  NeuronRange range;
-  std::vector<uint64_t> times;  // ascending
-  std::vector<float> amplitudes;
-};
-
-// Neurons that fire on their own, not by integration: Poisson sources (probability
-// rate·1 ms per ms) or explicit trains (spike times and neurons, time-ordered).
-struct SpikeSource {
-  enum class Kind : uint8_t { Poisson = 0, Train = 1 } kind = Kind::Poisson;
-  NeuronRange range;
-  double probability = 0;        // Poisson: per neuron per ms
-  Random random;                 // Poisson
-  std::vector<uint64_t> times;   // Train: ascending
-  std::vector<uint32_t> neurons; // Train: network indices within range
-  uint64_t cursor = 0;           // Train: first entry not yet fired
-};
-
 // Records v, u and I of chosen neurons every `every` ms: at ms t (t mod every = 0) the
 // input I of that ms and v, u after its update.
 struct StateProbe {
@@ -154,11 +62,6 @@ struct StateProbe {
   uint32_t every = 1;
   std::vector<double> times;
   std::vector<float> v, u, I;  // neurons.size() values per sample
-};
-
-struct ConstantInput {
-  NeuronRange range;
-  std::vector<float> values;  // one per neuron of the range
 };
 
 class Network {
@@ -215,13 +118,16 @@ class Network {
   const SynapseStore& synapses() const { return synapses_; }
   uint64_t synaptic_events() const { return synaptic_events_; }
   uint64_t spike_count() const { return spike_count_; }
-  std::vector<uint8_t>& plastic() { return plastic_; }
-  const std::vector<PlasticityRule>& rules() const { return rules_; }
+  const Plasticity& plasticity() const { return plasticity_; }
+  // Whether a projection learns now (see Plasticity::set_plastic).
+  void set_plastic(uint32_t projection, bool plastic);
+  // Number and mean weight of the synapses of projections that learn now.
+  std::pair<uint64_t, double> plastic_weights();
   // Dopamine: the level, a reward now, a reward rule, the per-ms decay.
-  double dopamine() const { return dopamine_; }
-  void reward(double amount);
-  void add_pair_reward(PairReward reward);
-  void set_dopamine_decay(double decay);
+  double dopamine() const { return plasticity_.dopamine(); }
+  void reward(double amount) { plasticity_.reward(amount); }
+  void add_pair_reward(PairReward reward) { plasticity_.add_pair_reward(reward, neuron_count_); }
+  void set_dopamine_decay(double decay) { plasticity_.set_dopamine_decay(decay); }
   bool frozen() const { return frozen_; }
   void set_frozen(bool frozen) { frozen_ = frozen; }
   uint64_t state_bytes() const;
@@ -230,11 +136,14 @@ class Network {
   // collector, within a few percent; capacities of vectors, not their sizes).
   uint64_t memory_bytes() const;
 
+  // Checkpoint payloads (spiking/checkpoint.h): the network's own fields and each
+  // part's, in the order of format version 1. Saving builds the network first.
+  void save(BinaryWriter& out);
+  static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd, unsigned threads);
+
  private:
-  friend struct NetworkCheckpoint;
   void require_building(const char* what) const;
   void step();
-  void apply_inputs();
   // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
   // for delivery, or synapses for the weight update).
   void detect_and_potentiate(unsigned k, unsigned parts);
@@ -245,10 +154,6 @@ class Network {
   // Calls update(synapse, rule) for part k of the synapses of enabled projections of `kind`.
   template <typename Update>
   void for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRule::Kind kind, Update&& update);
-  // After detection: rewards for rewarded sequences, due rewards, dopamine decay.
-  void update_dopamine(const std::vector<uint32_t>& fired);
-  // Sets the pair traces of a neuron that fired now.
-  void mark_pair_spike(uint32_t neuron);
   // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
@@ -259,9 +164,7 @@ class Network {
   void sample_probes_input();
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);
-  void check_no_input_to_sources() const;
   void sample_probes_state();
-  float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neuron_count_; }
 
   NetworkOptions options_;
   bool built_ = false;
@@ -272,30 +175,16 @@ class Network {
   // Building.
   std::vector<double> a_, b_, c_, d_, v0_, u0_;
   SynapseList pending_;
-  std::vector<ThalamicInput> thalamic_;
-  std::vector<ScheduledInput> schedules_;
-  std::vector<ConstantInput> constants_;
-  std::vector<SteppedInput> steps_;
-  std::vector<NoiseInput> noise_;
-  std::vector<SpikeSource> sources_;
+  Inputs inputs_;
   std::vector<LifBlock> lif_;  // ascending, disjoint; the other neurons are Izhikevich
   std::vector<StateProbe> probes_;
 
   // Simulation.
   std::unique_ptr<IzhikevichPopulation> neurons_;
   SynapseStore synapses_;
-  std::vector<uint8_t> plastic_;        // per projection: learning now (rule set and enabled)
-  std::vector<PlasticityRule> rules_;   // per projection
-  std::vector<PairTraces> pair_traces_;
-  double dopamine_ = 0;
-  double dopamine_decay_ = 0.995;
-  std::vector<std::pair<uint64_t, double>> pending_rewards_;  // (ms, amount), ascending ms
-  std::vector<PairReward> pair_rewards_;
-  bool has_dopamine_rule_ = false;
+  Plasticity plasticity_;
   uint32_t max_delay_ = 1;
   std::unique_ptr<AlignedArray<float>> current_;  // I, one per neuron
-  std::vector<float> ltp_;              // (D + 1) slots × N: LTP trace of ms t in slot t mod (D+1)
-  std::vector<float> ltd_;              // N
   std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
   // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).
   std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;

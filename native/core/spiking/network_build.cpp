@@ -22,36 +22,19 @@ const char* network_mode_name(NetworkMode mode) {
 
 namespace {
 
-void check_stdp(const Stdp2006& s) {
-  const auto finite = [](double x, const char* name) {
-    if (!std::isfinite(x)) throw RangeError(std::string("stdp.") + name + " must be a finite number");
-  };
-  finite(s.a_plus, "aPlus");
-  finite(s.a_minus, "aMinus");
-  finite(s.bias, "bias");
-  const auto factor = [](double x, const char* name) {
-    if (!(x >= 0 && x <= 1)) {
-      throw RangeError(std::string("stdp.") + name + " must be in [0, 1] (got " + std::to_string(x) + ")");
-    }
-  };
-  factor(s.decay_plus, "decayPlus");
-  factor(s.decay_minus, "decayMinus");
-  factor(s.derivative_decay, "derivativeDecay");
-  if (!(std::isfinite(s.w_min) && std::isfinite(s.w_max) && s.w_min <= s.w_max)) {
-    throw RangeError("stdp.wMin and stdp.wMax must be finite with wMin <= wMax");
-  }
-  if (s.period_ms < 1) throw RangeError("stdp.periodMs must be an integer >= 1");
-}
-
-}  // namespace
-
-Network::Network(const NetworkOptions& options) : options_(options) {
+const NetworkOptions& checked(const NetworkOptions& options) {
   require_simd_level(options.simd, "simd");
   if (options.threads < 1 || options.threads > 256) {
     throw RangeError("threads must be an integer in [1, 256] (got " + std::to_string(options.threads) + ")");
   }
-  check_stdp(options.stdp);
+  return options;
 }
+
+}  // namespace
+
+// The options are checked before the plasticity's constants (members in that order).
+Network::Network(const NetworkOptions& options)
+    : options_(checked(options)), inputs_(options.seed), plasticity_(options.stdp) {}
 
 void Network::require_building(const char* what) const {
   if (built_) {
@@ -101,25 +84,13 @@ uint32_t Network::add_lif(uint32_t size, const std::vector<double>& tau, const s
                           const std::vector<double>& resistance, const std::vector<double>& refractory,
                           const std::vector<double>& v) {
   require_building("add a population");
-  const auto check = [&](const std::vector<double>& values, const char* name, double low, bool integer) {
-    if (values.size() != 1 && values.size() != size) {
-      throw RangeError(std::string(name) + " must hold 1 or size = " + std::to_string(size) + " values (got " +
-                       std::to_string(values.size()) + ")");
-    }
-    for (double x : values) {
-      if (!std::isfinite(x) || x < low || (integer && std::floor(x) != x)) {
-        throw RangeError(std::string(name) + " must hold finite numbers" + (low > -1e300 ? " >= " + std::to_string(low) : std::string()) +
-                         (integer ? " (integers)" : ""));
-      }
-    }
-  };
   const double any = -1e308;
-  check(tau, "tau", 1e-3, false);
-  check(v_rest, "vRest", any, false);
-  check(v_reset, "vReset", any, false);
-  check(v_threshold, "vThreshold", any, false);
-  check(resistance, "resistance", any, false);
-  check(refractory, "refractory", 0, true);
+  check_lif_values(tau, "tau", size, 1e-3, false);
+  check_lif_values(v_rest, "vRest", size, any, false);
+  check_lif_values(v_reset, "vReset", size, any, false);
+  check_lif_values(v_threshold, "vThreshold", size, any, false);
+  check_lif_values(resistance, "resistance", size, any, false);
+  check_lif_values(refractory, "refractory", size, 0, true);
   LifBlock block;
   // v starts at v_rest unless given; u (the refractory count) at 0.
   const std::vector<double> v0 = v.empty() ? v_rest : v;
@@ -135,58 +106,18 @@ uint32_t Network::add_lif(uint32_t size, const std::vector<double>& tau, const s
   return lif_.back().range.first;
 }
 
-uint16_t Network::add_projection(const PlasticityRule& given) {
+uint16_t Network::add_projection(const PlasticityRule& rule) {
   require_building("add a projection");
-  if (plastic_.size() >= 65535) throw RangeError("a network may hold at most 65535 projections");
-  PlasticityRule rule = given;
-  const auto finite = [](double x, const char* name) {
-    if (!std::isfinite(x)) throw RangeError(std::string("plasticity.") + name + " must be a finite number");
-  };
-  for (auto [x, name] : {std::pair{rule.a_plus, "aPlus"}, {rule.a_minus, "aMinus"}, {rule.bias, "bias"}}) finite(x, name);
-  if (!(std::isfinite(rule.w_min) && std::isfinite(rule.w_max) && rule.w_min <= rule.w_max)) {
-    throw RangeError("plasticity.wMin and plasticity.wMax must be finite with wMin <= wMax");
-  }
-  if (rule.kind == PlasticityRule::Kind::Pair) {
-    if (!(rule.tau_plus > 0 && rule.tau_minus > 0 && std::isfinite(rule.tau_plus) && std::isfinite(rule.tau_minus))) {
-      throw RangeError("plasticity.tauPlus and plasticity.tauMinus must be positive (ms)");
-    }
-    const double dp = std::exp(-1.0 / rule.tau_plus), dm = std::exp(-1.0 / rule.tau_minus);
-    size_t set = 0;
-    while (set < pair_traces_.size() && !(pair_traces_[set].decay_plus == dp && pair_traces_[set].decay_minus == dm &&
-                                          pair_traces_[set].nearest == rule.nearest)) {
-      ++set;
-    }
-    if (set == pair_traces_.size()) pair_traces_.push_back({dp, dm, rule.nearest, {}, {}});
-    rule.trace_set = uint32_t(set);
-  }
-  if (rule.kind == PlasticityRule::Kind::Dopamine) {
-    if (rule.period_ms < 1) throw RangeError("plasticity.periodMs must be an integer >= 1");
-    if (!(rule.eligibility_decay >= 0 && rule.eligibility_decay <= 1)) {
-      throw RangeError("plasticity.eligibilityDecay must be in [0, 1]");
-    }
-  }
-  rules_.push_back(rule);
-  plastic_.push_back(rule.kind != PlasticityRule::Kind::None ? 1 : 0);
-  return uint16_t(plastic_.size() - 1);
+  return plasticity_.add_projection(rule);
 }
 
-void Network::reward(double amount) {
-  if (!std::isfinite(amount)) throw RangeError("amount must be a finite number");
-  dopamine_ += amount;
+void Network::set_plastic(uint32_t projection, bool plastic) {
+  plasticity_.set_plastic(projection, plastic, built_ ? &synapses_ : nullptr);
 }
 
-void Network::add_pair_reward(PairReward reward) {
-  if (reward.pre >= neuron_count_ || reward.post >= neuron_count_) {
-    throw RangeError("pre and post must be neuron indices in [0, " + std::to_string(neuron_count_ - 1) + "]");
-  }
-  if (!std::isfinite(reward.amount)) throw RangeError("amount must be a finite number");
-  reward.last_pre = -1;
-  pair_rewards_.push_back(reward);
-}
-
-void Network::set_dopamine_decay(double decay) {
-  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamine decay must be in [0, 1] (per ms)");
-  dopamine_decay_ = decay;
+std::pair<uint64_t, double> Network::plastic_weights() {
+  build();
+  return plasticity_.plastic_weights(synapses_);
 }
 
 void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sources,
@@ -219,40 +150,6 @@ void Network::add_synapses(uint16_t projection, const uint32_t* pre, const uint3
   add_explicit_synapses(pending_, neuron_count_, pre, post, delay, weight, n, projection);
 }
 
-void Network::add_thalamic(NeuronRange range, uint32_t per_ms, float value) {
-  require_building("add an input");
-  if (range.count == 0 || uint64_t(range.first) + range.count > neuron_count_) {
-    throw RangeError("thalamic input range must lie within the network's neurons");
-  }
-  ThalamicInput input{range, per_ms, value, Random(options_.seed, thalamic_.size())};
-  thalamic_.push_back(input);
-}
-
-void Network::add_schedule(ScheduledInput input) {
-  require_building("add an input");
-  const size_t n = input.times.size();
-  if (input.neurons.size() != n || input.values.size() != n) {
-    throw RangeError("a current schedule needs as many neurons and values as times");
-  }
-  for (size_t k = 0; k < n; ++k) {
-    if (k > 0 && input.times[k] < input.times[k - 1]) throw RangeError("schedule times must be ascending");
-    if (input.neurons[k] >= neuron_count_) {
-      throw RangeError("schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
-                       std::to_string(neuron_count_ - 1) + "]");
-    }
-    if (!std::isfinite(input.values[k])) throw RangeError("schedule values must be finite");
-  }
-  schedules_.push_back(std::move(input));
-}
-
-void Network::add_constant(ConstantInput input) {
-  require_building("add an input");
-  if (uint64_t(input.range.first) + input.range.count > neuron_count_ || input.values.size() != input.range.count) {
-    throw RangeError("a constant current needs one value per neuron of a range within the network");
-  }
-  constants_.push_back(std::move(input));
-}
-
 uint32_t Network::add_probe(std::vector<uint32_t> neurons, uint32_t every) {
   if (every < 1) throw RangeError("every must be an integer >= 1 (ms)");
   for (uint32_t i : neurons) {
@@ -279,28 +176,29 @@ StateProbe Network::take_probe(uint32_t id) {
   return out;
 }
 
+void Network::add_thalamic(NeuronRange range, uint32_t per_ms, float value) {
+  require_building("add an input");
+  inputs_.add_thalamic(range, per_ms, value, neuron_count_);
+}
+
+void Network::add_schedule(ScheduledInput input) {
+  require_building("add an input");
+  inputs_.add_schedule(std::move(input), neuron_count_);
+}
+
+void Network::add_constant(ConstantInput input) {
+  require_building("add an input");
+  inputs_.add_constant(std::move(input), neuron_count_);
+}
+
 void Network::add_stepped(SteppedInput input) {
   require_building("add an input");
-  if (input.range.count == 0 || uint64_t(input.range.first) + input.range.count > neuron_count_) {
-    throw RangeError("a stepped current's target must lie within the network's neurons");
-  }
-  if (input.times.size() != input.amplitudes.size() || input.times.empty()) {
-    throw RangeError("a stepped current needs one amplitude per step time (and at least one step)");
-  }
-  for (size_t k = 0; k < input.times.size(); ++k) {
-    if (k > 0 && input.times[k] <= input.times[k - 1]) throw RangeError("step times must be strictly ascending");
-    if (!std::isfinite(input.amplitudes[k])) throw RangeError("step amplitudes must be finite");
-  }
-  steps_.push_back(std::move(input));
+  inputs_.add_stepped(std::move(input), neuron_count_);
 }
 
 void Network::add_noise(NeuronRange range, double low, double high) {
   require_building("add an input");
-  if (range.count == 0 || uint64_t(range.first) + range.count > neuron_count_) {
-    throw RangeError("a noise current's target must lie within the network's neurons");
-  }
-  if (!(std::isfinite(low) && std::isfinite(high) && low <= high)) throw RangeError("noise bounds must be finite with low <= high");
-  noise_.push_back({range, low, high, Random(options_.seed, 700000 + noise_.size())});
+  inputs_.add_noise(range, low, high, neuron_count_);
 }
 
 uint32_t Network::add_source(uint32_t count, SpikeSource source) {
@@ -308,54 +206,16 @@ uint32_t Network::add_source(uint32_t count, SpikeSource source) {
   // Sources take neuron indices like any population; their Izhikevich state is unused
   // and, since nothing may project or inject into them, never reaches the peak.
   const uint32_t first = add_izhikevich(count, {0.02}, {0.2}, {-65}, {8}, {}, {});
-  source.range = {first, count};
-  if (source.kind == SpikeSource::Kind::Poisson) {
-    if (!(source.probability >= 0 && source.probability <= 1)) {
-      throw RangeError("rate must be in [0, 1000] Hz (a spike per ms at most)");
-    }
-    source.random = Random(options_.seed, 500000 + sources_.size());
-  } else {
-    for (size_t k = 0; k < source.times.size(); ++k) {
-      if (k > 0 && source.times[k] < source.times[k - 1]) throw RangeError("spike train times must be ascending");
-      if (source.neurons[k] >= count) {
-        throw RangeError("spike train neuron " + std::to_string(source.neurons[k]) + " is not in [0, " + std::to_string(count - 1) + "]");
-      }
-      source.neurons[k] += first;
-    }
-  }
-  sources_.push_back(std::move(source));
+  inputs_.add_source({first, count}, std::move(source));
   return first;
-}
-
-void Network::check_no_input_to_sources() const {
-  if (sources_.empty()) return;
-  std::vector<uint8_t> is_source(neuron_count_, 0);
-  for (const SpikeSource& s : sources_) std::fill(is_source.begin() + s.range.first, is_source.begin() + s.range.first + s.range.count, 1);
-  const auto check_range = [&](NeuronRange r, const char* what) {
-    for (uint32_t i = r.first; i < r.first + r.count; ++i) {
-      if (is_source[i]) throw RangeError(std::string(what) + " reaches neuron " + std::to_string(i) + ", a spike source: sources take no input");
-    }
-  };
-  for (const ThalamicInput& t : thalamic_) check_range(t.range, "a thalamic input");
-  for (const ConstantInput& c : constants_) check_range(c.range, "a constant current");
-  for (const SteppedInput& st : steps_) check_range(st.range, "a stepped current");
-  for (const NoiseInput& nz : noise_) check_range(nz.range, "a noise current");
-  for (const ScheduledInput& sch : schedules_) {
-    for (uint32_t i : sch.neurons) check_range({i, 1}, "a current schedule");
-  }
-  for (uint32_t q : pending_.post) check_range({q, 1}, "a projection");
 }
 
 void Network::build() {
   if (built_) return;
   if (neuron_count_ == 0) throw StateError("Network: add at least one population before running");
-  check_no_input_to_sources();
-  if (!plastic_.empty()) {
-    bool any_plastic = false;
-    for (uint8_t p : plastic_) any_plastic = any_plastic || p;
-    if (any_plastic && neuron_count_ > kMaxNeuronsWithPlasticity) {
-      throw RangeError("networks with plastic projections may hold at most 2^24 neurons");
-    }
+  inputs_.check_no_input_to_sources(neuron_count_, pending_.post);
+  if (plasticity_.any_plastic() && neuron_count_ > kMaxNeuronsWithPlasticity) {
+    throw RangeError("networks with plastic projections may hold at most 2^24 neurons");
   }
   IzhikevichSpec spec;
   spec.size = neuron_count_;
@@ -368,19 +228,11 @@ void Network::build() {
   spec.numerics = options_.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast;
   spec.simd = options_.simd;
   neurons_ = std::make_unique<IzhikevichPopulation>(spec);
-  plastic_.resize(std::max<size_t>(plastic_.size(), 1), 0);
-  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plastic_, options_.compact_synapses);
+  plasticity_.finish_projections();
+  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plasticity_.plastic(), options_.compact_synapses);
   max_delay_ = synapses_.max_delay();
   current_ = std::make_unique<AlignedArray<float>>(neuron_count_);
-  ltp_.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
-  ltd_.assign(neuron_count_, 0.0f);
-  for (PairTraces& set : pair_traces_) {
-    set.x.assign(uint64_t(max_delay_ + 1) * neuron_count_, 0.0f);
-    set.y.assign(neuron_count_, 0.0f);
-  }
-  rules_.resize(plastic_.size());
-  has_dopamine_rule_ = std::any_of(rules_.begin(), rules_.end(),
-                                   [](const PlasticityRule& r) { return r.kind == PlasticityRule::Kind::Dopamine; });
+  plasticity_.allocate_traces(neuron_count_, max_delay_);
   history_.assign(max_delay_, {});
   start_threads();
   built_ = true;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "core/spiking/checkpoint_part.h"
 
 namespace polychron {
 
@@ -121,6 +122,32 @@ uint64_t IzhikevichPopulation::run(uint64_t steps, const float* I, const StepObs
     if (!on_step(t, fired_.data(), count)) return s + 1;
   }
   return steps;
+}
+
+void IzhikevichPopulation::save(BinaryWriter& out) const {
+  out.pod(size_);
+  for (int k = 0; k < 4; ++k) out.array(parameter(k));
+  out.array(std::vector<float>(v_->data(), v_->data() + size_));
+  out.array(std::vector<float>(u_->data(), u_->data() + size_));
+}
+
+std::unique_ptr<IzhikevichPopulation> IzhikevichPopulation::load(BinaryReader& in, Numerics numerics, SimdLevel simd) {
+  IzhikevichSpec spec;
+  spec.size = in.pod<uint32_t>();
+  for (auto* p : {&spec.a, &spec.b, &spec.c, &spec.d}) *p = in.array<double>();
+  const auto v = in.array<float>();
+  const auto u = in.array<float>();
+  if (spec.size == 0 || v.size() != spec.size || u.size() != spec.size) in.fail("the neuron arrays do not match the neuron count");
+  for (auto* p : {&spec.a, &spec.b, &spec.c, &spec.d}) {
+    if (p->size() != spec.size) in.fail("the neuron parameters do not match the neuron count");
+  }
+  spec.v.assign(v.begin(), v.end());
+  spec.u.assign(u.begin(), u.end());
+  spec.numerics = numerics;
+  spec.simd = simd;
+  std::unique_ptr<IzhikevichPopulation> population;
+  check_loaded(in, [&] { population = std::make_unique<IzhikevichPopulation>(spec); });
+  return population;
 }
 
 }  // namespace polychron

@@ -13,6 +13,9 @@
 
 namespace polychron {
 
+class BinaryReader;
+class BinaryWriter;
+
 enum class Numerics { Exact, Fast };
 
 const char* numerics_name(Numerics numerics);
@@ -75,6 +78,11 @@ class IzhikevichPopulation {
   // run stops. Returns the steps done.
   using StepObserver = std::function<bool(uint64_t step, const uint32_t* fired, uint32_t count)>;
   uint64_t run(uint64_t steps, const float* I, const StepObserver& on_step);
+
+  // Checkpoints: the size, the parameters (as parameter() gives them) and the state;
+  // loading checks them as the constructor does.
+  void save(BinaryWriter& out) const;
+  static std::unique_ptr<IzhikevichPopulation> load(BinaryReader& in, Numerics numerics, SimdLevel simd);
 
  private:
   uint32_t apply(IzhikevichPhase phase, const float* I) { return apply(phase, I, 0, size_, fired_.data()); }

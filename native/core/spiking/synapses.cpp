@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/io/binary_io.h"
 
 namespace polychron {
 
@@ -146,6 +147,53 @@ uint64_t SynapseStore::bytes() const {
          single_projection_.size() * sizeof(uint16_t) + projection_.size() * sizeof(uint16_t) +
          incoming_.size() * sizeof(uint32_t) + incoming_synapse_.size() * sizeof(uint32_t) +
          incoming_source_.size() * sizeof(uint32_t);
+}
+
+void SynapseStore::save(BinaryWriter& out) const {
+  out.pod(max_delay_);
+  out.array(groups());
+  std::vector<uint32_t> post(size());
+  std::vector<float> weight(size()), derivative(size());
+  for (uint64_t k = 0; k < size(); ++k) {
+    post[k] = synapses_[k].post;
+    weight[k] = synapses_[k].weight;
+    derivative[k] = synapses_[k].derivative;
+  }
+  out.array(post);
+  out.array(weight);
+  out.array(derivative);
+  out.array(projections());
+  out.array(incoming_projections_);
+}
+
+void SynapseStore::load(BinaryReader& in, uint32_t neurons, size_t projections, bool compact) {
+  neurons_ = neurons;
+  max_delay_ = in.pod<uint32_t>();
+  const auto groups = in.array<uint32_t>();
+  const auto post = in.array<uint32_t>();
+  const auto weight = in.array<float>();
+  const auto derivative = in.array<float>();
+  projection_ = in.array<uint16_t>();
+  const auto incoming_projections = in.array<uint8_t>();
+  const uint64_t synapses = post.size();
+  if (max_delay_ < 1 || max_delay_ > kMaxDelay) in.fail("the maximum delay is out of range");
+  if (groups.size() != uint64_t(neurons_) * max_delay_ + 1) in.fail("the synapse index does not match the network");
+  if (groups.front() != 0 || groups.back() != synapses) in.fail("the synapse index does not cover the synapses");
+  for (size_t k = 1; k < groups.size(); ++k) {
+    if (groups[k] < groups[k - 1]) in.fail("the synapse index is not ascending");
+  }
+  if (weight.size() != synapses || derivative.size() != synapses || projection_.size() != synapses) {
+    in.fail("the synapse arrays differ in length");
+  }
+  for (uint64_t k = 0; k < synapses; ++k) {
+    if (post[k] >= neurons_) in.fail("a synapse targets a neuron that does not exist");
+    if (projection_[k] >= projections) in.fail("a synapse names a projection that does not exist");
+  }
+  if (incoming_projections.size() != projections) in.fail("the projection flags differ in number");
+  set_groups(groups);
+  synapses_.resize(synapses);
+  for (uint64_t k = 0; k < synapses; ++k) synapses_[k] = {post[k], weight[k], derivative[k]};
+  index(incoming_projections, compact);
 }
 
 }  // namespace polychron

@@ -17,10 +17,14 @@
 //                                               or read from incoming_synapse_[e] when some
 //                                               group is too large to scan.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace polychron {
+
+class BinaryReader;
+class BinaryWriter;
 
 constexpr uint32_t kMaxDelay = 255;
 constexpr uint32_t kMaxNeuronsWithPlasticity = 1u << 24;  // pre fits in 24 bits
@@ -145,8 +149,13 @@ class SynapseStore {
   // Bytes held, for the bytes-per-synapse figure.
   uint64_t bytes() const;
 
+  // Checkpoints: one array per field, whatever the layout in memory. Loading checks
+  // every index the simulation follows, or a crafted file could make it read or write
+  // outside its arrays, then indexes as the constructor does.
+  void save(BinaryWriter& out) const;
+  void load(BinaryReader& in, uint32_t neurons, size_t projections, bool compact);
+
  private:
-  friend struct NetworkCheckpoint;
   uint64_t key(uint32_t pre, uint32_t delay) const { return uint64_t(pre) * (max_delay_ + 1) + delay; }
   uint32_t offset(uint64_t k) const { return offsets32_.empty() ? offsets16_[k] : offsets32_[k]; }
   // From / to the flat index: groups[p·D + d − 1] = first synapse of (p, d), N·D + 1 entries.
