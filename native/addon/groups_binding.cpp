@@ -85,28 +85,23 @@ PngOptions ReadSearchOptions(const Napi::Value& value) {
   if (!value.IsUndefined() && !value.IsObject()) throw TypeError("options must be an object");
   const auto o = value.IsUndefined() ? Napi::Object::New(value.Env()) : value.As<Napi::Object>();
   PngOptions options;
-  auto integer = [&](const char* key, uint32_t& field, uint64_t lo, uint64_t hi) {
-    const auto x = Option(o, key);
-    if (!x.IsUndefined()) field = uint32_t(ToInteger(x, key, lo, hi));
+  auto integer = [&](const IntegerRange& range, uint32_t& field) {
+    const auto x = Option(o, range.name);
+    if (!x.IsUndefined()) field = uint32_t(ToInteger(x, range));
   };
-  integer("anchors", options.anchors, 2, 8);
-  integer("minPath", options.min_path, 1, 1000);
-  integer("latency", options.latency, 1, 255);
-  integer("window", options.window, 1, 100000);
-  uint32_t threads = 1;
-  integer("threads", threads, 1, 256);
+  integer(PngOptions::kAnchors, options.anchors);
+  integer(PngOptions::kMinPath, options.min_path);
+  integer(PngOptions::kLatency, options.latency);
+  integer(PngOptions::kWindow, options.window);
+  uint32_t threads = options.threads;
+  integer(PngOptions::kThreads, threads);
   options.threads = threads;
   ReadFlagOption(o, "exhaustive", options.exhaustive);
   const auto fraction = Option(o, "strongFraction");
-  if (!fraction.IsUndefined()) {
-    options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
-    if (!(options.strong_fraction > 0 && options.strong_fraction <= 1)) throw RangeError("strongFraction must be in (0, 1]");
-  }
+  if (!fraction.IsUndefined()) options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
   const auto max_weight = Option(o, "maxWeight");
-  if (!max_weight.IsUndefined()) {
-    options.max_weight = ToFiniteNumber(max_weight, "maxWeight");
-    if (!(options.max_weight > 0)) throw RangeError("maxWeight must be a number > 0");
-  }
+  if (!max_weight.IsUndefined()) options.max_weight = ToFiniteNumber(max_weight, "maxWeight");
+  check_search_options(options);
   return options;
 }
 
