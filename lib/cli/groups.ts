@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { findPolychronousGroups, GroupSet } from '../groups';
+import { findPolychronousGroups, GROUP_SEARCH_DEFAULTS, GroupSet } from '../groups';
 import { Network } from '../network';
 import { readSpikesCsv } from '../spnet';
 import { positiveInteger } from './args';
 
 export const GROUPS_USAGE = [
-  'polychron groups --checkpoint FILE --out groups.json [--min-path 7] [--anchors 3] [--window MS]',
+  `polychron groups --checkpoint FILE --out groups.json [--min-path ${GROUP_SEARCH_DEFAULTS.minPath}] [--anchors ${GROUP_SEARCH_DEFAULTS.anchors}] [--window MS]`,
   '  [--shuffle] [--shuffle-seed 1] [--threads T]',
   'polychron groups query --groups groups.json --spikes FILE.csv [--jitter 1] [--min-fraction 0.5]',
   '  [--from MS] [--to MS] [--limit N]',
@@ -47,8 +47,8 @@ async function search(args: string[]): Promise<void> {
   if (values.out === undefined) throw new RangeError('--out FILE is required (where the groups are written as JSON)');
   if (values['shuffle-seed'] !== undefined && !values.shuffle) throw new RangeError('--shuffle-seed goes with --shuffle');
   const options = {
-    minPath: positiveInteger(values['min-path'], 'min-path', 7),
-    anchors: positiveInteger(values.anchors, 'anchors', 3),
+    minPath: positiveInteger(values['min-path'], 'min-path', GROUP_SEARCH_DEFAULTS.minPath),
+    anchors: positiveInteger(values.anchors, 'anchors', GROUP_SEARCH_DEFAULTS.anchors),
     ...(values.window !== undefined ? { window: positiveInteger(values.window, 'window', 0) } : {}),
     ...(values.threads !== undefined ? { threads: positiveInteger(values.threads, 'threads', 1) } : {}),
     ...(values.shuffle ? { shuffleSeed: positiveInteger(values['shuffle-seed'], 'shuffle-seed', 1) } : {}),

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   LUT_LM_DEFAULTS,
+  LUT_LM_GENERATE_DEFAULTS,
+  LUT_LM_TRAIN_DEFAULTS,
   LossWatch,
   LutLanguageModel,
   learningRate,
@@ -20,8 +22,9 @@ export const LM_USAGE = [
   'polychron lm train --text FILE --steps N [--seed 1] [--threads 1] [--impl fast|reference] [--rng polychron|glibc]',
   '  [--protocol holdout|reference] [--every 10000] [--log FILE.csv] [--trace FILE.csv] [--checkpoint FILE]',
   '  [--precision float32|float16] [--resume FILE]',
-  '  [--context 32 --embedding 32 --positional 4 --layers 6 --heads 4 --tables 16 --comparisons 6 --warmup 4000]',
-  'polychron lm generate --model FILE --prompt TEXT [--length 200] [--temperature 0.4] [--seed 1]',
+  `  [${Object.entries(LUT_LM_DEFAULTS).map(([key, value]) => `--${key} ${value}`).join(' ')}]`,
+  `polychron lm generate --model FILE --prompt TEXT [--length ${LUT_LM_GENERATE_DEFAULTS.length}] ` +
+    `[--temperature ${LUT_LM_GENERATE_DEFAULTS.temperature}] [--seed ${LUT_LM_GENERATE_DEFAULTS.seed}]`,
   'polychron lm eval --model FILE --text FILE [--protocol holdout|reference]',
   'polychron lm demo [--seconds 60] [--threads 2]   (trains on the bundled Moby Dick)',
 ].join('\n');
@@ -147,7 +150,7 @@ async function train(args: string[]): Promise<void> {
   if (values.steps === undefined) throw new RangeError('--steps N is required');
   const lastStep = nonNegativeInteger(values.steps, 'steps', 0);
   const impl = oneOf(values.impl, 'impl', ['fast', 'reference'] as const, 'fast') as LmImplementation;
-  const protocol = oneOf(values.protocol, 'protocol', ['holdout', 'reference'] as const, 'holdout') as LmProtocol;
+  const protocol = oneOf(values.protocol, 'protocol', ['holdout', 'reference'] as const, LUT_LM_TRAIN_DEFAULTS.protocol) as LmProtocol;
   const threads = positiveInteger(values.threads, 'threads', 1);
   const every = nonNegativeInteger(values.every, 'every', 10000);
   const rng = oneOf(values.rng, 'rng', ['polychron', 'glibc'] as const, 'polychron') as LmRng;
@@ -195,15 +198,15 @@ async function generate(args: string[]): Promise<void> {
     },
   });
   if (values.prompt === undefined || values.prompt === '') throw new RangeError('--prompt TEXT is required (at least one byte)');
-  const temperature = values.temperature === undefined ? 0.4 : Number(values.temperature);
+  const temperature = values.temperature === undefined ? LUT_LM_GENERATE_DEFAULTS.temperature : Number(values.temperature);
   if (!Number.isFinite(temperature) || temperature < 0) {
     throw new RangeError(`--temperature must be a number >= 0 (got '${values.temperature}')`);
   }
   const model = await loadModel(values.model);
   const text = await model.generate(values.prompt, {
-    length: nonNegativeInteger(values.length, 'length', 200),
+    length: nonNegativeInteger(values.length, 'length', LUT_LM_GENERATE_DEFAULTS.length),
     temperature,
-    seed: nonNegativeInteger(values.seed, 'seed', 1),
+    seed: nonNegativeInteger(values.seed, 'seed', LUT_LM_GENERATE_DEFAULTS.seed),
   });
   console.log(values.prompt + text);
 }

@@ -1,7 +1,7 @@
 // Polychronous groups: NativeNetwork.findGroups (the search of core/groups/search.h on a
 // snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
 // noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
-// raster query of core/groups/query.h, on a worker thread).
+// raster query of core/groups/query.h, on a worker thread), and the search's defaults.
 #include <string>
 #include <vector>
 
@@ -147,6 +147,19 @@ class MatchWorker : public AsyncWork<NoEvent> {
 };
 
 }  // namespace
+
+// groupSearchDefaults() -> { anchors, strongFraction, maxWeight, minPath, exhaustive }: the
+// core's defaults (latency, window and threads default to values derived at search time).
+Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info) {
+  const PngOptions defaults;
+  auto out = Napi::Object::New(info.Env());
+  out.Set("anchors", defaults.anchors);
+  out.Set("strongFraction", defaults.strong_fraction);
+  out.Set("maxWeight", defaults.max_weight);
+  out.Set("minPath", defaults.min_path);
+  out.Set("exhaustive", defaults.exhaustive);
+  return out;
+}
 
 // findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, threads?, shuffleSeed? }, onProgress?)
 Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {

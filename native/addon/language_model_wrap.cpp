@@ -44,6 +44,23 @@ std::vector<uint8_t> ToBytes(const Napi::Value& value, const char* name) {
   return std::vector<uint8_t>(array.Data(), array.Data() + array.ElementLength());
 }
 
+Napi::Object ConfigObject(Napi::Env env, const LmConfig& c) {
+  auto out = Napi::Object::New(env);
+  out.Set("context", c.context);
+  out.Set("embedding", c.embedding);
+  out.Set("positional", c.positional);
+  out.Set("layers", c.layers);
+  out.Set("heads", c.heads);
+  out.Set("tables", c.tables);
+  out.Set("comparisons", c.comparisons);
+  out.Set("warmup", c.warmup);
+  out.Set("distinctPairs", c.distinct_pairs);
+  out.Set("seed", double(c.seed));
+  out.Set("rng", lm_rng_name(c.rng));
+  out.Set("memoryLimit", double(c.memory_limit));
+  return out;
+}
+
 // The table memory a model has mapped: what it holds (its reservation is address space).
 uint64_t LmMemoryBytes(LanguageModel& model) { return model.model().mapped_table_bytes(); }
 
@@ -101,6 +118,33 @@ class TrainWorker : public AsyncWork<LmTrainEvent> {
 
 }  // namespace
 
+Napi::Value LmDefaults(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const LmTrainOptions train;
+  auto train_out = Napi::Object::New(env);
+  train_out.Set("every", double(train.every));
+  train_out.Set("resume", train.resume);
+  train_out.Set("protocol", lm_protocol_name(train.data.protocol));
+  train_out.Set("validationSnippets", train.data.validation_snippets);
+  train_out.Set("holdout", train.data.holdout);
+  const LmGenerateOptions generate;
+  auto generate_out = Napi::Object::New(env);
+  generate_out.Set("length", generate.length);
+  generate_out.Set("temperature", generate.temperature);
+  generate_out.Set("seed", double(generate.seed));
+  auto out = Napi::Object::New(env);
+  out.Set("config", ConfigObject(env, LmConfig()));
+  out.Set("train", train_out);
+  out.Set("generate", generate_out);
+  return out;
+}
+
+Napi::Value LmLearningRate(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), lm_learning_rate(ToNumber(info[0], "step"), ToNumber(info[1], "warmup")));
+  });
+}
+
 Napi::Function LanguageModelWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeLanguageModel",
                      {
@@ -128,18 +172,18 @@ LanguageModelWrap::LanguageModelWrap(const Napi::CallbackInfo& info) : Napi::Obj
     if (info[0].IsUndefined()) return 0;
     const auto o = OptionsObject(info, 0);
     LmConfig c;
-    auto read = [&](const char* key, uint32_t& field, uint64_t lo, uint64_t hi) {
-      const auto value = Option(o, key);
-      if (!value.IsUndefined()) field = uint32_t(ToInteger(value, key, lo, hi));
+    auto read = [&](const IntegerRange& range, uint32_t& field) {
+      const auto value = Option(o, range.name);
+      if (!value.IsUndefined()) field = uint32_t(ToInteger(value, range));
     };
-    read("context", c.context, 2, 4096);
-    read("embedding", c.embedding, 2, 4096);
-    read("positional", c.positional, 1, 16);
-    read("layers", c.layers, 1, 256);
-    read("heads", c.heads, 1, 256);
-    read("tables", c.tables, 1, 4096);
-    read("comparisons", c.comparisons, 1, 30);
-    read("warmup", c.warmup, 1, 100000000);
+    read(LmConfig::kContext, c.context);
+    read(LmConfig::kEmbedding, c.embedding);
+    read(LmConfig::kPositional, c.positional);
+    read(LmConfig::kLayers, c.layers);
+    read(LmConfig::kHeads, c.heads);
+    read(LmConfig::kTables, c.tables);
+    read(LmConfig::kComparisons, c.comparisons);
+    read(LmConfig::kWarmup, c.warmup);
     ReadFlagOption(o, "distinctPairs", c.distinct_pairs);
     const auto rng = Option(o, "rng");
     if (!rng.IsUndefined()) c.rng = parse_lm_rng(ToString(rng, "rng"), "rng");
@@ -231,20 +275,20 @@ Napi::Value LanguageModelWrap::Generate(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Live("generate");
     const std::vector<uint8_t> prompt = ToBytes(info[0], "prompt");
-    if (prompt.empty()) throw RangeError("prompt must hold at least one byte");
     const auto o = OptionsObject(info, 1);
-    const auto length_value = Option(o, "length");
-    const uint32_t length = length_value.IsUndefined() ? 200 : uint32_t(ToInteger(length_value, "length", 0, 1u << 24));
-    const auto temperature_value = Option(o, "temperature");
-    const double temperature = temperature_value.IsUndefined() ? 0.4 : ToFiniteNumber(temperature_value, "temperature");
-    if (temperature < 0) throw RangeError("temperature must be ≥ 0 (got " + std::to_string(temperature) + ")");
-    const auto seed_value = Option(o, "seed");
-    const uint64_t seed = seed_value.IsUndefined() ? 1 : ToInteger(seed_value, "seed", 0, uint64_t(1) << 53);
+    LmGenerateOptions options;
+    const auto length = Option(o, "length");
+    if (!length.IsUndefined()) options.length = uint32_t(ToInteger(length, LmGenerateOptions::kLength));
+    const auto temperature = Option(o, "temperature");
+    if (!temperature.IsUndefined()) options.temperature = ToFiniteNumber(temperature, "temperature");
+    const auto seed = Option(o, "seed");
+    if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
+    options.check();
     auto model = model_;
     auto out = std::make_shared<std::vector<uint8_t>>();
     auto* worker = new TaskWorker(
         info.Env(), Value(), &async_, "generate()",
-        [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate(prompt, length, temperature, seed, keep_going); },
+        [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate(prompt, options, keep_going); },
         [out](Napi::Env env) -> Napi::Value { return ToTypedArray<uint8_t, Napi::Uint8Array>(env, *out); });
     worker->Queue();
     return worker->Promise();
@@ -268,21 +312,7 @@ Napi::Value LanguageModelWrap::Save(const Napi::CallbackInfo& info) {
 Napi::Value LanguageModelWrap::Config(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     if (!model_) throw StateError("LutLanguageModel.config(): the model is closed or not loaded");
-    const LmConfig& c = model_->config();
-    auto out = Napi::Object::New(info.Env());
-    out.Set("context", c.context);
-    out.Set("embedding", c.embedding);
-    out.Set("positional", c.positional);
-    out.Set("layers", c.layers);
-    out.Set("heads", c.heads);
-    out.Set("tables", c.tables);
-    out.Set("comparisons", c.comparisons);
-    out.Set("warmup", c.warmup);
-    out.Set("distinctPairs", c.distinct_pairs);
-    out.Set("seed", double(c.seed));
-    out.Set("rng", lm_rng_name(c.rng));
-    out.Set("memoryLimit", double(c.memory_limit));
-    return out;
+    return ConfigObject(info.Env(), model_->config());
   });
 }
 
@@ -314,10 +344,10 @@ Napi::Value LanguageModelWrap::Step(const Napi::CallbackInfo& info) {
   });
 }
 Napi::Value LanguageModelWrap::Impl(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), model_ ? lm_impl_name(model_->runtime().impl) : "fast");
+  return Napi::String::New(info.Env(), lm_impl_name(model_ ? model_->runtime().impl : LmRuntime().impl));
 }
 Napi::Value LanguageModelWrap::Threads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), model_ ? model_->runtime().threads : 1);
+  return Napi::Number::New(info.Env(), model_ ? model_->runtime().threads : LmRuntime().threads);
 }
 Napi::Value LanguageModelWrap::Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), async_.busy()); }
 Napi::Value LanguageModelWrap::Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !model_); }

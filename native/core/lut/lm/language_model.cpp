@@ -55,7 +55,8 @@ void LanguageModel::make_engine() {
 }
 
 float LanguageModel::learning_rate(uint64_t t) const {
-  return config().rng == LmRng::Glibc ? lm_learning_rate_c_program(t, config().warmup) : lm_learning_rate(t, config().warmup);
+  return config().rng == LmRng::Glibc ? lm_learning_rate_c_program(t, config().warmup)
+                                      : float(lm_learning_rate(double(t), double(config().warmup)));
 }
 
 LmCorpus LanguageModel::corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const {
@@ -171,17 +172,24 @@ void LanguageModel::last_logits(const uint8_t* tokens, uint32_t n, float* logits
   std::copy_n(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, kLmVocabulary, logits);
 }
 
-std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature,
-                                             uint64_t seed, const std::function<bool()>& keep_going) {
-  if (prompt.empty()) throw RangeError("polychron: prompt must hold at least one byte");
+void LmGenerateOptions::check() const {
+  check_in_range(kLength, length);
   if (!(temperature >= 0) || !std::isfinite(temperature)) {
-    throw RangeError("polychron: temperature must be a finite number ≥ 0");
+    throw RangeError("temperature must be ≥ 0 (got " + std::to_string(temperature) + ")");
   }
+}
+
+std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
+                                             const std::function<bool()>& keep_going) {
+  if (prompt.empty()) throw RangeError("prompt must hold at least one byte");
+  options.check();
+  const uint32_t length = options.length;
+  const double temperature = options.temperature;
   const uint32_t P = config().context;
   std::vector<uint8_t> text = prompt;
   std::vector<float> logits(kLmVocabulary);
   std::vector<double> weights(kLmVocabulary);
-  Random rng(seed, 3);
+  Random rng(options.seed, 3);
   for (uint32_t k = 0; k < length && (!keep_going || keep_going()); ++k) {
     const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
     last_logits(text.data() + text.size() - n, n, logits.data());

@@ -68,6 +68,18 @@ struct LmTrainRun {
   bool aborted = false;        // cancelled before all steps ran
 };
 
+// How generate() samples.
+struct LmGenerateOptions {
+  static constexpr IntegerRange kLength{"length", 0, 1u << 24};
+
+  uint32_t length = 200;     // bytes to generate
+  double temperature = 0.4;  // of the softmax; 0 picks the most likely byte
+  uint64_t seed = 1;
+
+  // RangeError for a length out of range or a temperature below 0 or not finite.
+  void check() const;
+};
+
 class LanguageModel {
  public:
   LanguageModel(const LmConfig& config, const LmRuntime& runtime);
@@ -95,10 +107,10 @@ class LanguageModel {
   float learning_rate(uint64_t t) const;
   // Mean over the corpus's validation snippets (spec §2 for the reference protocol).
   double validation_loss(const LmCorpus& corpus);
-  // Bytes sampled one at a time from the last position's softmax at `temperature`
-  // (0: the most likely byte), sliding a window of the last P bytes.
+  // Bytes sampled one at a time from the last position's softmax at the options'
+  // temperature, sliding a window of the last P bytes; the prompt holds at least one byte.
   // keep_going() is asked before each byte; false stops with the bytes made so far.
-  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature, uint64_t seed,
+  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
                                 const std::function<bool()>& keep_going = {});
   // Mean loss of a snippet's last position, or over all positions (no training).
   double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);
