@@ -99,7 +99,7 @@ class TrainWorker : public AsyncWork<LmTrainEvent> {
     result.Set("steps", double(run_.losses.size()));
     result.Set("aborted", run_.aborted);
     result.Set("losses", ToTypedArray<double, Napi::Float64Array>(env, run_.losses));
-    result.Set("starts", ToTypedArray<double, Napi::Float64Array>(env, run_.starts));
+    result.Set("starts", ToTypedArray<uint64_t, Napi::Float64Array>(env, run_.starts));
     std::vector<double> flat;
     for (const auto& [step, loss] : run_.validations) {
       flat.push_back(double(step));

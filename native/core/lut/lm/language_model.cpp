@@ -108,7 +108,7 @@ LmTrainRun LanguageModel::train(const uint8_t* text, uint64_t bytes, const LmTra
     const double lr = learning_rate(t);
     const double loss = train_step(corpus);
     run.losses.push_back(loss);
-    run.starts.push_back(double(last_start_));
+    run.starts.push_back(last_start_);
     loss_sum += loss;
     ++loss_count;
     const bool validate = options.every > 0 && t % options.every == 0;
@@ -183,24 +183,22 @@ std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt,
                                              const std::function<bool()>& keep_going) {
   if (prompt.empty()) throw RangeError("prompt must hold at least one byte");
   options.check();
-  const uint32_t length = options.length;
-  const double temperature = options.temperature;
   const uint32_t P = config().context;
   std::vector<uint8_t> text = prompt;
   std::vector<float> logits(kLmVocabulary);
   std::vector<double> weights(kLmVocabulary);
   Random rng(options.seed, 3);
-  for (uint32_t k = 0; k < length && (!keep_going || keep_going()); ++k) {
+  for (uint32_t k = 0; k < options.length && (!keep_going || keep_going()); ++k) {
     const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
     last_logits(text.data() + text.size() - n, n, logits.data());
     uint32_t chosen = 0;
     for (uint32_t v = 1; v < kLmVocabulary; ++v) {
       if (logits[v] > logits[chosen]) chosen = v;
     }
-    if (temperature > 0) {
+    if (options.temperature > 0) {
       double sum = 0;
       for (uint32_t v = 0; v < kLmVocabulary; ++v) {
-        weights[v] = std::exp((double(logits[v]) - double(logits[chosen])) / temperature);
+        weights[v] = std::exp((double(logits[v]) - double(logits[chosen])) / options.temperature);
         sum += weights[v];
       }
       double u = rng.uniform() * sum;

@@ -62,10 +62,10 @@ struct LmTrainEvent {
 };
 
 struct LmTrainRun {
-  std::vector<double> losses;  // per step: the snippet's mean loss (before its update)
-  std::vector<double> starts;  // per step: the snippet's first byte
+  std::vector<double> losses;    // per step: the snippet's mean loss (before its update)
+  std::vector<uint64_t> starts;  // per step: the snippet's first byte
   std::vector<std::pair<uint64_t, double>> validations;  // (step t, validation loss)
-  bool aborted = false;        // cancelled before all steps ran
+  bool aborted = false;          // cancelled before all steps ran
 };
 
 // How generate() samples.

@@ -89,7 +89,9 @@ uint64_t lm_table_bytes(const LmConfig& c) {
   return attention + lut_table_bytes(ffn_shape(c)) * c.layers + lut_table_bytes(unembed_shape(c));
 }
 
-double lm_learning_rate(double t, double w) { return std::min(1.0 / std::sqrt(1.0 + t), t / (w * std::sqrt(w))); }
+double lm_learning_rate(double step, double warmup) {
+  return std::min(1.0 / std::sqrt(1.0 + step), step / (warmup * std::sqrt(warmup)));
+}
 
 float lm_learning_rate_c_program(uint64_t step, uint32_t warmup) {
   const double t = double(step);
