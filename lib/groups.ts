@@ -111,6 +111,9 @@ export interface GroupActivation {
 
 const SCHEMA = 'polychron.groups/1';
 
+/** The core's search defaults (latency, window and threads are derived when the search runs). */
+export const GROUP_SEARCH_DEFAULTS = addon.groupSearchDefaults();
+
 function fromNative(g: NativeGroup): PolychronousGroup {
   const firings: GroupFiring[] = [];
   for (let i = 0; i < g.neurons.length; i++) firings.push({ neuron: g.neurons[i], time: g.times[i], layer: g.layers[i] });
@@ -141,10 +144,10 @@ export async function findPolychronousGroups(network: Network, options: GroupSea
   const result = await withSignal((observe) => native.findGroups({ ...search, threads }, observe), () => native.cancel(), signal, onProgress);
   const record: GroupSearchRecord = {
     neurons: network.size,
-    anchors: search.anchors ?? 3,
-    strongFraction: search.strongFraction ?? 0.95,
-    maxWeight: search.maxWeight ?? 10,
-    minPath: search.minPath ?? 7,
+    anchors: search.anchors ?? GROUP_SEARCH_DEFAULTS.anchors,
+    strongFraction: search.strongFraction ?? GROUP_SEARCH_DEFAULTS.strongFraction,
+    maxWeight: search.maxWeight ?? GROUP_SEARCH_DEFAULTS.maxWeight,
+    minPath: search.minPath ?? GROUP_SEARCH_DEFAULTS.minPath,
     ...(search.latency !== undefined ? { latency: search.latency } : {}),
     ...(search.window !== undefined ? { window: search.window } : {}),
     ...(search.shuffleSeed !== undefined ? { shuffleSeed: search.shuffleSeed } : {}),

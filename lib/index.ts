@@ -74,6 +74,8 @@ export { readIdx, parseIdx, writeIdx, readIdxImages, IDX_MAX_BYTES, type IdxArra
 export {
   LutLanguageModel,
   LUT_LM_DEFAULTS,
+  LUT_LM_TRAIN_DEFAULTS,
+  LUT_LM_GENERATE_DEFAULTS,
   learningRate,
   mobyDick,
   type LutLanguageModelOptions,
@@ -92,6 +94,7 @@ export {
   compareWithShuffled,
   countGroupsOverTraining,
   GroupSet,
+  GROUP_SEARCH_DEFAULTS,
   type GroupSearchOptions,
   type GroupSearchRecord,
   type PolychronousGroup,

@@ -4,17 +4,24 @@ import { withSignal } from './async';
 import { addon, type NativeLanguageModel, type NativeTrainEvent } from './native';
 import type { SimdLevel } from './simd';
 
-/** The spec's reference hyper-parameters (lut-networks.md §2), the defaults here. */
-export const LUT_LM_DEFAULTS = {
-  context: 32,
-  embedding: 32,
-  positional: 4,
-  layers: 6,
-  heads: 4,
-  tables: 16,
-  comparisons: 6,
-  warmup: 4000,
-} as const;
+const NATIVE_DEFAULTS = addon.lmDefaults();
+
+/** The spec's reference hyper-parameters (lut-networks.md §2), the defaults here (from the native core). */
+export const LUT_LM_DEFAULTS: Readonly<Required<Pick<LutLanguageModelOptions, LmShapeOption>>> = (() => {
+  const c = NATIVE_DEFAULTS.config as Record<LmShapeOption, number>;
+  const { context, embedding, positional, layers, heads, tables, comparisons, warmup } = c;
+  return { context, embedding, positional, layers, heads, tables, comparisons, warmup };
+})();
+
+/** The core's defaults of train() and generate() options (those not documented as derived). */
+export const LUT_LM_TRAIN_DEFAULTS = NATIVE_DEFAULTS.train as Readonly<{
+  every: number;
+  resume: boolean;
+  protocol: LmProtocol;
+  validationSnippets: number;
+  holdout: number;
+}>;
+export const LUT_LM_GENERATE_DEFAULTS: Readonly<{ length: number; temperature: number; seed: number }> = NATIVE_DEFAULTS.generate;
 
 export type LmImplementation = 'fast' | 'reference';
 /**
@@ -24,6 +31,8 @@ export type LmImplementation = 'fast' | 'reference';
  */
 export type LmRng = 'polychron' | 'glibc';
 export type LmProtocol = 'holdout' | 'reference';
+/** The model's shape and schedule: the keys of LUT_LM_DEFAULTS. */
+type LmShapeOption = 'context' | 'embedding' | 'positional' | 'layers' | 'heads' | 'tables' | 'comparisons' | 'warmup';
 
 export interface LutLanguageModelOptions {
   /** Context length P (2 … 4096). */
@@ -116,9 +125,9 @@ export interface LmGenerateOptions {
   signal?: AbortSignal;
 }
 
-/** lr(t) = min(1/√(1+t), t/(w·√w)) (spec §2). */
+/** lr(t) = min(1/√(1+t), t/(w·√w)) (spec §2), the core's rule (training rounds it to float). */
 export function learningRate(step: number, warmup: number = LUT_LM_DEFAULTS.warmup): number {
-  return Math.min(1 / Math.sqrt(1 + step), step / (warmup * Math.sqrt(warmup)));
+  return addon.lmLearningRate(step, warmup);
 }
 
 function bytesOf(text: Uint8Array | string, name: string): Uint8Array {

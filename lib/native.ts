@@ -27,6 +27,13 @@ export interface NativeAddon {
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
   NativeLutClassifier: new (options?: object) => NativeLutClassifier;
   lutClassifierDefaults(): { config: Record<string, unknown>; train: Record<string, number> };
+  lmDefaults(): {
+    config: Record<string, number | boolean | string>;
+    train: { every: number; resume: boolean; protocol: string; validationSnippets: number; holdout: number };
+    generate: { length: number; temperature: number; seed: number };
+  };
+  lmLearningRate(step: number, warmup: number): number;
+  groupSearchDefaults(): { anchors: number; strongFraction: number; maxWeight: number; minPath: number; exhaustive: boolean };
   matchRaster(
     offsets: Uint32Array,
     neurons: Uint32Array,

@@ -4,6 +4,7 @@
  * the 'holdout' data protocol, in the same unit (nats per byte). A LUT transformer that
  * has learned anything beats the unigram figure; one that uses its context beats the bigram.
  */
+import { LUT_LM_TRAIN_DEFAULTS } from './lm';
 
 export interface NgramBaselines {
   /** Cross-entropy of the held-out tail under byte frequencies of the training part, nats/byte. */
@@ -20,7 +21,7 @@ const SYMBOLS = 256;
  * Counts on text[0, n − ⌊n·holdout⌋) and scores the rest, with add-one smoothing (so
  * that a byte never seen in training costs a finite amount).
  */
-export function ngramBaselines(text: Uint8Array, holdout = 0.1): NgramBaselines {
+export function ngramBaselines(text: Uint8Array, holdout: number = LUT_LM_TRAIN_DEFAULTS.holdout): NgramBaselines {
   if (!(text instanceof Uint8Array)) throw new TypeError('text must be a Uint8Array or Buffer');
   if (!(holdout > 0 && holdout < 1)) throw new RangeError(`holdout must be a number in (0, 1) (got ${holdout})`);
   const split = text.length - Math.floor(text.length * holdout);

@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareWithShuffled, countGroupsOverTraining, findPolychronousGroups, GroupSet, Network, type PolychronousGroup } from '../lib';
+import {
+  compareWithShuffled,
+  countGroupsOverTraining,
+  findPolychronousGroups,
+  GROUP_SEARCH_DEFAULTS,
+  GroupSet,
+  Network,
+  type PolychronousGroup,
+} from '../lib';
 import { chainNetwork, DELAY, LAYERS, WIDTH } from './helpers/chain';
 import { caught, expectError, rejected } from './helpers/errors';
 import { seededRandom } from './helpers/random';
@@ -186,6 +194,31 @@ describe('the search on a random network', () => {
     await expect(search).rejects.toThrow('enough');
     expect(network.busy).toBe(false);
     expect((await findPolychronousGroups(network, { minPath: 4 })).size).toBeGreaterThan(0);
+  });
+
+  test('a progress callback that throws rejects the search with its error and leaves the network usable', async () => {
+    const thrown = new Error('progress failed');
+    let calls = 0;
+    const error = await rejected(() =>
+      findPolychronousGroups(network, {
+        minPath: 4,
+        threads: 1,
+        onProgress: () => {
+          calls++;
+          throw thrown;
+        },
+      }),
+    );
+    expect(error).toBe(thrown);
+    expect(calls).toBe(1);
+    expect(network.busy).toBe(false);
+    expect((await findPolychronousGroups(network, { minPath: 4 })).size).toBeGreaterThan(0);
+  });
+
+  test('the search defaults come from the core and are the spec reference values', async () => {
+    expect(GROUP_SEARCH_DEFAULTS).toEqual({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7, exhaustive: false });
+    const found = await findPolychronousGroups(network);
+    expect(found.search).toMatchObject({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7 });
   });
 
   test('JSON export loads back equal; bad files give errors that name the file and the field', async () => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LutLanguageModel, learningRate, mobyDick, supportedSimdLevels } from '../lib';
+import { LUT_LM_DEFAULTS, LutLanguageModel, learningRate, mobyDick, supportedSimdLevels } from '../lib';
 import { caught, expectError, rejected } from './helpers/errors';
 import { readSafetensors, tensorAsFloat32, tensorAsUint32 } from './helpers/safetensors';
 
@@ -63,6 +63,11 @@ describe('training', () => {
     expect(learningRate(0)).toBe(0);
     expect(learningRate(2000)).toBeCloseTo(2000 / (4000 * Math.sqrt(4000)), 12);
     expect(learningRate(10000)).toBeCloseTo(1 / Math.sqrt(10001), 12);
+    expect(learningRate(100, 50)).toBe(Math.min(1 / Math.sqrt(101), 100 / (50 * Math.sqrt(50))));
+  });
+
+  test('the defaults come from the core and are the spec reference hyper-parameters', () => {
+    expect(LUT_LM_DEFAULTS).toEqual({ context: 32, embedding: 32, positional: 4, layers: 6, heads: 4, tables: 16, comparisons: 6, warmup: 4000 });
   });
 
   test('the untrained model scores ln 256 under both protocols', async () => {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { findPolychronousGroups, GroupSet } from '../groups';
+import { findPolychronousGroups, GROUP_SEARCH_DEFAULTS, GroupSet } from '../groups';
 import { Network } from '../network';
 import { readSpikesCsv } from '../spnet';
 import { finiteNumber, positiveInteger, required } from './options';
@@ -106,8 +106,8 @@ export function groupsCommand(): Command {
       'The groups are written as JSON; polychron groups query matches them against a spike raster.')
     .option('--checkpoint <file>', 'required: the network, saved by simulate --checkpoint-out or Network.save')
     .option('--out <file.json>', 'required: where the groups are written, as JSON')
-    .addOption(positiveInteger('--min-path <layers>', 'keep groups whose longest causal path has at least this many layers', 7))
-    .addOption(positiveInteger('--anchors <count>', 'anchor neurons per group, 2 to 8', 3))
+    .addOption(positiveInteger('--min-path <layers>', 'keep groups whose longest causal path has at least this many layers', GROUP_SEARCH_DEFAULTS.minPath))
+    .addOption(positiveInteger('--anchors <count>', 'anchor neurons per group, 2 to 8', GROUP_SEARCH_DEFAULTS.anchors))
     .addOption(positiveInteger('--window <ms>', 'longest replay, in ms (default: 2 · the largest delay + latency)'))
     .option('--shuffle', 'search a copy with shuffled excitatory targets instead (a control: chance groups)')
     .addOption(positiveInteger('--shuffle-seed <n>', 'seed of the shuffle (with --shuffle)', 1))

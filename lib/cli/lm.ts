@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import {
   LUT_LM_DEFAULTS,
+  LUT_LM_GENERATE_DEFAULTS,
+  LUT_LM_TRAIN_DEFAULTS,
   LossWatch,
   LutLanguageModel,
   learningRate,
@@ -279,8 +281,8 @@ function trainCommand(): Command {
     .addOption(positiveInteger('--threads <count>', 'worker threads of the fast implementation', 1))
     .addOption(oneOf('--impl <impl>', 'fast (SIMD, threads) or reference (the plain oracle); same numbers', ['fast', 'reference'] as const, 'fast'))
     .addOption(oneOf('--rng <rng>', 'polychron, or glibc (the spec\'s C program step for step; not with --resume)', ['polychron', 'glibc'] as const, 'polychron'))
-    .addOption(protocolOption('holdout'))
-    .addOption(nonNegativeInteger('--every <steps>', 'validate (and checkpoint) every this many steps; 0: never', 10000))
+    .addOption(protocolOption(LUT_LM_TRAIN_DEFAULTS.protocol))
+    .addOption(nonNegativeInteger('--every <steps>', 'validate (and checkpoint) every this many steps; 0: never', LUT_LM_TRAIN_DEFAULTS.every))
     .option('--log <file.csv>', 'append step,val_loss at each validation')
     .option('--trace <file.csv>', 'append step,start,train_loss for every step')
     .option('--checkpoint <file>', 'save the model here at each validation and at the end (safetensors)')
@@ -316,10 +318,10 @@ export function lmCommand(): Command {
       .description('Print the prompt and its continuation, sampled from a trained model.')
       .option('--model <file>', 'required: a model saved by lm train --checkpoint')
       .option('--prompt <text>', 'required: the text to continue (at least one byte)')
-      .addOption(nonNegativeInteger('--length <bytes>', 'bytes to generate', 200))
-      .addOption(finiteNumber('--temperature <t>', 'sampling temperature; 0: always the likeliest byte', 0.4,
+      .addOption(nonNegativeInteger('--length <bytes>', 'bytes to generate', LUT_LM_GENERATE_DEFAULTS.length))
+      .addOption(finiteNumber('--temperature <t>', 'sampling temperature; 0: always the likeliest byte', LUT_LM_GENERATE_DEFAULTS.temperature,
         'a number >= 0', (t) => t >= 0))
-      .addOption(nonNegativeInteger('--seed <n>', 'seed of the sampling', 1))
+      .addOption(nonNegativeInteger('--seed <n>', 'seed of the sampling', LUT_LM_GENERATE_DEFAULTS.seed))
       .action(generate))
     .addCommand(new Command('eval')
       .summary('the validation loss of a trained model on a text (JSON)')

@@ -52,7 +52,8 @@ Napi::Value CpuModel(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-Napi::Value MatchRaster(const Napi::CallbackInfo& info);  // groups_binding.cpp
+Napi::Value MatchRaster(const Napi::CallbackInfo& info);          // groups_binding.cpp
+Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info);  // groups_binding.cpp
 
 }  // namespace polychron::addon
 
@@ -70,6 +71,9 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeLanguageModel", LanguageModelWrap::Define(env));
   exports.Set("NativeLutClassifier", LutClassifierWrap::Define(env));
   exports.Set("lutClassifierDefaults", Napi::Function::New<LutClassifierDefaults>(env, "lutClassifierDefaults"));
+  exports.Set("lmDefaults", Napi::Function::New<LmDefaults>(env, "lmDefaults"));
+  exports.Set("lmLearningRate", Napi::Function::New<LmLearningRate>(env, "lmLearningRate"));
+  exports.Set("groupSearchDefaults", Napi::Function::New<GroupSearchDefaults>(env, "groupSearchDefaults"));
   exports.Set("matchRaster", Napi::Function::New<MatchRaster>(env, "matchRaster"));
   return exports;
 }

@@ -13,6 +13,7 @@
 #include "core/aligned_array.h"
 #include "core/errors.h"
 #include "core/kernels/cpu.h"
+#include "core/option_range.h"
 
 namespace polychron::addon {
 
@@ -57,6 +58,11 @@ inline uint64_t ToInteger(const Napi::Value& value, const std::string& name, uin
                      std::to_string(max) + "] (got " + value.ToString().Utf8Value() + ")");
   }
   return static_cast<uint64_t>(x);
+}
+
+// An integer in a range the core defines (core/option_range.h).
+inline uint64_t ToInteger(const Napi::Value& value, const IntegerRange& range) {
+  return ToInteger(value, range.name, range.min, range.max);
 }
 
 inline std::string ToString(const Napi::Value& value, const std::string& name) {

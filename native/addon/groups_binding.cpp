@@ -1,7 +1,7 @@
 // Polychronous groups: NativeNetwork.findGroups (the search of core/groups/search.h on a
 // snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
 // noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
-// raster query of core/groups/query.h, on a worker thread).
+// raster query of core/groups/query.h, on a worker thread), and the search's defaults.
 #include <string>
 #include <vector>
 
@@ -85,28 +85,23 @@ PngOptions ReadSearchOptions(const Napi::Value& value) {
   if (!value.IsUndefined() && !value.IsObject()) throw TypeError("options must be an object");
   const auto o = value.IsUndefined() ? Napi::Object::New(value.Env()) : value.As<Napi::Object>();
   PngOptions options;
-  auto integer = [&](const char* key, uint32_t& field, uint64_t lo, uint64_t hi) {
-    const auto x = Option(o, key);
-    if (!x.IsUndefined()) field = uint32_t(ToInteger(x, key, lo, hi));
+  auto integer = [&](const IntegerRange& range, uint32_t& field) {
+    const auto x = Option(o, range.name);
+    if (!x.IsUndefined()) field = uint32_t(ToInteger(x, range));
   };
-  integer("anchors", options.anchors, 2, 8);
-  integer("minPath", options.min_path, 1, 1000);
-  integer("latency", options.latency, 1, 255);
-  integer("window", options.window, 1, 100000);
-  uint32_t threads = 1;
-  integer("threads", threads, 1, 256);
+  integer(PngOptions::kAnchors, options.anchors);
+  integer(PngOptions::kMinPath, options.min_path);
+  integer(PngOptions::kLatency, options.latency);
+  integer(PngOptions::kWindow, options.window);
+  uint32_t threads = options.threads;
+  integer(PngOptions::kThreads, threads);
   options.threads = threads;
   ReadFlagOption(o, "exhaustive", options.exhaustive);
   const auto fraction = Option(o, "strongFraction");
-  if (!fraction.IsUndefined()) {
-    options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
-    if (!(options.strong_fraction > 0 && options.strong_fraction <= 1)) throw RangeError("strongFraction must be in (0, 1]");
-  }
+  if (!fraction.IsUndefined()) options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
   const auto max_weight = Option(o, "maxWeight");
-  if (!max_weight.IsUndefined()) {
-    options.max_weight = ToFiniteNumber(max_weight, "maxWeight");
-    if (!(options.max_weight > 0)) throw RangeError("maxWeight must be a number > 0");
-  }
+  if (!max_weight.IsUndefined()) options.max_weight = ToFiniteNumber(max_weight, "maxWeight");
+  check_search_options(options);
   return options;
 }
 
@@ -152,6 +147,19 @@ class MatchWorker : public AsyncWork<NoEvent> {
 };
 
 }  // namespace
+
+// groupSearchDefaults() -> { anchors, strongFraction, maxWeight, minPath, exhaustive }: the
+// core's defaults (latency, window and threads default to values derived at search time).
+Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info) {
+  const PngOptions defaults;
+  auto out = Napi::Object::New(info.Env());
+  out.Set("anchors", defaults.anchors);
+  out.Set("strongFraction", defaults.strong_fraction);
+  out.Set("maxWeight", defaults.max_weight);
+  out.Set("minPath", defaults.min_path);
+  out.Set("exhaustive", defaults.exhaustive);
+  return out;
+}
 
 // findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, threads?, shuffleSeed? }, onProgress?)
 Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {

@@ -10,6 +10,12 @@
 
 namespace polychron::addon {
 
+// lmDefaults(): the core's defaults (configuration, training and generation options), so
+// that TypeScript states none of its own.
+Napi::Value LmDefaults(const Napi::CallbackInfo& info);
+// lmLearningRate(step, warmup): the core's learning-rate rule (lm_learning_rate).
+Napi::Value LmLearningRate(const Napi::CallbackInfo& info);
+
 class LanguageModelWrap : public Napi::ObjectWrap<LanguageModelWrap> {
  public:
   static Napi::Function Define(Napi::Env env);

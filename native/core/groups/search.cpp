@@ -307,12 +307,21 @@ void Replay::keep_if_group(uint32_t mother, const std::vector<ForcedFiring>& anc
 
 }  // namespace
 
+void check_search_options(const PngOptions& options) {
+  check_in_range(PngOptions::kAnchors, options.anchors);
+  check_in_range(PngOptions::kMinPath, options.min_path);
+  // 0 asks for the network-derived default.
+  if (options.latency != 0) check_in_range(PngOptions::kLatency, options.latency);
+  if (options.window != 0) check_in_range(PngOptions::kWindow, options.window);
+  check_in_range(PngOptions::kThreads, options.threads);
+  if (!(options.strong_fraction > 0 && options.strong_fraction <= 1)) throw RangeError("strongFraction must be in (0, 1]");
+  if (!(options.max_weight > 0)) throw RangeError("maxWeight must be a number > 0");
+}
+
 std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngOptions& options,
                                            const std::function<void(uint32_t, uint32_t)>& on_mother,
                                            const std::atomic<bool>* cancel) {
-  if (options.anchors < 2 || options.anchors > 8) throw RangeError("polychron: anchors must be an integer in [2, 8]");
-  if (!(options.strong_fraction > 0 && options.strong_fraction <= 1)) throw RangeError("polychron: strongFraction must be in (0, 1]");
-  if (options.min_path < 1) throw RangeError("polychron: minPath must be at least 1");
+  check_search_options(options);
   const Search search(network, options);
   std::vector<uint32_t> mothers;
   for (uint32_t q = 0; q < network.neurons; ++q) {
@@ -321,7 +330,7 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
   std::vector<std::vector<PolychronousGroup>> found(mothers.size());
   std::atomic<uint32_t> next{0}, done{0};
   std::mutex progress;
-  ThreadPool pool(std::max(1u, options.threads));
+  ThreadPool pool(options.threads);
   pool.run([&](unsigned) {
     Replay replay(search, network.simd);
     std::vector<uint32_t> pick(options.anchors);
@@ -365,6 +374,7 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
 
 std::vector<PngFiring> replay_pattern(const PngNetwork& network, const PngOptions& options,
                                      std::vector<ForcedFiring> pattern) {
+  check_search_options(options);
   for (const ForcedFiring& f : pattern) {
     if (f.neuron >= network.neurons) throw RangeError("polychron: pattern neuron " + std::to_string(f.neuron) + " is not in [0, " + std::to_string(network.neurons) + ")");
   }

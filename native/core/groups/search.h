@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/kernels/cpu.h"
+#include "core/option_range.h"
 
 namespace polychron {
 
@@ -36,6 +37,12 @@ PngNetwork png_network_of(Network& network);
 PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed);
 
 struct PngOptions {
+  static constexpr IntegerRange kAnchors{"anchors", 2, 8};
+  static constexpr IntegerRange kMinPath{"minPath", 1, 1000};
+  static constexpr IntegerRange kLatency{"latency", 1, 255};    // or 0
+  static constexpr IntegerRange kWindow{"window", 1, 100000};   // or 0
+  static constexpr IntegerRange kThreads{"threads", 1, 256};
+
   uint32_t anchors = 3;           // W
   double strong_fraction = 0.95;  // strong: weight > strong_fraction · max_weight
   double max_weight = 10;
@@ -46,6 +53,10 @@ struct PngOptions {
   bool exhaustive = false;        // step every touched neuron every ms to the window's end
   unsigned threads = 1;
 };
+
+// RangeError naming the first option out of its range (strong_fraction in (0, 1],
+// max_weight > 0, the integers in the ranges above).
+void check_search_options(const PngOptions& options);
 
 struct PngFiring {
   uint32_t neuron;
@@ -74,8 +85,9 @@ struct ForcedFiring {
 };
 
 // Every group, mothers in ascending order and combinations in lexicographic order within
-// a mother, whatever the thread count. on_mother(done, total) is called from worker
-// threads after each mother (serialize in the callback); `cancel` stops early.
+// a mother, whatever the thread count (options checked first). on_mother(done, total) is
+// called from worker threads after each mother (serialize in the callback); `cancel`
+// stops early.
 std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngOptions& options,
                                            const std::function<void(uint32_t, uint32_t)>& on_mother,
                                            const std::atomic<bool>* cancel);

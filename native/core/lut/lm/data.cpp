@@ -16,12 +16,16 @@ LmProtocol parse_lm_protocol(const std::string& name, const char* param) {
   throw TypeError(std::string("polychron: ") + param + " must be 'holdout' or 'reference' (got '" + name + "')");
 }
 
+void LmDataSpec::check() const {
+  check_in_range(kValidationSnippets, validation_snippets);
+  if (!(holdout > 0 && holdout < 1)) throw RangeError("holdout must be a number in (0, 1)");
+}
+
 LmCorpus::LmCorpus(const uint8_t* text, uint64_t bytes, uint32_t context, const LmDataSpec& spec, uint64_t seed,
                    LmRng rng)
     : text_(text), bytes_(bytes), context_(context), spec_(spec), rng_(rng) {
   const uint64_t snippet = uint64_t(context) + 1;
-  if (spec.validation_snippets < 1) throw RangeError("polychron: validationSnippets must be at least 1");
-  if (!(spec.holdout > 0 && spec.holdout < 1)) throw RangeError("polychron: holdout must be in (0, 1)");
+  spec.check();
   if (rng == LmRng::Glibc) {
     if (spec.protocol != LmProtocol::Reference) {
       throw RangeError("polychron: rng 'glibc' follows the C program, whose data protocol is 'reference'; set protocol: 'reference'");

@@ -17,6 +17,7 @@
 
 #include "core/lut/lm/glibc_random.h"
 #include "core/lut/lm/model.h"
+#include "core/option_range.h"
 #include "core/random.h"
 
 namespace polychron {
@@ -27,9 +28,14 @@ const char* lm_protocol_name(LmProtocol protocol);
 LmProtocol parse_lm_protocol(const std::string& name, const char* param);
 
 struct LmDataSpec {
+  static constexpr IntegerRange kValidationSnippets{"validationSnippets", 1, 100000000};
+
   LmProtocol protocol = LmProtocol::Holdout;
   uint32_t validation_snippets = 10000;
-  double holdout = 0.1;
+  double holdout = 0.1;  // in (0, 1)
+
+  // RangeError naming the first option out of its range.
+  void check() const;
 };
 
 class LmCorpus {

@@ -1,6 +1,9 @@
 #include "core/lut/lm/language_model.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <limits>
 
 #include "core/errors.h"
 #include "core/io/binary_io.h"
@@ -15,8 +18,16 @@ LmImpl parse_lm_impl(const std::string& name, const char* param) {
   throw TypeError(std::string("polychron: ") + param + " must be 'fast' or 'reference' (got '" + name + "')");
 }
 
+void LmRuntime::check() const {
+  check_in_range(kThreads, threads);
+  if (impl == LmImpl::Reference && threads != 1) {
+    throw RangeError("threads must be 1 with impl 'reference' (the reference is single-threaded)");
+  }
+}
+
 LanguageModel::LanguageModel(const LmConfig& config, const LmRuntime& runtime)
     : runtime_(runtime), data_rng_(config.seed, 1) {
+  runtime.check();
   if (config.rng == LmRng::Glibc) {
     validate_lm_config(config);
     // The C program draws its validation starts before it builds the model.
@@ -29,6 +40,7 @@ LanguageModel::LanguageModel(const LmConfig& config, const LmRuntime& runtime)
 
 LanguageModel::LanguageModel(const std::string& path, const LmRuntime& runtime, uint64_t memory_limit)
     : runtime_(runtime) {
+  runtime.check();
   LmTrainingState state;
   model_ = load_lm_checkpoint(path, memory_limit, state);
   step_ = state.step;
@@ -43,7 +55,8 @@ void LanguageModel::make_engine() {
 }
 
 float LanguageModel::learning_rate(uint64_t t) const {
-  return config().rng == LmRng::Glibc ? lm_learning_rate_c_program(t, config().warmup) : lm_learning_rate(t, config().warmup);
+  return config().rng == LmRng::Glibc ? lm_learning_rate_c_program(t, config().warmup)
+                                      : float(lm_learning_rate(double(t), double(config().warmup)));
 }
 
 LmCorpus LanguageModel::corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const {
@@ -70,6 +83,50 @@ double LanguageModel::train_step(const LmCorpus& corpus) {
                                   : reference::train_step(*model_, tokens, P, lr, reference_act_);
   ++step_;
   return loss;
+}
+
+LmTrainRun LanguageModel::train(const uint8_t* text, uint64_t bytes, const LmTrainOptions& options,
+                                 const std::function<void(const LmTrainEvent&)>& on_event,
+                                 const std::atomic<bool>* cancel) {
+  const LmCorpus corpus = this->corpus(text, bytes, options.data);
+  if (options.resume && step_ > 0 && (data_.bytes != bytes || data_.crc32 != crc32_update(0, text, bytes))) {
+    throw RangeError("polychron: this text (" + std::to_string(bytes) + " bytes) is not the one the checkpoint was trained on (" +
+                     std::to_string(data_.bytes) + " bytes); resuming needs the same text");
+  }
+  remember_data(corpus);
+  const auto cancelled = [cancel] { return cancel != nullptr && cancel->load(std::memory_order_relaxed); };
+  // Events are throttled so that a fast model does not flood the caller's thread.
+  constexpr auto kEventInterval = std::chrono::milliseconds(100);
+  LmTrainRun run;
+  run.losses.reserve(std::min<uint64_t>(options.steps, 1u << 20));
+  run.starts.reserve(run.losses.capacity());
+  auto last_event = std::chrono::steady_clock::now();
+  double loss_sum = 0;
+  uint64_t loss_count = 0;
+  for (uint64_t k = 0; k < options.steps && !cancelled(); ++k) {
+    const uint64_t t = step_;
+    const double lr = learning_rate(t);
+    const double loss = train_step(corpus);
+    run.losses.push_back(loss);
+    run.starts.push_back(last_start_);
+    loss_sum += loss;
+    ++loss_count;
+    const bool validate = options.every > 0 && t % options.every == 0;
+    double validation = std::numeric_limits<double>::quiet_NaN();
+    if (validate) {
+      validation = validation_loss(corpus);
+      run.validations.push_back({t, validation});
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (validate || now - last_event > kEventInterval || k + 1 == options.steps) {
+      if (on_event) on_event(LmTrainEvent{step_, lr, loss_sum / double(loss_count), validation, t});
+      last_event = now;
+      loss_sum = 0;
+      loss_count = 0;
+    }
+  }
+  run.aborted = cancelled();
+  return run;
 }
 
 double LanguageModel::snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only) {
@@ -115,28 +172,33 @@ void LanguageModel::last_logits(const uint8_t* tokens, uint32_t n, float* logits
   std::copy_n(reference_act_.logits.data() + size_t(n - 1) * kLmVocabulary, kLmVocabulary, logits);
 }
 
-std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature,
-                                             uint64_t seed, const std::function<bool()>& keep_going) {
-  if (prompt.empty()) throw RangeError("polychron: prompt must hold at least one byte");
+void LmGenerateOptions::check() const {
+  check_in_range(kLength, length);
   if (!(temperature >= 0) || !std::isfinite(temperature)) {
-    throw RangeError("polychron: temperature must be a finite number ≥ 0");
+    throw RangeError("temperature must be ≥ 0 (got " + std::to_string(temperature) + ")");
   }
+}
+
+std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
+                                             const std::function<bool()>& keep_going) {
+  if (prompt.empty()) throw RangeError("prompt must hold at least one byte");
+  options.check();
   const uint32_t P = config().context;
   std::vector<uint8_t> text = prompt;
   std::vector<float> logits(kLmVocabulary);
   std::vector<double> weights(kLmVocabulary);
-  Random rng(seed, 3);
-  for (uint32_t k = 0; k < length && (!keep_going || keep_going()); ++k) {
+  Random rng(options.seed, 3);
+  for (uint32_t k = 0; k < options.length && (!keep_going || keep_going()); ++k) {
     const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
     last_logits(text.data() + text.size() - n, n, logits.data());
     uint32_t chosen = 0;
     for (uint32_t v = 1; v < kLmVocabulary; ++v) {
       if (logits[v] > logits[chosen]) chosen = v;
     }
-    if (temperature > 0) {
+    if (options.temperature > 0) {
       double sum = 0;
       for (uint32_t v = 0; v < kLmVocabulary; ++v) {
-        weights[v] = std::exp((double(logits[v]) - double(logits[chosen])) / temperature);
+        weights[v] = std::exp((double(logits[v]) - double(logits[chosen])) / options.temperature);
         sum += weights[v];
       }
       double u = rng.uniform() * sum;

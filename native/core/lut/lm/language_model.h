@@ -2,16 +2,19 @@
 // training state (step, data random generator), trained and evaluated through either
 // the reference oracle or the fast engine, sampled from, saved and loaded.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/kernels/cpu.h"
 #include "core/lut/lm/data.h"
 #include "core/lut/lm/engine.h"
 #include "core/lut/lm/model.h"
+#include "core/option_range.h"
 #include "core/random.h"
 
 namespace polychron {
@@ -21,9 +24,14 @@ const char* lm_impl_name(LmImpl impl);
 LmImpl parse_lm_impl(const std::string& name, const char* param);
 
 struct LmRuntime {
+  static constexpr IntegerRange kThreads{"threads", 1, 256};
+
   LmImpl impl = LmImpl::Fast;
-  unsigned threads = 1;
+  unsigned threads = 1;  // the reference is single-threaded
   SimdLevel simd = SimdLevel::Scalar;
+
+  // RangeError for threads out of range, or more than one with impl 'reference'.
+  void check() const;
 };
 
 // What a checkpoint records about the text the model was trained on, so that resuming
@@ -32,6 +40,44 @@ struct LmDataRecord {
   std::string protocol;
   uint64_t bytes = 0;
   uint32_t crc32 = 0;
+};
+
+// One training run: `steps` steps on a text drawn as `data` says.
+struct LmTrainOptions {
+  uint64_t steps = 0;
+  uint64_t every = 0;   // validate after each step t with t % every == 0; 0: never
+  bool resume = false;  // refuse a text other than the one the model was trained on
+  LmDataSpec data;
+};
+
+// What a training run reports as it goes: at most every 100 ms, at each validation and
+// at the last step.
+struct LmTrainEvent {
+  uint64_t step;  // steps done so far in this model's life
+  double lr;      // the learning rate of the last step
+  double loss;    // mean training loss of the steps since the last event
+  // NaN unless this event is a validation: its loss, and the step t it was taken after.
+  double validation;
+  uint64_t validated_at;
+};
+
+struct LmTrainRun {
+  std::vector<double> losses;    // per step: the snippet's mean loss (before its update)
+  std::vector<uint64_t> starts;  // per step: the snippet's first byte
+  std::vector<std::pair<uint64_t, double>> validations;  // (step t, validation loss)
+  bool aborted = false;          // cancelled before all steps ran
+};
+
+// How generate() samples.
+struct LmGenerateOptions {
+  static constexpr IntegerRange kLength{"length", 0, 1u << 24};
+
+  uint32_t length = 200;     // bytes to generate
+  double temperature = 0.4;  // of the softmax; 0 picks the most likely byte
+  uint64_t seed = 1;
+
+  // RangeError for a length out of range or a temperature below 0 or not finite.
+  void check() const;
 };
 
 class LanguageModel {
@@ -48,6 +94,11 @@ class LanguageModel {
 
   // The corpus of `text` under `spec` for this model (its context, seed and generator).
   LmCorpus corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const;
+  // Runs options.steps training steps on text[0..bytes), validating on schedule;
+  // on_event (may be empty) gets the progress events, `cancel` (may be null) stops before
+  // the next step. Throws RangeError when resuming on another text than the recorded one.
+  LmTrainRun train(const uint8_t* text, uint64_t bytes, const LmTrainOptions& options,
+                   const std::function<void(const LmTrainEvent&)>& on_event, const std::atomic<bool>* cancel);
   // Training step number step(): draws a snippet, trains at lr(step), advances the step.
   // Returns the snippet's mean loss over its positions; last_start() is its first byte.
   double train_step(const LmCorpus& corpus);
@@ -56,10 +107,10 @@ class LanguageModel {
   float learning_rate(uint64_t t) const;
   // Mean over the corpus's validation snippets (spec §2 for the reference protocol).
   double validation_loss(const LmCorpus& corpus);
-  // Bytes sampled one at a time from the last position's softmax at `temperature`
-  // (0: the most likely byte), sliding a window of the last P bytes.
+  // Bytes sampled one at a time from the last position's softmax at the options'
+  // temperature, sliding a window of the last P bytes; the prompt holds at least one byte.
   // keep_going() is asked before each byte; false stops with the bytes made so far.
-  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, uint32_t length, double temperature, uint64_t seed,
+  std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
                                 const std::function<bool()>& keep_going = {});
   // Mean loss of a snippet's last position, or over all positions (no training).
   double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);

@@ -8,13 +8,6 @@ namespace polychron {
 
 namespace {
 
-void require(bool ok, const char* name, uint64_t value, uint64_t lo, uint64_t hi) {
-  if (!ok) {
-    throw RangeError(std::string("polychron: ") + name + " must be an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "] (got " + std::to_string(value) + ")");
-  }
-}
-
 LutShape attention_shape(const LmConfig& c) {
   return {c.embedding, c.embedding, c.tables, c.comparisons, 2 * c.comparisons + c.positional};
 }
@@ -60,14 +53,14 @@ LmRng parse_lm_rng(const std::string& name, const char* param) {
 }
 
 void validate_lm_config(const LmConfig& c) {
-  require(c.context >= 2 && c.context <= 4096, "context", c.context, 2, 4096);
-  require(c.embedding >= 2 && c.embedding <= 4096, "embedding", c.embedding, 2, 4096);
-  require(c.positional >= 1 && c.positional <= 16, "positional", c.positional, 1, 16);
-  require(c.layers >= 1 && c.layers <= 256, "layers", c.layers, 1, 256);
-  require(c.heads >= 1 && c.heads <= 256, "heads", c.heads, 1, 256);
-  require(c.tables >= 1 && c.tables <= 4096, "tables", c.tables, 1, 4096);
-  require(c.comparisons >= 1 && c.comparisons <= 30, "comparisons", c.comparisons, 1, 30);
-  require(c.warmup >= 1 && c.warmup <= 100000000, "warmup", c.warmup, 1, 100000000);
+  check_in_range(LmConfig::kContext, c.context);
+  check_in_range(LmConfig::kEmbedding, c.embedding);
+  check_in_range(LmConfig::kPositional, c.positional);
+  check_in_range(LmConfig::kLayers, c.layers);
+  check_in_range(LmConfig::kHeads, c.heads);
+  check_in_range(LmConfig::kTables, c.tables);
+  check_in_range(LmConfig::kComparisons, c.comparisons);
+  check_in_range(LmConfig::kWarmup, c.warmup);
   if (2 * c.comparisons + c.positional > 30) {
     throw RangeError("polychron: an attention index has 2·comparisons + positional bits, at most 30 (got " +
                      std::to_string(2 * c.comparisons + c.positional) + " with comparisons = " +
@@ -96,9 +89,8 @@ uint64_t lm_table_bytes(const LmConfig& c) {
   return attention + lut_table_bytes(ffn_shape(c)) * c.layers + lut_table_bytes(unembed_shape(c));
 }
 
-float lm_learning_rate(uint64_t step, uint32_t warmup) {
-  const double t = double(step), w = double(warmup);
-  return float(std::min(1.0 / std::sqrt(1.0 + t), t / (w * std::sqrt(w))));
+double lm_learning_rate(double step, double warmup) {
+  return std::min(1.0 / std::sqrt(1.0 + step), step / (warmup * std::sqrt(warmup)));
 }
 
 float lm_learning_rate_c_program(uint64_t step, uint32_t warmup) {

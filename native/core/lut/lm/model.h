@@ -16,6 +16,7 @@
 
 #include "core/lut/lm/glibc_random.h"
 #include "core/lut/lut.h"
+#include "core/option_range.h"
 #include "core/random.h"
 
 namespace polychron {
@@ -39,6 +40,15 @@ LmRng parse_lm_rng(const std::string& name, const char* param);
 constexpr uint32_t kCProgramValidationStarts = 10000;
 
 struct LmConfig {
+  static constexpr IntegerRange kContext{"context", 2, 4096};
+  static constexpr IntegerRange kEmbedding{"embedding", 2, 4096};
+  static constexpr IntegerRange kPositional{"positional", 1, 16};
+  static constexpr IntegerRange kLayers{"layers", 1, 256};
+  static constexpr IntegerRange kHeads{"heads", 1, 256};
+  static constexpr IntegerRange kTables{"tables", 1, 4096};
+  static constexpr IntegerRange kComparisons{"comparisons", 1, 30};
+  static constexpr IntegerRange kWarmup{"warmup", 1, 100000000};
+
   uint32_t context = 32;     // P
   uint32_t embedding = 32;   // d
   uint32_t positional = 4;   // p, bits of the relative-position part of an attention index
@@ -58,8 +68,9 @@ struct LmConfig {
 void validate_lm_config(const LmConfig& config);
 uint64_t lm_table_bytes(const LmConfig& config);
 
-// lr(t) = min(1/√(1+t), t / (warmup·√warmup)) (spec §2).
-float lm_learning_rate(uint64_t step, uint32_t warmup);
+// lr(t) = min(1/√(1+t), t / (warmup·√warmup)) (spec §2), in double; training rounds it
+// to float. Doubles in, so that JavaScript's learningRate() is this rule for any number.
+double lm_learning_rate(double step, double warmup);
 // The same as the C program computes it: t / warmup in float, then the rest in double.
 float lm_learning_rate_c_program(uint64_t step, uint32_t warmup);
 
