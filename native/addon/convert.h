@@ -103,6 +103,12 @@ inline void ReadNumberOption(const Napi::Object& options, const char* prefix, co
   if (!x.IsUndefined()) out = ToNumber(x, std::string(prefix) + "." + key);
 }
 
+// Reads options[range.name] into `out` when present: an integer within the core's range.
+inline void ReadIntegerOption(const Napi::Object& options, const IntegerRange& range, uint32_t& out) {
+  const auto x = Option(options, range.name);
+  if (!x.IsUndefined()) out = uint32_t(ToInteger(x, range));
+}
+
 // Reads options[key] into `out` when present (any value, taken as a boolean).
 inline void ReadFlagOption(const Napi::Object& options, const char* key, bool& out) {
   const auto x = Option(options, key);

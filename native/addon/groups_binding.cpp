@@ -85,16 +85,12 @@ PngOptions ReadSearchOptions(const Napi::Value& value) {
   if (!value.IsUndefined() && !value.IsObject()) throw TypeError("options must be an object");
   const auto o = value.IsUndefined() ? Napi::Object::New(value.Env()) : value.As<Napi::Object>();
   PngOptions options;
-  auto integer = [&](const IntegerRange& range, uint32_t& field) {
-    const auto x = Option(o, range.name);
-    if (!x.IsUndefined()) field = uint32_t(ToInteger(x, range));
-  };
-  integer(PngOptions::kAnchors, options.anchors);
-  integer(PngOptions::kMinPath, options.min_path);
-  integer(PngOptions::kLatency, options.latency);
-  integer(PngOptions::kWindow, options.window);
+  ReadIntegerOption(o, PngOptions::kAnchors, options.anchors);
+  ReadIntegerOption(o, PngOptions::kMinPath, options.min_path);
+  ReadIntegerOption(o, PngOptions::kLatency, options.latency);
+  ReadIntegerOption(o, PngOptions::kWindow, options.window);
   uint32_t threads = options.threads;
-  integer(PngOptions::kThreads, threads);
+  ReadIntegerOption(o, PngOptions::kThreads, threads);
   options.threads = threads;
   ReadFlagOption(o, "exhaustive", options.exhaustive);
   const auto fraction = Option(o, "strongFraction");

@@ -172,18 +172,14 @@ LanguageModelWrap::LanguageModelWrap(const Napi::CallbackInfo& info) : Napi::Obj
     if (info[0].IsUndefined()) return 0;
     const auto o = OptionsObject(info, 0);
     LmConfig c;
-    auto read = [&](const IntegerRange& range, uint32_t& field) {
-      const auto value = Option(o, range.name);
-      if (!value.IsUndefined()) field = uint32_t(ToInteger(value, range));
-    };
-    read(LmConfig::kContext, c.context);
-    read(LmConfig::kEmbedding, c.embedding);
-    read(LmConfig::kPositional, c.positional);
-    read(LmConfig::kLayers, c.layers);
-    read(LmConfig::kHeads, c.heads);
-    read(LmConfig::kTables, c.tables);
-    read(LmConfig::kComparisons, c.comparisons);
-    read(LmConfig::kWarmup, c.warmup);
+    ReadIntegerOption(o, LmConfig::kContext, c.context);
+    ReadIntegerOption(o, LmConfig::kEmbedding, c.embedding);
+    ReadIntegerOption(o, LmConfig::kPositional, c.positional);
+    ReadIntegerOption(o, LmConfig::kLayers, c.layers);
+    ReadIntegerOption(o, LmConfig::kHeads, c.heads);
+    ReadIntegerOption(o, LmConfig::kTables, c.tables);
+    ReadIntegerOption(o, LmConfig::kComparisons, c.comparisons);
+    ReadIntegerOption(o, LmConfig::kWarmup, c.warmup);
     ReadFlagOption(o, "distinctPairs", c.distinct_pairs);
     const auto rng = Option(o, "rng");
     if (!rng.IsUndefined()) c.rng = parse_lm_rng(ToString(rng, "rng"), "rng");
