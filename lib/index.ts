@@ -48,6 +48,20 @@ export {
   type Izhikevich2006Options,
   type SpnetConnectivity,
 } from './spnet';
+export {
+  writeSpikes,
+  readSpikes,
+  writeWeights,
+  readWeights,
+  writeStateTrace,
+  readStateTrace,
+  tableFormatOf,
+  type TableFormat,
+  type SpikeTable,
+  type StateTrace,
+} from './formats';
+export { encodeNpy, decodeNpy, readNpy, type NpyArray, type NpyData, type NpyDtype } from './formats/npy';
+export { encodeNpz, decodeNpz, readNpz } from './formats/npz';
 export type { AsyncOptions } from './async';
 export {
   SpikeMonitor,
