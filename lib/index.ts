@@ -49,6 +49,19 @@ export {
   type SpnetConnectivity,
 } from './spnet';
 export {
+  networkFromDescription,
+  readNetworkDescription,
+  NETWORK_DESCRIPTION_MAX_BYTES,
+  NETWORK_DESCRIPTION_MAX_DEPTH,
+  type NetworkDescription,
+  type PopulationDescription,
+  type PopulationReference,
+  type ProjectionDescription,
+  type InputDescription,
+  type DescriptionOverrides,
+  type DescribedNetwork,
+} from './network-description';
+export {
   writeSpikes,
   readSpikes,
   writeWeights,
