@@ -23,6 +23,7 @@ import {
   type SynapseTable,
 } from '../lib';
 import { decodeArrow, encodeArrow } from '../lib/formats/arrow';
+import { crc32InJavaScript } from '../lib/formats/npz';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-formats-'));
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));
@@ -185,6 +186,11 @@ describe('.npz', () => {
   test('deflated archives (numpy.savez_compressed) are read too', () => {
     const back = decodeNpz(deflated(encodeNpz(arrays)), 'c.npz');
     for (const [name, array] of arrays) expectSameArrays(back.get(name) as never, { data: array.data });
+  });
+
+  test('the CRC-32 of Node versions without zlib.crc32 is zip\'s', () => {
+    expect(crc32InJavaScript(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32InJavaScript(new Uint8Array(0))).toBe(0);
   });
 
   test('refuses a corrupt, truncated or bomb archive with an error naming the file', () => {
