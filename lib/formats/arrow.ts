@@ -3,32 +3,43 @@
  * package: one record batch of non-nullable numeric columns.
  */
 import * as fs from 'node:fs';
-import { DataType, Precision, tableFromArrays, tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
 import { columnTypeOf, type Column, type ColumnType, type Columns } from './columns';
 
 const FEATHER_V1_MAGIC = 'FEA1';
+
+let arrowModule: typeof Arrow | undefined;
+
+/** apache-arrow, loaded on first use: loading it takes ~200 ms, most of polychron's load time. */
+function arrow(): typeof Arrow {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  arrowModule ??= require('apache-arrow') as typeof Arrow;
+  return arrowModule;
+}
 
 /** The bytes of an Arrow IPC file holding the columns in order. */
 export function encodeArrow(columns: Columns): Uint8Array {
   for (const [name, column] of columns) {
     if (columnTypeOf(column) === undefined) throw new TypeError(`column '${name}' must be a Float64Array, Float32Array, Uint32Array, Uint16Array or Uint8Array`);
   }
+  const { tableFromArrays, tableToIPC } = arrow();
   return tableToIPC(tableFromArrays(Object.fromEntries(columns)), 'file');
 }
 
 /** The column type of an Arrow type (float precision, integer width and sign), or undefined for any other. */
-function columnTypeOfArrow(type: DataType): ColumnType | undefined {
+function columnTypeOfArrow(type: Arrow.DataType): ColumnType | undefined {
+  const { DataType, Precision } = arrow();
   if (DataType.isFloat(type)) return type.precision === Precision.DOUBLE ? 'f8' : type.precision === Precision.SINGLE ? 'f4' : undefined;
   if (DataType.isInt(type) && !type.isSigned) return ({ 8: 'u1', 16: 'u2', 32: 'u4' } as const)[type.bitWidth as 8 | 16 | 32];
   return undefined;
 }
 
-function parseTable(bytes: Uint8Array, name: string): Table {
+function parseTable(bytes: Uint8Array, name: string): Arrow.Table {
   if (Buffer.from(bytes.subarray(0, 4)).toString('latin1') === FEATHER_V1_MAGIC) {
     throw new RangeError(`${name}: Feather version 1 is not read; write Feather 2 (Arrow IPC), e.g. pyarrow.feather.write_feather(..., version=2)`);
   }
   try {
-    return tableFromIPC(bytes);
+    return arrow().tableFromIPC(bytes);
   } catch (error) {
     throw new RangeError(`${name}: not a valid Arrow IPC file (${(error as Error).message})`);
   }
