@@ -278,6 +278,8 @@ describe('spikes, weights and state traces in every format', () => {
     await writeSpikes(file('kind.arrow'), spikes);
     await expect(readWeights(file('kind.arrow'))).rejects.toThrow(/expected the columns pre:u4/);
     await expect(writeSpikes(file('bad.npz'), { times: new Float32Array(1), neurons: new Uint32Array(1) } as never)).rejects.toThrow(TypeError);
+    await expect(writeSpikes(file('bad.csv'), { times: new Float64Array(2), neurons: new Uint32Array(1) })).rejects.toThrow(/columns differ in length/);
+    await expect(writeStateTrace(file('bad.npz'), { times: trace.times, neurons: trace.neurons, v: new Float32Array(1), u: trace.u, I: trace.I })).rejects.toThrow(/trace\.v must hold/);
   });
 
   test('the reference spike CSV is what writeSpikes writes and readSpikesCsv reads', async () => {

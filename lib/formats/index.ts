@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../files';
 import type { SynapseTable } from '../network';
 import { formatSpikesCsv, readSpikesCsv, SPIKE_COLUMNS } from '../spnet';
 import { encodeArrow, readArrow } from './arrow';
-import { asColumn, COLUMN_TYPES, columnTypeOf, expectColumns, type Column, type ColumnSpec, type ColumnType, type Columns } from './columns';
+import { asColumn, COLUMN_TYPES, columnTypeOf, expectColumns, type ColumnSpec, type ColumnType, type Columns } from './columns';
 import { formatCsv, parseCsv } from './csv';
 import { npyDtypeOf, type NpyArray } from './npy';
 import { encodeNpz, readNpz } from './npz';
@@ -57,10 +57,14 @@ const WEIGHT_COLUMNS: ColumnSpec[] = [
   { name: 'projection', type: 'u2' },
 ];
 
+function checkLengths(columns: Columns, what: string): void {
+  const lengths = new Set([...columns.values()].map((c) => c.length));
+  if (lengths.size > 1) throw new RangeError(`${what}: the columns differ in length (${[...columns].map(([name, c]) => `${name}: ${c.length}`).join(', ')})`);
+}
+
 async function writeColumns(file: string, columns: Columns): Promise<void> {
   const format = tableFormatOf(file);
-  const lengths = new Set([...columns.values()].map((c) => c.length));
-  if (lengths.size > 1) throw new RangeError(`${file}: the columns differ in length (${[...columns].map(([name, c]) => `${name}: ${c.length}`).join(', ')})`);
+  checkLengths(columns, file);
   if (format === 'csv') return writeFileAtomic(file, formatCsv(columns));
   if (format === 'arrow') return writeFileAtomic(file, encodeArrow(columns));
   return writeFileAtomic(file, encodeNpz(new Map([...columns].map(([name, data]) => [name, { shape: [data.length], data }]))));
@@ -70,11 +74,11 @@ async function writeColumns(file: string, columns: Columns): Promise<void> {
 function npzColumns(arrays: Map<string, NpyArray>, file: string): Columns {
   const columns: Columns = new Map();
   for (const [name, array] of arrays) {
-    const dtype = npyDtypeOf(array.data);
-    if (array.shape.length !== 1 || dtype === '<i4' || dtype === '<i8' || dtype === '<u8') {
-      throw new RangeError(`${file}: array '${name}' is ${dtype} of shape [${array.shape.join(', ')}], not a column`);
+    const column = asColumn(array.data);
+    if (array.shape.length !== 1 || column === undefined) {
+      throw new RangeError(`${file}: array '${name}' is ${npyDtypeOf(array.data)} of shape [${array.shape.join(', ')}], not a column`);
     }
-    columns.set(name, array.data as Column);
+    columns.set(name, column);
   }
   return columns;
 }
@@ -102,6 +106,7 @@ function toColumns(table: object, spec: readonly ColumnSpec[], keys: readonly st
 /** Writes a spike raster (columns `ms`, `neuron`) to .csv, .npz, .arrow or .feather, atomically. */
 export async function writeSpikes(file: string, spikes: SpikeTable): Promise<void> {
   const columns = toColumns(spikes, SPIKE_COLUMNS, ['times', 'neurons'], 'spikes');
+  checkLengths(columns, file);
   if (tableFormatOf(file) === 'csv') return writeFileAtomic(file, formatSpikesCsv(spikes.times, spikes.neurons));
   return writeColumns(file, columns);
 }
