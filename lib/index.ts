@@ -48,6 +48,33 @@ export {
   type Izhikevich2006Options,
   type SpnetConnectivity,
 } from './spnet';
+export {
+  networkFromDescription,
+  readNetworkDescription,
+  NETWORK_DESCRIPTION_MAX_BYTES,
+  NETWORK_DESCRIPTION_MAX_DEPTH,
+  type NetworkDescription,
+  type PopulationDescription,
+  type PopulationReference,
+  type ProjectionDescription,
+  type InputDescription,
+  type DescriptionOverrides,
+  type DescribedNetwork,
+} from './network-description';
+export {
+  writeSpikes,
+  readSpikes,
+  writeWeights,
+  readWeights,
+  writeStateTrace,
+  readStateTrace,
+  tableFormatOf,
+  type TableFormat,
+  type SpikeTable,
+  type StateTrace,
+} from './formats';
+export { encodeNpy, decodeNpy, readNpy, type NpyArray, type NpyData, type NpyDtype } from './formats/npy';
+export { encodeNpz, decodeNpz, readNpz } from './formats/npz';
 export type { AsyncOptions } from './async';
 export {
   SpikeMonitor,

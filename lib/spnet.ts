@@ -3,7 +3,11 @@
  * file formats of its golden data: connectivity, thalamic input, spike raster, weights.
  */
 import * as fs from 'node:fs';
+import { formatG9, parseCsv } from './formats/csv';
+import type { ColumnSpec } from './formats/columns';
 import { Network, type NetworkOptions, type Population, type SynapseTable } from './network';
+
+export { formatG9 };
 
 export interface Izhikevich2006Options extends NetworkOptions {
   /** Number of neurons (default 1000); 80% excitatory. */
@@ -58,28 +62,20 @@ export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2
   return { network, excitatory, inhibitory };
 }
 
-/** Rows of a numeric CSV file with a header line, as columns. */
-function readColumns(path: string, header: string): number[][] {
-  const text = fs.readFileSync(path, 'utf8');
-  const lines = text.split('\n');
-  const names = header.split(',');
-  if (lines[0].trim() !== header) {
-    throw new RangeError(`${path}: expected the header '${header}' (got '${lines[0].trim()}')`);
-  }
-  const columns: number[][] = names.map(() => []);
-  for (let k = 1; k < lines.length; k++) {
-    const line = lines[k].trim();
-    if (line === '') continue;
-    const cells = line.split(',');
-    if (cells.length !== names.length) throw new RangeError(`${path}:${k + 1}: expected ${names.length} columns`);
-    for (let c = 0; c < names.length; c++) {
-      const x = Number(cells[c]);
-      if (cells[c] === '' || !Number.isFinite(x)) throw new RangeError(`${path}:${k + 1}: ${names[c]} is not a number`);
-      columns[c].push(x);
-    }
-  }
-  return columns;
-}
+/** The columns of `connectivity.csv`. */
+const CONNECTIVITY_COLUMNS: ColumnSpec[] = [
+  { name: 'pre', type: 'u4' },
+  { name: 'syn', type: 'u4' },
+  { name: 'post', type: 'u4' },
+  { name: 'delay_ms', type: 'u1' },
+  { name: 'weight', type: 'f8' },
+];
+
+/** The columns of a spike raster and of `thalamic.csv`: a time in ms and a neuron index. */
+export const SPIKE_COLUMNS: ColumnSpec[] = [
+  { name: 'ms', type: 'f8' },
+  { name: 'neuron', type: 'u4' },
+];
 
 export interface SpnetConnectivity {
   pre: Uint32Array;
@@ -91,26 +87,25 @@ export interface SpnetConnectivity {
 
 /** Reads `connectivity.csv` (pre,syn,post,delay_ms,weight). */
 export function readConnectivityCsv(path: string): SpnetConnectivity {
-  const [pre, syn, post, delay, weight] = readColumns(path, 'pre,syn,post,delay_ms,weight');
+  const columns = parseCsv(fs.readFileSync(path, 'utf8'), CONNECTIVITY_COLUMNS, path);
   return {
-    pre: Uint32Array.from(pre),
-    syn: Uint32Array.from(syn),
-    post: Uint32Array.from(post),
-    delay: Uint8Array.from(delay),
-    weight: Float64Array.from(weight),
+    pre: columns.get('pre') as Uint32Array,
+    syn: columns.get('syn') as Uint32Array,
+    post: columns.get('post') as Uint32Array,
+    delay: columns.get('delay_ms') as Uint8Array,
+    weight: columns.get('weight') as Float64Array,
   };
 }
 
 /** Reads `thalamic.csv` (ms,neuron): at each ms, that neuron's input is set to 20. */
 export function readThalamicCsv(path: string): { times: Float64Array; neurons: Uint32Array } {
-  const [times, neurons] = readColumns(path, 'ms,neuron');
-  return { times: Float64Array.from(times), neurons: Uint32Array.from(neurons) };
+  return readSpikesCsv(path);
 }
 
 /** Reads a spike raster (ms,neuron). */
 export function readSpikesCsv(path: string): { times: Float64Array; neurons: Uint32Array } {
-  const [times, neurons] = readColumns(path, 'ms,neuron');
-  return { times: Float64Array.from(times), neurons: Uint32Array.from(neurons) };
+  const columns = parseCsv(fs.readFileSync(path, 'utf8'), SPIKE_COLUMNS, path);
+  return { times: columns.get('ms') as Float64Array, neurons: columns.get('neuron') as Uint32Array };
 }
 
 /**
@@ -137,38 +132,6 @@ export function spnetFromFiles(connectivityCsv: string, thalamicCsv: string | un
     network.addCurrentSchedule({ times, neurons: targets, currents: 20, mode: 'assign' });
   }
   return { network, excitatory, inhibitory };
-}
-
-/**
- * A number as C's printf("%.9g"), the golden files' float format (an exact float32 round
- * trip). Ties round to even, as C does, where JavaScript's toPrecision rounds them up.
- */
-export function formatG9(x: number): string {
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  if (!Number.isFinite(x)) return String(x);
-  // 100 significant digits hold a float32's exact decimal expansion, so ties are visible.
-  const [mantissa, exponentText] = Math.abs(x).toExponential(99).split('e');
-  const digits = mantissa.replace('.', '');
-  let exponent = Number(exponentText);
-  let kept = BigInt(digits.slice(0, 9));
-  const rest = digits.slice(9);
-  const half = `5${'0'.repeat(rest.length - 1)}`;
-  if (rest > half || (rest === half && kept % 2n === 1n)) kept += 1n;
-  let text = kept.toString();
-  if (text.length > 9) {
-    text = text.slice(0, 9);
-    exponent += 1;
-  }
-  const sign = x < 0 ? '-' : '';
-  const strip = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-  if (exponent < -4 || exponent >= 9) {
-    const e = `${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
-    return `${sign}${strip(`${text[0]}.${text.slice(1)}`)}e${e}`;
-  }
-  const fixed = exponent >= 0
-    ? `${text.slice(0, exponent + 1)}.${text.slice(exponent + 1)}`
-    : `0.${'0'.repeat(-exponent - 1)}${text}`;
-  return sign + strip(fixed);
 }
 
 /** The spike raster as `ms,neuron` lines. */
