@@ -6,6 +6,7 @@
 #include "addon/language_model_wrap.h"
 #include "addon/lut_classifier_wrap.h"
 #include "addon/lut_layer_wrap.h"
+#include "addon/network_options.h"
 #include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
 #include "core/kernels/cpu.h"
@@ -70,6 +71,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeLanguageModel", LanguageModelWrap::Define(env));
   exports.Set("NativeLutClassifier", LutClassifierWrap::Define(env));
   exports.Set("lutClassifierDefaults", Napi::Function::New<LutClassifierDefaults>(env, "lutClassifierDefaults"));
+  exports.Set("networkDefaults", Napi::Function::New<NetworkDefaults>(env, "networkDefaults"));
   exports.Set("matchRaster", Napi::Function::New<MatchRaster>(env, "matchRaster"));
   return exports;
 }

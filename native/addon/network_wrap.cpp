@@ -292,14 +292,16 @@ void NetworkWrap::AddSynapses(const Napi::CallbackInfo& info) {
   });
 }
 
-// addThalamic(first, count, perMs, value)
+// addThalamic(first, count, perMs?, current?): what is not given keeps ThalamicInput's default.
 void NetworkWrap::AddThalamic(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
     Network& network = Live("addThalamicInput");
     const auto first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
     const auto count = uint32_t(ToInteger(info[1], "count", 1, UINT32_MAX));
-    const auto per_ms = uint32_t(ToInteger(info[2], "perMs", 0, 1u << 24));
-    network.add_thalamic({first, count}, per_ms, float(ToFiniteNumber(info[3], "current")));
+    ThalamicInput input;
+    if (!info[2].IsUndefined()) input.per_ms = uint32_t(ToInteger(info[2], "perMs", 0, 1u << 24));
+    if (!info[3].IsUndefined()) input.value = float(ToFiniteNumber(info[3], "current"));
+    network.add_thalamic({first, count}, input.per_ms, input.value);
     return 0;
   });
 }
