@@ -17,6 +17,7 @@ export {
 } from './population';
 export {
   Network,
+  NETWORK_DEFAULTS,
   Population,
   Projection,
   type NetworkMode,

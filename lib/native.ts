@@ -34,6 +34,8 @@ export interface NativeAddon {
   };
   lmLearningRate(step: number, warmup: number): number;
   groupSearchDefaults(): { anchors: number; strongFraction: number; maxWeight: number; minPath: number; exhaustive: boolean };
+  /** The core's defaults of a network's options (NETWORK_DEFAULTS in lib/network.ts). */
+  networkDefaults(): NativeNetworkDefaults;
   matchRaster(
     offsets: Uint32Array,
     neurons: Uint32Array,
@@ -43,6 +45,15 @@ export interface NativeAddon {
     neuronCount: number,
     options: object,
   ): Promise<{ group: Uint32Array; matched: Uint32Array; onset: Float64Array }>;
+}
+
+/** What networkDefaults() returns. */
+export interface NativeNetworkDefaults {
+  stdp: Record<string, number>;
+  plasticity: { stdp2006: Record<string, number>; pair: Record<string, number | boolean>; dopamine: Record<string, number> };
+  lif: Record<string, number>;
+  thalamic: { perMs: number; current: number };
+  delay: number;
 }
 
 /** One group as the search returns it (see lib/groups.ts). */
@@ -231,7 +242,7 @@ export interface NativeNetwork {
   readonly dopamine: number;
   generate(projection: number, sources: Uint32Array, targets: Uint32Array, rule: object, delay: unknown, weight: unknown): void;
   addSynapses(projection: number, pre: Uint32Array, post: Uint32Array, delay: unknown, weight: unknown): void;
-  addThalamic(first: number, count: number, perMs: number, current: number): void;
+  addThalamic(first: number, count: number, perMs?: number, current?: number): void;
   addSchedule(times: unknown, neurons: Uint32Array, currents: unknown, assign: boolean): void;
   addConstant(first: number, current: unknown): void;
   addStepped(first: number, count: number, times: unknown, amplitudes: unknown): void;

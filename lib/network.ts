@@ -78,6 +78,21 @@ export type PlasticityOptions =
     wMax?: number;
   };
 
+type RuleConstants<Kind extends PlasticityOptions['kind']> = Required<Omit<Extract<PlasticityOptions, { kind: Kind }>, 'kind'>>;
+
+/**
+ * The core's defaults of what a network's options leave out (docs/api.md lists them): the
+ * 2006 STDP constants, each plasticity rule's constants (the 2006 rule learns with the
+ * network's `stdp`), a LIF population's constants, a thalamic input's, a projection's delay.
+ */
+export const NETWORK_DEFAULTS = addon.networkDefaults() as {
+  stdp: Required<Stdp2006Options>;
+  plasticity: { stdp2006: Required<Stdp2006Options>; pair: RuleConstants<'pair'>; dopamine: RuleConstants<'dopamine'> };
+  lif: { tau: number; vRest: number; vReset: number; vThreshold: number; resistance: number; refractory: number };
+  thalamic: { perMs: number; current: number };
+  delay: number;
+};
+
 export interface NetworkOptions {
   /** Default 'reference'. */
   mode?: NetworkMode;
@@ -326,14 +341,15 @@ export class Network {
   addPopulation(options: PopulationOptions | LifOptions): Population {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     if (options.model === 'lif') {
+      // Constants left out keep the core's defaults (NETWORK_DEFAULTS.lif).
       const first = this.native.addLif({
         size: options.size,
-        tau: options.tau ?? 20,
-        vRest: options.vRest ?? -65,
-        vReset: options.vReset ?? -65,
-        vThreshold: options.vThreshold ?? -50,
-        resistance: options.resistance ?? 1,
-        refractory: options.refractory ?? 2,
+        tau: options.tau,
+        vRest: options.vRest,
+        vReset: options.vReset,
+        vThreshold: options.vThreshold,
+        resistance: options.resistance,
+        refractory: options.refractory,
         v: options.v,
       });
       return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
@@ -355,7 +371,7 @@ export class Network {
     const plasticity = options.plastic ?? false;
     const id = this.native.addProjection(plasticity);
     const plastic = plasticity !== false;
-    const delay = options.delay ?? 1;
+    const delay = options.delay ?? NETWORK_DEFAULTS.delay;
     if (options.rule.kind === 'explicit') {
       const pre = toNetworkIndices(options.rule.pre, source, 'pre');
       const post = toNetworkIndices(options.rule.post, target, 'post');
@@ -376,7 +392,8 @@ export class Network {
   addThalamicInput(options: ThalamicInputOptions = {}): void {
     const first = options.target?.first ?? 0;
     const count = options.target?.size ?? this.native.neurons;
-    this.native.addThalamic(first, count, options.perMs ?? 1, options.current ?? 20);
+    // perMs and current left out keep the core's defaults (NETWORK_DEFAULTS.thalamic).
+    this.native.addThalamic(first, count, options.perMs, options.current);
   }
 
   /** Currents at given milliseconds for given neurons (e.g. a recorded thalamic input). */

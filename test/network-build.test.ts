@@ -1,4 +1,4 @@
-import { Network, type Population } from '../lib';
+import { NETWORK_DEFAULTS, Network, type Population } from '../lib';
 import { caught, expectError } from './helpers/errors';
 
 function twoPopulations(options: ConstructorParameters<typeof Network>[0] = {}) {
@@ -135,5 +135,45 @@ describe('building networks', () => {
       expect(network.v.length).toBe(80);
       expect(network.u.length).toBe(80);
     }
+  });
+});
+
+describe('NETWORK_DEFAULTS', () => {
+  test('holds the numbers docs/api.md documents', () => {
+    const stdp = { aPlus: 0.1, aMinus: 0.12, decayPlus: 0.95, decayMinus: 0.95, bias: 0.01, derivativeDecay: 0.9, wMin: 0, wMax: 10, periodMs: 1000 };
+    expect(NETWORK_DEFAULTS).toEqual({
+      stdp,
+      plasticity: {
+        stdp2006: stdp,
+        pair: { aPlus: 0.01, aMinus: 0.012, tauPlus: 20, tauMinus: 20, wMin: 0, wMax: 1, multiplicative: false, nearest: false },
+        dopamine: { bias: 0, periodMs: 10, eligibilityDecay: 0.99, wMin: 0, wMax: 4 },
+      },
+      lif: { tau: 20, vRest: -65, vReset: -65, vThreshold: -50, resistance: 1, refractory: 2 },
+      thalamic: { perMs: 1, current: 20 },
+      delay: 1,
+    });
+  });
+
+  test('a LIF population given no constants gets them from the core', async () => {
+    const driven = (options: object) => {
+      const network = new Network();
+      const lif = network.addPopulation({ model: 'lif', size: 2, ...options });
+      network.addConstantCurrent(lif, 1000);
+      return network;
+    };
+    const bare = driven({});
+    const explicit = driven(NETWORK_DEFAULTS.lif);
+    bare.synapses();
+    expect(Array.from(bare.v)).toEqual([NETWORK_DEFAULTS.lif.vRest, NETWORK_DEFAULTS.lif.vRest]);
+    const a = await bare.run(10);
+    const b = await explicit.run(10);
+    // A strong current fires each neuron as soon as its refractory ms are over.
+    const period = NETWORK_DEFAULTS.lif.refractory + 1;
+    expect(Array.from(a.spikeTimes).filter((_, k) => a.spikeNeurons[k] === 0)).toEqual([1, 1 + period, 1 + 2 * period]);
+    expect(Array.from(a.spikeTimes)).toEqual(Array.from(b.spikeTimes));
+    expect(Array.from(a.spikeNeurons)).toEqual(Array.from(b.spikeNeurons));
+    expect(Array.from(bare.v)).toEqual(Array.from(explicit.v));
+    bare.close();
+    explicit.close();
   });
 });

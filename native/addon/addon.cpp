@@ -6,6 +6,7 @@
 #include "addon/language_model_wrap.h"
 #include "addon/lut_classifier_wrap.h"
 #include "addon/lut_layer_wrap.h"
+#include "addon/network_options.h"
 #include "addon/network_wrap.h"
 #include "addon/population_wrap.h"
 #include "core/kernels/cpu.h"
@@ -74,6 +75,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("lmDefaults", Napi::Function::New<LmDefaults>(env, "lmDefaults"));
   exports.Set("lmLearningRate", Napi::Function::New<LmLearningRate>(env, "lmLearningRate"));
   exports.Set("groupSearchDefaults", Napi::Function::New<GroupSearchDefaults>(env, "groupSearchDefaults"));
+  exports.Set("networkDefaults", Napi::Function::New<NetworkDefaults>(env, "networkDefaults"));
   exports.Set("matchRaster", Napi::Function::New<MatchRaster>(env, "matchRaster"));
   return exports;
 }

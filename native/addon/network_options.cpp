@@ -111,4 +111,64 @@ PlasticityRule ToPlasticityRule(const Napi::Value& value) {
   return rule;
 }
 
+namespace {
+
+Napi::Object StdpObject(Napi::Env env, const Stdp2006& s) {
+  auto o = Napi::Object::New(env);
+  for (auto [key, value] : {std::pair{"aPlus", s.a_plus}, {"aMinus", s.a_minus}, {"decayPlus", s.decay_plus},
+                            {"decayMinus", s.decay_minus}, {"bias", s.bias}, {"derivativeDecay", s.derivative_decay},
+                            {"wMin", s.w_min}, {"wMax", s.w_max}, {"periodMs", double(s.period_ms)}}) {
+    o.Set(key, value);
+  }
+  return o;
+}
+
+// The constants a rule of `kind` is read with (the 2006 rule has none of its own: it
+// learns with the network's stdp).
+Napi::Object RuleObject(Napi::Env env, PlasticityRule::Kind kind) {
+  const PlasticityRule r = plasticity_defaults(kind);
+  auto o = Napi::Object::New(env);
+  o.Set("wMin", r.w_min);
+  o.Set("wMax", r.w_max);
+  if (kind == PlasticityRule::Kind::Pair) {
+    for (auto [key, value] : {std::pair{"aPlus", r.a_plus}, {"aMinus", r.a_minus}, {"tauPlus", r.tau_plus}, {"tauMinus", r.tau_minus}}) {
+      o.Set(key, value);
+    }
+    o.Set("multiplicative", r.multiplicative);
+    o.Set("nearest", r.nearest);
+  } else {
+    o.Set("bias", r.bias);
+    o.Set("periodMs", double(r.period_ms));
+    o.Set("eligibilityDecay", r.eligibility_decay);
+  }
+  return o;
+}
+
+}  // namespace
+
+Napi::Value NetworkDefaults(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  auto plasticity = Napi::Object::New(env);
+  plasticity.Set("stdp2006", StdpObject(env, Stdp2006{}));
+  plasticity.Set("pair", RuleObject(env, PlasticityRule::Kind::Pair));
+  plasticity.Set("dopamine", RuleObject(env, PlasticityRule::Kind::Dopamine));
+  const LifParameters lif;
+  auto lif_object = Napi::Object::New(env);
+  for (auto [key, values] : {std::pair{"tau", &lif.tau}, {"vRest", &lif.v_rest}, {"vReset", &lif.v_reset},
+                             {"vThreshold", &lif.v_threshold}, {"resistance", &lif.resistance}, {"refractory", &lif.refractory}}) {
+    lif_object.Set(key, values->front());
+  }
+  const ThalamicInput thalamic;
+  auto thalamic_object = Napi::Object::New(env);
+  thalamic_object.Set("perMs", double(thalamic.per_ms));
+  thalamic_object.Set("current", double(thalamic.value));
+  auto out = Napi::Object::New(env);
+  out.Set("stdp", StdpObject(env, Stdp2006{}));
+  out.Set("plasticity", plasticity);
+  out.Set("lif", lif_object);
+  out.Set("thalamic", thalamic_object);
+  out.Set("delay", kDefaultDelayMs);
+  return out;
+}
+
 }  // namespace polychron::addon

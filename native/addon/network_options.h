@@ -19,6 +19,10 @@ ValueRule ToValueRule(const Napi::Value& value, const char* name);
 ProjectionRule ToProjectionRule(const Napi::Value& value);
 // boolean (the 2006 rule or none) | { kind: 'stdp2006' | 'pair' | 'dopamine', ...constants }
 PlasticityRule ToPlasticityRule(const Napi::Value& value);
+// networkDefaults(): the core's defaults of a network's options, as JavaScript reads them
+// (NETWORK_DEFAULTS in lib/network.ts): { stdp, plasticity: { stdp2006, pair, dopamine },
+// lif, thalamic, delay }.
+Napi::Value NetworkDefaults(const Napi::CallbackInfo& info);
 // The data of a Uint32Array (used at once, never kept), and its length.
 const uint32_t* ToUint32s(const Napi::Value& value, const char* name, size_t& length);
 

@@ -82,8 +82,8 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
 
 void NetworkWrap::Adopt(Napi::Env env, std::unique_ptr<Network> network) {
   network_ = std::move(network);
-  v_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().v()));
-  u_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().u()));
+  v_view_ = Napi::Persistent(ViewOf(env, network_->neuron_store().v()));
+  u_view_ = Napi::Persistent(ViewOf(env, network_->neuron_store().u()));
   memory_.Report(env, network_->memory_bytes());
 }
 
@@ -147,8 +147,8 @@ uint32_t NetworkWrap::LeaseArgument(const Napi::Value& value) {
 void NetworkWrap::EnsureBuilt(Napi::Env env) {
   if (network_->built()) return;
   network_->build();
-  v_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().v()));
-  u_view_ = Napi::Persistent(ViewOf(env, network_->izhikevich().u()));
+  v_view_ = Napi::Persistent(ViewOf(env, network_->neuron_store().v()));
+  u_view_ = Napi::Persistent(ViewOf(env, network_->neuron_store().u()));
   memory_.Report(env, network_->memory_bytes());
 }
 
@@ -179,26 +179,36 @@ Napi::Value NetworkWrap::AddIzhikevich(const Napi::CallbackInfo& info) {
       const auto x = Option(o, key);
       return x.IsUndefined() ? std::vector<double>{} : ToNumbers(x, key);
     };
-    const uint32_t first = network.add_izhikevich(size, ToNumbers(Option(o, "a"), "a"), ToNumbers(Option(o, "b"), "b"),
-                                                  ToNumbers(Option(o, "c"), "c"), ToNumbers(Option(o, "d"), "d"),
+    const uint32_t first = network.add_izhikevich(size,
+                                                  {ToNumbers(Option(o, "a"), "a"), ToNumbers(Option(o, "b"), "b"),
+                                                   ToNumbers(Option(o, "c"), "c"), ToNumbers(Option(o, "d"), "d")},
                                                   optional("v"), optional("u"));
     return Napi::Number::New(info.Env(), first);
   });
 }
 
-// addLif({ size, tau, vRest, vReset, vThreshold, resistance, refractory, v? }) -> first index
+// addLif({ size, tau?, vRest?, vReset?, vThreshold?, resistance?, refractory?, v? }) -> first index;
+// a constant not given keeps the core's default (LifParameters).
 Napi::Value NetworkWrap::AddLif(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("addPopulation");
     if (!info[0].IsObject()) throw TypeError("population options must be an object");
     const auto o = info[0].As<Napi::Object>();
     const auto size = uint32_t(ToInteger(Option(o, "size"), "size", 1, IzhikevichPopulation::kMaxSize));
-    const auto v = Option(o, "v");
-    const uint32_t first = network.add_lif(
-        size, ToNumbers(Option(o, "tau"), "tau"), ToNumbers(Option(o, "vRest"), "vRest"),
-        ToNumbers(Option(o, "vReset"), "vReset"), ToNumbers(Option(o, "vThreshold"), "vThreshold"),
-        ToNumbers(Option(o, "resistance"), "resistance"), ToNumbers(Option(o, "refractory"), "refractory"),
-        v.IsUndefined() ? std::vector<double>{} : ToNumbers(v, "v"));
+    LifParameters parameters;
+    const auto read = [&](const char* key, std::vector<double>& to) {
+      const auto x = Option(o, key);
+      if (!x.IsUndefined()) to = ToNumbers(x, key);
+    };
+    read("tau", parameters.tau);
+    read("vRest", parameters.v_rest);
+    read("vReset", parameters.v_reset);
+    read("vThreshold", parameters.v_threshold);
+    read("resistance", parameters.resistance);
+    read("refractory", parameters.refractory);
+    std::vector<double> v;
+    read("v", v);
+    const uint32_t first = network.add_lif(size, parameters, v);
     return Napi::Number::New(info.Env(), first);
   });
 }
@@ -282,14 +292,16 @@ void NetworkWrap::AddSynapses(const Napi::CallbackInfo& info) {
   });
 }
 
-// addThalamic(first, count, perMs, value)
+// addThalamic(first, count, perMs?, current?): what is not given keeps ThalamicInput's default.
 void NetworkWrap::AddThalamic(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
     Network& network = Live("addThalamicInput");
     const auto first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
     const auto count = uint32_t(ToInteger(info[1], "count", 1, UINT32_MAX));
-    const auto per_ms = uint32_t(ToInteger(info[2], "perMs", 0, 1u << 24));
-    network.add_thalamic({first, count}, per_ms, float(ToFiniteNumber(info[3], "current")));
+    ThalamicInput input;
+    if (!info[2].IsUndefined()) input.per_ms = uint32_t(ToInteger(info[2], "perMs", 0, 1u << 24));
+    if (!info[3].IsUndefined()) input.value = float(ToFiniteNumber(info[3], "current"));
+    network.add_thalamic({first, count}, input.per_ms, input.value);
     return 0;
   });
 }

@@ -19,10 +19,16 @@ PngNetwork png_network_of(Network& network) {
   const uint32_t n = network.neurons();
   out.neurons = n;
   out.simd = network.options().simd;
-  out.a = network.izhikevich().parameter(0);
-  out.b = network.izhikevich().parameter(1);
-  out.c = network.izhikevich().parameter(2);
-  out.d = network.izhikevich().parameter(3);
+  // Spike sources have no parameters: they take no input, so in a replay they fire only
+  // when forced, and any resting neuron stands in for them; a regular-spiking one does.
+  std::vector<double>* parameters[4] = {&out.a, &out.b, &out.c, &out.d};
+  const double regular_spiking[4] = {0.02, 0.2, -65, 8};
+  for (int k = 0; k < 4; ++k) parameters[k]->assign(n, regular_spiking[k]);
+  for (const IzhikevichSegment& segment : network.neuron_store().izhikevich_segments()) {
+    for (uint32_t i = 0; i < segment.range.count; ++i) {
+      for (int k = 0; k < 4; ++k) (*parameters[k])[segment.range.first + i] = segment.parameter(k, i);
+    }
+  }
   const SynapseStore& store = network.synapses();
   out.max_delay = std::max<uint32_t>(1, store.max_delay());
   out.excitatory.assign(n, 1);

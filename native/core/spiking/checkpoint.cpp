@@ -28,18 +28,17 @@ void Network::save(BinaryWriter& out) {
   out.pod<uint8_t>(frozen_ ? 1 : 0);
   out.pod(spike_count_);
   out.pod(synaptic_events_);
-  neurons_->save(out);
+  neurons_.save_state(out);
   plasticity_.save_rules(out);
   synapses_.save(out);
   plasticity_.save_traces(out);
   for (const auto& slot : history_) out.array(slot);
   inputs_.save_currents(out);
-  out.pod<uint64_t>(lif_.size());
-  for (const LifBlock& block : lif_) save_lif(out, block);
+  neurons_.save_lif(out);
   inputs_.save_sources(out);
 }
 
-std::unique_ptr<Network> Network::load(BinaryReader& in, SimdLevel simd, unsigned threads) {
+std::unique_ptr<Network> Network::load(BinaryReader& in, uint32_t version, SimdLevel simd, unsigned threads) {
   NetworkOptions options;
   options.mode = in.pod<uint8_t>() == 1 ? NetworkMode::Fast : NetworkMode::Reference;
   options.seed = in.pod<uint64_t>();
@@ -52,9 +51,8 @@ std::unique_ptr<Network> Network::load(BinaryReader& in, SimdLevel simd, unsigne
   n->frozen_ = in.pod<uint8_t>() != 0;
   n->spike_count_ = in.pod<uint64_t>();
   n->synaptic_events_ = in.pod<uint64_t>();
-  n->neurons_ = IzhikevichPopulation::load(in, options.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast, simd);
-  const uint32_t count = n->neurons_->size();
-  n->neuron_count_ = count;
+  n->neurons_.load_state(in, version);
+  const uint32_t count = n->neurons();
   n->plasticity_.load_rules(in, count);
   n->synapses_.load(in, count, n->plasticity_.plastic().size(), options.compact_synapses);
   n->max_delay_ = n->synapses_.max_delay();
@@ -67,18 +65,9 @@ std::unique_ptr<Network> Network::load(BinaryReader& in, SimdLevel simd, unsigne
     }
   }
   n->inputs_.load_currents(in, count);
-  const uint64_t lif = in.pod<uint64_t>();
-  if (lif > in.remaining()) in.fail("too many LIF populations");
-  for (uint64_t k = 0; k < lif; ++k) {
-    LifBlock block = load_lif(in);
-    const uint32_t free_from = n->lif_.empty() ? 0 : n->lif_.back().range.first + n->lif_.back().range.count;
-    if (uint64_t(block.range.first) + block.range.count > count || block.range.first < free_from) {
-      in.fail("a LIF population does not fit the network");
-    }
-    n->lif_.push_back(std::move(block));
-  }
+  n->neurons_.load_lif(in);
   n->inputs_.load_sources(in, count);
-  n->current_ = std::make_unique<AlignedArray<float>>(count);
+  n->neurons_.place_models(in, n->inputs_.source_ranges());
   n->start_threads();
   n->built_ = true;
   return n;
@@ -108,9 +97,9 @@ std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd
   in.bytes(magic, 8);
   if (std::memcmp(magic, kMagic, 8) != 0) in.fail("it is not a polychron checkpoint");
   const uint32_t version = in.pod<uint32_t>();
-  if (version != kCheckpointVersion) {
+  if (version < kOldestCheckpointVersion || version > kCheckpointVersion) {
     in.fail("it has format version " + std::to_string(version) + "; this polychron reads version " +
-            std::to_string(kCheckpointVersion));
+            std::to_string(kOldestCheckpointVersion) + " to " + std::to_string(kCheckpointVersion));
   }
   if (in.pod<uint32_t>() != kKindNetwork) in.fail("it does not hold a network");
   const uint64_t payload = in.pod<uint64_t>();
@@ -128,7 +117,7 @@ std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd
     while (check.remaining() > 0) check.bytes(buffer.data(), std::min<uint64_t>(buffer.size(), check.remaining()));
     if (check.crc() != crc) in.fail("its checksum does not match (the file is corrupt)");
   }
-  auto network = Network::load(in, simd, threads);
+  auto network = Network::load(in, version, simd, threads);
   if (in.remaining() != 0) in.fail("the file has unexpected bytes after its end");
   return network;
 }

@@ -7,9 +7,11 @@
 //   16  u64      payload bytes
 //   24  u32      CRC-32 (IEEE) of the payload
 //   28  u32      0
-//   32  payload  options, time and counters, neurons, projections, synapses, STDP traces,
+//   32  payload  options, time and counters, neurons (version 1: a, b, c, d of every
+//                neuron; version 2: of each Izhikevich segment only), projections, synapses, STDP traces,
 //                spikes still in flight (the last D ms), inputs with their RNG states
-//                (see spiking/checkpoint.cpp for the field order)
+//                and LIF populations and spike sources (see spiking/checkpoint.cpp for
+//                the field order)
 // Files are written to a temporary name, synced and renamed, so a crash never leaves a
 // half-written checkpoint under the real name.
 #pragma once
@@ -20,7 +22,9 @@
 
 namespace polychron {
 
-constexpr uint32_t kCheckpointVersion = 1;
+// Saving writes kCheckpointVersion; loading reads every version from the oldest.
+constexpr uint32_t kCheckpointVersion = 2;
+constexpr uint32_t kOldestCheckpointVersion = 1;
 
 void save_checkpoint(Network& network, const std::string& path);
 

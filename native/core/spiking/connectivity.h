@@ -15,6 +15,9 @@ struct NeuronRange {
   uint32_t count = 0;
 };
 
+// The delay (ms) of the synapses of a projection that names none.
+constexpr double kDefaultDelayMs = 1;
+
 // How a synapse's delay (ms) or weight is chosen. `rank` is the synapse's position among
 // its presynaptic neuron's synapses in this projection, `of` their number.
 struct ValueRule {

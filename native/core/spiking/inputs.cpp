@@ -129,6 +129,12 @@ void Inputs::add_source(NeuronRange range, SpikeSource source) {
   sources_.push_back(std::move(source));
 }
 
+std::vector<NeuronRange> Inputs::source_ranges() const {
+  std::vector<NeuronRange> ranges;
+  for (const SpikeSource& source : sources_) ranges.push_back(source.range);
+  return ranges;
+}
+
 void Inputs::check_no_input_to_sources(uint32_t neurons, const std::vector<uint32_t>& projection_targets) const {
   if (sources_.empty()) return;
   std::vector<uint8_t> is_source(neurons, 0);

@@ -78,6 +78,7 @@ class Inputs {
   // indices within it.
   void add_source(NeuronRange range, SpikeSource source);
   bool has_sources() const { return !sources_.empty(); }
+  std::vector<NeuronRange> source_ranges() const;
   // Sources take no input: throws RangeError when a current or a projection (whose
   // targets are `projection_targets`) reaches one.
   void check_no_input_to_sources(uint32_t neurons, const std::vector<uint32_t>& projection_targets) const;

@@ -58,6 +58,24 @@ void check_lif_values(const std::vector<double>& values, const char* name, uint3
   }
 }
 
+LifBlock lif_block(uint32_t size, const LifParameters& parameters) {
+  const double any = -1e308;
+  check_lif_values(parameters.tau, "tau", size, 1e-3, false);
+  check_lif_values(parameters.v_rest, "vRest", size, any, false);
+  check_lif_values(parameters.v_reset, "vReset", size, any, false);
+  check_lif_values(parameters.v_threshold, "vThreshold", size, any, false);
+  check_lif_values(parameters.resistance, "resistance", size, any, false);
+  check_lif_values(parameters.refractory, "refractory", size, 0, true);
+  LifBlock block;
+  for (double t : parameters.tau) block.decay.push_back(std::exp(-1.0 / t));
+  block.v_rest = parameters.v_rest;
+  block.v_reset = parameters.v_reset;
+  block.v_threshold = parameters.v_threshold;
+  block.resistance = parameters.resistance;
+  block.refractory = parameters.refractory;
+  return block;
+}
+
 void save_lif(BinaryWriter& out, const LifBlock& block) {
   out.pod(block.range.first);
   out.pod(block.range.count);

@@ -16,6 +16,17 @@ namespace polychron {
 class BinaryReader;
 class BinaryWriter;
 
+// The constants of a LIF population as given: each 1 value (all neurons) or one per
+// neuron. The defaults are the network's (exported to JavaScript as NETWORK_DEFAULTS.lif).
+struct LifParameters {
+  std::vector<double> tau{20};  // ms
+  std::vector<double> v_rest{-65};
+  std::vector<double> v_reset{-65};
+  std::vector<double> v_threshold{-50};
+  std::vector<double> resistance{1};
+  std::vector<double> refractory{2};  // ms, integer
+};
+
 struct LifBlock {
   NeuronRange range;
   // Per neuron (1 value means the same for all).
@@ -27,6 +38,10 @@ struct LifBlock {
 // Throws RangeError unless `values` holds 1 or `size` finite numbers >= low (integers
 // if `integer`), naming the parameter.
 void check_lif_values(const std::vector<double>& values, const char* name, uint32_t size, double low, bool integer);
+
+// The block of `size` neurons with `parameters` (its range is the caller's to set);
+// throws RangeError naming a parameter that is out of range.
+LifBlock lif_block(uint32_t size, const LifParameters& parameters);
 
 // Checkpoints: the range and every parameter; loading checks them as add_lif does.
 void save_lif(BinaryWriter& out, const LifBlock& block);

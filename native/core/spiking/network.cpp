@@ -11,22 +11,8 @@
 
 namespace polychron {
 
-template <typename Fn>
-void Network::for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const {
-  uint32_t at = begin;
-  for (const LifBlock& block : lif_) {
-    const uint32_t b = std::max(at, block.range.first);
-    const uint32_t e = std::min(end, block.range.first + block.range.count);
-    if (b >= e) continue;
-    if (at < b) fn(at, b, static_cast<const LifBlock*>(nullptr));
-    fn(b, e, &block);
-    at = e;
-  }
-  if (at < end) fn(at, end, static_cast<const LifBlock*>(nullptr));
-}
-
 void Network::sample_probes_input() {
-  const float* I = current_->data();
+  const float* I = neurons_.current();
   for (StateProbe& probe : probes_) {
     if (time_ % probe.every != 0) continue;
     probe.times.push_back(double(time_));
@@ -35,8 +21,8 @@ void Network::sample_probes_input() {
 }
 
 void Network::sample_probes_state() {
-  const float* v = neurons_->v()->data();
-  const float* u = neurons_->u()->data();
+  const float* v = neurons_.v()->data();
+  const float* u = neurons_.u()->data();
   for (StateProbe& probe : probes_) {
     if (time_ % probe.every != 0) continue;
     for (uint32_t i : probe.neurons) {
@@ -72,7 +58,7 @@ uint64_t Network::run(uint64_t ms, const MsObserver& on_ms) {
 
 void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const {
   const auto edge = [&](unsigned j) {
-    return j == parts ? neuron_count_ : std::min<uint32_t>(neuron_count_, uint32_t(uint64_t(neuron_count_) * j / parts) & ~15u);
+    return j == parts ? neurons() : std::min<uint32_t>(neurons(), uint32_t(uint64_t(neurons()) * j / parts) & ~15u);
   };
   begin = edge(k);
   end = edge(k + 1);
@@ -81,7 +67,7 @@ void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t&
 void Network::step() {
   const unsigned parts = pool_->size();
   // I is zero here: integrate_and_decay clears it after use.
-  inputs_.apply(current_->data(), time_);
+  inputs_.apply(neurons_.current(), time_);
   pool_->run([&](unsigned k) { detect_and_potentiate(k, parts); });
   auto& slot = history_[time_ % max_delay_];
   slot.clear();
@@ -107,12 +93,7 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   uint32_t begin, end;
   neuron_part(k, parts, begin, end);
   uint32_t* fired = fired_parts_[k]->data();
-  uint32_t count = 0;
-  float* v = neurons_->v()->data();
-  float* u = neurons_->u()->data();
-  for_each_segment(begin, end, [&](uint32_t b, uint32_t e, const LifBlock* lif) {
-    count += lif ? lif_detect(*lif, v, u, b, e, fired + count) : neurons_->detect(b, e, fired + count);
-  });
+  const uint32_t count = neurons_.detect(begin, end, fired);
   fired_counts_[k] = count;
   const uint8_t* plastic = plasticity_.plastic().data();
   const PlasticityRule* rules = plasticity_.rules().data();
@@ -169,10 +150,10 @@ void Network::deliver(unsigned k, unsigned parts) {
   // Part k takes the synapses onto postsynaptic neurons [low, high): every part walks
   // all spikes in the reference order, so each I[q] and sd[s] sees the serial order.
   uint64_t low64, high64;
-  split_range(neuron_count_, parts, k, low64, high64);
+  split_range(neurons(), parts, k, low64, high64);
   const uint32_t low = uint32_t(low64);
   const uint32_t span = uint32_t(high64 - low64);
-  float* I = current_->data();
+  float* I = neurons_.current();
   Synapse* syn = synapses_.synapses();
   const SynapseStore::Groups groups = synapses_.groups_view();
   const uint8_t* plastic = plasticity_.plastic().data();
@@ -229,17 +210,8 @@ void Network::deliver(unsigned k, unsigned parts) {
 void Network::integrate_and_decay(unsigned k, unsigned parts) {
   uint32_t begin, end;
   neuron_part(k, parts, begin, end);
-  float* I = current_->data();
-  float* v = neurons_->v()->data();
-  float* u = neurons_->u()->data();
-  const bool exact = options_.mode == NetworkMode::Reference;
-  for_each_segment(begin, end, [&](uint32_t b, uint32_t e, const LifBlock* lif) {
-    if (lif) {
-      lif_integrate(*lif, exact, v, u, I, b, e);
-    } else {
-      neurons_->integrate(I, b, e);
-    }
-  });
+  neurons_.integrate(begin, end);
+  float* I = neurons_.current();
   std::fill(I + begin, I + end, 0.0f);
   plasticity_.decay_traces(begin, end, time_, decay_);
 }
@@ -248,7 +220,7 @@ template <typename Update>
 void Network::for_each_plastic_synapse(unsigned k, unsigned parts, PlasticityRule::Kind kind, Update&& update) {
   // Split by presynaptic neuron: each synapse is one part's, whatever the thread count.
   uint64_t begin, end;
-  split_range(neuron_count_, parts, k, begin, end);
+  split_range(neurons(), parts, k, begin, end);
   Synapse* syn = synapses_.synapses();
   const uint8_t* plastic = plasticity_.plastic().data();
   const PlasticityRule* rules = plasticity_.rules().data();
@@ -285,11 +257,8 @@ uint64_t Network::memory_bytes() const {
   auto bytes = [](const auto& v) { return uint64_t(v.capacity()) * sizeof(typename std::decay_t<decltype(v)>::value_type); };
   uint64_t total = synapses_.bytes() + plasticity_.trace_capacity_bytes() + bytes(pending_.pre) + bytes(pending_.post) +
                    bytes(pending_.delay) + bytes(pending_.weight) + bytes(pending_.projection);
-  for (const auto* v : {&a_, &b_, &c_, &d_, &v0_, &u0_}) total += bytes(*v);
   for (const auto& slot : history_) total += bytes(slot);
-  // Neuron state: v, u, a, b, c, d and the input current, one float each.
-  if (built_) total += uint64_t(neuron_count_) * 7 * sizeof(float);
-  return total;
+  return total + neurons_.memory_bytes();
 }
 
 }  // namespace polychron

@@ -1,4 +1,4 @@
-// The spiking network: neurons (one Izhikevich state for all populations), synapses
+// The spiking network: neurons (spiking/neurons.h: each model's own parameters), synapses
 // with axonal delays, inputs, the 2006 STDP rule, and the millisecond loop of
 // ../shared/spec/spnet.md.
 //
@@ -29,6 +29,7 @@
 #include "core/spiking/connectivity.h"
 #include "core/spiking/inputs.h"
 #include "core/spiking/lif.h"
+#include "core/spiking/neurons.h"
 #include "core/spiking/plasticity.h"
 #include "core/spiking/population.h"
 #include "core/spiking/synapses.h"
@@ -70,15 +71,10 @@ class Network {
 
   // --- Building (before the first step) ---
   // Adds Izhikevich neurons (vectors of 1 or `size` values) and returns the first index.
-  uint32_t add_izhikevich(uint32_t size, const std::vector<double>& a, const std::vector<double>& b,
-                          const std::vector<double>& c, const std::vector<double>& d,
-                          const std::vector<double>& v, const std::vector<double>& u);
-  // Adds leaky integrate-and-fire neurons (see spiking/lif.h; vectors of 1 or `size` values,
-  // tau in ms) and returns the first index.
-  uint32_t add_lif(uint32_t size, const std::vector<double>& tau, const std::vector<double>& v_rest,
-                   const std::vector<double>& v_reset, const std::vector<double>& v_threshold,
-                   const std::vector<double>& resistance, const std::vector<double>& refractory,
-                   const std::vector<double>& v);
+  uint32_t add_izhikevich(uint32_t size, const IzhikevichParameters& parameters, const std::vector<double>& v,
+                          const std::vector<double>& u);
+  // Adds leaky integrate-and-fire neurons (see spiking/lif.h) and returns the first index.
+  uint32_t add_lif(uint32_t size, const LifParameters& parameters, const std::vector<double>& v);
   // Starts a projection and returns its id; its synapses follow.
   uint16_t add_projection(const PlasticityRule& rule);
   void generate(uint16_t projection, const std::vector<NeuronRange>& sources,
@@ -108,12 +104,12 @@ class Network {
   uint64_t run(uint64_t ms, const MsObserver& on_ms);
 
   // --- State ---
-  uint32_t neurons() const { return neuron_count_; }
-  bool has_lif() const { return !lif_.empty(); }
+  uint32_t neurons() const { return neurons_.size(); }
+  bool has_lif() const { return neurons_.has_lif(); }
   uint64_t time() const { return time_; }
   NetworkMode mode() const { return options_.mode; }
   const NetworkOptions& options() const { return options_; }
-  IzhikevichPopulation& izhikevich() { return *neurons_; }
+  const NeuronStore& neuron_store() const { return neurons_; }
   SynapseStore& synapses() { return synapses_; }
   const SynapseStore& synapses() const { return synapses_; }
   uint64_t synaptic_events() const { return synaptic_events_; }
@@ -126,7 +122,7 @@ class Network {
   // Dopamine: the level, a reward now, a reward rule, the per-ms decay.
   double dopamine() const { return plasticity_.dopamine(); }
   void reward(double amount) { plasticity_.reward(amount); }
-  void add_pair_reward(PairReward reward) { plasticity_.add_pair_reward(reward, neuron_count_); }
+  void add_pair_reward(PairReward reward) { plasticity_.add_pair_reward(reward, neurons()); }
   void set_dopamine_decay(double decay) { plasticity_.set_dopamine_decay(decay); }
   bool frozen() const { return frozen_; }
   void set_frozen(bool frozen) { frozen_ = frozen; }
@@ -137,9 +133,10 @@ class Network {
   uint64_t memory_bytes() const;
 
   // Checkpoint payloads (spiking/checkpoint.h): the network's own fields and each
-  // part's, in the order of format version 1. Saving builds the network first.
+  // part's, in the order of the format. Saving (the current version) builds the network
+  // first; loading reads `version` (1 or the current).
   void save(BinaryWriter& out);
-  static std::unique_ptr<Network> load(BinaryReader& in, SimdLevel simd, unsigned threads);
+  static std::unique_ptr<Network> load(BinaryReader& in, uint32_t version, SimdLevel simd, unsigned threads);
 
  private:
   void require_building(const char* what) const;
@@ -157,10 +154,6 @@ class Network {
   // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
-  // Runs fn(begin, end, lif) over the consecutive segments of [begin, end): lif is the
-  // LIF block covering the segment, or null for Izhikevich neurons.
-  template <typename Fn>
-  void for_each_segment(uint32_t begin, uint32_t end, Fn&& fn) const;
   void sample_probes_input();
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);
@@ -170,21 +163,17 @@ class Network {
   bool built_ = false;
   bool frozen_ = false;
   uint64_t time_ = 0;
-  uint32_t neuron_count_ = 0;
+  NeuronStore neurons_;
 
   // Building.
-  std::vector<double> a_, b_, c_, d_, v0_, u0_;
   SynapseList pending_;
   Inputs inputs_;
-  std::vector<LifBlock> lif_;  // ascending, disjoint; the other neurons are Izhikevich
   std::vector<StateProbe> probes_;
 
   // Simulation.
-  std::unique_ptr<IzhikevichPopulation> neurons_;
   SynapseStore synapses_;
   Plasticity plasticity_;
   uint32_t max_delay_ = 1;
-  std::unique_ptr<AlignedArray<float>> current_;  // I, one per neuron
   std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
   // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).
   std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;

@@ -34,7 +34,10 @@ const NetworkOptions& checked(const NetworkOptions& options) {
 
 // The options are checked before the plasticity's constants (members in that order).
 Network::Network(const NetworkOptions& options)
-    : options_(checked(options)), inputs_(options.seed), plasticity_(options.stdp) {}
+    : options_(checked(options)),
+      neurons_(options.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast, options.simd),
+      inputs_(options.seed),
+      plasticity_(options.stdp) {}
 
 void Network::require_building(const char* what) const {
   if (built_) {
@@ -42,68 +45,15 @@ void Network::require_building(const char* what) const {
   }
 }
 
-uint32_t Network::add_izhikevich(uint32_t size, const std::vector<double>& a, const std::vector<double>& b,
-                                 const std::vector<double>& c, const std::vector<double>& d,
-                                 const std::vector<double>& v, const std::vector<double>& u) {
+uint32_t Network::add_izhikevich(uint32_t size, const IzhikevichParameters& parameters, const std::vector<double>& v,
+                                 const std::vector<double>& u) {
   require_building("add a population");
-  if (size < 1 || uint64_t(neuron_count_) + size > IzhikevichPopulation::kMaxSize) {
-    throw RangeError("size must be an integer >= 1 with at most " +
-                     std::to_string(IzhikevichPopulation::kMaxSize) + " neurons in the network");
-  }
-  const auto append = [&](std::vector<double>& to, const std::vector<double>& from, const char* name) {
-    if (from.size() != 1 && from.size() != size) {
-      throw RangeError(std::string(name) + " must hold 1 or size = " + std::to_string(size) + " values (got " +
-                       std::to_string(from.size()) + ")");
-    }
-    for (uint32_t i = 0; i < size; ++i) {
-      const double x = from.size() == 1 ? from[0] : from[i];
-      if (!std::isfinite(x)) {
-        throw RangeError(std::string(name) + "[" + std::to_string(i) + "] must be a finite number");
-      }
-      to.push_back(x);
-    }
-  };
-  const uint32_t first = neuron_count_;
-  append(a_, a, "a");
-  append(b_, b, "b");
-  append(c_, c, "c");
-  append(d_, d, "d");
-  append(v0_, v.empty() ? std::vector<double>{-65.0} : v, "v");
-  if (u.empty()) {
-    // u = b·v, rounded to float32 as the state is (the reference's u = 0.2·v).
-    for (uint32_t i = 0; i < size; ++i) u0_.push_back(double(float(b_[first + i] * float(v0_[first + i]))));
-  } else {
-    append(u0_, u, "u");
-  }
-  neuron_count_ += size;
-  return first;
+  return neurons_.add_izhikevich(size, parameters, v, u);
 }
 
-uint32_t Network::add_lif(uint32_t size, const std::vector<double>& tau, const std::vector<double>& v_rest,
-                          const std::vector<double>& v_reset, const std::vector<double>& v_threshold,
-                          const std::vector<double>& resistance, const std::vector<double>& refractory,
-                          const std::vector<double>& v) {
+uint32_t Network::add_lif(uint32_t size, const LifParameters& parameters, const std::vector<double>& v) {
   require_building("add a population");
-  const double any = -1e308;
-  check_lif_values(tau, "tau", size, 1e-3, false);
-  check_lif_values(v_rest, "vRest", size, any, false);
-  check_lif_values(v_reset, "vReset", size, any, false);
-  check_lif_values(v_threshold, "vThreshold", size, any, false);
-  check_lif_values(resistance, "resistance", size, any, false);
-  check_lif_values(refractory, "refractory", size, 0, true);
-  LifBlock block;
-  // v starts at v_rest unless given; u (the refractory count) at 0.
-  const std::vector<double> v0 = v.empty() ? v_rest : v;
-  block.range.first = add_izhikevich(size, {0.02}, {0.2}, {-65}, {8}, v0, {0.0});
-  block.range.count = size;
-  for (double t : tau) block.decay.push_back(std::exp(-1.0 / t));
-  block.v_rest = v_rest;
-  block.v_reset = v_reset;
-  block.v_threshold = v_threshold;
-  block.resistance = resistance;
-  block.refractory = refractory;
-  lif_.push_back(std::move(block));
-  return lif_.back().range.first;
+  return neurons_.add_lif(size, parameters, v);
 }
 
 uint16_t Network::add_projection(const PlasticityRule& rule) {
@@ -126,7 +76,7 @@ void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sour
   require_building("add synapses");
   for (const auto* list : {&sources, &targets}) {
     for (const NeuronRange& r : *list) {
-      if (uint64_t(r.first) + r.count > neuron_count_) throw RangeError("projection ranges must lie within the network's neurons");
+      if (uint64_t(r.first) + r.count > neurons()) throw RangeError("projection ranges must lie within the network's neurons");
     }
   }
   Random random(options_.seed, 1000 + projection);
@@ -147,14 +97,14 @@ void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sour
 void Network::add_synapses(uint16_t projection, const uint32_t* pre, const uint32_t* post,
                            const double* delay, const double* weight, uint64_t n) {
   require_building("add synapses");
-  add_explicit_synapses(pending_, neuron_count_, pre, post, delay, weight, n, projection);
+  add_explicit_synapses(pending_, neurons(), pre, post, delay, weight, n, projection);
 }
 
 uint32_t Network::add_probe(std::vector<uint32_t> neurons, uint32_t every) {
   if (every < 1) throw RangeError("every must be an integer >= 1 (ms)");
   for (uint32_t i : neurons) {
-    if (i >= neuron_count_) {
-      throw RangeError("state monitor neuron " + std::to_string(i) + " is not in [0, " + std::to_string(neuron_count_ - 1) + "]");
+    if (i >= neurons_.size()) {
+      throw RangeError("state monitor neuron " + std::to_string(i) + " is not in [0, " + std::to_string(neurons_.size() - 1) + "]");
     }
   }
   StateProbe probe;
@@ -178,61 +128,48 @@ StateProbe Network::take_probe(uint32_t id) {
 
 void Network::add_thalamic(NeuronRange range, uint32_t per_ms, float value) {
   require_building("add an input");
-  inputs_.add_thalamic(range, per_ms, value, neuron_count_);
+  inputs_.add_thalamic(range, per_ms, value, neurons());
 }
 
 void Network::add_schedule(ScheduledInput input) {
   require_building("add an input");
-  inputs_.add_schedule(std::move(input), neuron_count_);
+  inputs_.add_schedule(std::move(input), neurons());
 }
 
 void Network::add_constant(ConstantInput input) {
   require_building("add an input");
-  inputs_.add_constant(std::move(input), neuron_count_);
+  inputs_.add_constant(std::move(input), neurons());
 }
 
 void Network::add_stepped(SteppedInput input) {
   require_building("add an input");
-  inputs_.add_stepped(std::move(input), neuron_count_);
+  inputs_.add_stepped(std::move(input), neurons());
 }
 
 void Network::add_noise(NeuronRange range, double low, double high) {
   require_building("add an input");
-  inputs_.add_noise(range, low, high, neuron_count_);
+  inputs_.add_noise(range, low, high, neurons());
 }
 
 uint32_t Network::add_source(uint32_t count, SpikeSource source) {
   require_building("add a spike source");
-  // Sources take neuron indices like any population; their Izhikevich state is unused
-  // and, since nothing may project or inject into them, never reaches the peak.
-  const uint32_t first = add_izhikevich(count, {0.02}, {0.2}, {-65}, {8}, {}, {});
+  const uint32_t first = neurons_.add_source(count);
   inputs_.add_source({first, count}, std::move(source));
   return first;
 }
 
 void Network::build() {
   if (built_) return;
-  if (neuron_count_ == 0) throw StateError("Network: add at least one population before running");
-  inputs_.check_no_input_to_sources(neuron_count_, pending_.post);
-  if (plasticity_.any_plastic() && neuron_count_ > kMaxNeuronsWithPlasticity) {
+  if (neurons() == 0) throw StateError("Network: add at least one population before running");
+  inputs_.check_no_input_to_sources(neurons(), pending_.post);
+  if (plasticity_.any_plastic() && neurons() > kMaxNeuronsWithPlasticity) {
     throw RangeError("networks with plastic projections may hold at most 2^24 neurons");
   }
-  IzhikevichSpec spec;
-  spec.size = neuron_count_;
-  spec.a = std::move(a_);
-  spec.b = std::move(b_);
-  spec.c = std::move(c_);
-  spec.d = std::move(d_);
-  spec.v = std::move(v0_);
-  spec.u = std::move(u0_);
-  spec.numerics = options_.mode == NetworkMode::Reference ? Numerics::Exact : Numerics::Fast;
-  spec.simd = options_.simd;
-  neurons_ = std::make_unique<IzhikevichPopulation>(spec);
+  neurons_.build();
   plasticity_.finish_projections();
-  synapses_ = SynapseStore(neuron_count_, std::move(pending_), plasticity_.plastic(), options_.compact_synapses);
+  synapses_ = SynapseStore(neurons(), std::move(pending_), plasticity_.plastic(), options_.compact_synapses);
   max_delay_ = synapses_.max_delay();
-  current_ = std::make_unique<AlignedArray<float>>(neuron_count_);
-  plasticity_.allocate_traces(neuron_count_, max_delay_);
+  plasticity_.allocate_traces(neurons(), max_delay_);
   history_.assign(max_delay_, {});
   start_threads();
   built_ = true;
