@@ -59,7 +59,7 @@ export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2
 }
 
 /** Rows of a numeric CSV file with a header line, as columns. */
-function readColumns(path: string, header: string): number[][] {
+export function readColumns(path: string, header: string): number[][] {
   const text = fs.readFileSync(path, 'utf8');
   const lines = text.split('\n');
   const names = header.split(',');

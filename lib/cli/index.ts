@@ -8,6 +8,7 @@ import { classify, CLASSIFY_USAGE } from './classify';
 import { demo } from './demo';
 import { groups, GROUPS_USAGE } from './groups';
 import { lm, LM_USAGE } from './lm';
+import { plot, PLOT_USAGE } from './plot';
 import { simulate, SIMULATE_USAGE } from './simulate';
 
 interface Command {
@@ -45,6 +46,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'find the polychronous groups of a saved network; query which ones a spike raster activates',
     usage: GROUPS_USAGE,
     run: groups,
+  },
+  plot: {
+    summary: 'draw a raster, rates, weights, loss curves or a polychronous group as SVG or PNG',
+    usage: PLOT_USAGE,
+    run: plot,
   },
   demo: {
     summary: 'step a population of Izhikevich neurons driven by noise; print rates and a raster',
