@@ -9,6 +9,7 @@ import { demo } from './demo';
 import { groups, GROUPS_USAGE } from './groups';
 import { lm, LM_USAGE } from './lm';
 import { plot, PLOT_USAGE } from './plot';
+import { report, REPORT_USAGE } from './report';
 import { simulate, SIMULATE_USAGE } from './simulate';
 
 interface Command {
@@ -51,6 +52,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'draw a raster, rates, weights, loss curves or a polychronous group as SVG or PNG',
     usage: PLOT_USAGE,
     run: plot,
+  },
+  report: {
+    summary: "put a run folder's plots on one self-contained HTML page",
+    usage: REPORT_USAGE,
+    run: report,
   },
   demo: {
     summary: 'step a population of Izhikevich neurons driven by noise; print rates and a raster',

@@ -51,7 +51,7 @@ function plotOptions(values: Values): PlotOptions {
 }
 
 /** `name:first:size,...`, e.g. excitatory:0:800,inhibitory:800:200 for the 2006 network. */
-function parsePopulations(text: string): PopulationSpan[] {
+export function parsePopulations(text: string): PopulationSpan[] {
   return text.split(',').map((item) => {
     const [name, first, size, ...rest] = item.split(':');
     if (name === '' || first === undefined || size === undefined || rest.length > 0) {
