@@ -62,7 +62,8 @@ export async function plotRaster(raster: Raster, options: RasterPlotOptions = {}
   const y = { field: 'neuron', type: 'quantitative', title: 'neuron' };
   const layers: object[] = [{
     data: { values: spikes },
-    mark: { type: 'circle', size: 4, opacity: 0.8, color: '#222' },
+    // No aria-label per dot: tens of thousands of them help no screen reader and swell the SVG.
+    mark: { type: 'circle', size: 4, opacity: 0.8, color: '#222', aria: false },
     encoding: { x, y },
   }];
   if (groupFirings.length > 0) {
