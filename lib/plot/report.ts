@@ -92,8 +92,13 @@ export async function runReport(dir: string, options: RunReportOptions = {}): Pr
     const spikes = readSpikesCsv(spikesFile);
     const end = spikes.times.reduce((last, t) => Math.max(last, t), 0) + 1;
     const window = { from: Math.max(0, end - rasterMs), to: end };
-    const highlight = groups === undefined ? [] : (await groups.activatedBy(spikes, window)).slice(0, 10);
-    const circled = highlight.length > 0 ? `; the firings of ${highlight.length} group activations circled` : '';
+    // Groups of another network (fewer neurons than the raster names) cannot be looked for in it.
+    const highestNeuron = spikes.neurons.reduce((high, n) => Math.max(high, n), -1);
+    const overlay = groups !== undefined && highestNeuron < groups.search.neurons;
+    const highlight = overlay ? (await groups.activatedBy(spikes, window)).slice(0, 10) : [];
+    const circled = highlight.length > 0
+      ? `; the firings of ${highlight.length} group activations circled`
+      : groups !== undefined && !overlay ? `; ${RUN_FILES.groups} is of a network of ${groups.search.neurons} neurons, too few for these spikes` : '';
     sections.push({
       heading: 'Spikes',
       body: figure(await plotRaster(spikes, { ...window, highlight }), `The last ${window.to - window.from} ms of ${RUN_FILES.spikes}${circled}.`) +
