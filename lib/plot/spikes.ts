@@ -117,7 +117,7 @@ export async function plotRates(raster: Raster, options: RatePlotOptions = {}): 
     data: { values: rows },
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.2 },
     encoding: {
-      x: { field: 'time', type: 'quantitative', title: 'time (ms)', scale: { zero: false, nice: false } },
+      x: { field: 'time', type: 'quantitative', title: 'time (ms)', scale: { domain: [from, from + bins * binMs], nice: false } },
       y: { field: 'rate', type: 'quantitative', title: 'rate (Hz per neuron)' },
       color: { field: 'population', type: 'nominal', title: 'population', sort: null },
     },
