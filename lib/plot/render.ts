@@ -77,6 +77,8 @@ class Renderer {
       else pending?.reject(new Error(`plot rendering failed: ${reply.error}`));
     });
     const fail = (error: Error): void => {
+      // An 'exit' follows an 'error': the second call, or one from a worker already replaced, has nothing to do.
+      if (this.#worker !== worker) return;
       this.#worker = undefined;
       for (const pending of this.#pending.values()) pending.reject(error);
       this.#pending.clear();
@@ -109,7 +111,7 @@ export async function toPng(svg: string, options: PngOptions = {}): Promise<Buff
   const { renderAsync } = await import('@resvg/resvg-js');
   const image = await renderAsync(svg, {
     fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+    font: { loadSystemFonts: true },
   });
   return image.asPng();
 }
