@@ -1,4 +1,4 @@
-import { plotGroup, plotLoss, plotRaster, plotRates, plotWeightEvolution, plotWeightHistogram, toPng, type PolychronousGroup } from '../lib';
+import { plotGroup, plotLoss, plotRaster, plotRates, plotWeightEvolution, plotWeightHistogram, renderSvg, toPng, type PolychronousGroup } from '../lib';
 import { expectStandaloneSvg, markCounts } from './helpers/svg';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -85,6 +85,13 @@ describe('plots', () => {
     const png = await toPng(await plotGroup(group), { scale: 1 });
     expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
     expect(png.readUInt32BE(16)).toBeGreaterThan(600);
+  });
+
+  test('a spec that asks for a file or URL is refused: plots draw inline data only', async () => {
+    const spec = (url: string) => ({ data: { url }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } });
+    await expect(renderSvg(spec('/etc/passwd'))).rejects.toThrow('plots load no external resource (the spec asks for /etc/passwd)');
+    await expect(renderSvg(spec('http://127.0.0.1:9/data.csv'))).rejects.toThrow('plots load no external resource');
+    expectStandaloneSvg(await renderSvg({ data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } }));
   });
 
   test('bad input is refused with a message', async () => {

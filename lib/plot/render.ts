@@ -14,6 +14,7 @@ export type VegaLiteSpec = Record<string, unknown>;
 /**
  * The worker: compiles Vega-Lite to Vega and renders it headless (renderer 'none').
  * Its loader refuses every URL and file: a plot draws only the data inline in its spec.
+ * (Vega only logs a failed load and draws without the data, so a refusal is reported here.)
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -22,10 +23,16 @@ parentPort.on('message', async ({ id, spec }) => {
   let view;
   try {
     const [vega, vegaLite] = await modules;
+    const refused = [];
     const loader = vega.loader();
-    loader.sanitize = (uri) => Promise.reject(new Error('plots load no external resource (got ' + uri + ')'));
-    view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none', loader });
-    parentPort.postMessage({ id, svg: await view.toSVG() });
+    loader.sanitize = (uri) => {
+      refused.push(uri);
+      return Promise.reject(new Error('refused'));
+    };
+    view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none', loader, logLevel: vega.None });
+    const svg = await view.toSVG();
+    if (refused.length > 0) throw new Error('plots load no external resource (the spec asks for ' + refused.join(', ') + ')');
+    parentPort.postMessage({ id, svg });
   } catch (error) {
     parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   } finally {
