@@ -134,3 +134,27 @@ export {
   type ShuffledComparison,
 } from './groups';
 export { ngramBaselines, type NgramBaselines } from './ngram';
+export {
+  plotRaster,
+  plotRates,
+  plotWeightHistogram,
+  plotWeightEvolution,
+  plotLoss,
+  plotGroup,
+  renderSvg,
+  toPng,
+  runReport,
+  RUN_FILES,
+  type RunReportOptions,
+  type PlotOptions,
+  type RasterPlotOptions,
+  type RatePlotOptions,
+  type GroupOccurrence,
+  type PopulationSpan,
+  type WeightPlotOptions,
+  type WeightSnapshot,
+  type LossCurves,
+  type LossPlotOptions,
+  type PngOptions,
+  type VegaLiteSpec,
+} from './plot';

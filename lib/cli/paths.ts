@@ -8,8 +8,11 @@ import { describeError, echo, systemErrorText } from './errors';
 
 const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
 
-/** An input file that exists and can be read; `what` says what it should hold ("model file"). */
-export function inputFile(file: string, option: string, what = 'file'): string {
+/**
+ * An input file that exists and can be read; `what` says what it should hold ("model file").
+ * With `folders`, a readable folder is accepted too.
+ */
+export function inputFile(file: string, option: string, what = 'file', folders = false): string {
   const cannot = (why: string): RangeError => new RangeError(`${option}: cannot read ${what} '${echo(file)}': ${why}`);
   let stats: fs.Stats;
   try {
@@ -17,7 +20,7 @@ export function inputFile(file: string, option: string, what = 'file'): string {
   } catch (error) {
     throw cannot(systemErrorText(codeOf(error)));
   }
-  if (stats.isDirectory()) throw cannot(systemErrorText('EISDIR'));
+  if (stats.isDirectory() && !folders) throw cannot(systemErrorText('EISDIR'));
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch (error) {

@@ -11,6 +11,8 @@ import { classifyCommand } from './classify';
 import { demoCommand } from './demo';
 import { groupsCommand } from './groups';
 import { lmCommand } from './lm';
+import { plotCommand } from './plot';
+import { reportCommand } from './report';
 import { simulateCommand } from './simulate';
 
 /** Exit status of a command line that cannot be parsed (an unknown command or option, a missing option value). */
@@ -77,6 +79,8 @@ export function buildProgram(): Command {
     .addCommand(groupsCommand())
     .addCommand(lmCommand())
     .addCommand(classifyCommand())
+    .addCommand(plotCommand())
+    .addCommand(reportCommand())
     .addCommand(demoCommand())
     .addCommand(infoCommand())
     .addHelpText('after', [
