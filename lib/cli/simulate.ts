@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { tableFormatOf, writeSpikes } from '../formats';
 import { Network, type NetworkMode } from '../network';
+import { networkFromDescription } from '../network-description';
 import { formatWeightsCsv, izhikevich2006, spnetFromFiles } from '../spnet';
 import { nonNegativeInteger, oneOf, positiveInteger } from './options';
+import { echo } from './errors';
 import { inputFile, outputFile, outputFolder, reading } from './paths';
 import { eta } from './progress';
 
@@ -26,7 +29,8 @@ export interface SimulationSummary {
 }
 
 interface SimulateOptions {
-  network?: 'izhikevich2006';
+  /** 'izhikevich2006' or a network description file (.json). */
+  network?: string;
   seed: number;
   neurons: number;
   connectivity?: string;
@@ -47,7 +51,18 @@ interface SimulateOptions {
 async function openNetwork(o: SimulateOptions, given: (option: string) => boolean): Promise<{ network: Network; label: string }> {
   const sources = [o.network, o.connectivity, o.resume].filter((s) => s !== undefined);
   if (sources.length !== 1) {
-    throw new RangeError('give either --network izhikevich2006 or --connectivity FILE.csv (or --resume CHECKPOINT to continue a saved run)');
+    throw new RangeError('give either --network izhikevich2006 (or a description FILE.json) or --connectivity FILE.csv ' +
+      '(or --resume CHECKPOINT to continue a saved run)');
+  }
+  if (o.network !== undefined && o.network !== BUILT_IN) {
+    if (!o.network.toLowerCase().endsWith('.json')) {
+      throw new RangeError(`--network must be '${BUILT_IN}' or a network description file ending in .json (got '${echo(o.network)}')`);
+    }
+    if (given('neurons')) throw new RangeError('--neurons goes with --network izhikevich2006 (a description file gives its own sizes)');
+    const file = inputFile(o.network, '--network', 'network description');
+    const overrides = { threads: o.threads, ...(given('seed') && { seed: o.seed }), ...(given('mode') && { mode: o.mode }) };
+    const { network } = await reading('--network', () => networkFromDescription(file, overrides));
+    return { network, label: path.basename(o.network) };
   }
   if (o.network === undefined) {
     const withNetwork = ['seed', 'neurons'].find(given);
@@ -69,10 +84,34 @@ async function openNetwork(o: SimulateOptions, given: (option: string) => boolea
   return { network, label: 'izhikevich2006' };
 }
 
+const BUILT_IN = 'izhikevich2006';
+
+/** The format --spikes-out names by its extension (.csv, .npz, .arrow, .feather). */
+function spikesFormatOf(file: string): string {
+  try {
+    return tableFormatOf(file);
+  } catch (error) {
+    throw new RangeError(`--spikes-out: ${(error as Error).message}`);
+  }
+}
+
+function concatenate(chunks: { times: Float64Array; neurons: Uint32Array }[]): { times: Float64Array; neurons: Uint32Array } {
+  const count = chunks.reduce((n, c) => n + c.times.length, 0);
+  const times = new Float64Array(count);
+  const neurons = new Uint32Array(count);
+  let at = 0;
+  for (const c of chunks) {
+    times.set(c.times, at);
+    neurons.set(c.neurons, at);
+    at += c.times.length;
+  }
+  return { times, neurons };
+}
+
 async function simulate(o: SimulateOptions, command: Command): Promise<void> {
   const given = (option: string): boolean => command.getOptionValueSource(option) === 'cli';
   // Outputs first: a missing folder must fail now, not after the whole run.
-  if (o.spikesOut !== undefined) outputFile(o.spikesOut, '--spikes-out');
+  const spikesFormat = o.spikesOut === undefined ? undefined : spikesFormatOf(outputFile(o.spikesOut, '--spikes-out'));
   if (o.checkpointOut !== undefined) outputFile(o.checkpointOut, '--checkpoint-out');
   if (o.summaryJson !== undefined) outputFile(o.summaryJson, '--summary-json');
   const { network, label } = await openNetwork(o, given);
@@ -84,8 +123,10 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
     if (!quiet) console.log(line);
   };
 
-  const spikesFile = o.spikesOut === undefined ? undefined : fs.openSync(o.spikesOut, 'w');
+  // CSV is streamed second by second; the binary formats are written whole at the end.
+  const spikesFile = spikesFormat === 'csv' ? fs.openSync(o.spikesOut!, 'w') : undefined;
   if (spikesFile !== undefined) fs.writeSync(spikesFile, 'ms,neuron\n');
+  const spikeChunks: { times: Float64Array; neurons: Uint32Array }[] = [];
   const stats0 = network.stats();
   say(`polychron simulate: ${label}, ${network.size} neurons, ${mode} mode, ${threads} thread${threads > 1 ? 's' : ''}, ${seconds} s` +
     (o.resume !== undefined ? ` from ${network.time} ms` : ''));
@@ -95,7 +136,7 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
   const runStarted = Date.now();
   for (let second = 1; second <= seconds; second++) {
     const started = process.hrtime.bigint();
-    const result = await network.run(1000, { record: spikesFile !== undefined });
+    const result = await network.run(1000, { record: spikesFormat !== undefined });
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
     wallSeconds += elapsed;
     const spikes = network.stats().spikes - stats0.spikes - spikesPerSecond.reduce((a, b) => a + b, 0);
@@ -104,6 +145,8 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
       const lines: string[] = [];
       for (let k = 0; k < result.spikeTimes.length; k++) lines.push(`${result.spikeTimes[k]},${result.spikeNeurons[k]}\n`);
       fs.writeSync(spikesFile, lines.join(''));
+    } else if (spikesFormat !== undefined) {
+      spikeChunks.push({ times: result.spikeTimes, neurons: result.spikeNeurons });
     }
     if (o.weightsOut !== undefined) {
       fs.writeFileSync(path.join(o.weightsOut, `weights_sec${second}.csv`), formatWeightsCsv(network.synapses()));
@@ -115,6 +158,7 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
       eta((Date.now() - runStarted) / 1000, second / seconds));
   }
   if (spikesFile !== undefined) fs.closeSync(spikesFile);
+  if (spikesFormat !== undefined && spikesFormat !== 'csv') await writeSpikes(o.spikesOut!, concatenate(spikeChunks));
   if (o.checkpointOut !== undefined) await network.save(o.checkpointOut);
 
   const stats = network.stats();
@@ -150,7 +194,8 @@ export function simulateCommand(): Command {
     .description('Simulate a spiking network second by second: the polychronization network of Izhikevich (2006) ' +
       'built from a seed, one read from connectivity/thalamic CSV files, or one continued from a checkpoint. ' +
       'Prints spikes, rate and mean excitatory weight per simulated second.')
-    .addOption(oneOf('--network <name>', 'build the 2006 network from a seed', ['izhikevich2006'] as const))
+    .option('--network <name|file.json>', `${BUILT_IN} (the 2006 network, built from --seed) or a network description file ` +
+      '(docs/api.md, "Network description files"; --seed and --mode override its own)')
     .addOption(nonNegativeInteger('--seed <n>', 'seed of the random connectivity (with --network)', 1))
     .addOption(positiveInteger('--neurons <count>', 'neurons, 80% excitatory (with --network)', 1000))
     .option('--connectivity <file.csv>', 'read the network from a connectivity CSV (the golden data\'s format)')
@@ -159,7 +204,7 @@ export function simulateCommand(): Command {
     .addOption(positiveInteger('--seconds <seconds>', 'simulated seconds to run (with --resume: seconds more)', 10))
     .addOption(oneOf('--mode <mode>', 'numerics: reference (exact, the golden data) or fast (SIMD)', ['reference', 'fast'] as const, 'reference'))
     .addOption(positiveInteger('--threads <count>', 'worker threads (results do not depend on it)', 1))
-    .option('--spikes-out <file.csv>', 'write every spike, columns ms,neuron')
+    .option('--spikes-out <file>', 'write every spike (columns ms,neuron) as .csv, .npz, .arrow or .feather, by the extension')
     .option('--weights-out <folder>', 'write weights_secK.csv after each second K (the folder is created)')
     .option('--checkpoint-out <file>', 'save the network at the end (for --resume, groups --checkpoint)')
     .option('--summary-json <file>', 'write the run summary as JSON')
