@@ -67,8 +67,11 @@ describe('polychron plot', () => {
       const result = polychron(...args);
       expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 1, stderr: expect.stringContaining(message) });
     };
-    fails(['plot'], 'give what to plot: raster, rates, weights, loss, group');
-    fails(['plot', 'raster', '--out', file('x.svg')], '--spikes FILE.csv');
+    // Without a kind: the usage, and the exit status of a command line that cannot be parsed.
+    const bare = polychron('plot');
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/^Usage: polychron plot .*\n[^]*raster[^]*rates[^]*weights[^]*loss[^]*group/);
+    fails(['plot', 'raster', '--out', file('x.svg')], '--spikes FILE is required');
     fails(['plot', 'group', '--groups', path.join(run, RUN_FILES.groups), '--index', '999', '--out', file('x.svg')], '--index must be less than');
     fails(['plot', 'rates', '--spikes', path.join(run, RUN_FILES.spikes), '--populations', 'a:1', '--out', file('x.svg')], 'name:first:size');
     fails(['plot', 'loss', '--out', file('x.svg')], 'give --log FILE.csv');
