@@ -80,7 +80,7 @@ describe('polychron simulate', () => {
   });
 
   test('refuses contradictory or bad options', () => {
-    expect(polychron('simulate').stderr).toContain('give either --network izhikevich2006 or --connectivity FILE.csv');
+    expect(polychron('simulate').stderr).toContain('give either --network izhikevich2006 (or a description FILE.json) or --connectivity FILE.csv');
     expect(polychron('simulate', '--network', 'other').stderr).toContain("--network must be 'izhikevich2006'");
     expect(polychron('simulate', '--network', 'izhikevich2006', '--mode', 'turbo').stderr).toContain("--mode must be 'reference' or 'fast'");
     expect(polychron('simulate', '--network', 'izhikevich2006', '--seconds', '0').stderr).toContain('--seconds must be a positive integer');
