@@ -216,14 +216,22 @@ class TaskWorker : public AsyncWork<NoEvent> {
   using Body = std::function<void(const KeepGoing& keep_going)>;
   using MakeResult = std::function<Napi::Value(Napi::Env)>;
 
+  // Queues `body` and returns the promise of its result (undefined when `result` is empty).
+  static Napi::Promise Start(Napi::Env env, Napi::Object owner, AsyncState* state, const char* operation, Body body,
+                             MakeResult result = MakeResult()) {
+    auto* worker = new TaskWorker(env, owner, state, operation, std::move(body), std::move(result));
+    worker->Queue();
+    return worker->Promise();
+  }
+
+ private:
   TaskWorker(Napi::Env env, Napi::Object owner, AsyncState* state, const char* operation, Body body, MakeResult result)
       : AsyncWork(env, "polychron.task", owner, state, operation), body_(std::move(body)), result_(std::move(result)) {}
 
- private:
   void Work(const Progress&) override {
     body_([this] { return !cancelled(); });
   }
-  Napi::Value Result(Napi::Env env) override { return result_(env); }
+  Napi::Value Result(Napi::Env env) override { return result_ ? result_(env) : env.Undefined(); }
 
   Body body_;
   MakeResult result_;

@@ -209,7 +209,7 @@ Napi::Value LanguageModelWrap::Load(const Napi::CallbackInfo& info) {
     const LmRuntime runtime = ReadRuntime(o);
     const uint64_t limit = ReadMemoryLimitOption(o, LmConfig().memory_limit);
     auto loaded = std::make_shared<std::shared_ptr<LanguageModel>>();
-    auto* worker = new TaskWorker(
+    return TaskWorker::Start(
         info.Env(), Value(), &async_, "load()",
         [=](const TaskWorker::KeepGoing&) { *loaded = std::make_shared<LanguageModel>(path, runtime, limit); },
         [this, loaded](Napi::Env env) -> Napi::Value {
@@ -217,8 +217,6 @@ Napi::Value LanguageModelWrap::Load(const Napi::CallbackInfo& info) {
           memory_.Report(env, LmMemoryBytes(*model_));
           return env.Undefined();
         });
-    worker->Queue();
-    return worker->Promise();
   });
 }
 
@@ -254,15 +252,13 @@ Napi::Value LanguageModelWrap::Evaluate(const Napi::CallbackInfo& info) {
     const LmDataSpec spec = ReadDataSpec(OptionsObject(info, 1));
     auto model = model_;
     auto loss = std::make_shared<double>(0);
-    auto* worker = new TaskWorker(
+    return TaskWorker::Start(
         info.Env(), Value(), &async_, "evaluate()",
         [=](const TaskWorker::KeepGoing&) {
           const LmCorpus corpus = model->corpus(text->data(), text->size(), spec);
           *loss = model->validation_loss(corpus);
         },
         [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *loss); });
-    worker->Queue();
-    return worker->Promise();
   });
 }
 
@@ -282,12 +278,10 @@ Napi::Value LanguageModelWrap::Generate(const Napi::CallbackInfo& info) {
     options.check();
     auto model = model_;
     auto out = std::make_shared<std::vector<uint8_t>>();
-    auto* worker = new TaskWorker(
+    return TaskWorker::Start(
         info.Env(), Value(), &async_, "generate()",
         [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate(prompt, options, keep_going); },
         [out](Napi::Env env) -> Napi::Value { return ToTypedArray<uint8_t, Napi::Uint8Array>(env, *out); });
-    worker->Queue();
-    return worker->Promise();
   });
 }
 
@@ -298,10 +292,7 @@ Napi::Value LanguageModelWrap::Save(const Napi::CallbackInfo& info) {
     if (path.empty()) throw RangeError("path must not be empty");
     const bool half = ReadHalfPrecisionOption(OptionsObject(info, 1));
     auto model = model_;
-    auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { model->save(path, half); },
-                                  [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-    worker->Queue();
-    return worker->Promise();
+    return TaskWorker::Start(info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { model->save(path, half); });
   });
 }
 

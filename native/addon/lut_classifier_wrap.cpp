@@ -321,7 +321,7 @@ Napi::Value LutClassifierWrap::Load(const Napi::CallbackInfo& info) {
     const uint64_t limit = ReadMemoryLimitOption(o, LutClassifierConfig().memory_limit);
     const SimdLevel simd = ReadSimdOption(o);
     auto loaded = std::make_shared<std::shared_ptr<LutClassifier>>();
-    auto* worker = new TaskWorker(
+    return TaskWorker::Start(
         info.Env(), Value(), &async_, "load()",
         [=](const TaskWorker::KeepGoing&) { *loaded = load_lut_classifier(path, limit, simd); },
         [this, loaded](Napi::Env env) -> Napi::Value {
@@ -329,8 +329,6 @@ Napi::Value LutClassifierWrap::Load(const Napi::CallbackInfo& info) {
           memory_.Report(env, net_->memory_bytes());
           return env.Undefined();
         });
-    worker->Queue();
-    return worker->Promise();
   });
 }
 
@@ -391,12 +389,10 @@ Napi::Value LutClassifierWrap::Evaluate(const Napi::CallbackInfo& info) {
     const unsigned threads = ReadThreads(OptionsObject(info, 2));
     auto model = net_;
     auto out = std::make_shared<LutEvaluation>();
-    auto* worker = new TaskWorker(
+    return TaskWorker::Start(
         info.Env(), Value(), &async_, "evaluate()",
         [=](const TaskWorker::KeepGoing&) { *out = model->evaluate(images->data(), labels->data(), count, threads); },
         [out](Napi::Env env) -> Napi::Value { return EvaluationObject(env, *out); });
-    worker->Queue();
-    return worker->Promise();
   });
 }
 
@@ -409,12 +405,10 @@ Napi::Value LutClassifierWrap::Predict(const Napi::CallbackInfo& info) {
     const unsigned threads = ReadThreads(OptionsObject(info, 1));
     auto model = net_;
     auto out = std::make_shared<std::vector<uint32_t>>(count);
-    auto* worker = new TaskWorker(
+    return TaskWorker::Start(
         info.Env(), Value(), &async_, "predict()",
         [=](const TaskWorker::KeepGoing&) { model->predict(images->data(), count, out->data(), threads); },
         [out](Napi::Env env) -> Napi::Value { return ToTypedArray<uint32_t, Napi::Uint32Array>(env, *out); });
-    worker->Queue();
-    return worker->Promise();
   });
 }
 
@@ -504,11 +498,8 @@ Napi::Value LutClassifierWrap::Save(const Napi::CallbackInfo& info) {
     if (path.empty()) throw RangeError("path must not be empty");
     const bool half = ReadHalfPrecisionOption(OptionsObject(info, 1));
     auto model = net_;
-    auto* worker = new TaskWorker(
-        info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { save_lut_classifier(path, *model, half); },
-        [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-    worker->Queue();
-    return worker->Promise();
+    return TaskWorker::Start(
+        info.Env(), Value(), &async_, "save()", [=](const TaskWorker::KeepGoing&) { save_lut_classifier(path, *model, half); });
   });
 }
 

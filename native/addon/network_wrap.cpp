@@ -18,7 +18,7 @@ namespace {
 // Reads a checkpoint on a worker thread; the new NativeNetwork is made on the JS thread.
 Napi::Value LoadNetwork(Napi::Env env, std::string path, SimdLevel simd, unsigned threads) {
   auto loaded = std::make_shared<std::unique_ptr<Network>>();
-  auto* worker = new TaskWorker(
+  return TaskWorker::Start(
       env, Napi::Object(), nullptr, "load()",
       // A RangeError says the file is missing or invalid, and why.
       [=](const TaskWorker::KeepGoing&) { *loaded = load_checkpoint(path, simd, threads); },
@@ -27,8 +27,6 @@ Napi::Value LoadNetwork(Napi::Env env, std::string path, SimdLevel simd, unsigne
         NetworkWrap::Unwrap(object)->Adopt(env, std::move(*loaded));
         return object;
       });
-  worker->Queue();
-  return worker->Promise();
 }
 
 }  // namespace
@@ -93,10 +91,7 @@ Napi::Value NetworkWrap::Save(const Napi::CallbackInfo& info) {
     const std::string path = ToString(info[0], "path");
     if (path.empty()) throw RangeError("path must not be empty");
     EnsureBuilt(info.Env());
-    auto* worker = new TaskWorker(info.Env(), Value(), &async_, "save()", [&network, path](const TaskWorker::KeepGoing&) { save_checkpoint(network, path); },
-                                  [](Napi::Env env) -> Napi::Value { return env.Undefined(); });
-    worker->Queue();
-    return worker->Promise();
+    return TaskWorker::Start(info.Env(), Value(), &async_, "save()", [&network, path](const TaskWorker::KeepGoing&) { save_checkpoint(network, path); });
   });
 }
 
