@@ -20,8 +20,11 @@ describeWithChromium('the report in headless Chromium', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-report-browser-'));
   let browser: Browser;
   beforeAll(async () => {
+    // The browser is a program of its own: not under the sanitizer run's preloaded runtime.
+    const { LD_PRELOAD: _preload, ASAN_OPTIONS: _asan, ...env } = process.env;
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
+      env,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
   });
