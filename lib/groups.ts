@@ -10,7 +10,7 @@ import { writeFileAtomic } from './files';
 import { addon, type NativeGroup } from './native';
 import type { Network } from './network';
 
-/** Search options; the defaults are the spec's reference values. */
+/** Search options; the defaults are the 2006 group finder's (GROUP_SEARCH_DEFAULTS, from the core). */
 export interface GroupSearchOptions extends AsyncOptions {
   /** W, the anchors per group: an integer in [2, 8]; default 3. */
   anchors?: number;
@@ -45,7 +45,10 @@ export interface GroupFiring {
   layer: number;
 }
 
-/** A spike of excitatory member `pre` that reached `post` in time to help it fire; `layer` is post's. */
+/**
+ * A spike of excitatory neuron `pre` (delay ms) that reached `post` in the latency before it
+ * fired; `layer` is post's layer as it stood when this link was found (the finder's).
+ */
 export interface GroupLink {
   pre: number;
   post: number;
@@ -60,6 +63,7 @@ export interface PolychronousGroup {
   anchors: number[];
   /** In time order, then neuron order. */
   firings: GroupFiring[];
+  /** In the finder's order: by firing, then by arrival ms from the firing's down. */
   links: GroupLink[];
   /** Last firing time − first, ms. */
   span: number;
@@ -136,9 +140,14 @@ function checkedThreads(threads: number | undefined): number {
 }
 
 /**
- * The polychronous groups of `network` (Izhikevich neurons only), found by the spec's
- * anchor search. Resolves with a GroupSet in a deterministic order (mothers ascending,
- * anchor combinations in lexicographic order). Aborting rejects with the signal's reason.
+ * The polychronous groups of `network` (Izhikevich neurons only), found as Izhikevich's
+ * 2006 group finder finds them (the spec's "Detection"; on the program's own trained
+ * network, the same groups, firings, links and longest paths): every combination of W
+ * strong inputs of each excitatory mother is fired so that their spikes reach it together,
+ * the network is replayed from rest with the finder's budget (extended while spikes are in
+ * flight, see `budget`), and the firings are kept when their longest causal path reaches
+ * minPath. Resolves with a GroupSet in a deterministic order (mothers ascending, anchor
+ * combinations in lexicographic order). Aborting rejects with the signal's reason.
  */
 export async function findPolychronousGroups(network: Network, options: GroupSearchOptions = {}): Promise<GroupSet> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
