@@ -172,6 +172,9 @@ void Replay::wake_before(uint32_t end, uint32_t t) {
   }
 }
 
+// Every replay starts with no spike stored. (The 2006 finder clears only the ms its budget
+// reached, so spikes sent past a capped budget stay counted for later replays; they are
+// never delivered nor linked, and the golden comparison finds no group they change.)
 void Replay::reset() {
   for (const Slot& slot : slots_) slot_of_[slot.neuron] = kNone;
   for (size_t k = 0; k < slots_.size(); ++k) arrivals_[k].clear();
