@@ -1,6 +1,6 @@
 // Polychronous groups: NativeNetwork.findGroups (the search of core/groups/search.h on a
 // snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
-// noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
+// noise-free replay, synchronous: it is bounded by its budget), and matchRaster (the
 // raster query of core/groups/query.h, on a worker thread), and the search's defaults.
 #include <string>
 #include <vector>
