@@ -62,7 +62,7 @@ Replay::Replay(const ReplayTables& tables)
       due_count_(tables.horizon + tables.net.max_delay + 2, 0),
       slot_of_(tables.net.neurons, kNone),
       best_layer_(tables.net.neurons, 0),
-      response_table_(1 << 12, kNone) {}
+      response_table_(1 << 12, kNoEntry) {}
 
 void Replay::store(uint32_t t, const Spike& spike) {
   const uint32_t k = due_count_[t]++;
@@ -121,26 +121,28 @@ uint64_t response_hash(uint32_t kind, double v, double u, double input) {
 
 uint32_t Replay::response_to(uint32_t kind, double v, double u, double input) {
   const uint64_t hash = response_hash(kind, v, u, input);
-  const auto same = [&](uint32_t r) {
-    const QuietResponse& known = responses_[r];
-    return known.kind == kind && known.v == v && known.u == u && known.input == input;
-  };
+  // An entry holds the hash's high half beside the response, so a probe reads the response
+  // only when they agree.
+  const uint64_t tag = hash & ~uint64_t(0xFFFFFFFFu);
   const size_t mask = response_table_.size() - 1;
   size_t at = size_t(hash >> 20) & mask;
-  for (; response_table_[at] != kNone; at = (at + 1) & mask) {
-    if (same(response_table_[at])) return response_table_[at];
+  for (; response_table_[at] != kNoEntry; at = (at + 1) & mask) {
+    if ((response_table_[at] & ~uint64_t(0xFFFFFFFFu)) != tag) continue;
+    const uint32_t r = uint32_t(response_table_[at]);
+    const QuietResponse& known = responses_[r];
+    if (known.kind == kind && known.v == v && known.u == u && known.input == input) return r;
   }
   const uint32_t made = uint32_t(responses_.size());
   responses_.push_back({kind, v, u, input, {}});
-  response_table_[at] = made;
+  response_table_[at] = tag | made;
   if (2 * responses_.size() > response_table_.size()) {  // keep probes short: rehash at half full
-    std::vector<uint32_t> table(2 * response_table_.size(), kNone);
-    for (uint32_t r : response_table_) {
-      if (r == kNone) continue;
-      const QuietResponse& known = responses_[r];
+    std::vector<uint64_t> table(2 * response_table_.size(), kNoEntry);
+    for (uint64_t entry : response_table_) {
+      if (entry == kNoEntry) continue;
+      const QuietResponse& known = responses_[uint32_t(entry)];
       size_t to = size_t(response_hash(known.kind, known.v, known.u, known.input) >> 20) & (table.size() - 1);
-      while (table[to] != kNone) to = (to + 1) & (table.size() - 1);
-      table[to] = r;
+      while (table[to] != kNoEntry) to = (to + 1) & (table.size() - 1);
+      table[to] = entry;
     }
     response_table_ = std::move(table);
   }
@@ -185,7 +187,7 @@ void Replay::reset() {
   stepped_.clear();
   if (responses_.size() > kMostResponses) {  // memory stays bounded; the first reached fill it again
     responses_.clear();
-    std::fill(response_table_.begin(), response_table_.end(), kNone);
+    std::fill(response_table_.begin(), response_table_.end(), kNoEntry);
   }
   firings_.clear();
 }

@@ -141,7 +141,9 @@ class Replay {
   std::vector<uint32_t> best_layer_;  // by neuron: 1 + its largest layer so far in the link pass (0: none)
   static constexpr size_t kMostResponses = size_t(1) << 16;
   std::vector<QuietResponse> responses_;
-  std::vector<uint32_t> response_table_;  // open addressing by hash of (kind, v, u, input); kNone: empty
+  // Open addressing by hash of (kind, v, u, input): the hash's high half and the response.
+  static constexpr uint64_t kNoEntry = ~uint64_t(0);
+  std::vector<uint64_t> response_table_;
 };
 
 }  // namespace polychron
