@@ -10,7 +10,7 @@ import { writeFileAtomic } from './files';
 import { addon, type NativeGroup } from './native';
 import type { Network } from './network';
 
-/** Search options; the defaults are the spec's reference values. */
+/** Search options; the defaults are the 2006 group finder's (GROUP_SEARCH_DEFAULTS, from the core). */
 export interface GroupSearchOptions extends AsyncOptions {
   /** W, the anchors per group: an integer in [2, 8]; default 3. */
   anchors?: number;
@@ -20,16 +20,18 @@ export interface GroupSearchOptions extends AsyncOptions {
   maxWeight?: number;
   /** The least longest path (layers) a kept group has; default 7. */
   minPath?: number;
-  /** How long before a firing a member's spike may arrive to count as a link, ms; default: the network's largest delay. */
+  /** How long before a firing a member's spike may arrive to count as a link, ms; default: the network's largest delay D. */
   latency?: number;
-  /** The longest a replay runs, ms; default 2 · largest delay + latency (the spec's budget). */
+  /** How long a replay runs before any extension, ms; default 2 · D + latency + 1 (61 for the 2006 network). */
   window?: number;
   /**
-   * Run every replay to the end of its window. By default a replay ends once no spike is
-   * in flight and every neuron it touched is below -55 mV (which then returns to rest
-   * without firing, for the 2006 network's neuron types); this is slower and finds the same groups there.
+   * 'extended' (default, the 2006 finder): whenever a neuron fires, the replay runs at least
+   * until the last spike it sent has arrived, but no further than N − D − 1 ms (N neurons).
+   * 'fixed': exactly `window` ms (what an earlier reading of the spec did; it cuts long groups short).
    */
-  exhaustive?: boolean;
+  budget?: 'extended' | 'fixed';
+  /** Search only these mother neurons (a part of the search, in the same order); default every excitatory neuron. */
+  mothers?: Uint32Array | readonly number[];
   /** Threads over mother neurons; default: every core. The result does not depend on it. */
   threads?: number;
   /** Search a copy whose excitatory→excitatory targets are permuted with this seed (the control). */
@@ -43,7 +45,10 @@ export interface GroupFiring {
   layer: number;
 }
 
-/** A spike of excitatory member `pre` that reached `post` in time to help it fire; `layer` is post's. */
+/**
+ * A spike of excitatory neuron `pre` (delay ms) that reached `post` in the latency before it
+ * fired; `layer` is post's layer as it stood when this link was found (the finder's).
+ */
 export interface GroupLink {
   pre: number;
   post: number;
@@ -58,6 +63,7 @@ export interface PolychronousGroup {
   anchors: number[];
   /** In time order, then neuron order. */
   firings: GroupFiring[];
+  /** In the finder's order: by firing, then by arrival ms from the firing's down. */
   links: GroupLink[];
   /** Last firing time − first, ms. */
   span: number;
@@ -74,6 +80,9 @@ export interface GroupSearchRecord {
   minPath: number;
   latency?: number;
   window?: number;
+  budget?: 'extended' | 'fixed';
+  /** Present when only these mothers were searched. */
+  mothers?: number[];
   shuffleSeed?: number;
   /** Simulated time of the network searched, ms. */
   networkTime?: number;
@@ -131,17 +140,23 @@ function checkedThreads(threads: number | undefined): number {
 }
 
 /**
- * The polychronous groups of `network` (Izhikevich neurons only), found by the spec's
- * anchor search. Resolves with a GroupSet in a deterministic order (mothers ascending,
- * anchor combinations in lexicographic order). Aborting rejects with the signal's reason.
+ * The polychronous groups of `network` (Izhikevich neurons only), found as Izhikevich's
+ * 2006 group finder finds them (the spec's "Detection"; on the program's own trained
+ * network, the same groups, firings, links and longest paths): every combination of W
+ * strong inputs of each excitatory mother is fired so that their spikes reach it together,
+ * the network is replayed from rest with the finder's budget (extended while spikes are in
+ * flight, see `budget`), and the firings are kept when their longest causal path reaches
+ * minPath. Resolves with a GroupSet in a deterministic order (mothers ascending, anchor
+ * combinations in lexicographic order). Aborting rejects with the signal's reason.
  */
 export async function findPolychronousGroups(network: Network, options: GroupSearchOptions = {}): Promise<GroupSet> {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { signal, onProgress, ...search } = options;
   checkAsyncOptions(signal, onProgress);
   const threads = checkedThreads(search.threads);
+  const mothers = search.mothers !== undefined ? toUint32(search.mothers, 'mothers') : undefined;
   const native = network.native;
-  const result = await withSignal((observe) => native.findGroups({ ...search, threads }, observe), () => native.cancel(), signal, onProgress);
+  const result = await withSignal((observe) => native.findGroups({ ...search, threads, ...(mothers && { mothers }) }, observe), () => native.cancel(), signal, onProgress);
   const record: GroupSearchRecord = {
     neurons: network.size,
     anchors: search.anchors ?? GROUP_SEARCH_DEFAULTS.anchors,
@@ -150,6 +165,8 @@ export async function findPolychronousGroups(network: Network, options: GroupSea
     minPath: search.minPath ?? GROUP_SEARCH_DEFAULTS.minPath,
     ...(search.latency !== undefined ? { latency: search.latency } : {}),
     ...(search.window !== undefined ? { window: search.window } : {}),
+    ...(search.budget !== undefined ? { budget: search.budget } : {}),
+    ...(mothers !== undefined ? { mothers: Array.from(mothers) } : {}),
     ...(search.shuffleSeed !== undefined ? { shuffleSeed: search.shuffleSeed } : {}),
     networkTime: network.time,
   };
@@ -318,18 +335,20 @@ export class GroupSet {
   async activatedByPattern(
     network: Network,
     pattern: Raster,
-    options: RasterQueryOptions & Pick<GroupSearchOptions, 'strongFraction' | 'maxWeight' | 'latency' | 'window'> = {},
+    options: RasterQueryOptions & Pick<GroupSearchOptions, 'strongFraction' | 'maxWeight' | 'latency' | 'window' | 'budget'> = {},
   ): Promise<{ firings: { neurons: Uint32Array; times: Uint32Array }; activations: GroupActivation[] }> {
     if (network.size !== this.search.neurons) {
       throw new RangeError(`network has ${network.size} neurons but the groups were found in one of ${this.search.neurons}`);
     }
-    const { strongFraction = this.search.strongFraction, maxWeight = this.search.maxWeight, latency = this.search.latency, window = this.search.window, ...query } = options;
+    const { strongFraction = this.search.strongFraction, maxWeight = this.search.maxWeight, latency = this.search.latency, window = this.search.window,
+      budget = this.search.budget, ...query } = options;
     const times = toFloat64(pattern.times, 'pattern.times');
     times.forEach((t, k) => {
       if (!(Number.isInteger(t) && t >= 0)) throw new RangeError(`pattern.times[${k}] must be an integer ms >= 0 (got ${t})`);
     });
     const firings = network.native.replayPattern(toUint32(pattern.neurons, 'pattern.neurons'), Uint32Array.from(times), {
       strongFraction, maxWeight, ...(latency !== undefined ? { latency } : {}), ...(window !== undefined ? { window } : {}),
+      ...(budget !== undefined ? { budget } : {}),
     });
     const activations = await this.activatedBy({ neurons: firings.neurons, times: Float64Array.from(firings.times) }, { jitter: 0, ...query });
     return { firings, activations };

@@ -33,7 +33,7 @@ export interface NativeAddon {
     generate: { length: number; temperature: number; seed: number };
   };
   lmLearningRate(step: number, warmup: number): number;
-  groupSearchDefaults(): { anchors: number; strongFraction: number; maxWeight: number; minPath: number; exhaustive: boolean };
+  groupSearchDefaults(): { anchors: number; strongFraction: number; maxWeight: number; minPath: number; budget: 'extended' | 'fixed' };
   /** The core's defaults of a network's options (NETWORK_DEFAULTS in lib/network.ts). */
   networkDefaults(): NativeNetworkDefaults;
   matchRaster(

@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findPolychronousGroups, formatSpikesCsv, GroupSet } from '../lib';
+import { spnetFromFiles } from '../lib/spnet';
 import { chainNetwork, WIDTH } from './helpers/chain';
 import { repoRoot } from './helpers/child';
+import { seededRandom } from './helpers/random';
 
 const cli = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const polychron = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -58,6 +60,34 @@ describe('polychron groups', () => {
     expect(run.stderr).toMatch(new RegExp(`^${found.size} activations of ${found.size} of ${found.size} groups in ${times.length} spikes`));
     const limited = polychron('groups', 'query', '--groups', out, '--spikes', spikes, '--limit', '2', '--to', '999');
     expect(limited.stdout.trim().split('\n')).toEqual(['rank,group,onset_ms,matched,size,fraction']);
+  });
+
+  test('--connectivity searches the 2006 network with the synapses of a CSV', async () => {
+    // 80 excitatory neurons with 15 synapses each (most strong), 20 inhibitory with 10.
+    const random = seededRandom(3);
+    const rows = ['pre,syn,post,delay_ms,weight'];
+    for (let pre = 0; pre < 100; pre++) {
+      const excitatory = pre < 80;
+      for (let syn = 0; syn < (excitatory ? 15 : 10); syn++) {
+        const post = excitatory ? (pre + 1 + Math.floor(random() * 99)) % 100 : Math.floor(random() * 80);
+        rows.push(`${pre},${syn},${post},${excitatory ? 1 + Math.floor(random() * 20) : 1},${excitatory ? (random() < 0.7 ? 10 : 4) : -5}`);
+      }
+    }
+    const csv = path.join(tmp, 'connectivity.csv');
+    fs.writeFileSync(csv, `${rows.join('\n')}\n`);
+    const out = path.join(tmp, 'from-csv.json');
+    const run = polychron('groups', '--connectivity', csv, '--min-path', '3', '--threads', '2', '--out', out);
+    expect(run.status).toBe(0);
+    const { network: fromCsv } = spnetFromFiles(csv, undefined);
+    const expected = await findPolychronousGroups(fromCsv, { minPath: 3 });
+    fromCsv.close();
+    expect(expected.size).toBeGreaterThan(0);
+    expect((await GroupSet.load(out)).groups).toEqual(expected.groups);
+    const both = polychron('groups', '--checkpoint', checkpoint, '--connectivity', csv, '--out', out);
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/give --checkpoint FILE or --connectivity FILE.csv, not both/);
+    const missing = polychron('groups', '--connectivity', path.join(tmp, 'none.csv'), '--out', out);
+    expect(missing.stderr).toMatch(/--connectivity: cannot read connectivity file '.*none.csv'/);
   });
 
   test('missing or bad options exit 1 with a message', () => {

@@ -123,6 +123,8 @@ describe('polychronous groups of a network built to hold them', () => {
     expectError(await rejected(() => findPolychronousGroups(network, { threads: 0 })), 'RangeError', /threads must be an integer in \[1, 256\]/);
     expectError(await rejected(() => findPolychronousGroups(network, { window: 0 })), 'RangeError', /window must be an integer in \[1, 100000\]/);
     expectError(await rejected(() => findPolychronousGroups(network, { shuffleSeed: -1 })), 'RangeError', /shuffleSeed must be an integer/);
+    expectError(await rejected(() => findPolychronousGroups(network, { budget: 'long' as 'fixed' })), 'RangeError', /budget must be 'extended' or 'fixed'/);
+    expectError(await rejected(() => findPolychronousGroups(network, { mothers: [60] })), 'RangeError', /mothers\[0\] must be a neuron in \[0, 60\)/);
     const found = await findPolychronousGroups(network, { minPath: 1 });
     expectError(await rejected(() => found.activatedByPattern(network, { neurons: [60], times: [0] })), 'RangeError', /pattern neuron 60 is not in \[0, 60\)/);
     expectError(await rejected(() => found.activatedByPattern(network, { neurons: [0], times: [0.5] })), 'RangeError', /pattern.times\[0\] must be an integer ms/);
@@ -174,8 +176,15 @@ describe('the search on a random network', () => {
       const many = await findPolychronousGroups(network, { minPath: 4, threads });
       expect(many.groups).toEqual(one.groups);
     }
-    // Ending replays early (no spike in flight, every neuron below -55 mV) changes nothing.
-    expect((await findPolychronousGroups(network, { minPath: 4, exhaustive: true })).groups).toEqual(one.groups);
+    // A part of the search: the same groups of those mothers.
+    const some = [one.groups[0].mother, one.groups[one.size - 1].mother];
+    const part = await findPolychronousGroups(network, { minPath: 4, mothers: some });
+    expect(part.groups).toEqual(one.groups.filter((g) => some.includes(g.mother)));
+    expect(part.search.mothers).toEqual(some);
+    // A fixed budget ends every replay after its window: nothing fires at or after it.
+    const fixed = await findPolychronousGroups(network, { minPath: 4, budget: 'fixed', window: 40 });
+    expect(fixed.size).toBeGreaterThan(0);
+    for (const g of fixed.groups) expect(Math.max(...g.firings.map((f) => f.time))).toBeLessThan(40);
     expect(reports.length).toBeGreaterThan(0);
     const [done, total] = reports[reports.length - 1];
     expect(done).toBe(total);
@@ -216,7 +225,7 @@ describe('the search on a random network', () => {
   });
 
   test('the search defaults come from the core and are the spec reference values', async () => {
-    expect(GROUP_SEARCH_DEFAULTS).toEqual({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7, exhaustive: false });
+    expect(GROUP_SEARCH_DEFAULTS).toEqual({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7, budget: 'extended' });
     const found = await findPolychronousGroups(network);
     expect(found.search).toMatchObject({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7 });
   });

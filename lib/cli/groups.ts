@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { findPolychronousGroups, GROUP_SEARCH_DEFAULTS, GroupSet } from '../groups';
 import { Network } from '../network';
-import { readSpikesCsv } from '../spnet';
+import { readSpikesCsv, spnetFromFiles } from '../spnet';
 import { finiteNumber, positiveInteger, required } from './options';
 import { inputFile, outputFile, reading } from './paths';
 import { bar, eta, ProgressLine } from './progress';
 
 interface SearchOptions {
   checkpoint?: string;
+  connectivity?: string;
   out?: string;
   minPath: number;
   anchors: number;
@@ -29,10 +30,22 @@ interface QueryOptions {
   json?: boolean;
 }
 
-async function search(o: SearchOptions, command: Command): Promise<void> {
+/** The network to search: a checkpoint, or the 2006 network with the synapses of a connectivity CSV. */
+function networkSource(o: SearchOptions): () => Promise<Network> {
+  if (o.checkpoint !== undefined && o.connectivity !== undefined) throw new RangeError('give --checkpoint FILE or --connectivity FILE.csv, not both');
+  if (o.connectivity !== undefined) {
+    const connectivity = inputFile(o.connectivity, '--connectivity', 'connectivity file');
+    return () => reading('--connectivity', () => spnetFromFiles(connectivity, undefined).network);
+  }
   const checkpoint = inputFile(
-    required(o.checkpoint, '--checkpoint FILE is required (a network saved by Network.save or simulate --checkpoint-out)'),
+    required(o.checkpoint, '--checkpoint FILE is required (a network saved by Network.save or simulate --checkpoint-out), ' +
+      'or --connectivity FILE.csv (the 2006 network\'s synapses)'),
     '--checkpoint', 'network checkpoint');
+  return () => reading('--checkpoint', () => Network.load(checkpoint));
+}
+
+async function search(o: SearchOptions, command: Command): Promise<void> {
+  const open = networkSource(o);
   const out = outputFile(required(o.out, '--out FILE is required (where the groups are written as JSON)'), '--out');
   if (command.getOptionValueSource('shuffleSeed') === 'cli' && !o.shuffle) throw new RangeError('--shuffle-seed goes with --shuffle');
   const options = {
@@ -42,7 +55,7 @@ async function search(o: SearchOptions, command: Command): Promise<void> {
     ...(o.threads !== undefined && { threads: o.threads }),
     ...(o.shuffle === true && { shuffleSeed: o.shuffleSeed }),
   };
-  const network = await reading('--checkpoint', () => Network.load(checkpoint));
+  const network = await open();
   const line = new ProgressLine(o.quiet === true);
   const started = performance.now();
   const onProgress = (done: number, total: number): void => {
@@ -101,14 +114,17 @@ function queryCommand(): Command {
 export function groupsCommand(): Command {
   return new Command('groups')
     .summary('find the polychronous groups of a saved network; query which ones a spike raster activates')
-    .description('Search a saved network for its polychronous groups (Izhikevich 2006): every set of --anchors strong ' +
+    .description('Search a saved network (or the 2006 network with the synapses of a connectivity CSV) for its ' +
+      'polychronous groups, as Izhikevich\'s 2006 group finder does: every set of --anchors strong ' +
       'inputs of a neuron is replayed and the firings it causes are kept when their longest path reaches --min-path. ' +
       'The groups are written as JSON; polychron groups query matches them against a spike raster.')
-    .option('--checkpoint <file>', 'required: the network, saved by simulate --checkpoint-out or Network.save')
+    .option('--checkpoint <file>', 'the network, saved by simulate --checkpoint-out or Network.save (this or --connectivity)')
+    .option('--connectivity <file.csv>', 'instead: the 2006 network (the first 80% regular spiking, the rest fast spiking) with ' +
+      'the synapses of this CSV (pre,syn,post,delay_ms,weight; as simulate --connectivity reads it)')
     .option('--out <file.json>', 'required: where the groups are written, as JSON')
     .addOption(positiveInteger('--min-path <layers>', 'keep groups whose longest causal path has at least this many layers', GROUP_SEARCH_DEFAULTS.minPath))
     .addOption(positiveInteger('--anchors <count>', 'anchor neurons per group, 2 to 8', GROUP_SEARCH_DEFAULTS.anchors))
-    .addOption(positiveInteger('--window <ms>', 'longest replay, in ms (default: 2 · the largest delay + latency)'))
+    .addOption(positiveInteger('--window <ms>', 'replay budget before any extension, in ms (default: 2 · the largest delay + latency + 1)'))
     .option('--shuffle', 'search a copy with shuffled excitatory targets instead (a control: chance groups)')
     .addOption(positiveInteger('--shuffle-seed <n>', 'seed of the shuffle (with --shuffle)', 1))
     .addOption(positiveInteger('--threads <count>', 'worker threads (default: every core; the result does not depend on it)'))

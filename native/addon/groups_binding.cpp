@@ -1,6 +1,6 @@
 // Polychronous groups: NativeNetwork.findGroups (the search of core/groups/search.h on a
 // snapshot of the network, on a worker thread), NativeNetwork.replayPattern (one
-// noise-free replay, synchronous: it is bounded by its window), and matchRaster (the
+// noise-free replay, synchronous: it is bounded by its budget), and matchRaster (the
 // raster query of core/groups/query.h, on a worker thread), and the search's defaults.
 #include <string>
 #include <vector>
@@ -80,7 +80,7 @@ class GroupsWorker : public AsyncWork<SearchProgress> {
 namespace {
 
 // The search options every entry point shares: anchors, strongFraction, maxWeight,
-// minPath, latency, window, exhaustive, threads.
+// minPath, latency, window, budget, mothers, threads.
 PngOptions ReadSearchOptions(const Napi::Value& value) {
   if (!value.IsUndefined() && !value.IsObject()) throw TypeError("options must be an object");
   const auto o = value.IsUndefined() ? Napi::Object::New(value.Env()) : value.As<Napi::Object>();
@@ -92,7 +92,14 @@ PngOptions ReadSearchOptions(const Napi::Value& value) {
   uint32_t threads = options.threads;
   ReadIntegerOption(o, PngOptions::kThreads, threads);
   options.threads = threads;
-  ReadFlagOption(o, "exhaustive", options.exhaustive);
+  const auto mothers = Option(o, "mothers");
+  if (!mothers.IsUndefined()) {
+    size_t count = 0;
+    const uint32_t* data = ToUint32s(mothers, "mothers", count);
+    options.mothers.assign(data, data + count);
+  }
+  const auto budget = Option(o, "budget");
+  if (!budget.IsUndefined()) options.budget = parse_replay_budget(ToString(budget, "budget"));
   const auto fraction = Option(o, "strongFraction");
   if (!fraction.IsUndefined()) options.strong_fraction = ToFiniteNumber(fraction, "strongFraction");
   const auto max_weight = Option(o, "maxWeight");
@@ -144,7 +151,7 @@ class MatchWorker : public AsyncWork<NoEvent> {
 
 }  // namespace
 
-// groupSearchDefaults() -> { anchors, strongFraction, maxWeight, minPath, exhaustive }: the
+// groupSearchDefaults() -> { anchors, strongFraction, maxWeight, minPath, budget }: the
 // core's defaults (latency, window and threads default to values derived at search time).
 Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info) {
   const PngOptions defaults;
@@ -153,11 +160,11 @@ Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info) {
   out.Set("strongFraction", defaults.strong_fraction);
   out.Set("maxWeight", defaults.max_weight);
   out.Set("minPath", defaults.min_path);
-  out.Set("exhaustive", defaults.exhaustive);
+  out.Set("budget", replay_budget_name(defaults.budget));
   return out;
 }
 
-// findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, threads?, shuffleSeed? }, onProgress?)
+// findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, budget?, mothers?: Uint32Array, threads?, shuffleSeed? }, onProgress?)
 Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("findGroups");

@@ -1,13 +1,13 @@
 // Polychronous groups (spec polychronous-groups.md): detection by anchor combinations of
-// strong inputs and noise-free replay, the shuffled control, and a snapshot of a network
-// in the form the search needs.
+// strong inputs and noise-free replay as the 2006 group finder does it, the shuffled
+// control, and a snapshot of a network in the form the search needs.
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
-#include "core/kernels/cpu.h"
 #include "core/option_range.h"
 
 namespace polychron {
@@ -19,10 +19,11 @@ class Network;
 struct PngNetwork {
   uint32_t neurons = 0;
   uint32_t max_delay = 1;
-  SimdLevel simd = SimdLevel::Scalar;  // the kernels the replay steps neurons with
   std::vector<double> a, b, c, d;
   std::vector<uint8_t> excitatory;  // a neuron with no negative outgoing weight
   std::vector<uint32_t> begin;      // neurons + 1 offsets into post/delay/weight
+  // Within one presynaptic neuron and delay, synapses keep the network's order: a replay
+  // delivers and links spikes in it.
   std::vector<uint32_t> post;
   std::vector<uint8_t> delay;
   std::vector<float> weight;
@@ -36,6 +37,14 @@ PngNetwork png_network_of(Network& network);
 // inhibitory source × excitatory or inhibitory target). Self-synapses may appear.
 PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed);
 
+// How long a replay runs. Extended (the 2006 finder): `window` ms to begin with, and
+// whenever a neuron fires, at least until the last spike it sent has arrived (arrival + 1),
+// but no further than max_spikes − maxDelay − 1 ms by extension. Fixed: `window` ms.
+enum class ReplayBudget : uint8_t { Extended, Fixed };
+const char* replay_budget_name(ReplayBudget budget);  // "extended", "fixed"
+// RangeError unless `name` is one of replay_budget_name's.
+ReplayBudget parse_replay_budget(const std::string& name);
+
 struct PngOptions {
   static constexpr IntegerRange kAnchors{"anchors", 2, 8};
   static constexpr IntegerRange kMinPath{"minPath", 1, 1000};
@@ -48,9 +57,10 @@ struct PngOptions {
   double max_weight = 10;
   uint32_t min_path = 7;
   uint32_t latency = 0;           // 0: the network's max delay
-  uint32_t max_spikes = 0;        // 0: the number of neurons
-  uint32_t window = 0;            // ms simulated per replay; 0: 2·maxDelay + latency
-  bool exhaustive = false;        // step every touched neuron every ms to the window's end
+  uint32_t max_spikes = 0;        // firings a replay lists at most; 0: the number of neurons
+  uint32_t window = 0;            // ms a replay runs before any extension; 0: 2·maxDelay + latency + 1
+  ReplayBudget budget = ReplayBudget::Extended;
+  std::vector<uint32_t> mothers;  // only these mothers (a subset of the search); empty: every excitatory neuron
   unsigned threads = 1;
 };
 
@@ -64,20 +74,23 @@ struct PngFiring {
   uint32_t layer;
 };
 
+// A spike of `pre` (delay in ms) that arrived at `post` within the latency before post
+// fired; `layer` is post's layer as it stood when the link was found (the 2006 finder's).
 struct PngLink {
-  uint32_t pre, post, delay, layer;  // layer of the postsynaptic firing
+  uint32_t pre, post, delay, layer;
 };
 
 struct PolychronousGroup {
   uint32_t mother;
-  std::vector<uint32_t> anchors;
+  std::vector<uint32_t> anchors;   // ascending
   std::vector<PngFiring> firings;  // in time order (then neuron)
-  std::vector<PngLink> links;
+  std::vector<PngLink> links;      // in the finder's order: by firing, then arrival ms descending
   uint32_t span = 0;               // last firing time − first
   uint32_t longest_path = 0;       // largest layer
 };
 
-// A firing imposed on a replay; its spikes travel only along synapses of delay >= min_delay.
+// A firing imposed on a replay: its spikes are sent along synapses of delay >= min_delay ms
+// before the replay starts; the neuron itself is not reset (the 2006 finder's anchors).
 struct ForcedFiring {
   uint32_t neuron;
   uint32_t time;
@@ -85,7 +98,8 @@ struct ForcedFiring {
 };
 
 // Every group, mothers in ascending order and combinations in lexicographic order within
-// a mother, whatever the thread count (options checked first). on_mother(done, total) is
+// a mother, whatever the thread count (options checked first; RangeError for a mother
+// not in the network). on_mother(done, total) is
 // called from worker threads after each mother (serialize in the callback); `cancel`
 // stops early.
 std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngOptions& options,
@@ -93,7 +107,7 @@ std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngO
                                            const std::atomic<bool>* cancel);
 
 // The search's noise-free replay (from rest; strong excitatory and all inhibitory synapses)
-// with `pattern` forced, for up to its last time + the search's window: every firing,
+// with `pattern` forced; its budget counts from the pattern's last time. Every firing,
 // forced ones included, in time order (then neuron). Throws RangeError for a neuron out
 // of range; stops after max_spikes firings.
 std::vector<PngFiring> replay_pattern(const PngNetwork& network, const PngOptions& options,
