@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <tuple>
 
 namespace polychron {
@@ -15,23 +16,6 @@ ReplayTables::ReplayTables(const PngNetwork& network, const PngOptions& o, uint3
   window = o.window != 0 ? o.window : 2 * net.max_delay + options.latency + 1;
   extend_cap = options.max_spikes > net.max_delay + 1 ? options.max_spikes - net.max_delay - 1 : 0;
   horizon = origin + (options.budget == ReplayBudget::Extended ? std::max(window, extend_cap) : window);
-  const uint32_t stride = net.max_delay + 2;
-  travel_at.assign(size_t(net.neurons) * stride, 0);
-  strong_inputs.resize(net.neurons);
-  for (uint32_t pre = 0; pre < net.neurons; ++pre) {
-    uint32_t* at = &travel_at[size_t(pre) * stride];
-    uint32_t delay = 0;  // the synapses are sorted by delay
-    for (uint32_t s = net.begin[pre]; s < net.begin[pre + 1]; ++s) {
-      const bool is_strong = net.excitatory[pre] && double(net.weight[s]) > strong;
-      if (is_strong || !net.excitatory[pre]) {
-        while (delay < net.delay[s]) at[++delay] = uint32_t(travel_post.size());
-        travel_post.push_back(net.post[s]);
-        travel_weight.push_back(net.weight[s]);
-      }
-      if (is_strong && net.excitatory[net.post[s]]) strong_inputs[net.post[s]].push_back({pre, net.delay[s]});
-    }
-    while (delay < stride - 1) at[++delay] = uint32_t(travel_post.size());
-  }
   kind_of.resize(net.neurons);
   for (uint32_t q = 0; q < net.neurons; ++q) {
     const std::pair<double, double> ab{net.a[q], net.b[q]};
@@ -48,6 +32,50 @@ ReplayTables::ReplayTables(const PngNetwork& network, const PngOptions& o, uint3
     }
     rest.push_back(std::move(trajectory));
   }
+  const uint32_t stride = net.max_delay + 2;
+  travel_at.assign(size_t(net.neurons) * stride, 0);
+  std::map<std::pair<uint32_t, float>, uint32_t> kicks;
+  strong_inputs.resize(net.neurons);
+  for (uint32_t pre = 0; pre < net.neurons; ++pre) {
+    uint32_t* at = &travel_at[size_t(pre) * stride];
+    uint32_t delay = 0;  // the synapses are sorted by delay
+    for (uint32_t s = net.begin[pre]; s < net.begin[pre + 1]; ++s) {
+      const bool is_strong = net.excitatory[pre] && double(net.weight[s]) > strong;
+      if (is_strong || !net.excitatory[pre]) {
+        while (delay < net.delay[s]) at[++delay] = uint32_t(travel_post.size());
+        travel_post.push_back(net.post[s]);
+        travel_weight.push_back(net.weight[s]);
+        const std::pair<uint32_t, float> kick{kind_of[net.post[s]], net.weight[s]};
+        auto known = kicks.find(kick);
+        if (known == kicks.end() && kick_of.size() < kMostKicks) {
+          known = kicks.emplace(kick, uint32_t(kick_of.size())).first;
+          kick_of.push_back(kick);
+        }
+        travel_kick.push_back(known == kicks.end() ? kNoKick : known->second);
+      }
+      if (is_strong && net.excitatory[net.post[s]]) strong_inputs[net.post[s]].push_back({pre, net.delay[s]});
+    }
+    while (delay < stride - 1) at[++delay] = uint32_t(travel_post.size());
+  }
+  kick_quiet_.reset(new std::atomic<uint8_t>[kick_of.size()]);
+  for (size_t k = 0; k < kick_of.size(); ++k) kick_quiet_[k].store(kUnknown, std::memory_order_relaxed);
+}
+
+bool ReplayTables::quiet_alone(uint32_t kick) const {
+  if (kick == kNoKick) return false;
+  uint8_t known = kick_quiet_[kick].load(std::memory_order_relaxed);
+  if (known == kUnknown) {
+    const auto [kind, weight] = kick_of[kick];
+    auto [v, u] = rest[kind].back();
+    // As quiet_for steps a response: the input in the first ms, none after.
+    known = kQuiet;
+    for (uint32_t step = 0; step < horizon && known == kQuiet; ++step) {
+      izhikevich_step(v, u, step == 0 ? double(weight) : 0.0, kind_ab[kind].first, kind_ab[kind].second);
+      if (v >= 30) known = kMayFire;
+    }
+    kick_quiet_[kick].store(known, std::memory_order_relaxed);
+  }
+  return known == kQuiet;
 }
 
 void sort_by_time_then_neuron(std::vector<PngFiring>& firings) {
@@ -61,6 +89,8 @@ Replay::Replay(const ReplayTables& tables)
       row_length_(tables.net.neurons),
       due_count_(tables.horizon + tables.net.max_delay + 2, 0),
       slot_of_(tables.net.neurons, kNone),
+      kicked_at_(tables.net.neurons, kNone),
+      kick_weight_(tables.net.neurons, 0.0f),
       best_layer_(tables.net.neurons, 0),
       response_table_(1 << 12, kNoEntry) {}
 
@@ -85,7 +115,7 @@ uint32_t Replay::send(uint32_t neuron, uint32_t t, uint32_t min_delay) {
     if (at[delay] == at[delay + 1]) continue;
     const uint32_t arrival = t + delay;
     for (uint32_t e = at[delay]; e < at[delay + 1]; ++e) {
-      store(arrival, {s_.travel_post[e], neuron, s_.travel_weight[e], uint8_t(delay)});
+      store(arrival, {s_.travel_post[e], neuron, s_.travel_weight[e], delay, s_.travel_kick[e]});
     }
     last = arrival;
   }
@@ -98,10 +128,26 @@ uint32_t Replay::touch(uint32_t neuron, uint32_t t) {
     k = uint32_t(slots_.size());
     slot_of_[neuron] = k;
     const auto [v, u] = s_.rest_at(neuron, t);
-    slots_.push_back({neuron, kNone, kNone, v, u, 0.0});
+    slots_.push_back({neuron, kNone, kNone, false, v, u, 0.0});
     reached_now_.push_back(k);
     if (arrivals_.size() <= k) arrivals_.emplace_back();
   }
+  return k;
+}
+
+uint32_t Replay::wake_kicked(uint32_t neuron, uint32_t t) {
+  const uint32_t kicked_at = kicked_at_[neuron];
+  kicked_at_[neuron] = kNone;
+  const uint32_t k = touch(neuron, kicked_at);
+  Slot& slot = slots_[k];
+  if (kicked_at == t) {  // a second spike in the kick's ms: one input from rest
+    slot.input = kick_weight_[neuron];
+    return k;
+  }
+  // What the slot would have been had it been made at the kick: quiet since then.
+  const uint32_t response = response_to(s_.kind_of[neuron], slot.v, slot.u, double(kick_weight_[neuron]));
+  quiet_for(response, t - kicked_at);  // true: the kick alone is quiet for the horizon
+  std::tie(slot.v, slot.u) = quiet_state(response, t - kicked_at);
   return k;
 }
 
@@ -132,10 +178,18 @@ uint32_t Replay::response_to(uint32_t kind, double v, double u, double input) {
     const QuietResponse& known = responses_[r];
     if (known.kind == kind && known.v == v && known.u == u && known.input == input) return r;
   }
-  const uint32_t made = uint32_t(responses_.size());
-  responses_.push_back({kind, v, u, input, {}});
+  const uint32_t made = responses_used_++;
+  if (made == responses_.size()) responses_.emplace_back();
+  QuietResponse& response = responses_[made];  // a fresh one or one from before the last clear
+  response.kind = kind;
+  response.v = v;
+  response.u = u;
+  response.input = input;
+  response.fires = false;
+  response.states.clear();
+  if (response.states.capacity() > kLongStates) response.states.shrink_to_fit();
   response_table_[at] = tag | made;
-  if (2 * responses_.size() > response_table_.size()) {  // keep probes short: rehash at half full
+  if (2 * responses_used_ > response_table_.size()) {  // keep probes short: rehash at half full
     std::vector<uint64_t> table(2 * response_table_.size(), kNoEntry);
     for (uint64_t entry : response_table_) {
       if (entry == kNoEntry) continue;
@@ -179,14 +233,16 @@ void Replay::wake_before(uint32_t end, uint32_t t) {
 // never delivered nor linked, and the golden comparison finds no group they change.)
 void Replay::reset() {
   for (const Slot& slot : slots_) slot_of_[slot.neuron] = kNone;
+  for (uint32_t neuron : kicked_) kicked_at_[neuron] = kNone;
+  kicked_.clear();
   for (size_t k = 0; k < slots_.size(); ++k) arrivals_[k].clear();
   for (uint32_t row = 0; row < rows_used_; ++row) rows_[row].clear();
   std::fill(due_count_.begin(), due_count_.begin() + std::min<size_t>(rows_used_, due_count_.size()), 0);
   rows_used_ = 0;
   slots_.clear();
   stepped_.clear();
-  if (responses_.size() > kMostResponses) {  // memory stays bounded; the first reached fill it again
-    responses_.clear();
+  if (responses_used_ > kMostResponses) {  // memory stays bounded; the first reached fill it again
+    responses_used_ = 0;
     std::fill(response_table_.begin(), response_table_.end(), kNoEntry);
   }
   firings_.clear();
@@ -206,7 +262,20 @@ void Replay::simulate(const std::vector<ForcedFiring>& forced) {
     reached_now_.clear();
     for (uint32_t k = 0; k < due_count_[t]; ++k) {
       const Spike& spike = stored(t, k);
-      Slot& slot = slots_[touch(spike.post, t)];
+      uint32_t q = slot_of_[spike.post];
+      if (q == kNone) {
+        if (kicked_at_[spike.post] != kNone) {
+          q = wake_kicked(spike.post, t);
+        } else if (t >= s_.resting_from(s_.kind_of[spike.post]) && s_.quiet_alone(spike.kick)) {
+          kicked_at_[spike.post] = t;
+          kick_weight_[spike.post] = spike.weight;
+          kicked_.push_back(spike.post);
+          continue;
+        } else {
+          q = touch(spike.post, t);
+        }
+      }
+      Slot& slot = slots_[q];
       if (slot.quiet_since != kNone && slot.quiet_since != t) {  // quiet until now
         std::tie(slot.v, slot.u) = quiet_state(slot.quiet_as, t - slot.quiet_since);
         slot.quiet_since = kNone;
@@ -239,6 +308,7 @@ void Replay::simulate(const std::vector<ForcedFiring>& forced) {
       slot.v = net.c[neuron];
       slot.u += net.d[neuron];
       if (firings_.size() >= max_spikes) continue;  // reset, but neither listed nor sending
+      slot.fired = true;
       firings_.push_back({neuron, t, 0});
       const uint32_t last = send(neuron, t, 1);
       if (extend && last + 1 > end) end = std::max(end, std::min(last + 1, cap));
@@ -254,7 +324,7 @@ void Replay::collect_arrivals(uint32_t until) {
     for (uint32_t k = 0; k < due_count_[t]; ++k) {
       const Spike& spike = stored(t, k);
       const uint32_t q = slot_of_[spike.post];
-      if (q != kNone && s_.net.excitatory[spike.pre]) arrivals_[q].push_back({t, spike.pre, spike.delay});
+      if (q != kNone && slots_[q].fired && s_.net.excitatory[spike.pre]) arrivals_[q].push_back({t, spike.pre, uint8_t(spike.delay)});
     }
   }
 }

@@ -1,7 +1,9 @@
 // The group search's noise-free replay, the 2006 group finder's step for step (spec
 // polychronous-groups.md, "Detection"); used by search.cpp only.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -27,6 +29,12 @@ struct ReplayTables {
   // [travel_at[pre·(D+2) + d], travel_at[pre·(D+2) + d + 1]), in the network's order.
   std::vector<uint32_t> travel_at, travel_post;
   std::vector<float> travel_weight;
+  // A kick: one spike reaching a neuron at rest (its kind's rest state, once that has
+  // stopped changing). The kick of each travelling synapse, by (kind of post, weight);
+  // kNoKick past the first kMostKicks kinds of kick.
+  static constexpr uint32_t kNoKick = (1u << 24) - 1, kMostKicks = kNoKick;
+  std::vector<uint32_t> travel_kick;
+  std::vector<std::pair<uint32_t, float>> kick_of;  // by kick: (kind, weight)
   // Strong excitatory inputs of each excitatory neuron: (pre, delay), pre ascending.
   std::vector<std::vector<std::pair<uint32_t, uint8_t>>> strong_inputs;
   // The state of a neuron left alone since the replay began: the 2006 finder steps every
@@ -36,11 +44,22 @@ struct ReplayTables {
   std::vector<std::pair<double, double>> kind_ab;             // by kind: (a, b)
   std::vector<std::vector<std::pair<double, double>>> rest;  // by kind: (v, u) after 0, 1, … steps
 
+  // Whether a neuron at rest that `kick` alone reaches stays below threshold for `horizon`
+  // ms (then it can change nothing until a second spike reaches it). Computed on first
+  // use by whichever thread asks (each computes the same answer).
+  bool quiet_alone(uint32_t kick) const;
+  // The ms from which a neuron of `kind` left alone is in its final rest state.
+  uint32_t resting_from(uint32_t kind) const { return uint32_t(rest[kind].size() - 1); }
+
   const uint32_t* travel_of(uint32_t pre) const { return &travel_at[size_t(pre) * (net.max_delay + 2)]; }
   std::pair<double, double> rest_at(uint32_t neuron, uint32_t t) const {
     const auto& trajectory = rest[kind_of[neuron]];
     return trajectory[std::min<size_t>(t, trajectory.size() - 1)];
   }
+
+ private:
+  enum : uint8_t { kUnknown, kQuiet, kMayFire };
+  std::unique_ptr<std::atomic<uint8_t>[]> kick_quiet_;  // by kick
 };
 
 // A group's firing list order: time, then neuron.
@@ -58,6 +77,9 @@ inline void izhikevich_step(double& v, double& u, double input, double a, double
 // fire in ascending order and send spikes. It computes what stepping every neuron would,
 // with less work:
 // - a neuron no spike has reached is at its rest trajectory's state, read when one does;
+// - a neuron at rest that one spike reaches, if that kick alone cannot make it fire
+//   (ReplayTables::quiet_alone), is only noted; it gets a state when a second spike
+//   reaches it (most never do);
 // - a neuron that one ms of input reaches in a state from which, with no further input,
 //   it would not fire before the replay's end follows the response to that state and
 //   input, shared by every such neuron and cached per thread; it is looked at again only
@@ -80,7 +102,8 @@ class Replay {
   struct Spike {
     uint32_t post, pre;
     float weight;
-    uint8_t delay;  // ms
+    uint32_t delay : 8;  // ms
+    uint32_t kick : 24;  // ReplayTables::travel_kick
   };
   struct Arrival {
     uint32_t time, pre;
@@ -105,13 +128,17 @@ class Replay {
   const Spike& stored(uint32_t t, uint32_t k) const {
     return rows_[t + k / row_length_][k % row_length_];
   }
-  // The slot of `neuron`, made when a spike first reaches it at ms t.
+  // The slot of `neuron`, made at rest when a spike first reaches it at ms t.
   uint32_t touch(uint32_t neuron, uint32_t t);
+  // The slot of a neuron kicked at ms kicked_at and left alone since, made at ms t; the
+  // neuron is reached now.
+  uint32_t wake_kicked(uint32_t neuron, uint32_t t);
   // A slot's state.
   struct Slot {
     uint32_t neuron;
     uint32_t quiet_since;  // the ms of a quiet neuron's input; kNone: stepped
     uint32_t quiet_as;     // its response
+    bool fired;            // listed as a firing of the replay (its arrivals are collected)
     double v, u, input;
   };
   // The response of a neuron of `kind` in state (v, u) to `input`.
@@ -132,6 +159,9 @@ class Replay {
   uint32_t rows_used_ = 0;
   uint32_t steps_done_ = 0;               // ms simulated by the last simulate()
   std::vector<uint32_t> slot_of_;         // by neuron
+  std::vector<uint32_t> kicked_at_;       // by neuron without a slot: the ms of its one kick (kNone: none)
+  std::vector<float> kick_weight_;        // by neuron kicked: the kick's weight
+  std::vector<uint32_t> kicked_;          // the neurons kicked, to clear
   std::vector<Slot> slots_;               // the neurons spikes reached, in the order they were first reached
   std::vector<uint32_t> stepped_;         // slots stepped every ms
   std::vector<uint32_t> reached_now_;     // slots not stepped that spikes reach this ms
@@ -140,7 +170,9 @@ class Replay {
   std::vector<uint32_t> fired_now_;
   std::vector<uint32_t> best_layer_;  // by neuron: 1 + its largest layer so far in the link pass (0: none)
   static constexpr size_t kMostResponses = size_t(1) << 16;
-  std::vector<QuietResponse> responses_;
+  static constexpr size_t kLongStates = 256;  // a reused response keeps at most this many states' room
+  std::vector<QuietResponse> responses_;      // the first responses_used_ are in the table
+  uint32_t responses_used_ = 0;
   // Open addressing by hash of (kind, v, u, input): the hash's high half and the response.
   static constexpr uint64_t kNoEntry = ~uint64_t(0);
   std::vector<uint64_t> response_table_;
