@@ -34,8 +34,17 @@ export interface GroupSearchOptions extends AsyncOptions {
   mothers?: Uint32Array | readonly number[];
   /** Threads over mother neurons; default: every core. The result does not depend on it. */
   threads?: number;
-  /** Search a copy whose excitatory→excitatory targets are permuted with this seed (the control). */
+  /**
+   * Search a shuffled copy of the network made with this seed (the control; an integer in
+   * [0, 2^53]); the network itself is not changed.
+   */
   shuffleSeed?: number;
+  /**
+   * How the copy is shuffled (with shuffleSeed only): 'weights' (default, the 2006 program's
+   * control: excitatory→excitatory weights swapped between random E→E synapses, as
+   * Network.shuffleExcitatoryWeights does) or 'targets' (E→E targets permuted).
+   */
+  shuffle?: 'weights' | 'targets';
 }
 
 /** One firing of a group: ms from the group's first firing; layer 1 are the anchors. */
@@ -84,8 +93,18 @@ export interface GroupSearchRecord {
   /** Present when only these mothers were searched. */
   mothers?: number[];
   shuffleSeed?: number;
+  /** How the copy searched was shuffled, present with shuffleSeed (files written before it existed shuffled targets). */
+  shuffle?: 'weights' | 'targets';
   /** Simulated time of the network searched, ms. */
   networkTime?: number;
+}
+
+/** What a search did, as the core counted it while searching (not part of group files). */
+export interface GroupSearchStats {
+  /** Mothers searched: excitatory neurons (of those asked for) with at least W strong inputs. */
+  mothers: number;
+  /** Replays run: anchor combinations tried, Σ C(k, W) over the mothers searched (k strong inputs). */
+  replays: number;
 }
 
 /** A raster: spike k is neuron neurons[k] at times[k] ms. */
@@ -167,15 +186,17 @@ export async function findPolychronousGroups(network: Network, options: GroupSea
     ...(search.window !== undefined ? { window: search.window } : {}),
     ...(search.budget !== undefined ? { budget: search.budget } : {}),
     ...(mothers !== undefined ? { mothers: Array.from(mothers) } : {}),
-    ...(search.shuffleSeed !== undefined ? { shuffleSeed: search.shuffleSeed } : {}),
+    ...(search.shuffleSeed !== undefined ? { shuffleSeed: search.shuffleSeed, shuffle: search.shuffle ?? GROUP_SEARCH_DEFAULTS.shuffle } : {}),
     networkTime: network.time,
   };
-  return new GroupSet(result.groups.map(fromNative), record);
+  return new GroupSet(result.groups.map(fromNative), record, { mothers: result.mothers, replays: result.replays });
 }
 
 /** Group counts of a network and of shuffled copies of it (the spec's control). */
 export interface ShuffledComparison {
   groups: number;
+  /** How the copies were shuffled. */
+  shuffle: 'weights' | 'targets';
   /** One count per shuffle seed. */
   shuffled: number[];
   /** groups / mean(shuffled); Infinity when every shuffled copy has none. */
@@ -183,21 +204,22 @@ export interface ShuffledComparison {
 }
 
 /**
- * Searches `network` and, with the same options, copies of it whose excitatory→excitatory
- * synapses have their targets permuted (weights, delays and sources kept; one copy per
- * seed in `shuffleSeeds`, default [1]), and reports both counts and their ratio.
+ * Searches `network` and, with the same options, shuffled copies of it (one per seed in
+ * `shuffleSeeds`, default [1]; `shuffle` says how, default 'weights', the 2006 program's
+ * control), and reports both counts and their ratio.
  */
 export async function compareWithShuffled(
   network: Network,
   options: Omit<GroupSearchOptions, 'shuffleSeed'> & { shuffleSeeds?: readonly number[] } = {},
 ): Promise<ShuffledComparison> {
-  const { shuffleSeeds = [1], ...search } = options;
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const { shuffleSeeds = [1], shuffle = GROUP_SEARCH_DEFAULTS.shuffle, ...search } = options;
   if (!Array.isArray(shuffleSeeds) || shuffleSeeds.length === 0) throw new RangeError('shuffleSeeds must be a non-empty array of seeds');
   const groups = (await findPolychronousGroups(network, search)).size;
   const shuffled: number[] = [];
-  for (const shuffleSeed of shuffleSeeds) shuffled.push((await findPolychronousGroups(network, { ...search, shuffleSeed })).size);
+  for (const shuffleSeed of shuffleSeeds) shuffled.push((await findPolychronousGroups(network, { ...search, shuffleSeed, shuffle })).size);
   const mean = shuffled.reduce((a, b) => a + b, 0) / shuffled.length;
-  return { groups, shuffled, ratio: mean === 0 ? Infinity : groups / mean };
+  return { groups, shuffle, shuffled, ratio: mean === 0 ? Infinity : groups / mean };
 }
 
 /**
@@ -253,12 +275,15 @@ function toFloat64(values: Float64Array | readonly number[], name: string): Floa
 export class GroupSet {
   readonly groups: readonly PolychronousGroup[];
   readonly search: GroupSearchRecord;
+  /** What the search did (mothers, replays); undefined for a set read from a file or made by hand. */
+  readonly stats: GroupSearchStats | undefined;
   #byNeuron: Map<number, number[]> | undefined;
   #patterns: { offsets: Uint32Array; neurons: Uint32Array; times: Float64Array } | undefined;
 
-  constructor(groups: readonly PolychronousGroup[], search: GroupSearchRecord) {
+  constructor(groups: readonly PolychronousGroup[], search: GroupSearchRecord, stats?: GroupSearchStats) {
     this.groups = groups;
     this.search = search;
+    this.stats = stats;
   }
 
   get size(): number {
@@ -412,7 +437,12 @@ export class GroupSet {
         longestPath: index(raw.longestPath, `${at}.longestPath`),
       };
     });
-    return new GroupSet(groups, search as unknown as GroupSearchRecord);
+    if (search.shuffle !== undefined && search.shuffle !== 'weights' && search.shuffle !== 'targets') {
+      throw new RangeError(`search.shuffle must be 'weights' or 'targets' (got ${JSON.stringify(search.shuffle)})`);
+    }
+    // Files written before search.shuffle existed searched copies with permuted targets.
+    const record = search.shuffleSeed !== undefined && search.shuffle === undefined ? { ...search, shuffle: 'targets' } : search;
+    return new GroupSet(groups, record as unknown as GroupSearchRecord);
   }
 
   /** Writes the JSON form to `path` atomically (a temporary file of its own, then a rename). */

@@ -125,6 +125,7 @@ export {
   GROUP_SEARCH_DEFAULTS,
   type GroupSearchOptions,
   type GroupSearchRecord,
+  type GroupSearchStats,
   type PolychronousGroup,
   type GroupFiring,
   type GroupLink,

@@ -33,7 +33,9 @@ export interface NativeAddon {
     generate: { length: number; temperature: number; seed: number };
   };
   lmLearningRate(step: number, warmup: number): number;
-  groupSearchDefaults(): { anchors: number; strongFraction: number; maxWeight: number; minPath: number; budget: 'extended' | 'fixed' };
+  groupSearchDefaults(): {
+    anchors: number; strongFraction: number; maxWeight: number; minPath: number; budget: 'extended' | 'fixed'; shuffle: 'weights' | 'targets';
+  };
   /** The core's defaults of a network's options (NETWORK_DEFAULTS in lib/network.ts). */
   networkDefaults(): NativeNetworkDefaults;
   matchRaster(
@@ -270,7 +272,12 @@ export interface NativeNetwork {
   addProbe(neurons: Uint32Array, every: number): number;
   takeProbe(id: number, lease?: number): { times: Float64Array; v: Float32Array; u: Float32Array; I: Float32Array };
   state(): { v: Float32Array; u: Float32Array };
-  findGroups(options: object, onProgress?: (done: number, total: number) => void): Promise<{ groups: NativeGroup[]; aborted: boolean }>;
+  findGroups(
+    options: object,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ groups: NativeGroup[]; aborted: boolean; mothers: number; replays: number }>;
+  /** The control's weight shuffle, in place (weights and STDP derivatives). */
+  shuffleExcitatoryWeights(seed: number): void;
   replayPattern(neurons: Uint32Array, times: Uint32Array, options?: object): { neurons: Uint32Array; times: Uint32Array };
 }
 

@@ -490,6 +490,18 @@ export class Network {
     this.native.setFrozen(false);
   }
 
+  /**
+   * The polychronous-group search's shuffled control (the 2006 program's), made in place:
+   * for each excitatory→excitatory synapse (excitatory neurons ascending, then each one's
+   * synapses in storage order), a random E→E synapse is drawn with `seed` and the two swap
+   * their weights and STDP derivatives; targets, delays and every other synapse stay (docs/api.md,
+   * "Shuffled control"). "Excitatory" is as in the search: a neuron with no negative outgoing
+   * weight. Builds the network if it is not yet built. `seed`: an integer in [0, 2^53].
+   */
+  shuffleExcitatoryWeights(seed: number): void {
+    this.native.shuffleExcitatoryWeights(seed);
+  }
+
   /** A copy of every synapse (see SynapseTable for the order). */
   synapses(): SynapseTable {
     return this.native.synapses();

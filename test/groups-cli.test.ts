@@ -27,11 +27,28 @@ describe('polychron groups', () => {
     const written = await GroupSet.load(out);
     expect(written.groups).toEqual((await findPolychronousGroups(network, { minPath: 7 })).groups);
     expect(written.search).toMatchObject({ neurons: 60, anchors: 3, minPath: 7, strongFraction: 0.95 });
-    const shuffled = polychron('groups', '--checkpoint', checkpoint, '--min-path', '5', '--shuffle', '--shuffle-seed', '2', '--out', path.join(tmp, 'shuffled.json'));
+    // --shuffle alone: the weight shuffle (the 2006 program's control), seed 1.
+    const shuffled = polychron('groups', '--checkpoint', checkpoint, '--min-path', '1', '--shuffle', '--out', path.join(tmp, 'shuffled.json'));
     expect(shuffled.status).toBe(0);
+    expect(shuffled.stderr).toMatch(/ groups with minPath 1 in a copy with its excitatory→excitatory weights shuffled \(seed 1\), found in /);
     const control = await GroupSet.load(path.join(tmp, 'shuffled.json'));
-    expect(control.size).toBe((await findPolychronousGroups(network, { minPath: 5, shuffleSeed: 2 })).size);
-    expect(control.search.shuffleSeed).toBe(2);
+    expect(control.groups).toEqual((await findPolychronousGroups(network, { minPath: 1, shuffleSeed: 1, shuffle: 'weights' })).groups);
+    expect(control.search).toMatchObject({ shuffleSeed: 1, shuffle: 'weights' });
+    for (const how of ['weights', 'targets'] as const) {
+      const out = path.join(tmp, `shuffled-${how}.json`);
+      const run = polychron('groups', '--checkpoint', checkpoint, '--min-path', '1', '--shuffle', how, '--shuffle-seed', '2', '--out', out);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toMatch(new RegExp(` in a copy with its excitatory→excitatory ${how} shuffled \\(seed 2\\), `));
+      const set = await GroupSet.load(out);
+      expect(set.groups).toEqual((await findPolychronousGroups(network, { minPath: 1, shuffleSeed: 2, shuffle: how })).groups);
+      expect(set.search).toMatchObject({ shuffleSeed: 2, shuffle: how });
+    }
+    const bad = polychron('groups', '--checkpoint', checkpoint, '--shuffle', 'rows', '--out', path.join(tmp, 'x.json'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--shuffle must be 'weights' or 'targets' \(got 'rows'\)/);
+    const seedAlone = polychron('groups', '--checkpoint', checkpoint, '--shuffle-seed', '2', '--out', path.join(tmp, 'x.json'));
+    expect(seedAlone.status).toBe(1);
+    expect(seedAlone.stderr).toMatch(/--shuffle-seed goes with --shuffle/);
   });
 
   test('query ranks the groups a recorded raster activates', async () => {

@@ -75,16 +75,18 @@ describe('polychronous groups of a network built to hold them', () => {
     }
   });
 
-  test('the shuffled control (E→E targets permuted) holds fewer groups; the comparison reports both counts', async () => {
-    const comparison = await compareWithShuffled(network, { minPath: 5, shuffleSeeds: [1, 2, 3] });
-    expect(comparison.groups).toBe(4 * WIDTH);
-    expect(comparison.shuffled).toHaveLength(3);
-    for (const count of comparison.shuffled) expect(count).toBeLessThan(comparison.groups);
-    const mean = comparison.shuffled.reduce((a, b) => a + b, 0) / 3;
-    expect(comparison.ratio).toBe(mean === 0 ? Infinity : comparison.groups / mean);
-    // Deterministic per seed.
-    const again = await findPolychronousGroups(network, { minPath: 5, shuffleSeed: 2 });
-    expect(again.size).toBe(comparison.shuffled[1]);
+  test('the shuffled control (E→E weights swapped, or targets permuted) holds fewer groups; the comparison reports both counts', async () => {
+    for (const shuffle of ['weights', 'targets'] as const) {
+      const comparison = await compareWithShuffled(network, { minPath: 5, shuffleSeeds: [1, 2, 3], shuffle });
+      expect(comparison.groups).toBe(4 * WIDTH);
+      expect(comparison.shuffled).toHaveLength(3);
+      for (const count of comparison.shuffled) expect(count).toBeLessThan(comparison.groups);
+      const mean = comparison.shuffled.reduce((a, b) => a + b, 0) / 3;
+      expect(comparison.ratio).toBe(mean === 0 ? Infinity : comparison.groups / mean);
+      // Deterministic per seed.
+      const again = await findPolychronousGroups(network, { minPath: 5, shuffleSeed: 2, shuffle });
+      expect(again.size).toBe(comparison.shuffled[1]);
+    }
   });
 
   test('injecting the anchors replays the group; the pattern query ranks the groups it activates', async () => {
@@ -225,7 +227,7 @@ describe('the search on a random network', () => {
   });
 
   test('the search defaults come from the core and are the spec reference values', async () => {
-    expect(GROUP_SEARCH_DEFAULTS).toEqual({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7, budget: 'extended' });
+    expect(GROUP_SEARCH_DEFAULTS).toEqual({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7, budget: 'extended', shuffle: 'weights' });
     const found = await findPolychronousGroups(network);
     expect(found.search).toMatchObject({ anchors: 3, strongFraction: 0.95, maxWeight: 10, minPath: 7 });
   });

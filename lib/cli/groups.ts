@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { findPolychronousGroups, GROUP_SEARCH_DEFAULTS, GroupSet } from '../groups';
 import { Network } from '../network';
 import { readSpikesCsv, spnetFromFiles } from '../spnet';
-import { finiteNumber, positiveInteger, required } from './options';
+import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger, required } from './options';
 import { inputFile, outputFile, reading } from './paths';
 import { bar, eta, ProgressLine } from './progress';
 
@@ -13,7 +13,8 @@ interface SearchOptions {
   minPath: number;
   anchors: number;
   window?: number;
-  shuffle?: boolean;
+  /** How the control is shuffled: --shuffle alone gives 'weights'. */
+  shuffle?: 'weights' | 'targets';
   shuffleSeed: number;
   threads?: number;
   quiet?: boolean;
@@ -53,7 +54,7 @@ async function search(o: SearchOptions, command: Command): Promise<void> {
     anchors: o.anchors,
     ...(o.window !== undefined && { window: o.window }),
     ...(o.threads !== undefined && { threads: o.threads }),
-    ...(o.shuffle === true && { shuffleSeed: o.shuffleSeed }),
+    ...(o.shuffle !== undefined && { shuffleSeed: o.shuffleSeed, shuffle: o.shuffle }),
   };
   const network = await open();
   const line = new ProgressLine(o.quiet === true);
@@ -66,7 +67,8 @@ async function search(o: SearchOptions, command: Command): Promise<void> {
   line.done();
   const seconds = (performance.now() - started) / 1000;
   await groups.save(out);
-  const shuffled = o.shuffle === true ? ` in a copy with shuffled excitatory targets (seed ${o.shuffleSeed})` : '';
+  const shuffled = o.shuffle === undefined ? ''
+    : ` in a copy with its excitatory→excitatory ${o.shuffle} shuffled (seed ${o.shuffleSeed})`;
   console.error(`${groups.size} groups with minPath ${options.minPath}${shuffled}, found in ${seconds.toFixed(2)} s; written to ${out}`);
 }
 
@@ -125,8 +127,10 @@ export function groupsCommand(): Command {
     .addOption(positiveInteger('--min-path <layers>', 'keep groups whose longest causal path has at least this many layers', GROUP_SEARCH_DEFAULTS.minPath))
     .addOption(positiveInteger('--anchors <count>', 'anchor neurons per group, 2 to 8', GROUP_SEARCH_DEFAULTS.anchors))
     .addOption(positiveInteger('--window <ms>', 'replay budget before any extension, in ms (default: 2 · the largest delay + latency + 1)'))
-    .option('--shuffle', 'search a copy with shuffled excitatory targets instead (a control: chance groups)')
-    .addOption(positiveInteger('--shuffle-seed <n>', 'seed of the shuffle (with --shuffle)', 1))
+    .addOption(oneOf('--shuffle [how]', 'search a shuffled copy instead (the control: chance groups): weights (default, ' +
+      'the 2006 program\'s: E→E weights swapped between random E→E synapses) or targets (E→E targets permuted)',
+      ['weights', 'targets'] as const).preset('weights'))
+    .addOption(nonNegativeInteger('--shuffle-seed <n>', 'seed of the shuffle (with --shuffle)', 1))
     .addOption(positiveInteger('--threads <count>', 'worker threads (default: every core; the result does not depend on it)'))
     .option('--quiet', 'no progress line')
     .action(search)

@@ -32,7 +32,7 @@ class GroupsWorker : public AsyncWork<SearchProgress> {
  private:
   void Work(const Progress& progress) override {
     groups_ = find_groups(network_, options_, [&](uint32_t done, uint32_t total) { progress.Send({done, total}); },
-                          cancel_flag());
+                          cancel_flag(), &stats_);
     aborted_ = cancelled();
   }
 
@@ -66,12 +66,15 @@ class GroupsWorker : public AsyncWork<SearchProgress> {
     auto result = Napi::Object::New(env);
     result.Set("groups", list);
     result.Set("aborted", aborted_);
+    result.Set("mothers", stats_.mothers);
+    result.Set("replays", double(stats_.replays));
     return result;
   }
 
   PngNetwork network_;
   PngOptions options_;
   std::vector<PolychronousGroup> groups_;
+  PngSearchStats stats_;
   bool aborted_ = false;
 };
 
@@ -151,8 +154,9 @@ class MatchWorker : public AsyncWork<NoEvent> {
 
 }  // namespace
 
-// groupSearchDefaults() -> { anchors, strongFraction, maxWeight, minPath, budget }: the
-// core's defaults (latency, window and threads default to values derived at search time).
+// groupSearchDefaults() -> { anchors, strongFraction, maxWeight, minPath, budget, shuffle }:
+// the core's defaults (latency, window and threads default to values derived at search
+// time; `shuffle` is how the control is made when a shuffleSeed is given).
 Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info) {
   const PngOptions defaults;
   auto out = Napi::Object::New(info.Env());
@@ -161,17 +165,30 @@ Napi::Value GroupSearchDefaults(const Napi::CallbackInfo& info) {
   out.Set("maxWeight", defaults.max_weight);
   out.Set("minPath", defaults.min_path);
   out.Set("budget", replay_budget_name(defaults.budget));
+  out.Set("shuffle", shuffle_kind_name(ShuffleKind::Weights));
   return out;
 }
 
-// findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, budget?, mothers?: Uint32Array, threads?, shuffleSeed? }, onProgress?)
+// findGroups({ anchors?, strongFraction?, maxWeight?, minPath?, latency?, window?, budget?, mothers?: Uint32Array, threads?,
+//              shuffleSeed?, shuffle?: 'weights' | 'targets' }, onProgress?)
+//   -> Promise<{ groups, aborted, mothers, replays }>
+// With shuffleSeed, the search runs on a shuffled copy (`shuffle`, default 'weights');
+// `shuffle` without shuffleSeed is a TypeError.
 Napi::Value NetworkWrap::FindGroups(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("findGroups");
     const PngOptions options = ReadSearchOptions(info[0]);
+    const auto o = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(info.Env());
+    const auto seed = Option(o, "shuffleSeed");
+    const auto how = Option(o, "shuffle");
+    ShuffleKind kind = ShuffleKind::Weights;
+    if (!how.IsUndefined()) {
+      kind = parse_shuffle_kind(ToString(how, "shuffle"));
+      if (seed.IsUndefined()) throw TypeError("shuffle needs shuffleSeed (the shuffle's seed; the network is searched unshuffled without one)");
+    }
+    const uint64_t shuffle_seed = seed.IsUndefined() ? 0 : ToInteger(seed, kShuffleSeed);
     PngNetwork snapshot = png_network_of(network);
-    const auto shuffle = info[0].IsObject() ? Option(info[0].As<Napi::Object>(), "shuffleSeed") : info.Env().Undefined();
-    if (!shuffle.IsUndefined()) snapshot = shuffle_targets(snapshot, ToInteger(shuffle, "shuffleSeed", 0, uint64_t(1) << 53));
+    if (!seed.IsUndefined()) snapshot = shuffled(snapshot, kind, shuffle_seed);
     Napi::Function on_progress;
     if (!info[1].IsUndefined()) {
       if (!info[1].IsFunction()) throw TypeError("onProgress must be a function");
@@ -257,6 +274,18 @@ Napi::Value MatchRaster(const Napi::CallbackInfo& info) {
                                    std::move(raster_times), neuron_count, query);
     worker->Queue();
     return worker->Promise();
+  });
+}
+
+// shuffleExcitatoryWeights(seed): the weight shuffle of the control, in place (weights and
+// STDP derivatives; core/groups/search.h).
+void NetworkWrap::ShuffleExcitatoryWeights(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("shuffleExcitatoryWeights");
+    const uint64_t seed = ToInteger(info[0], kWeightShuffleSeed);
+    EnsureBuilt(info.Env());
+    shuffle_excitatory_weights(network, seed);
+    return 0;
   });
 }
 

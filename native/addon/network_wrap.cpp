@@ -61,6 +61,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::Synapses>("synapses"),
                          InstanceMethod<&NetworkWrap::FindGroups>("findGroups"),
                          InstanceMethod<&NetworkWrap::ReplayPattern>("replayPattern"),
+                         InstanceMethod<&NetworkWrap::ShuffleExcitatoryWeights>("shuffleExcitatoryWeights"),
                          InstanceMethod<&NetworkWrap::SetPlastic>("setPlastic"),
                          InstanceMethod<&NetworkWrap::SetFrozen>("setFrozen"),
                          InstanceMethod<&NetworkWrap::Stats>("stats"),

@@ -51,6 +51,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   // In groups_binding.cpp: the polychronous-group search over this network.
   Napi::Value FindGroups(const Napi::CallbackInfo& info);
   Napi::Value ReplayPattern(const Napi::CallbackInfo& info);
+  void ShuffleExcitatoryWeights(const Napi::CallbackInfo& info);
   void SetPlastic(const Napi::CallbackInfo& info);
   void SetFrozen(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);

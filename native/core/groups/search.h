@@ -32,10 +32,39 @@ struct PngNetwork {
 // Throws RangeError for a network with LIF neurons (the replay is Izhikevich's).
 PngNetwork png_network_of(Network& network);
 
-// The same network with every synapse's target permuted (weights, delays and sources
-// kept), seeded Fisher–Yates within each of the four kinds of synapse (excitatory or
-// inhibitory source × excitatory or inhibitory target). Self-synapses may appear.
+// The shuffled control (spec "Shuffled control"), two ways; both are seeded with the
+// project's Random and leave every synapse that is not excitatory→excitatory as it was.
+// "Excitatory" is as in the search: a neuron with no negative outgoing weight.
+//
+// Weights (the 2006 program's control, the default): for each E→E synapse — excitatory
+// presynaptic neurons ascending, then that neuron's synapses in the order the structure
+// keeps them (PngNetwork and SynapseStore keep the same order: by delay, then the order
+// added) — draw an excitatory neuron ri uniformly among all excitatory neurons, drawing
+// again while ri has no E→E synapse, then draw rj uniformly among ri's synapses until its
+// target is excitatory; swap the two synapses' weights (and, in a live network, STDP
+// derivatives). Targets and delays stay. With no E→E synapse there is nothing to swap.
+//
+// Targets (an alternative): the E→E synapses' targets permuted by a seeded Fisher–Yates
+// (weights, delays and sources kept); self-synapses may appear.
+enum class ShuffleKind : uint8_t { Weights, Targets };
+const char* shuffle_kind_name(ShuffleKind kind);  // "weights", "targets"
+// RangeError unless `name` is one of shuffle_kind_name's.
+ShuffleKind parse_shuffle_kind(const std::string& name);
+
+// Seeds of the shuffle: integers in [0, 2^53] (exact in JavaScript numbers).
+constexpr uint64_t kMaxShuffleSeed = uint64_t(1) << 53;
+constexpr IntegerRange kShuffleSeed{"shuffleSeed", 0, kMaxShuffleSeed};  // the search option
+constexpr IntegerRange kWeightShuffleSeed{"seed", 0, kMaxShuffleSeed};   // Network's method
+
+// Swaps the E→E weights of a frozen network in place (it has no derivatives).
+void shuffle_excitatory_weights(PngNetwork& network, uint64_t seed);
+// The same swaps in a live network's synapse store, weights and STDP derivatives (builds
+// the network first). The same seed gives the same swaps as on png_network_of(network).
+void shuffle_excitatory_weights(Network& network, uint64_t seed);
+// A copy with E→E targets permuted (ShuffleKind::Targets).
 PngNetwork shuffle_targets(const PngNetwork& network, uint64_t seed);
+// A copy shuffled the given way; RangeError for a seed out of kShuffleSeed.
+PngNetwork shuffled(const PngNetwork& network, ShuffleKind kind, uint64_t seed);
 
 // How long a replay runs. Extended (the 2006 finder): `window` ms to begin with, and
 // whenever a neuron fires, at least until the last spike it sent has arrived (arrival + 1),
@@ -97,14 +126,21 @@ struct ForcedFiring {
   uint8_t min_delay;
 };
 
+// What a search did, counted as it ran.
+struct PngSearchStats {
+  uint32_t mothers = 0;  // mothers whose every anchor combination was replayed
+  uint64_t replays = 0;  // replays run: Σ C(k, W) over those mothers (k strong inputs), plus
+                         // those of a mother a cancel cut short
+};
+
 // Every group, mothers in ascending order and combinations in lexicographic order within
 // a mother, whatever the thread count (options checked first; RangeError for a mother
 // not in the network). on_mother(done, total) is
 // called from worker threads after each mother (serialize in the callback); `cancel`
-// stops early.
+// stops early. `stats`, when given, receives what the search did.
 std::vector<PolychronousGroup> find_groups(const PngNetwork& network, const PngOptions& options,
                                            const std::function<void(uint32_t, uint32_t)>& on_mother,
-                                           const std::atomic<bool>* cancel);
+                                           const std::atomic<bool>* cancel, PngSearchStats* stats = nullptr);
 
 // The search's noise-free replay (from rest; strong excitatory and all inhibitory synapses)
 // with `pattern` forced; its budget counts from the pattern's last time. Every firing,
