@@ -15,6 +15,7 @@ namespace {
 struct RasterByNeuron {
   std::vector<size_t> begin;
   std::vector<double> times;
+  double first = 0, last = 0;  // the earliest and the latest spike time (0 with none)
 };
 
 RasterByNeuron bucket(const uint32_t* neurons, const double* times, size_t spikes, uint32_t n, const RasterQuery& q) {
@@ -35,24 +36,120 @@ RasterByNeuron bucket(const uint32_t* neurons, const double* times, size_t spike
     if (times[k] >= q.from && times[k] < q.to) r.times[fill[neurons[k]]++] = times[k];
   }
   for (uint32_t i = 0; i < n; ++i) std::sort(r.times.begin() + long(r.begin[i]), r.times.begin() + long(r.begin[i + 1]));
+  if (!r.times.empty()) {
+    const auto [lo, hi] = std::minmax_element(r.times.begin(), r.times.end());
+    r.first = *lo;
+    r.last = *hi;
+  }
   return r;
 }
 
 // One group against the raster. Each raster spike of a member's neuron implies an onset
 // (spike time − the member's time); a window of implied onsets no wider than 2·jitter
-// that holds `need` distinct firings is a match.
+// that holds `need` distinct firings is a match. Overlapping matches make one activation.
+//
+// Most of a raster matches nothing, so the onsets are first only counted, in buckets of
+// width B >= 2·jitter: a match lies within at most two adjacent buckets (three, allowing
+// for rounding), which then hold >= need onsets between them. Only the onsets near such
+// buckets are sorted and slid over, region by region; a region reaches 2·jitter + B
+// beyond its buckets on either side, so every window that could match is whole inside
+// one, and matches in different regions never overlap. match_all() slides over every
+// onset, the plain way: it is what the regions must reproduce (and the path when the
+// candidates are many).
 class GroupMatcher {
  public:
-  void match(const GroupPatterns& groups, uint32_t g, const RasterByNeuron& raster, const RasterQuery& q,
-             std::vector<GroupActivation>& out) {
+  GroupMatcher(const RasterByNeuron& raster, const RasterQuery& q) : raster_(raster), q_(q) {}
+
+  void match(const GroupPatterns& groups, uint32_t g, std::vector<GroupActivation>& out) {
     const uint32_t first = groups.offsets[g], size = groups.offsets[g + 1] - first;
-    if (size == 0) return;
-    const uint32_t need = std::max<uint32_t>(1, uint32_t(std::ceil(q.min_fraction * size - 1e-9)));
+    if (size == 0 || raster_.times.empty()) return;
+    const uint32_t need = std::max<uint32_t>(1, uint32_t(std::ceil(q_.min_fraction * size - 1e-9)));
+    double latest = 0;
+    for (uint32_t i = 0; i < size; ++i) latest = std::max(latest, groups.times[first + i]);
+    if (!count_onsets(groups, first, size, need, latest)) return match_all(groups, g, first, size, need, out);
+    if (candidates_.empty()) return;
+    std::sort(candidates_.begin(), candidates_.end());
+    // Regions: candidate buckets b − 2 … b + 2, widened by 2·jitter + B, overlaps merged.
+    const double margin = 2 * q_.jitter + width_;
+    size_t c = 0;
+    while (c < candidates_.size()) {
+      const double from = lowest_ + (double(candidates_[c]) - 2.0 - kPad) * width_ - margin;
+      double to = lowest_ + (double(candidates_[c]) + 3.0 - kPad) * width_ + margin;
+      for (++c; c < candidates_.size(); ++c) {
+        const double next_from = lowest_ + (double(candidates_[c]) - 2.0 - kPad) * width_ - margin;
+        if (next_from > to) break;
+        to = lowest_ + (double(candidates_[c]) + 3.0 - kPad) * width_ + margin;
+      }
+      implied_.clear();
+      for (uint32_t i = 0; i < size; ++i) {
+        const uint32_t n = groups.neurons[first + i];
+        const double t = groups.times[first + i];
+        const double* begin = raster_.times.data() + raster_.begin[n];
+        const double* end = raster_.times.data() + raster_.begin[n + 1];
+        // Onsets grow with spike times: the first at or after `from`, as the onset is computed.
+        const double* at = std::partition_point(begin, end, [&](double time) { return time - t < from; });
+        for (; at != end && *at - t < to; ++at) implied_.push_back({*at - t, i});
+      }
+      slide(g, size, need, out);
+    }
+  }
+
+ private:
+  struct Implied {
+    double onset;
+    uint32_t firing;
+  };
+  static constexpr size_t kMostBuckets = size_t(1) << 20;
+  struct Bucket {
+    uint32_t generation, onsets;  // onsets counted for the group of `generation`
+  };
+  static constexpr size_t kPad = 2;  // buckets kept below the lowest onset's, so b − 2 exists
+
+  // Counts the group's onsets by bucket; candidates_ gets bucket b whenever one of the
+  // three runs of three adjacent buckets that hold b reaches `need` (each onset adds one
+  // to each of them, so every run that reaches it is seen doing so). False when the
+  // candidates are so many that sliding over everything is cheaper.
+  bool count_onsets(const GroupPatterns& groups, uint32_t first, uint32_t size, uint32_t need, double latest) {
+    candidates_.clear();
+    // The group's onsets lie in [first spike − its latest time, last spike]; at most
+    // kMostBuckets buckets cover that.
+    lowest_ = raster_.first - latest;
+    width_ = std::max({2 * q_.jitter, 1.0, (raster_.last - lowest_) / double(kMostBuckets - 2 * kPad - 2)});
+    const size_t buckets = size_t((raster_.last - lowest_) / width_) + 2 * kPad + 2;
+    if (counts_.size() < buckets) counts_.assign(buckets, Bucket{0, 0}), generation_ = 0;
+    ++generation_;
+    auto count = [&](size_t b) { return counts_[b].generation == generation_ ? counts_[b].onsets : 0u; };
+    size_t onsets = 0;
+    for (uint32_t i = 0; i < size; ++i) {
+      const uint32_t n = groups.neurons[first + i];
+      const double t = groups.times[first + i];
+      for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) {
+        const double at = (raster_.times[k] - t - lowest_) / width_;
+        const size_t b = std::min(buckets - kPad - 1, size_t(std::max(0.0, at)) + kPad);
+        const uint32_t here = count(b) + 1;
+        counts_[b] = {generation_, here};
+        const uint32_t before = count(b - 1), after = count(b + 1);
+        if (count(b - 2) + before + here == need || before + here + after == need || here + after + count(b + 2) == need) {
+          candidates_.push_back(uint32_t(b));
+        }
+        ++onsets;
+      }
+    }
+    return candidates_.size() * 64 < onsets + 64;
+  }
+
+  void match_all(const GroupPatterns& groups, uint32_t g, uint32_t first, uint32_t size, uint32_t need,
+                 std::vector<GroupActivation>& out) {
     implied_.clear();
     for (uint32_t i = 0; i < size; ++i) {
       const uint32_t n = groups.neurons[first + i];
-      for (size_t k = raster.begin[n]; k < raster.begin[n + 1]; ++k) implied_.push_back({raster.times[k] - groups.times[first + i], i});
+      for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) implied_.push_back({raster_.times[k] - groups.times[first + i], i});
     }
+    slide(g, size, need, out);
+  }
+
+  // The sliding window over implied_ (sorted here).
+  void slide(uint32_t g, uint32_t size, uint32_t need, std::vector<GroupActivation>& out) {
     std::sort(implied_.begin(), implied_.end(), [](const Implied& x, const Implied& y) {
       return x.onset != y.onset ? x.onset < y.onset : x.firing < y.firing;
     });
@@ -64,7 +161,7 @@ class GroupMatcher {
     GroupActivation best{};
     for (size_t right = 0; right < implied_.size(); ++right) {
       if (count_[implied_[right].firing]++ == 0) ++distinct;
-      while (implied_[right].onset - implied_[left].onset > 2 * q.jitter) {
+      while (implied_[right].onset - implied_[left].onset > 2 * q_.jitter) {
         if (--count_[implied_[left].firing] == 0) --distinct;
         ++left;
       }
@@ -82,11 +179,13 @@ class GroupMatcher {
     if (open) out.push_back(best);
   }
 
- private:
-  struct Implied {
-    double onset;
-    uint32_t firing;
-  };
+  const RasterByNeuron& raster_;
+  const RasterQuery& q_;
+  double width_ = 1;    // B, ms (for the group being matched)
+  double lowest_ = 0;   // the onset at the start of bucket kPad
+  std::vector<Bucket> counts_;
+  uint32_t generation_ = 0;  // one per group matched (2^32 groups before it wraps)
+  std::vector<uint32_t> candidates_;
   std::vector<Implied> implied_;
   std::vector<uint32_t> count_;
 };
@@ -111,10 +210,10 @@ std::vector<GroupActivation> match_raster(const GroupPatterns& groups, const uin
   std::atomic<uint32_t> next{0};
   ThreadPool pool(std::max(1u, query.threads));
   pool.run([&](unsigned) {
-    GroupMatcher matcher;
+    GroupMatcher matcher(raster, query);
     for (uint32_t b = next++; b < found.size(); b = next++) {
       if (cancel != nullptr && cancel->load()) break;
-      for (uint32_t g = b * kBlock; g < std::min(count, (b + 1) * kBlock); ++g) matcher.match(groups, g, raster, query, found[b]);
+      for (uint32_t g = b * kBlock; g < std::min(count, (b + 1) * kBlock); ++g) matcher.match(groups, g, found[b]);
     }
   });
   std::vector<GroupActivation> all;
