@@ -24,13 +24,19 @@ ReplayTables::ReplayTables(const PngNetwork& network, const PngOptions& o, uint3
     if (kind < kind_ab.size()) continue;
     kind_ab.push_back(ab);
     std::vector<std::pair<double, double>> trajectory{{-70.0, ab.second * -70.0}};
-    while (trajectory.size() < horizon + 1) {
+    bool fires = false;
+    while (trajectory.size() < horizon + 1 && !fires) {
       auto [v, u] = trajectory.back();
       izhikevich_step(v, u, 0.0, ab.first, ab.second);
       if (std::make_pair(v, u) == trajectory.back()) break;
+      fires = v >= 30;
       trajectory.push_back({v, u});
     }
     rest.push_back(std::move(trajectory));
+    kind_restless.push_back(fires);
+  }
+  for (uint32_t q = 0; q < net.neurons; ++q) {
+    if (kind_restless[kind_of[q]]) restless.push_back(q);
   }
   const uint32_t stride = net.max_delay + 2;
   travel_at.assign(size_t(net.neurons) * stride, 0);
@@ -257,6 +263,7 @@ void Replay::simulate(const std::vector<ForcedFiring>& forced) {
     firings_.push_back({f.neuron, f.time, 1});
     send(f.neuron, f.time, f.min_delay);
   }
+  for (uint32_t neuron : s_.restless) stepped_.push_back(touch(neuron, 0));
   uint32_t end = s_.origin + s_.window, t = 0;
   for (; t < end && firings_.size() < max_spikes; ++t) {
     reached_now_.clear();

@@ -43,6 +43,11 @@ struct ReplayTables {
   std::vector<uint32_t> kind_of;                              // by neuron
   std::vector<std::pair<double, double>> kind_ab;             // by kind: (a, b)
   std::vector<std::vector<std::pair<double, double>>> rest;  // by kind: (v, u) after 0, 1, … steps
+  // Kinds whose neurons, left alone from there, fire within the horizon (b = 0.25, say:
+  // v = −70, u = b·v is no rest for them) and their neurons, stepped from ms 0 in every
+  // replay as the finder steps every neuron.
+  std::vector<uint8_t> kind_restless;
+  std::vector<uint32_t> restless;
 
   // Whether a neuron at rest that `kick` alone reaches stays below threshold for `horizon`
   // ms (then it can change nothing until a second spike reaches it). Computed on first
@@ -76,7 +81,8 @@ inline void izhikevich_step(double& v, double& u, double input, double a, double
 // input, every neuron is stepped (two half-ms steps of v, then u), and those at v >= 30
 // fire in ascending order and send spikes. It computes what stepping every neuron would,
 // with less work:
-// - a neuron no spike has reached is at its rest trajectory's state, read when one does;
+// - a neuron no spike has reached is at its rest trajectory's state, read when one does
+//   (unless left alone it would fire: then it is stepped from the start);
 // - a neuron at rest that one spike reaches, if that kick alone cannot make it fire
 //   (ReplayTables::quiet_alone), is only noted; it gets a state when a second spike
 //   reaches it (most never do);
