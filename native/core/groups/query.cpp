@@ -100,9 +100,6 @@ class GroupMatcher {
     uint32_t firing;
   };
   static constexpr size_t kMostBuckets = size_t(1) << 20;
-  struct Bucket {
-    uint32_t generation, onsets;  // onsets counted for the group of `generation`
-  };
   static constexpr size_t kPad = 2;  // buckets kept below the lowest onset's, so b − 2 exists
 
   // Counts the group's onsets by bucket; candidates_ gets bucket b whenever one of the
@@ -116,26 +113,32 @@ class GroupMatcher {
     lowest_ = raster_.first - latest;
     width_ = std::max({2 * q_.jitter, 1.0, (raster_.last - lowest_) / double(kMostBuckets - 2 * kPad - 2)});
     const size_t buckets = size_t((raster_.last - lowest_) / width_) + 2 * kPad + 2;
-    if (counts_.size() < buckets) counts_.assign(buckets, Bucket{0, 0}), generation_ = 0;
-    ++generation_;
-    auto count = [&](size_t b) { return counts_[b].generation == generation_ ? counts_[b].onsets : 0u; };
+    if (counts_.size() < buckets) counts_.assign(buckets, 0);
+    const double per_width = 1 / width_;  // a bucket index off by rounding is covered by the regions' margins
+    auto bucket = [&](double onset) { return std::min(buckets - kPad - 1, size_t(std::max(0.0, (onset - lowest_) * per_width)) + kPad); };
+    // Counts saturate below 2^16; `need` is checked only while it is below that.
+    const uint32_t most = 0xFFFF;
     size_t onsets = 0;
     for (uint32_t i = 0; i < size; ++i) {
       const uint32_t n = groups.neurons[first + i];
       const double t = groups.times[first + i];
       for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) {
-        const double at = (raster_.times[k] - t - lowest_) / width_;
-        const size_t b = std::min(buckets - kPad - 1, size_t(std::max(0.0, at)) + kPad);
-        const uint32_t here = count(b) + 1;
-        counts_[b] = {generation_, here};
-        const uint32_t before = count(b - 1), after = count(b + 1);
-        if (count(b - 2) + before + here == need || before + here + after == need || here + after + count(b + 2) == need) {
+        const size_t b = bucket(raster_.times[k] - t);
+        const uint32_t here = counts_[b] + (counts_[b] < most);
+        counts_[b] = uint16_t(here);
+        const uint32_t before = counts_[b - 1], after = counts_[b + 1];
+        if (counts_[b - 2] + before + here == need || before + here + after == need || here + after + counts_[b + 2] == need) {
           candidates_.push_back(uint32_t(b));
         }
-        ++onsets;
       }
+      onsets += raster_.begin[n + 1] - raster_.begin[n];
     }
-    return candidates_.size() * 64 < onsets + 64;
+    for (uint32_t i = 0; i < size; ++i) {  // the counts back to 0 for the next group
+      const uint32_t n = groups.neurons[first + i];
+      const double t = groups.times[first + i];
+      for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) counts_[bucket(raster_.times[k] - t)] = 0;
+    }
+    return need < most && candidates_.size() * 64 < onsets + 64;
   }
 
   void match_all(const GroupPatterns& groups, uint32_t g, uint32_t first, uint32_t size, uint32_t need,
@@ -183,8 +186,7 @@ class GroupMatcher {
   const RasterQuery& q_;
   double width_ = 1;    // B, ms (for the group being matched)
   double lowest_ = 0;   // the onset at the start of bucket kPad
-  std::vector<Bucket> counts_;
-  uint32_t generation_ = 0;  // one per group matched (2^32 groups before it wraps)
+  std::vector<uint16_t> counts_;  // by bucket: the onsets of the group being matched (0 between groups)
   std::vector<uint32_t> candidates_;
   std::vector<Implied> implied_;
   std::vector<uint32_t> count_;
