@@ -80,10 +80,10 @@ function randomGroups(random: () => number, count: number, neurons: number, span
 }
 
 /** Noise at `rate` spikes per neuron per second over `seconds`, starting at `start` ms, with some groups planted. */
-function rasterWithPlanted(random: () => number, groups: Patterns, neurons: number, seconds: number, start: number, planted: number, jitter: number, fractional: boolean) {
+function rasterWithPlanted(random: () => number, groups: Patterns, neurons: number, seconds: number, start: number, planted: number, jitter: number, fractional: boolean, rate = 5) {
   const n: number[] = [];
   const t: number[] = [];
-  const spikes = Math.round(neurons * seconds * 5);
+  const spikes = Math.round(neurons * seconds * rate);
   for (let k = 0; k < spikes; k++) {
     n.push(Math.floor(random() * neurons));
     const time = start + random() * seconds * 1000;
@@ -115,12 +115,15 @@ describe('the raster query against its plain reference', () => {
     { name: 'fractional times far from 0 (1e7 ms), jitter 2.5', seed: 4, fractional: true, jitter: 2.5, minFraction: 0.5, start: 1e7 },
     { name: 'a low fraction (many candidates: the plain path)', seed: 5, fractional: false, jitter: 1, minFraction: 0.1, start: 0 },
     { name: 'a high fraction, jitter 3', seed: 6, fractional: false, jitter: 3, minFraction: 0.7, start: 0 },
+    // Far more buckets than onsets: each onset looks at its runs as it is counted.
+    { name: 'a long sparse raster (200 s at 0.2 Hz)', seed: 8, fractional: false, jitter: 1, minFraction: 0.5, start: 0, seconds: 200, rate: 0.2 },
+    { name: 'a long sparse raster, fractional times', seed: 9, fractional: true, jitter: 0.7, minFraction: 0.6, start: 5e6, seconds: 200, rate: 0.2 },
   ];
-  test.each(cases)('$name', async ({ seed, fractional, jitter, minFraction, start }) => {
+  test.each(cases)('$name', async ({ seed, fractional, jitter, minFraction, start, seconds = 6, rate = 5 }) => {
     const random = seededRandom(seed);
     const neurons = 120;
     const groups = randomGroups(random, 60, neurons, 80, fractional);
-    const raster = rasterWithPlanted(random, groups, neurons, 6, start, 40, jitter, fractional);
+    const raster = rasterWithPlanted(random, groups, neurons, seconds, start, 40, jitter, fractional, rate);
     const expected = plainMatch(groups, raster.neurons, raster.times, jitter, minFraction);
     // The planted copies are found: the comparison is not between two empty lists.
     expect(new Set(expected.map((a) => a.group)).size).toBeGreaterThan(5);

@@ -102,10 +102,13 @@ class GroupMatcher {
   static constexpr size_t kMostBuckets = size_t(1) << 20;
   static constexpr size_t kPad = 2;  // buckets kept below the lowest onset's, so b − 2 exists
 
-  // Counts the group's onsets by bucket; candidates_ gets bucket b whenever one of the
-  // three runs of three adjacent buckets that hold b reaches `need` (each onset adds one
-  // to each of them, so every run that reaches it is seen doing so). False when the
-  // candidates are so many that sliding over everything is cheaper.
+  // Counts the group's onsets by bucket; candidates_ gets the middle bucket of every run
+  // of three adjacent buckets that holds `need` onsets or more. When the buckets are few
+  // against the onsets, the runs are read off the counts afterwards; otherwise (a long
+  // raster, a small group) each onset looks at the runs that hold its bucket as it is
+  // counted, and a run is noted when it reaches `need` (each onset adds one to each run
+  // that holds it, so every such run is seen reaching it). False when the candidates are
+  // so many that sliding over everything is cheaper.
   bool count_onsets(const GroupPatterns& groups, uint32_t first, uint32_t size, uint32_t need, double latest) {
     candidates_.clear();
     // The group's onsets lie in [first spike − its latest time, last spike]; at most
@@ -114,31 +117,53 @@ class GroupMatcher {
     width_ = std::max({2 * q_.jitter, 1.0, (raster_.last - lowest_) / double(kMostBuckets - 2 * kPad - 2)});
     const size_t buckets = size_t((raster_.last - lowest_) / width_) + 2 * kPad + 2;
     if (counts_.size() < buckets) counts_.assign(buckets, 0);
-    const double per_width = 1 / width_;  // a bucket index off by rounding is covered by the regions' margins
-    auto bucket = [&](double onset) { return std::min(buckets - kPad - 1, size_t(std::max(0.0, (onset - lowest_) * per_width)) + kPad); };
-    // Counts saturate below 2^16; `need` is checked only while it is below that.
+    // Counts saturate below 2^16; `need` is looked for only below that.
     const uint32_t most = 0xFFFF;
+    if (need >= most) return false;
     size_t onsets = 0;
-    for (uint32_t i = 0; i < size; ++i) {
-      const uint32_t n = groups.neurons[first + i];
-      const double t = groups.times[first + i];
-      for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) {
-        const size_t b = bucket(raster_.times[k] - t);
+    for (uint32_t i = 0; i < size; ++i) onsets += raster_.begin[groups.neurons[first + i] + 1] - raster_.begin[groups.neurons[first + i]];
+    const double per_width = 1 / width_;  // a bucket index off by rounding is covered by the regions' margins
+    auto for_each_bucket = [&](auto&& counted) {
+      for (uint32_t i = 0; i < size; ++i) {
+        const uint32_t n = groups.neurons[first + i];
+        const double t = groups.times[first + i];
+        for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) {
+          counted(std::min(buckets - kPad - 1, size_t(std::max(0.0, (raster_.times[k] - t - lowest_) * per_width)) + kPad));
+        }
+      }
+    };
+    if (buckets <= 8 * onsets) {
+      for_each_bucket([&](size_t b) { counts_[b] = uint16_t(counts_[b] + (counts_[b] < most)); });
+      read_runs(buckets, need);
+      std::fill(counts_.begin(), counts_.begin() + long(buckets), uint16_t(0));
+    } else {
+      for_each_bucket([&](size_t b) {
         const uint32_t here = counts_[b] + (counts_[b] < most);
         counts_[b] = uint16_t(here);
         const uint32_t before = counts_[b - 1], after = counts_[b + 1];
-        if (counts_[b - 2] + before + here == need || before + here + after == need || here + after + counts_[b + 2] == need) {
-          candidates_.push_back(uint32_t(b));
-        }
+        if (counts_[b - 2] + before + here == need) candidates_.push_back(uint32_t(b - 1));
+        if (before + here + after == need) candidates_.push_back(uint32_t(b));
+        if (here + after + counts_[b + 2] == need) candidates_.push_back(uint32_t(b + 1));
+      });
+      for_each_bucket([&](size_t b) { counts_[b] = 0; });  // back to 0 for the next group
+    }
+    return candidates_.size() * 64 < onsets + 64;
+  }
+
+  // The middle buckets of the runs of three that hold >= need onsets, in blocks: a block's
+  // largest run (a loop the compiler vectorizes) is looked into only when it is enough.
+  void read_runs(size_t buckets, uint32_t need) {
+    constexpr size_t kBlock = 256;
+    const uint16_t* c = counts_.data();
+    for (size_t from = 1; from + 1 < buckets; from += kBlock) {
+      const size_t to = std::min(buckets - 1, from + kBlock);
+      uint32_t largest = 0;
+      for (size_t b = from; b < to; ++b) largest = std::max(largest, uint32_t(c[b - 1]) + c[b] + c[b + 1]);
+      if (largest < need) continue;
+      for (size_t b = from; b < to; ++b) {
+        if (uint32_t(c[b - 1]) + c[b] + c[b + 1] >= need) candidates_.push_back(uint32_t(b));
       }
-      onsets += raster_.begin[n + 1] - raster_.begin[n];
     }
-    for (uint32_t i = 0; i < size; ++i) {  // the counts back to 0 for the next group
-      const uint32_t n = groups.neurons[first + i];
-      const double t = groups.times[first + i];
-      for (size_t k = raster_.begin[n]; k < raster_.begin[n + 1]; ++k) counts_[bucket(raster_.times[k] - t)] = 0;
-    }
-    return need < most && candidates_.size() * 64 < onsets + 64;
   }
 
   void match_all(const GroupPatterns& groups, uint32_t g, uint32_t first, uint32_t size, uint32_t need,
