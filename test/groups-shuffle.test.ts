@@ -20,7 +20,7 @@ import {
 import { spnetFromFiles } from '../lib/spnet';
 import { chainNetwork, LAYERS, WIDTH } from './helpers/chain';
 import { caught, expectError, rejected } from './helpers/errors';
-import { seededRandom } from './helpers/random';
+import { randomNetwork } from './helpers/random-network';
 import { describeWithGolden, goldenPng } from './helpers/shared';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-shuffle-'));
@@ -66,29 +66,8 @@ function expectWeightShuffleOf(before: SynapseTable, after: SynapseTable, neuron
   return moved / Math.max(1, ee.filter(Boolean).length);
 }
 
-/** A random network of two excitatory projections (strong and weak weights) and an inhibitory one. */
-function randomNetwork(seed: number): Network {
-  const random = seededRandom(seed);
-  const network = new Network();
-  const exc = network.addPopulation({ size: 160, preset: 'RS' });
-  const inh = network.addPopulation({ size: 40, preset: 'FS' });
-  const pick = (n: number, count: number) => Uint32Array.from({ length: count }, () => Math.floor(random() * n));
-  for (const [from, to] of [[0, 100], [100, 160]]) {
-    const e = (to - from) * 25;
-    network.connect(exc, [exc, inh], {
-      rule: { kind: 'explicit', pre: Uint32Array.from({ length: e }, (_, k) => from + Math.floor(k / 25)), post: pick(200, e) },
-      delay: Float64Array.from({ length: e }, () => 1 + Math.floor(random() * 20)),
-      weight: Float64Array.from({ length: e }, () => (random() < 0.6 ? 10 : random() * 5)),
-    });
-  }
-  const i = 40 * 20;
-  network.connect(inh, exc, {
-    rule: { kind: 'explicit', pre: Uint32Array.from({ length: i }, (_, k) => Math.floor(k / 20)), post: pick(160, i) },
-    delay: 1,
-    weight: -5,
-  });
-  return network;
-}
+// Two excitatory projections (presynaptic neurons 0–99 and 100–159): the shuffle crosses them.
+const TWO_PROJECTIONS = [100, 160];
 
 describe('Network.shuffleExcitatoryWeights', () => {
   const checkpoint = path.join(tmp, 'trained.pcc');
@@ -146,12 +125,12 @@ describe('Network.shuffleExcitatoryWeights', () => {
   });
 
   test('makes the same swaps as the search\'s shuffleSeed, which leaves the network itself unchanged', async () => {
-    const original = randomNetwork(7);
+    const original = randomNetwork(7, TWO_PROJECTIONS);
     const before = original.synapses();
     const searched = await findPolychronousGroups(original, { minPath: 4, threads: 2, shuffleSeed: 3 });
     expect(original.synapses()).toEqual(before);
     expect(searched.search).toMatchObject({ shuffleSeed: 3, shuffle: 'weights' });
-    const copy = randomNetwork(7);
+    const copy = randomNetwork(7, TWO_PROJECTIONS);
     copy.shuffleExcitatoryWeights(3);
     expect(expectWeightShuffleOf(before, copy.synapses(), copy.size)).toBeGreaterThan(0.5);
     const direct = await findPolychronousGroups(copy, { minPath: 4, threads: 2 });
@@ -325,7 +304,7 @@ describe('the search\'s replay count', () => {
   });
 
   test('a random network: Σ C(k, W) over the mothers searched, for any thread count and a part of the search', async () => {
-    const network = randomNetwork(11);
+    const network = randomNetwork(11, TWO_PROJECTIONS);
     const s = network.synapses();
     const excitatory = excitatoryOf(s, network.size);
     const strong = new Array<number>(network.size).fill(0);

@@ -12,6 +12,7 @@ import {
 } from '../lib';
 import { chainNetwork, DELAY, LAYERS, WIDTH } from './helpers/chain';
 import { caught, expectError, rejected } from './helpers/errors';
+import { randomNetwork } from './helpers/random-network';
 import { seededRandom } from './helpers/random';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-groups-'));
@@ -143,28 +144,6 @@ describe('polychronous groups of a network built to hold them', () => {
     lif.close();
   });
 });
-
-/** A random network with strong synapses, big enough to have many mothers. */
-function randomNetwork(seed: number): Network {
-  const random = seededRandom(seed);
-  const network = new Network();
-  const exc = network.addPopulation({ size: 160, preset: 'RS' });
-  const inh = network.addPopulation({ size: 40, preset: 'FS' });
-  const pick = (n: number, count: number) => Uint32Array.from({ length: count }, () => Math.floor(random() * n));
-  const e = 160 * 25;
-  network.connect(exc, [exc, inh], {
-    rule: { kind: 'explicit', pre: Uint32Array.from({ length: e }, (_, k) => Math.floor(k / 25)), post: pick(200, e) },
-    delay: Float64Array.from({ length: e }, () => 1 + Math.floor(random() * 20)),
-    weight: Float64Array.from({ length: e }, () => (random() < 0.6 ? 10 : random() * 5)),
-  });
-  const i = 40 * 20;
-  network.connect(inh, exc, {
-    rule: { kind: 'explicit', pre: Uint32Array.from({ length: i }, (_, k) => Math.floor(k / 20)), post: pick(160, i) },
-    delay: 1,
-    weight: -5,
-  });
-  return network;
-}
 
 describe('the search on a random network', () => {
   const network = randomNetwork(7);
