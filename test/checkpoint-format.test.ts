@@ -5,12 +5,14 @@ import { Network } from '../lib';
 
 // The checkpoint format is a promise to files already written: a network with every
 // part that has state (both neuron models, spike sources, every input kind, every
-// plasticity rule, rewards) must save to exactly the bytes of the version 2 fixture,
-// written by the build that introduced the neuron store, and the version 1 fixture
-// (written before the checkpoint code was split into parts; it holds a, b, c, d for
-// every neuron) must still load to the same network.
+// plasticity rule, rewards) must save to exactly the bytes of the version 3 fixture;
+// the version 2 fixture, written by the build that introduced the neuron store, must
+// load to the same network (version 3 only appends a flag, 0 here: no fast-mode STDP
+// log follows), and the version 1 fixture (written before the checkpoint code was split
+// into parts; it holds a, b, c, d for every neuron) must still load to the same network.
 const fixtureV1 = path.join(__dirname, 'fixtures', 'checkpoint-v1.pcc');
 const fixtureV2 = path.join(__dirname, 'fixtures', 'checkpoint-v2.pcc');
+const fixtureV3 = path.join(__dirname, 'fixtures', 'checkpoint-v3.pcc');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-checkpoint-format-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -53,20 +55,28 @@ async function expectSameFuture(a: Network, b: Network): Promise<void> {
 describe('the checkpoint format', () => {
   // exp and log1p come from the platform's libm, which may round differently elsewhere.
   const fixturePlatform = process.platform === 'linux' && process.arch === 'x64';
-  (fixturePlatform ? test : test.skip)('a network with every part saves to the bytes of the version 2 fixture', async () => {
+  (fixturePlatform ? test : test.skip)('a network with every part saves to the bytes of the version 3 fixture', async () => {
     const network = await everyPart();
     const file = path.join(dir, 'every-part.pcc');
     await network.save(file);
     network.close();
-    expect(formatVersion(file)).toBe(2);
-    expect(fs.readFileSync(file).equals(fs.readFileSync(fixtureV2))).toBe(true);
+    expect(formatVersion(file)).toBe(3);
+    expect(fs.readFileSync(file).equals(fs.readFileSync(fixtureV3))).toBe(true);
   });
 
-  test('the version 2 fixture loads, saves to the same bytes and runs on as the network it came from', async () => {
+  test('the version 3 fixture is the version 2 payload and a zero flag', () => {
+    const v2 = fs.readFileSync(fixtureV2);
+    const v3 = fs.readFileSync(fixtureV3);
+    expect(v3.length).toBe(v2.length + 1);
+    expect(v3.subarray(32, v3.length - 1).equals(v2.subarray(32))).toBe(true);
+    expect(v3[v3.length - 1]).toBe(0);
+  });
+
+  test('the version 2 fixture loads, saves as the version 3 fixture and runs on as the network it came from', async () => {
     const loaded = await Network.load(fixtureV2);
     const file = path.join(dir, 'resaved-v2.pcc');
     await loaded.save(file);
-    expect(fs.readFileSync(file).equals(fs.readFileSync(fixtureV2))).toBe(true);
+    expect(fs.readFileSync(file).equals(fs.readFileSync(fixtureV3))).toBe(true);
     const original = await everyPart();
     await expectSameFuture(original, loaded);
     original.close();
@@ -87,11 +97,11 @@ describe('the checkpoint format', () => {
     loaded.close();
   });
 
-  test('a version 1 file loaded and saved gives a version 2 file that loads to the same network', async () => {
+  test('a version 1 file loaded and saved gives a version 3 file that loads to the same network', async () => {
     const fromV1 = await Network.load(fixtureV1);
     const file = path.join(dir, 'v1-resaved.pcc');
     await fromV1.save(file);
-    expect(formatVersion(file)).toBe(2);
+    expect(formatVersion(file)).toBe(3);
     const fromV2 = await Network.load(file);
     expect(fromV2.time).toBe(fromV1.time);
     expect(Buffer.from(fromV2.v.buffer).equals(Buffer.from(fromV1.v.buffer))).toBe(true);

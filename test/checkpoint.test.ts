@@ -70,7 +70,7 @@ describe('invalid checkpoint files give a clear error', () => {
     const bytes = Buffer.from(good);
     bytes.writeUInt32LE(99, 8);
     const file = write('version.pcc', bytes);
-    expectError(await rejected(() => Network.load(file)), 'RangeError', /it has format version 99; this polychron reads version 1 to 2/);
+    expectError(await rejected(() => Network.load(file)), 'RangeError', /it has format version 99; this polychron reads version 1 to 3/);
   });
 
   test('not a checkpoint, or missing', async () => {

@@ -456,11 +456,12 @@ Napi::Value NetworkWrap::Synapses(const Napi::CallbackInfo& info) {
     out.Set("delay", ToTypedArray<uint8_t, Napi::Uint8Array>(env, delay));
     auto post = Napi::Uint32Array::New(env, n);
     auto weight = Napi::Float32Array::New(env, n);
+    const std::vector<float> derivatives = network.derivatives();
     auto derivative = Napi::Float32Array::New(env, n);
     for (size_t k = 0; k < n; ++k) {
       post[k] = store.synapses()[k].post;
       weight[k] = store.synapses()[k].weight;
-      derivative[k] = store.synapses()[k].derivative;
+      derivative[k] = derivatives[k];
     }
     out.Set("post", post);
     out.Set("weight", weight);

@@ -124,6 +124,7 @@ void shuffle_excitatory_weights(PngNetwork& network, uint64_t seed) {
 void shuffle_excitatory_weights(Network& network, uint64_t seed) {
   check_in_range(kWeightShuffleSeed, seed);
   network.build();
+  network.settle_plasticity();  // sd moves with its weight, so it must be whole
   SynapseStore& store = network.synapses();
   Synapse* synapses = store.synapses();
   for_each_weight_swap(

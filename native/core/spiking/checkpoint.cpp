@@ -20,6 +20,12 @@ constexpr uint64_t kHeaderBytes = 32;
 
 void Network::save(BinaryWriter& out) {
   build();
+  if (learns_from_history_) {
+    // The traces as the reference holds them (a reader of the file need not know the
+    // log), and after everything the log itself.
+    plasticity_.allocate_traces(neurons(), max_delay_);
+    stdp_history_.write_traces(time_, plasticity_);
+  }
   out.pod<uint8_t>(options_.mode == NetworkMode::Fast ? 1 : 0);
   out.pod(options_.seed);
   out.pod<uint8_t>(options_.compact_synapses ? 1 : 0);
@@ -36,6 +42,11 @@ void Network::save(BinaryWriter& out) {
   inputs_.save_currents(out);
   neurons_.save_lif(out);
   inputs_.save_sources(out);
+  out.pod<uint8_t>(learns_from_history_ ? 1 : 0);
+  if (learns_from_history_) {
+    stdp_history_.save(out);
+    plasticity_.release_stdp_traces();
+  }
 }
 
 std::unique_ptr<Network> Network::load(BinaryReader& in, uint32_t version, SimdLevel simd, unsigned threads) {
@@ -54,7 +65,8 @@ std::unique_ptr<Network> Network::load(BinaryReader& in, uint32_t version, SimdL
   n->neurons_.load_state(in, version);
   const uint32_t count = n->neurons();
   n->plasticity_.load_rules(in, count);
-  n->synapses_.load(in, count, n->plasticity_.plastic().size(), options.compact_synapses);
+  n->learns_from_history_ = options.mode == NetworkMode::Fast && n->plasticity_.only_stdp2006();
+  n->synapses_.load(in, count, n->plasticity_.plastic().size(), options.compact_synapses, !n->learns_from_history_);
   n->max_delay_ = n->synapses_.max_delay();
   n->plasticity_.load_traces(in, n->max_delay_);
   n->history_.resize(n->max_delay_);
@@ -67,6 +79,17 @@ std::unique_ptr<Network> Network::load(BinaryReader& in, uint32_t version, SimdL
   n->inputs_.load_currents(in, count);
   n->neurons_.load_lif(in);
   n->inputs_.load_sources(in, count);
+  const bool has_log = version >= 3 && in.pod<uint8_t>() != 0;
+  if (has_log && !n->learns_from_history_) in.fail("it holds a fast-mode STDP log for a network that keeps traces");
+  if (n->learns_from_history_) {
+    n->stdp_history_.reset(count, n->max_delay_, options.stdp, n->time_);
+    if (has_log) {
+      n->stdp_history_.load(in, n->time_);
+    } else {
+      n->stdp_history_.read_traces(n->time_, n->plasticity_, n->history_);
+    }
+    n->plasticity_.release_stdp_traces();
+  }
   n->neurons_.place_models(in, n->inputs_.source_ranges());
   n->start_threads();
   n->built_ = true;

@@ -10,7 +10,8 @@
 //   32  payload  options, time and counters, neurons (version 1: a, b, c, d of every
 //                neuron; version 2: of each Izhikevich segment only), projections, synapses, STDP traces,
 //                spikes still in flight (the last D ms), inputs with their RNG states
-//                and LIF populations and spike sources (see spiking/checkpoint.cpp for
+//                and LIF populations and spike sources, and (version 3) whether fast-mode
+//                STDP's spike log follows, then the log (see spiking/checkpoint.cpp for
 //                the field order)
 // Files are written to a temporary name, synced and renamed, so a crash never leaves a
 // half-written checkpoint under the real name.
@@ -23,7 +24,7 @@
 namespace polychron {
 
 // Saving writes kCheckpointVersion; loading reads every version from the oldest.
-constexpr uint32_t kCheckpointVersion = 2;
+constexpr uint32_t kCheckpointVersion = 3;
 constexpr uint32_t kOldestCheckpointVersion = 1;
 
 void save_checkpoint(Network& network, const std::string& path);

@@ -38,7 +38,9 @@ void Network::fire_sources(std::vector<uint32_t>& fired) {
   if (fired.size() == before) return;
   // A source's STDP traces are set as an integrated neuron's are at detection (once per
   // listed spike, as a train may list a neuron twice in one ms)...
-  for (size_t k = before; k < fired.size(); ++k) plasticity_.mark_spike(fired[k], time_);
+  if (!learns_from_history_) {
+    for (size_t k = before; k < fired.size(); ++k) plasticity_.mark_spike(fired[k], time_);
+  }
   // ...but it fires once.
   std::sort(fired.begin() + before, fired.end());
   fired.erase(std::unique(fired.begin() + before, fired.end()), fired.end());
@@ -76,13 +78,19 @@ void Network::step() {
   }
   if (inputs_.has_sources()) fire_sources(slot);
   spike_count_ += slot.size();
+  if (learns_from_history_) stdp_history_.record(time_, slot.data(), uint32_t(slot.size()));
   if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
   pool_->run([&](unsigned k) { deliver(k, parts); });
   if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   if (!probes_.empty()) sample_probes_state();
   ++time_;
-  if (time_ % plasticity_.stdp().period_ms == 0 && !frozen_) pool_->run([&](unsigned k) { update_weights(k, parts); });
+  if (learns_from_history_) {
+    const bool update = time_ % plasticity_.stdp().period_ms == 0;
+    if (update || time_ - stdp_history_.window_start() >= Stdp2006History::kMaxWindowMs) settle_history(update);
+  } else if (time_ % plasticity_.stdp().period_ms == 0 && !frozen_) {
+    pool_->run([&](unsigned k) { update_weights(k, parts); });
+  }
   if (plasticity_.has_dopamine_rule() && !frozen_ && plasticity_.dopamine_update_due(time_)) {
     pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
   }
@@ -95,6 +103,7 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   uint32_t* fired = fired_parts_[k]->data();
   const uint32_t count = neurons_.detect(begin, end, fired);
   fired_counts_[k] = count;
+  if (learns_from_history_) return;
   const uint8_t* plastic = plasticity_.plastic().data();
   const PlasticityRule* rules = plasticity_.rules().data();
   Synapse* syn = synapses_.synapses();
@@ -159,7 +168,7 @@ void Network::deliver(unsigned k, unsigned parts) {
   const uint8_t* plastic = plasticity_.plastic().data();
   const PlasticityRule* rules = plasticity_.rules().data();
   const float* ltd = plasticity_.ltd();
-  const bool learning = !frozen_;
+  const bool learning = !frozen_ && !learns_from_history_;
   uint64_t events = 0;
   for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
     const auto& spikes = history_[(time_ - age) % max_delay_];
@@ -213,7 +222,7 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
   neurons_.integrate(begin, end);
   float* I = neurons_.current();
   std::fill(I + begin, I + end, 0.0f);
-  plasticity_.decay_traces(begin, end, time_, decay_);
+  if (!learns_from_history_) plasticity_.decay_traces(begin, end, time_, decay_);
 }
 
 template <typename Update>
@@ -249,8 +258,37 @@ void Network::update_dopamine_weights(unsigned k, unsigned parts) {
   });
 }
 
+void Network::settle_history(bool update) {
+  if (frozen_) {
+    stdp_history_.skip(time_);
+  } else {
+    stdp_history_.settle(time_, update, synapses_, plasticity_, *pool_);
+  }
+}
+
+std::vector<float> Network::derivatives() {
+  build();
+  std::vector<float> out(synapses_.size());
+  if (learns_from_history_ && !frozen_) {
+    stdp_history_.settled_derivatives(time_, synapses_, plasticity_, *pool_, out.data());
+  } else {
+    for (uint64_t s = 0; s < out.size(); ++s) out[s] = synapses_.synapses()[s].derivative;
+  }
+  return out;
+}
+
+void Network::settle_plasticity() {
+  if (built_ && learns_from_history_) settle_history(false);
+}
+
+void Network::set_frozen(bool frozen) {
+  // The window so far learns under the old setting.
+  if (built_ && learns_from_history_ && frozen != frozen_) settle_history(false);
+  frozen_ = frozen;
+}
+
 uint64_t Network::state_bytes() const {
-  return synapses_.bytes() + plasticity_.trace_bytes();
+  return synapses_.bytes() + plasticity_.trace_bytes() + stdp_history_.memory_bytes();
 }
 
 uint64_t Network::memory_bytes() const {
@@ -258,7 +296,7 @@ uint64_t Network::memory_bytes() const {
   uint64_t total = synapses_.bytes() + plasticity_.trace_capacity_bytes() + bytes(pending_.pre) + bytes(pending_.post) +
                    bytes(pending_.delay) + bytes(pending_.weight) + bytes(pending_.projection);
   for (const auto& slot : history_) total += bytes(slot);
-  return total + neurons_.memory_bytes();
+  return total + neurons_.memory_bytes() + stdp_history_.memory_bytes();
 }
 
 }  // namespace polychron

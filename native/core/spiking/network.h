@@ -16,7 +16,9 @@
 //   5. every `period` ms: for each plastic synapse, w += bias + sd, sd ×= decay_sd,
 //      w clipped to [w_min, w_max].
 // Reference mode does exactly this with the exact neuron numerics; fast mode uses the
-// fast (float32, fused multiply-add) neuron kernels.
+// fast (float32, fused multiply-add) neuron kernels and, when every rule is the 2006
+// rule, computes steps 2, 3 and 5's STDP from spike histories once per period
+// (spiking/stdp_history.h) instead of at every event.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -32,6 +34,7 @@
 #include "core/spiking/neurons.h"
 #include "core/spiking/plasticity.h"
 #include "core/spiking/population.h"
+#include "core/spiking/stdp_history.h"
 #include "core/spiking/synapses.h"
 #include "core/thread_pool.h"
 
@@ -111,6 +114,12 @@ class Network {
   const NetworkOptions& options() const { return options_; }
   const NeuronStore& neuron_store() const { return neurons_; }
   SynapseStore& synapses() { return synapses_; }
+  // Every synapse's STDP derivative now, in storage order (fast mode learns from spike
+  // histories once per period: this adds what is pending without changing the run).
+  std::vector<float> derivatives();
+  // Adds what fast mode's STDP has pending to sd, ending its window now; for callers
+  // that change sd themselves.
+  void settle_plasticity();
   const SynapseStore& synapses() const { return synapses_; }
   uint64_t synaptic_events() const { return synaptic_events_; }
   uint64_t spike_count() const { return spike_count_; }
@@ -125,7 +134,9 @@ class Network {
   void add_pair_reward(PairReward reward) { plasticity_.add_pair_reward(reward, neurons()); }
   void set_dopamine_decay(double decay) { plasticity_.set_dopamine_decay(decay); }
   bool frozen() const { return frozen_; }
-  void set_frozen(bool frozen) { frozen_ = frozen; }
+  void set_frozen(bool frozen);
+  // Whether STDP is computed from spike histories (fast mode, 2006 rules only).
+  bool learns_from_history() const { return learns_from_history_; }
   uint64_t state_bytes() const;
   // Bytes of native memory this network holds: what is being built, then the synapses,
   // plasticity traces, spike history and neuron state (an account for the JS garbage
@@ -158,10 +169,14 @@ class Network {
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);
   void sample_probes_state();
+  // Fast mode's history-based STDP: the sd of ms before now added to the synapses (and,
+  // with `update`, the period's weight update), or the window dropped while frozen.
+  void settle_history(bool update);
 
   NetworkOptions options_;
   bool built_ = false;
   bool frozen_ = false;
+  bool learns_from_history_ = false;
   uint64_t time_ = 0;
   NeuronStore neurons_;
 
@@ -173,6 +188,7 @@ class Network {
   // Simulation.
   SynapseStore synapses_;
   Plasticity plasticity_;
+  Stdp2006History stdp_history_;  // when learns_from_history_
   uint32_t max_delay_ = 1;
   std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
   // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).

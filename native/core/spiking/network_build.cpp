@@ -62,6 +62,7 @@ uint16_t Network::add_projection(const PlasticityRule& rule) {
 }
 
 void Network::set_plastic(uint32_t projection, bool plastic) {
+  if (built_ && learns_from_history_) settle_history(false);  // the window so far learns as it was
   plasticity_.set_plastic(projection, plastic, built_ ? &synapses_ : nullptr);
 }
 
@@ -167,9 +168,15 @@ void Network::build() {
   }
   neurons_.build();
   plasticity_.finish_projections();
-  synapses_ = SynapseStore(neurons(), std::move(pending_), plasticity_.plastic(), options_.compact_synapses);
+  learns_from_history_ = options_.mode == NetworkMode::Fast && plasticity_.only_stdp2006();
+  synapses_ = SynapseStore(neurons(), std::move(pending_), plasticity_.plastic(), options_.compact_synapses,
+                           !learns_from_history_);
   max_delay_ = synapses_.max_delay();
   plasticity_.allocate_traces(neurons(), max_delay_);
+  if (learns_from_history_) {
+    plasticity_.release_stdp_traces();
+    stdp_history_.reset(neurons(), max_delay_, plasticity_.stdp(), 0);
+  }
   history_.assign(max_delay_, {});
   start_threads();
   built_ = true;

@@ -131,6 +131,17 @@ void Plasticity::allocate_traces(uint32_t neurons, uint32_t max_delay) {
   }
 }
 
+void Plasticity::release_stdp_traces() {
+  ltp_ = {};
+  ltd_ = {};
+}
+
+bool Plasticity::only_stdp2006() const {
+  return std::all_of(rules_.begin(), rules_.end(), [](const PlasticityRule& r) {
+    return r.kind == PlasticityRule::Kind::None || r.kind == PlasticityRule::Kind::Stdp2006;
+  });
+}
+
 bool Plasticity::dopamine_update_due(uint64_t t) const {
   for (size_t p = 0; p < rules_.size(); ++p) {
     if (plastic_[p] && rules_[p].kind == PlasticityRule::Kind::Dopamine && t % rules_[p].period_ms == 0) return true;

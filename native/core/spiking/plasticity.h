@@ -132,6 +132,10 @@ class Plasticity {
   void finish_projections();
   // Allocates the traces once the synapses fix the maximum delay.
   void allocate_traces(uint32_t neurons, uint32_t max_delay);
+  // Frees the 2006 LTP and LTD traces (fast mode keeps spike histories instead).
+  void release_stdp_traces();
+  // Whether every rule is the 2006 rule or none (what spike histories can stand for).
+  bool only_stdp2006() const;
 
   const Stdp2006& stdp() const { return stdp_; }
   const std::vector<uint8_t>& plastic() const { return plastic_; }
@@ -145,6 +149,7 @@ class Plasticity {
 
   // The LTP trace ring: slot t mod (D + 1) holds ms t.
   float* ltp_slot(uint64_t t) { return ltp_.data() + (t % (max_delay_ + 1)) * neurons_; }
+  const float* ltp_slot(uint64_t t) const { return ltp_.data() + (t % (max_delay_ + 1)) * neurons_; }
   float* ltd() { return ltd_.data(); }
   // The pair trace x of `neuron` as it was at ms t.
   float pair_x(const PairTraces& set, uint64_t t, uint32_t neuron) const {

@@ -8,7 +8,8 @@
 
 namespace polychron {
 
-SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact)
+SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact,
+                           bool incoming_view)
     : neurons_(neurons) {
   const uint64_t count = list.size();
   if (count >= (uint64_t(1) << 32)) {
@@ -35,7 +36,7 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
   list = SynapseList();
   std::vector<uint32_t>().swap(cursor);
   set_groups(groups);
-  index(plastic, compact);
+  index(plastic, compact, incoming_view);
 }
 
 void SynapseStore::set_groups(const std::vector<uint32_t>& groups) {
@@ -68,7 +69,7 @@ std::vector<uint32_t> SynapseStore::groups() const {
   return out;
 }
 
-void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact) {
+void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact, bool incoming_view) {
   single_projection_.assign(neurons_, kMixedProjections);
   bool any_mixed = false;
   uint32_t largest_group = 0;
@@ -96,6 +97,13 @@ void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact) {
     }
   }
   incoming_projections_ = plastic;
+  if (!incoming_view) {
+    incoming_.clear();
+    incoming_synapse_.clear();
+    incoming_source_.clear();
+    if (!any_mixed) std::vector<uint16_t>().swap(projection_);
+    return;
+  }
   incoming_.assign(uint64_t(neurons_) + 1, 0);
   for (uint32_t p = 0; p < neurons_; ++p) {
     for (uint32_t s = outgoing_begin(p); s < outgoing_end(p); ++s) {
@@ -166,7 +174,7 @@ void SynapseStore::save(BinaryWriter& out) const {
   out.array(incoming_projections_);
 }
 
-void SynapseStore::load(BinaryReader& in, uint32_t neurons, size_t projections, bool compact) {
+void SynapseStore::load(BinaryReader& in, uint32_t neurons, size_t projections, bool compact, bool incoming_view) {
   neurons_ = neurons;
   max_delay_ = in.pod<uint32_t>();
   const auto groups = in.array<uint32_t>();
@@ -193,7 +201,7 @@ void SynapseStore::load(BinaryReader& in, uint32_t neurons, size_t projections, 
   set_groups(groups);
   synapses_.resize(synapses);
   for (uint64_t k = 0; k < synapses; ++k) synapses_[k] = {post[k], weight[k], derivative[k]};
-  index(incoming_projections, compact);
+  index(incoming_projections, compact, incoming_view);
 }
 
 }  // namespace polychron

@@ -63,7 +63,10 @@ class SynapseStore {
   // projection k takes part in STDP. `compact`: resolve incoming entries by scanning
   // their groups instead of storing each one's synapse (4 bytes less per plastic
   // synapse, slower STDP; ignored when a plastic group exceeds kScanLimit).
-  SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact);
+  // Without `incoming_view` (fast mode's history-based STDP needs none) only the
+  // flags of the projections that may learn are kept.
+  SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact,
+               bool incoming_view = true);
 
   uint32_t max_delay() const { return max_delay_; }
   uint64_t size() const { return synapses_.size(); }
@@ -153,7 +156,7 @@ class SynapseStore {
   // every index the simulation follows, or a crafted file could make it read or write
   // outside its arrays, then indexes as the constructor does.
   void save(BinaryWriter& out) const;
-  void load(BinaryReader& in, uint32_t neurons, size_t projections, bool compact);
+  void load(BinaryReader& in, uint32_t neurons, size_t projections, bool compact, bool incoming_view = true);
 
  private:
   uint64_t key(uint32_t pre, uint32_t delay) const { return uint64_t(pre) * (max_delay_ + 1) + delay; }
@@ -163,7 +166,7 @@ class SynapseStore {
   std::vector<uint32_t> groups() const;
   // From synapses_, groups_ and a full projection_: the single projections (dropping
   // projection_ when every neuron has one) and the incoming view of `plastic` projections.
-  void index(const std::vector<uint8_t>& plastic, bool compact);
+  void index(const std::vector<uint8_t>& plastic, bool compact, bool incoming_view);
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
