@@ -21,7 +21,7 @@ export interface NativeAddon {
   NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
   NativeNetwork: {
     new (options: object): NativeNetwork;
-    load(path: string, simd?: string, threads?: number): Promise<NativeNetwork>;
+    load(path: string, simd?: string, threads?: number | 'auto'): Promise<NativeNetwork>;
   };
   NativeLutLayer: new (options: object) => NativeLutLayer;
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
@@ -225,7 +225,10 @@ export interface NativeNetworkStats {
   stateBytes?: number;
   mode: string;
   simd: string;
+  /** Threads the loop was given (for 'auto', the cores). */
   threads: number;
+  /** Threads it uses now: 1 or `threads`, whichever the run's own timing found faster. */
+  threadsInUse: number;
   compactSynapses: boolean;
 }
 

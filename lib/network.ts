@@ -101,11 +101,14 @@ export interface NetworkOptions {
   /** Kernel level (default: `simd()`). */
   simd?: SimdLevel;
   /**
-   * Threads for the millisecond loop (default 1, at most 256). Results are bit-identical
-   * for any thread count, in both modes: each phase is split so that every value is
-   * written by one thread, in the serial order.
+   * Threads for the millisecond loop: 'auto' (the default: one per core) or an integer in
+   * [1, 256]. Results are bit-identical for any thread count, in both modes: each phase is
+   * split so that every value is written by one thread, in the serial order. The loop
+   * uses the extra threads only while they pay: it times stretches of the run on one
+   * thread and on all, and keeps the faster (`stats().threadsInUse`), so a small network,
+   * or a machine busy with other work, runs on one.
    */
-  threads?: number;
+  threads?: number | 'auto';
   /**
    * Store plastic synapses in 4 bytes less (15.7 B per synapse for the 2006 network instead
    * of 18.9): STDP then finds each incoming synapse by scanning its small delay group, which
@@ -322,7 +325,7 @@ export class Network {
    * corrupt or of another format version. Populations and projections come back as
    * neuron and synapse data; `populations` and `projections` of the loaded network are empty.
    */
-  static async load(path: string, options: { simd?: SimdLevel; threads?: number } = {}): Promise<Network> {
+  static async load(path: string, options: { simd?: SimdLevel; threads?: number | 'auto' } = {}): Promise<Network> {
     const native = await addon.NativeNetwork.load(path, options.simd, options.threads);
     return new Network({}, native);
   }

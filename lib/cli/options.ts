@@ -26,6 +26,12 @@ export function positiveInteger(flags: string, description: string, fallback?: n
     (v, name) => parseNumber(v, name, 'a positive integer', (n) => Number.isInteger(n) && n >= 1), fallback);
 }
 
+/** 'auto' or a positive integer (threads). */
+export function threadCount(flags: string, description: string, fallback?: number | 'auto'): Option {
+  return withParser<number | 'auto'>(flags, description, (v, name) => (v === 'auto' ? 'auto'
+    : parseNumber(v, name, "'auto' or a positive integer", (n) => Number.isInteger(n) && n >= 1)), fallback);
+}
+
 export function nonNegativeInteger(flags: string, description: string, fallback?: number): Option {
   return withParser(flags, description,
     (v, name) => parseNumber(v, name, 'an integer >= 0', (n) => Number.isInteger(n) && n >= 0), fallback);

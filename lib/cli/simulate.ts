@@ -5,7 +5,7 @@ import { tableFormatOf, writeSpikes } from '../formats';
 import { Network, type NetworkMode } from '../network';
 import { networkFromDescription } from '../network-description';
 import { formatWeightsCsv, izhikevich2006, spnetFromFiles } from '../spnet';
-import { nonNegativeInteger, oneOf, positiveInteger } from './options';
+import { nonNegativeInteger, oneOf, positiveInteger, threadCount } from './options';
 import { echo } from './errors';
 import { inputFile, outputFile, outputFolder, reading } from './paths';
 import { eta } from './progress';
@@ -14,7 +14,10 @@ import { eta } from './progress';
 export interface SimulationSummary {
   network: string;
   mode: NetworkMode;
+  /** Threads given (for --threads auto, the cores). */
   threads: number;
+  /** Threads the loop used at the end (1 or `threads`: whichever its own timing found faster). */
+  threadsInUse: number;
   neurons: number;
   synapses: number;
   simulatedSeconds: number;
@@ -38,7 +41,7 @@ interface SimulateOptions {
   resume?: string;
   seconds: number;
   mode: NetworkMode;
-  threads: number;
+  threads: number | 'auto';
   spikesOut?: string;
   weightsOut?: string;
   checkpointOut?: string;
@@ -116,7 +119,8 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
   if (o.summaryJson !== undefined) outputFile(o.summaryJson, '--summary-json');
   const { network, label } = await openNetwork(o, given);
   if (o.weightsOut !== undefined) outputFolder(o.weightsOut, '--weights-out');
-  const { seconds, threads } = o;
+  const { seconds } = o;
+  const threads = network.stats().threads;
   const mode = network.mode;
   const quiet = o.quiet === true || o.json === true;
   const say = (line: string): void => {
@@ -167,6 +171,7 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
     network: label,
     mode,
     threads,
+    threadsInUse: stats.threadsInUse,
     neurons: network.size,
     synapses: stats.synapses ?? 0,
     simulatedSeconds: seconds,
@@ -203,7 +208,7 @@ export function simulateCommand(): Command {
     .option('--resume <checkpoint>', 'continue a network saved by --checkpoint-out (or Network.save) from its time')
     .addOption(positiveInteger('--seconds <seconds>', 'simulated seconds to run (with --resume: seconds more)', 10))
     .addOption(oneOf('--mode <mode>', 'numerics: reference (exact, the golden data) or fast (SIMD)', ['reference', 'fast'] as const, 'reference'))
-    .addOption(positiveInteger('--threads <count>', 'worker threads (results do not depend on it)', 1))
+    .addOption(threadCount('--threads <count>', "threads: 'auto' (one per core, used while they pay) or a count (results do not depend on it)", 'auto'))
     .option('--spikes-out <file>', 'write every spike (columns ms,neuron) as .csv, .npz, .arrow or .feather, by the extension')
     .option('--weights-out <folder>', 'write weights_secK.csv after each second K (the folder is created)')
     .option('--checkpoint-out <file>', 'save the network at the end (for --resume, groups --checkpoint)')

@@ -7,6 +7,12 @@
 
 namespace polychron::addon {
 
+unsigned ToThreads(const Napi::Value& value) {
+  if (value.IsUndefined() || (value.IsString() && value.As<Napi::String>().Utf8Value() == "auto")) return kAutoThreads;
+  if (value.IsString()) throw TypeError("threads must be 'auto' or an integer in [1, " + std::to_string(kMaxThreads) + "]");
+  return unsigned(ToInteger(value, "threads", 1, kMaxThreads));
+}
+
 Stdp2006 ToStdp(const Napi::Value& value) {
   Stdp2006 s;  // the core's defaults, then the caller's constants
   if (value.IsUndefined()) return s;

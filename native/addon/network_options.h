@@ -11,6 +11,9 @@ namespace polychron::addon {
 
 // stdp: { aPlus, aMinus, decayPlus, decayMinus, bias, derivativeDecay, wMin, wMax, periodMs }
 Stdp2006 ToStdp(const Napi::Value& value);
+
+// threads: 'auto' (undefined too) or an integer in [1, kMaxThreads].
+unsigned ToThreads(const Napi::Value& value);
 // A Uint32Array of (first, count) pairs.
 std::vector<NeuronRange> ToRanges(const Napi::Value& value, const char* name);
 // number -> constant; { uniform: [lo, hi] } | { evenly: [lo, hi] }; array-like -> explicit.

@@ -101,7 +101,7 @@ Napi::Value NetworkWrap::Load(const Napi::CallbackInfo& info) {
     const std::string path = ToString(info[0], "path");
     const SimdLevel simd = info[1].IsUndefined() ? active_simd_level() : parse_simd_level(ToString(info[1], "simd"), "simd");
     require_simd_level(simd, "simd");
-    const unsigned threads = info[2].IsUndefined() ? 1 : unsigned(ToInteger(info[2], "threads", 1, 256));
+    const unsigned threads = ToThreads(info[2]);
     return LoadNetwork(info.Env(), path, simd, threads);
   });
 }
@@ -120,8 +120,7 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
     if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     options.stdp = ToStdp(Option(o, "stdp"));
     ReadFlagOption(o, "compactSynapses", options.compact_synapses);
-    const auto threads = Option(o, "threads");
-    if (!threads.IsUndefined()) options.threads = unsigned(ToInteger(threads, "threads", 1, 256));
+    options.threads = ToThreads(Option(o, "threads"));
     network_ = std::make_unique<Network>(options);
     memory_.Report(info.Env(), network_->memory_bytes());
     return 0;
@@ -505,7 +504,8 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     }
     out.Set("mode", Napi::String::New(env, network_mode_name(network.mode())));
     out.Set("simd", Napi::String::New(env, simd_level_name(network.options().simd)));
-    out.Set("threads", Napi::Number::New(env, network.options().threads));
+    out.Set("threads", Napi::Number::New(env, network.threads()));
+    out.Set("threadsInUse", Napi::Number::New(env, network.threads_in_use()));
     out.Set("compactSynapses", Napi::Boolean::New(env, network.options().compact_synapses));
     return out;
   });

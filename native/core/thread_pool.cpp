@@ -14,10 +14,16 @@ inline void cpu_relax() {
 #endif
 }
 
-// Spin this long between phases (they follow each other within microseconds), yielding
-// now and then so that oversubscribed threads still make progress; then sleep.
-constexpr int kSpinsBeforeSleep = 1 << 14;
-constexpr int kSpinsBetweenYields = 64;
+// Spins until done() or kSpin has passed (the clock read every 64 pauses); says which.
+template <typename Done>
+bool spin_until(Done&& done) {
+  const auto until = std::chrono::steady_clock::now() + ThreadPool::kSpin;
+  for (unsigned spins = 1;; ++spins) {
+    if (done()) return true;
+    cpu_relax();
+    if (spins % 64 == 0 && std::chrono::steady_clock::now() >= until) return done();
+  }
+}
 
 }  // namespace
 
@@ -45,7 +51,7 @@ void ThreadPool::stop_workers() {
 }
 
 void ThreadPool::run(const std::function<void(unsigned)>& task) {
-  if (threads_ == 1) {
+  if (active_ == 1) {
     task(0);
     return;
   }
@@ -65,31 +71,28 @@ void ThreadPool::run(const std::function<void(unsigned)>& task) {
     if (restart) stop_workers();
     start_workers();
   }
-  wake_.notify_all();
-  task(0);
-  for (int spins = 1; pending_.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins % kSpinsBetweenYields == 0) {
-      std::this_thread::yield();
-    } else {
-      cpu_relax();
-    }
+  if (sleeping_.load() != 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    wake_.notify_all();
   }
+  task(0);
+  const auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(finished)) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  caller_sleeping_.store(true);
+  done_.wait(lock, finished);
+  caller_sleeping_.store(false);
 }
 
 void ThreadPool::work(unsigned k, uint64_t seen) {
   for (;;) {
-    int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen) {
-      if (++spins < kSpinsBeforeSleep) {
-        if (spins % kSpinsBetweenYields == 0) {
-          std::this_thread::yield();
-        } else {
-          cpu_relax();
-        }
-        continue;
-      }
+    const auto published = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(published)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      if (!wake_.wait_for(lock, kIdleExit, [&] { return generation_.load(std::memory_order_acquire) != seen; })) {
+      sleeping_.fetch_add(1);
+      const bool woken = wake_.wait_for(lock, kIdleExit, published);
+      sleeping_.fetch_sub(1);
+      if (!woken) {
         retired_ = true;
         return;
       }
@@ -97,7 +100,12 @@ void ThreadPool::work(unsigned k, uint64_t seen) {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_) return;
     (*task_)(k);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    // The last to finish wakes the caller if it has gone to sleep (both flags are
+    // sequentially consistent: either it sees pending_ at 0 or this sees it asleep).
+    if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.notify_one();
+    }
   }
 }
 

@@ -1,8 +1,11 @@
 // A small fork-join pool for the millisecond loop: run(task) calls task(k) on threads
-// k = 0..size()-1 (0 is the caller) and returns when all have finished. Workers spin
-// briefly between tasks, since a network runs several short phases per millisecond,
-// sleep when idle longer, and end after kIdleExit without work (an object that is
-// dropped but not yet collected holds no threads); the next run() starts them again.
+// k = 0..size()-1 (0 is the caller) and returns when all have finished. Waiting, on
+// either side, spins for at most kSpin (a network runs several short phases per
+// millisecond, and waking a sleeping thread costs tens of microseconds) and then
+// sleeps until woken, so that a thread whose partner the OS has descheduled (a busy
+// machine) gives its core back instead of spinning through its time slice. Workers
+// end after kIdleExit without work (an object that is dropped but not yet collected
+// holds no threads); the next run() starts them again.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -22,10 +25,14 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  unsigned size() const { return threads_; }
+  // The threads run() uses now: 1 (the caller alone, no synchronisation) or all.
+  unsigned size() const { return active_; }
+  unsigned capacity() const { return threads_; }
+  void set_active(unsigned threads) { active_ = threads <= 1 ? 1 : threads_; }
   void run(const std::function<void(unsigned)>& task);
 
   static constexpr std::chrono::milliseconds kIdleExit{2000};
+  static constexpr std::chrono::microseconds kSpin{50};
 
  private:
   // Worker k: runs each task published after generation `seen`.
@@ -34,10 +41,14 @@ class ThreadPool {
   void stop_workers();
 
   const unsigned threads_;
+  unsigned active_ = threads_;
   std::vector<std::thread> workers_;
   bool retired_ = false;  // a worker ended for idleness (guarded by mutex_)
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::atomic<unsigned> sleeping_{0};      // workers blocked on wake_
+  std::condition_variable done_;           // the caller, when it sleeps until pending_ is 0
+  std::atomic<bool> caller_sleeping_{false};
   std::atomic<uint64_t> generation_{0};
   std::atomic<unsigned> pending_{0};
   std::atomic<bool> stop_{false};

@@ -67,6 +67,8 @@ void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t&
 }
 
 void Network::step() {
+  const auto started = std::chrono::steady_clock::now();
+  pool_->set_active(choice_->threads());
   const unsigned parts = pool_->size();
   // I is zero here: integrate_and_decay clears it after use.
   inputs_.apply(neurons_.current(), time_);
@@ -80,21 +82,27 @@ void Network::step() {
   spike_count_ += slot.size();
   if (learns_from_history_) stdp_history_.record(time_, slot.data(), uint32_t(slot.size()));
   if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
+  gather_deliveries();
   pool_->run([&](unsigned k) { deliver(k, parts); });
   if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   if (!probes_.empty()) sample_probes_state();
   ++time_;
+  bool updated = false;
   if (learns_from_history_) {
     const bool update = time_ % plasticity_.stdp().period_ms == 0;
-    if (update || time_ - stdp_history_.window_start() >= Stdp2006History::kMaxWindowMs) settle_history(update);
+    updated = update || time_ - stdp_history_.window_start() >= Stdp2006History::kMaxWindowMs;
+    if (updated) settle_history(update);
   } else if (time_ % plasticity_.stdp().period_ms == 0 && !frozen_) {
     pool_->run([&](unsigned k) { update_weights(k, parts); });
+    updated = true;
   }
   if (plasticity_.has_dopamine_rule() && !frozen_ && plasticity_.dopamine_update_due(time_)) {
     pool_->run([&](unsigned k) { update_dopamine_weights(k, parts); });
+    updated = true;
   }
   plasticity_.decay_dopamine();
+  choice_->ran(std::chrono::steady_clock::now() - started, !updated);
 }
 
 void Network::detect_and_potentiate(unsigned k, unsigned parts) {
@@ -155,62 +163,88 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   }
 }
 
+void Network::gather_deliveries() {
+  // The groups this ms delivers, in the reference order: spikes of the last D ms,
+  // newest first, descending neuron within a ms, each with its synapses of delay
+  // age + 1. Each lookup reads two index entries somewhere in memory: the entries of
+  // a spike kAhead further on are fetched while this one is read.
+  constexpr uint32_t kAhead = 8;
+  deliveries_.clear();
+  const SynapseStore::Groups groups = synapses_.groups_view();
+  for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
+    const auto& spikes = history_[(time_ - age) % max_delay_];
+    const uint32_t n = uint32_t(spikes.size());
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint32_t pre = spikes[n - 1 - i];
+      if (i + kAhead < n) {
+        const uint32_t ahead = spikes[n - 1 - i - kAhead];
+        __builtin_prefetch(groups.base + ahead);
+        __builtin_prefetch(synapses_.group_index(ahead, age + 1));
+      }
+      const uint32_t begin = groups.begin(pre, age + 1), end = groups.end(pre, age + 1);
+      if (begin != end) deliveries_.push_back({pre, begin, end});
+    }
+  }
+}
+
 void Network::deliver(unsigned k, unsigned parts) {
   // Part k takes the synapses onto postsynaptic neurons [low, high): every part walks
-  // all spikes in the reference order, so each I[q] and sd[s] sees the serial order.
+  // all groups in the reference order, so each I[q] and sd[s] sees the serial order.
   uint64_t low64, high64;
   split_range(neurons(), parts, k, low64, high64);
   const uint32_t low = uint32_t(low64);
   const uint32_t span = uint32_t(high64 - low64);
   float* I = neurons_.current();
   Synapse* syn = synapses_.synapses();
-  const SynapseStore::Groups groups = synapses_.groups_view();
   const uint8_t* plastic = plasticity_.plastic().data();
   const PlasticityRule* rules = plasticity_.rules().data();
   const float* ltd = plasticity_.ltd();
   const bool learning = !frozen_ && !learns_from_history_;
+  const Delivery* list = deliveries_.data();
+  const size_t count = deliveries_.size();
   uint64_t events = 0;
-  for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
-    const auto& spikes = history_[(time_ - age) % max_delay_];
-    for (auto it = spikes.rbegin(); it != spikes.rend(); ++it) {
-      const uint32_t pre = *it;
-      const uint32_t begin = groups.begin(pre, age + 1);
-      const uint32_t end = groups.end(pre, age + 1);
-      if (k == 0) events += end - begin;
-      // Each group sits elsewhere in memory: start fetching the next spike's group now.
-      if (it + 1 != spikes.rend()) __builtin_prefetch(syn + groups.begin(*(it + 1), age + 1), 1);
-      // Decided once per spike when all of the neuron's synapses share a projection.
-      const uint16_t single = synapses_.single_projection(pre);
-      if (single != SynapseStore::kMixedProjections &&
-          (!learning || !plastic[single] || rules[single].kind != PlasticityRule::Kind::Pair)) {
-        if (learning && plastic[single]) {
-          for (uint32_t s = begin; s < end; ++s) {
-            const uint32_t q = syn[s].post;
-            if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
-            I[q] += syn[s].weight;
-            stdp_depress(syn[s], ltd[q]);
-          }
-        } else {
-          for (uint32_t s = begin; s < end; ++s) {
-            const uint32_t q = syn[s].post;
-            if (q - low < span) I[q] += syn[s].weight;
-          }
+  for (size_t g = 0; g < count; ++g) {
+    // Each group sits elsewhere in memory: fetch a few groups ahead (two lines each,
+    // as a group of 12-byte synapses may straddle them).
+    constexpr size_t kAhead = 6;
+    if (g + kAhead < count) {
+      const Synapse* ahead = syn + list[g + kAhead].begin;
+      __builtin_prefetch(ahead, 1);
+      __builtin_prefetch(ahead + 5, 1);
+    }
+    const uint32_t pre = list[g].pre, begin = list[g].begin, end = list[g].end;
+    if (k == 0) events += end - begin;
+    // Decided once per group when all of the neuron's synapses share a projection.
+    const uint16_t single = synapses_.single_projection(pre);
+    if (single != SynapseStore::kMixedProjections &&
+        (!learning || !plastic[single] || rules[single].kind != PlasticityRule::Kind::Pair)) {
+      if (learning && plastic[single]) {
+        for (uint32_t s = begin; s < end; ++s) {
+          const uint32_t q = syn[s].post;
+          if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
+          I[q] += syn[s].weight;
+          stdp_depress(syn[s], ltd[q]);
         }
+      } else {
+        for (uint32_t s = begin; s < end; ++s) {
+          const uint32_t q = syn[s].post;
+          if (q - low < span) I[q] += syn[s].weight;
+        }
+      }
+      continue;
+    }
+    for (uint32_t s = begin; s < end; ++s) {
+      const uint32_t q = syn[s].post;
+      if (q - low >= span) continue;
+      I[q] += syn[s].weight;
+      const uint16_t p = synapses_.projection(pre, s);
+      if (!learning || !plastic[p]) continue;
+      const PlasticityRule& rule = rules[p];
+      if (rule.kind != PlasticityRule::Kind::Pair) {
+        stdp_depress(syn[s], ltd[q]);
         continue;
       }
-      for (uint32_t s = begin; s < end; ++s) {
-        const uint32_t q = syn[s].post;
-        if (q - low >= span) continue;
-        I[q] += syn[s].weight;
-        const uint16_t p = synapses_.projection(pre, s);
-        if (!learning || !plastic[p]) continue;
-        const PlasticityRule& rule = rules[p];
-        if (rule.kind != PlasticityRule::Kind::Pair) {
-          stdp_depress(syn[s], ltd[q]);
-          continue;
-        }
-        pair_depress(syn[s].weight, rule, plasticity_.pair_traces(rule.trace_set).y[q]);
-      }
+      pair_depress(syn[s].weight, rule, plasticity_.pair_traces(rule.trace_set).y[q]);
     }
   }
   if (k == 0) synaptic_events_ += events;
@@ -261,9 +295,13 @@ void Network::update_dopamine_weights(unsigned k, unsigned parts) {
 void Network::settle_history(bool update) {
   if (frozen_) {
     stdp_history_.skip(time_);
-  } else {
-    stdp_history_.settle(time_, update, synapses_, plasticity_, *pool_);
+    return;
   }
+  // One long pass over every synapse: all threads pay, whatever the loop uses.
+  const unsigned in_use = pool_->size();
+  pool_->set_active(pool_->capacity());
+  stdp_history_.settle(time_, update, synapses_, plasticity_, *pool_);
+  pool_->set_active(in_use);
 }
 
 std::vector<float> Network::derivatives() {

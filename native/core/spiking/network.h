@@ -36,6 +36,7 @@
 #include "core/spiking/population.h"
 #include "core/spiking/stdp_history.h"
 #include "core/spiking/synapses.h"
+#include "core/spiking/thread_choice.h"
 #include "core/thread_pool.h"
 
 namespace polychron {
@@ -47,13 +48,18 @@ enum class NetworkMode { Reference, Fast };
 NetworkMode parse_network_mode(const std::string& name, const char* param);
 const char* network_mode_name(NetworkMode mode);
 
+constexpr unsigned kAutoThreads = 0;
+constexpr unsigned kMaxThreads = 256;
+
 struct NetworkOptions {
   NetworkMode mode = NetworkMode::Reference;
   SimdLevel simd = SimdLevel::Scalar;
   uint64_t seed = 0;
-  // Threads for the millisecond loop. Every phase is split so that each value is
-  // written by one thread in the serial order, so results do not depend on it.
-  unsigned threads = 1;
+  // Threads for the millisecond loop, or 0 for one per core (kAutoThreads). Every
+  // phase is split so that each value is written by one thread in the serial order, so
+  // results do not depend on it, and the loop uses them only while they pay
+  // (spiking/thread_choice.h).
+  unsigned threads = kAutoThreads;
   // Smaller synapses (see SynapseStore): 4 bytes less per plastic synapse, slower STDP.
   bool compact_synapses = false;
   Stdp2006 stdp;
@@ -123,6 +129,9 @@ class Network {
   const SynapseStore& synapses() const { return synapses_; }
   uint64_t synaptic_events() const { return synaptic_events_; }
   uint64_t spike_count() const { return spike_count_; }
+  // Threads the loop was given (`threads`, or the cores for auto), and those it uses now.
+  unsigned threads() const { return pool_ ? pool_->capacity() : resolved_threads(); }
+  unsigned threads_in_use() const { return pool_ ? pool_->size() : 1; }
   const Plasticity& plasticity() const { return plasticity_; }
   // Whether a projection learns now (see Plasticity::set_plastic).
   void set_plastic(uint32_t projection, bool plastic);
@@ -155,6 +164,7 @@ class Network {
   // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
   // for delivery, or synapses for the weight update).
   void detect_and_potentiate(unsigned k, unsigned parts);
+  void gather_deliveries();
   void deliver(unsigned k, unsigned parts);
   void integrate_and_decay(unsigned k, unsigned parts);
   void update_weights(unsigned k, unsigned parts);
@@ -165,6 +175,7 @@ class Network {
   // Neurons [begin, end) of part k, aligned to 16 so that SIMD blocks do not straddle parts.
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
+  unsigned resolved_threads() const;
   void sample_probes_input();
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);
@@ -191,10 +202,16 @@ class Network {
   Stdp2006History stdp_history_;  // when learns_from_history_
   uint32_t max_delay_ = 1;
   std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
+  // This ms's deliveries, in order: synapses [begin, end) of neuron pre (one delay group).
+  struct Delivery {
+    uint32_t pre, begin, end;
+  };
+  std::vector<Delivery> deliveries_;
   // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).
   std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;
   std::vector<uint32_t> fired_counts_;
   std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadChoice> choice_;
   TraceDecayKernel decay_ = nullptr;  // for options_.simd
   uint64_t synaptic_events_ = 0;
   uint64_t spike_count_ = 0;

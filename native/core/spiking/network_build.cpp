@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <thread>
 
 #include "core/errors.h"
 
@@ -24,8 +25,9 @@ namespace {
 
 const NetworkOptions& checked(const NetworkOptions& options) {
   require_simd_level(options.simd, "simd");
-  if (options.threads < 1 || options.threads > 256) {
-    throw RangeError("threads must be an integer in [1, 256] (got " + std::to_string(options.threads) + ")");
+  if (options.threads > kMaxThreads) {
+    throw RangeError("threads must be 'auto' or an integer in [1, " + std::to_string(kMaxThreads) + "] (got " +
+                     std::to_string(options.threads) + ")");
   }
   return options;
 }
@@ -182,16 +184,24 @@ void Network::build() {
   built_ = true;
 }
 
+unsigned Network::resolved_threads() const {
+  if (options_.threads != kAutoThreads) return options_.threads;
+  return std::max(1u, std::min(kMaxThreads, std::thread::hardware_concurrency()));
+}
+
 void Network::start_threads() {
   decay_ = trace_decay_kernel(options_.simd);
-  pool_ = std::make_unique<ThreadPool>(options_.threads);
+  const unsigned threads = resolved_threads();
+  pool_ = std::make_unique<ThreadPool>(threads);
+  choice_ = std::make_unique<ThreadChoice>(threads);
   fired_parts_.clear();
-  for (unsigned k = 0; k < options_.threads; ++k) {
+  for (unsigned k = 0; k < threads; ++k) {
     uint32_t begin, end;
-    neuron_part(k, options_.threads, begin, end);
-    fired_parts_.push_back(std::make_unique<AlignedArray<uint32_t>>(end - begin));
+    neuron_part(k, threads, begin, end);
+    // Part 0 is the whole network when the loop runs on one thread.
+    fired_parts_.push_back(std::make_unique<AlignedArray<uint32_t>>(k == 0 ? neurons() : end - begin));
   }
-  fired_counts_.assign(options_.threads, 0);
+  fired_counts_.assign(threads, 0);
 }
 
 }  // namespace polychron

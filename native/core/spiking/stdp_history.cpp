@@ -47,11 +47,17 @@ void Stdp2006History::record(uint64_t t, const uint32_t* fired, uint32_t count) 
 
 void Stdp2006History::index_spikes(uint64_t now) {
   // A counting sort of the log by neuron; each neuron's ms stay ascending.
-  offset_.assign(uint64_t(neurons_) + 1, 0);
-  for (uint32_t n : log_neurons_) ++offset_[n + 1];
-  for (uint32_t n = 0; n < neurons_; ++n) offset_[n + 1] += offset_[n];
+  window_.assign(uint64_t(neurons_) + 1, {0, kNever32});
+  for (uint32_t n : log_neurons_) ++window_[n + 1].offset;
+  for (uint32_t n = 0; n < neurons_; ++n) {
+    window_[n + 1].offset += window_[n].offset;
+    // Older than 2^31 ms: the trace's table has long reached its last value.
+    const int64_t last = last_before_[n];
+    if (last != kNever) window_[n].last = int32_t(std::max<int64_t>(last - int64_t(log_begin_), INT32_MIN + 1));
+  }
   spikes_.resize(log_neurons_.size());
-  std::vector<uint32_t> fill(offset_.begin(), offset_.end() - 1);
+  std::vector<uint32_t> fill(neurons_);
+  for (uint32_t n = 0; n < neurons_; ++n) fill[n] = window_[n].offset;
   const uint64_t ms = now - log_begin_;
   for (uint64_t m = 0; m < ms; ++m) {
     const uint64_t end = m + 1 < log_offsets_.size() ? log_offsets_[m + 1] : log_neurons_.size();
@@ -118,6 +124,7 @@ void Stdp2006History::settle_part(unsigned k, unsigned parts, uint64_t now, bool
   float* ltp = scratch.data();
   float* ahead = scratch.data() + span + 1;
   const SynapseStore::Groups groups = store.groups_view();
+  const uint64_t total = store.size();
 
   uint64_t first, last;
   split_range(neurons_, parts, k, first, last);
@@ -125,23 +132,25 @@ void Stdp2006History::settle_part(unsigned k, unsigned parts, uint64_t now, bool
     const uint16_t single = store.single_projection(p);
     if (store.outgoing_begin(p) == store.outgoing_end(p)) continue;
     if (single != SynapseStore::kMixedProjections && !learns(single)) continue;
-    const uint32_t* own = spikes_.data() + offset_[p];
-    const uint32_t own_count = offset_[p + 1] - offset_[p];
+    const uint32_t* own = spikes_.data() + window_[p].offset;
+    const uint32_t own_count = window_[p + 1].offset - window_[p].offset;
 
-    // ltp[m]: the trace of p's last spike at or before m, read as a run of the table.
-    int64_t last_spike = last_before_[p];
+    // ltp[m]: the trace of p's last spike at or before m, a run of the table.
+    int64_t last_spike = window_[p].last == kNever32 ? kNever : window_[p].last;  // relative
     uint64_t m = 0;
     const auto fill_ltp = [&](uint64_t until) {
       if (last_spike == kNever) {
         std::fill(ltp + m, ltp + until, 0.0f);
+      } else if (uint64_t(int64_t(m) - last_spike) + (until - m) <= kTableLength) {
+        std::copy_n(ltp_table_.data() + (int64_t(m) - last_spike), until - m, ltp + m);
       } else {
-        for (; m < until; ++m) ltp[m] = ltp_at(uint64_t(base + int64_t(m) - last_spike));
+        for (uint64_t x = m; x < until; ++x) ltp[x] = ltp_at(uint64_t(int64_t(x) - last_spike));
       }
       m = until;
     };
     for (uint32_t j = 0; j < own_count; ++j) {
       fill_ltp(own[j]);
-      last_spike = base + own[j];
+      last_spike = own[j];
     }
     fill_ltp(span);
     // ahead[x] = decay−^(r_j − x) · G_j for x in (r_{j−1}, r_j], where r_j is p's first
@@ -154,41 +163,45 @@ void Stdp2006History::settle_part(unsigned k, unsigned parts, uint64_t now, bool
       for (uint32_t x = j > 0 ? own[j - 1] + 1 : 0; x <= r; ++x) ahead[x] = power_minus_[r - x] * sum_from;
     }
 
-    for (uint32_t d = 1; d <= max_delay_; ++d) {
-      const uint32_t end = groups.end(p, d);
-      for (uint32_t s = groups.begin(p, d); s < end; ++s) {
-        if (single == SynapseStore::kMixedProjections && !learns(store.projection(p, s))) continue;
-        const uint32_t q = syn[s].post;
-        const uint32_t* post = spikes_.data() + offset_[q];
-        const uint32_t post_count = offset_[q + 1] - offset_[q];
-        // Arrivals in [a0, a1) all meet q's trace from its spike at `since`: their
-        // spikes r = a − d + 1 lie in [i0, i1), and Σ decay−^(r − i0) = ahead[i0] −
-        // decay−^(i1 − i0)·ahead[i1].
-        const auto depression = [&](int64_t since, int64_t a0, int64_t a1) {
-          int64_t i0 = std::max<int64_t>(a0 - d + 1, 0);
-          const int64_t i1 = a1 - d + 1;
-          if (i0 >= i1) return 0.0f;
-          const float sum = ahead[i0] - power_minus_[std::min<int64_t>(i1 - i0, kTableLength - 1)] * ahead[i1];
-          return ltd_at(uint64_t(i0 + d - 1 - since)) * sum;
-        };
-        int64_t previous = last_before_[q] == kNever ? kNever : last_before_[q] - base;
-        float potentiation = 0, depressed = 0;
-        for (uint32_t j = 0; j < post_count; ++j) {
-          const int64_t t = post[j];
-          if (t >= ws) {
-            if (previous != kNever) depressed += depression(previous, std::max(previous, ws), t);
-            if (base + t >= int64_t(d)) potentiation += ltp[t - d];
-          }
-          previous = t;
+    // The synapses in storage order, delay by delay; each names a postsynaptic neuron
+    // somewhere else, so its window entry and spikes are fetched a few synapses ahead.
+    const uint32_t p_end = store.outgoing_end(p);
+    uint32_t d = 0, group_end = store.outgoing_begin(p);
+    for (uint32_t s = store.outgoing_begin(p); s < p_end; ++s) {
+      while (s == group_end) group_end = groups.end(p, ++d);
+      if (s + 40 < total) __builtin_prefetch(&window_[syn[s + 40].post]);
+      if (s + 20 < total) __builtin_prefetch(spikes_.data() + window_[syn[s + 20].post].offset);
+      if (single == SynapseStore::kMixedProjections && !learns(store.projection(p, s))) continue;
+      const uint32_t q = syn[s].post;
+      const uint32_t* post = spikes_.data() + window_[q].offset;
+      const uint32_t post_count = window_[q + 1].offset - window_[q].offset;
+      // Arrivals in [a0, a1) all meet q's trace from its spike at `since`: their
+      // spikes r = a − d + 1 lie in [i0, i1), and Σ decay−^(r − i0) = ahead[i0] −
+      // decay−^(i1 − i0)·ahead[i1].
+      const auto depression = [&](int64_t since, int64_t a0, int64_t a1) {
+        int64_t i0 = std::max<int64_t>(a0 - d + 1, 0);
+        const int64_t i1 = a1 - d + 1;
+        if (i0 >= i1) return 0.0f;
+        const float sum = ahead[i0] - power_minus_[std::min<int64_t>(i1 - i0, kTableLength - 1)] * ahead[i1];
+        return ltd_at(uint64_t(i0 + d - 1 - since)) * sum;
+      };
+      int64_t previous = window_[q].last == kNever32 ? kNever : window_[q].last;
+      float potentiation = 0, depressed = 0;
+      for (uint32_t j = 0; j < post_count; ++j) {
+        const int64_t t = post[j];
+        if (t >= ws) {
+          if (previous != kNever) depressed += depression(previous, std::max(previous, ws), t);
+          if (base + t >= int64_t(d)) potentiation += ltp[t - d];
         }
-        if (previous != kNever) depressed += depression(previous, std::max(previous, ws), int64_t(span));
-        if (out != nullptr) {
-          out[s] = syn[s].derivative + (potentiation - depressed);
-          continue;
-        }
-        syn[s].derivative += potentiation - depressed;
-        if (update) stdp_update_weight(syn[s], c, w_min, w_max);
+        previous = t;
       }
+      if (previous != kNever) depressed += depression(previous, std::max(previous, ws), int64_t(span));
+      if (out != nullptr) {
+        out[s] = syn[s].derivative + (potentiation - depressed);
+        continue;
+      }
+      syn[s].derivative += potentiation - depressed;
+      if (update) stdp_update_weight(syn[s], c, w_min, w_max);
     }
   }
 }
@@ -272,7 +285,7 @@ void Stdp2006History::load(BinaryReader& in, uint64_t now) {
 
 uint64_t Stdp2006History::memory_bytes() const {
   auto bytes = [](const auto& v) { return uint64_t(v.capacity()) * sizeof(typename std::decay_t<decltype(v)>::value_type); };
-  uint64_t total = bytes(log_neurons_) + bytes(log_offsets_) + bytes(last_before_) + bytes(offset_) + bytes(spikes_) +
+  uint64_t total = bytes(log_neurons_) + bytes(log_offsets_) + bytes(last_before_) + bytes(window_) + bytes(spikes_) +
                    bytes(ltp_table_) + bytes(ltd_table_) + bytes(power_minus_);
   for (const auto& s : scratch_) total += bytes(s);
   return total;

@@ -22,7 +22,10 @@
 //   spikes_[offset_[n] .. offset_[n+1])   ms of neuron n's spikes in [base, T), ascending,
 //                                         base = start − D (the spikes whose arrivals or
 //                                         traces reach into the window)
-//   last_before_[n]                       n's last spike before base, or −1
+//   window_[n] = {offset, last}            where n's spikes begin in spikes_, and its last
+//                                         spike before base (relative to base, or kNever32):
+//                                         one 8-byte entry, so one random access per synapse
+//   last_before_[n]                       the same last spike, absolute, kept between windows
 // and per presynaptic neuron, in the thread's scratch, over m ∈ [base, T]:
 //   ltp[m − base]      its LTP trace at ms m
 //   ahead[m − base]    Σ over its spikes r in [m, T) of decay−^(r − m), so that the
@@ -100,7 +103,12 @@ class Stdp2006History {
   std::vector<uint32_t> log_neurons_;   // spikes of ms log_begin_.., ms by ms
   std::vector<uint64_t> log_offsets_;   // where each ms begins in log_neurons_
   std::vector<int64_t> last_before_;    // per neuron: last spike before log_begin_, or −1
-  std::vector<uint32_t> offset_;        // per neuron + 1, into spikes_ (settling only)
+  struct NeuronWindow {
+    uint32_t offset;  // into spikes_; entry N holds the end
+    int32_t last;     // last spike before log_begin_, relative to it, or kNever32
+  };
+  static constexpr int32_t kNever32 = INT32_MIN;
+  std::vector<NeuronWindow> window_;     // per neuron + 1 (settling only)
   std::vector<uint32_t> spikes_;
   std::vector<float> ltp_table_, ltd_table_;  // A± · decay±^age, as the reference decays it
   std::vector<float> power_minus_;            // decay−^age
