@@ -110,6 +110,11 @@ export interface NetworkOptions {
    */
   threads?: number | 'auto';
   /**
+   * 'adaptive' (default): extra threads only while the run's own timing shows they pay;
+   * 'all': every thread at every millisecond (for benchmarks and tests of the split).
+   */
+  threadPolicy?: 'adaptive' | 'all';
+  /**
    * Store plastic synapses in 4 bytes less (15.7 B per synapse for the 2006 network instead
    * of 18.9): STDP then finds each incoming synapse by scanning its small delay group, which
    * is slower (1.7× at 10⁶ neurons). Results are identical. Default false.

@@ -26,7 +26,7 @@ describe('leaky integrate-and-fire populations', () => {
 
   test('LIF and Izhikevich neurons in one network, bit-identical for any thread count', async () => {
     const build = (threads: number) => {
-      const network = new Network({ seed: 6, threads });
+      const network = new Network({ seed: 6, threads, threadPolicy: 'all' });
       const izh = network.addPopulation({ size: 300 });
       const lif = network.addPopulation({ model: 'lif', size: 301, tau: Float64Array.from({ length: 301 }, (_, i) => 10 + (i % 20)) });
       const noise = network.addPoissonSource({ size: 200, rate: 40 });

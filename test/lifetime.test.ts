@@ -319,7 +319,7 @@ describe('native memory and threads', () => {
   test('idle pool threads end, and a later run starts them again with the same results', async () => {
     const threads = () => Number(/Threads:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]);
     const one = izhikevich2006({ seed: 8, threads: 1 }).network;
-    const two = izhikevich2006({ seed: 8, threads: 2 }).network;
+    const two = izhikevich2006({ seed: 8, threads: 2, threadPolicy: 'all' }).network;
     const idle = threads();
     const first = await two.run(300);
     expect(threads()).toBe(idle + 1);

@@ -11,7 +11,7 @@ describe.each(['reference', 'fast'] as NetworkMode[])('threads (%s mode)', (mode
     const runs = [];
     for (const threads of [1, 2, 3]) {
       // 3001 neurons: parts of unequal size, not multiples of the SIMD width.
-      const { network } = izhikevich2006({ seed: 21, mode, threads, neurons: 3001 });
+      const { network } = izhikevich2006({ seed: 21, mode, threads, threadPolicy: 'all', neurons: 3001 });
       expect(network.stats().threads).toBe(threads);
       const result = await network.run(2500); // crosses two weight updates
       runs.push({ result, synapses: network.synapses(), v: network.v.slice(), stats: network.stats() });
@@ -29,7 +29,7 @@ describe.each(['reference', 'fast'] as NetworkMode[])('threads (%s mode)', (mode
   });
 
   test('a checkpoint loads with another thread count and runs on identically', async () => {
-    const { network } = izhikevich2006({ seed: 5, mode, threads: 2, neurons: 2000 });
+    const { network } = izhikevich2006({ seed: 5, mode, threads: 2, threadPolicy: 'all', neurons: 2000 });
     await network.run(700);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-threads-')), 'n.pcc');
     await network.save(file);
@@ -43,8 +43,39 @@ describe.each(['reference', 'fast'] as NetworkMode[])('threads (%s mode)', (mode
   });
 });
 
-test('threads must be an integer in [1, 256]', () => {
+test('threads must be an integer in [1, 256] or auto; threadPolicy adaptive or all', () => {
   expect(() => new Network({ threads: 0 })).toThrow(/threads must be an integer in \[1, 256\] \(got 0\)/);
+  expect(() => new Network({ threads: 'many' as unknown as number })).toThrow(/threads must be 'auto' or an integer in \[1, 256\]/);
+  expect(() => new Network({ threadPolicy: 'some' as 'all' })).toThrow(/threadPolicy must be 'adaptive' or 'all' \(got 'some'\)/);
+});
+
+describe('adaptive threads', () => {
+  test("'auto' is the default and means one per core", () => {
+    const network = new Network();
+    network.addPopulation({ size: 10 });
+    expect(network.stats().threads).toBe(os.cpus().length);
+    network.close();
+  });
+
+  test('a network too small for a second thread to pay runs on one, with the results of one', async () => {
+    const small = izhikevich2006({ seed: 4, neurons: 200, threads: 2, mode: 'fast' }).network;
+    const single = izhikevich2006({ seed: 4, neurons: 200, threads: 1, mode: 'fast' }).network;
+    const a = await small.run(3000);
+    const b = await single.run(3000);
+    expect(small.stats().threads).toBe(2);
+    // Each ms of 200 neurons is a few microseconds: handing half of it over costs more.
+    expect(small.stats().threadsInUse).toBe(1);
+    expect(Buffer.from(a.spikeNeurons.buffer).equals(Buffer.from(b.spikeNeurons.buffer))).toBe(true);
+    small.close();
+    single.close();
+  });
+
+  test("threadPolicy 'all' uses every thread", async () => {
+    const { network } = izhikevich2006({ seed: 4, neurons: 200, threads: 2, threadPolicy: 'all' });
+    await network.run(300);
+    expect(network.stats().threadsInUse).toBe(2);
+    network.close();
+  });
 });
 
 describe('compact synapses', () => {

@@ -117,7 +117,7 @@ function expectClose(actual: Float32Array, expected: Float64Array, magnitude: Fl
 }
 
 async function recordedRun(threads: number, ms: number, periodMs: number, freeze?: [number, number]) {
-  const { network } = izhikevich2006({ seed: 7, neurons: 400, mode: 'fast', threads, stdp: { periodMs } });
+  const { network } = izhikevich2006({ seed: 7, neurons: 400, mode: 'fast', threads, threadPolicy: 'all', stdp: { periodMs } });
   const initial = network.synapses();
   const plasticMask = new Uint8Array(initial.weight.length);
   for (let s = 0; s < plasticMask.length; s++) plasticMask[s] = initial.weight[s] > 0 ? 1 : 0;  // E→ synapses learn
@@ -154,7 +154,7 @@ describe('fast-mode STDP from spike histories', () => {
   });
 
   test('weights and sd after three periods, with a frozen stretch, are the rule replayed event by event', async () => {
-    const { network, initial, plastic, times, neurons } = await recordedRun(2, 3000, 1000, [1300, 1700]);
+    const { network, initial, plastic, times, neurons } = await recordedRun(2, 3000, 1000, [1300, 1700]);  // all threads
     const learning = (t: number) => t < 1300 || t >= 1700;
     const expected = replay(initial, plastic, times, neurons, network.size, 3000, 1000, learning);
     const after = network.synapses();
@@ -172,7 +172,7 @@ describe('fast-mode STDP from spike histories', () => {
     };
     const runs: string[][] = [];
     for (const threads of [1, 2, 3]) {
-      const { network } = izhikevich2006({ seed: 11, neurons: 600, mode: 'fast', threads });
+      const { network } = izhikevich2006({ seed: 11, neurons: 600, mode: 'fast', threads, threadPolicy: 'all' });
       const first = await network.run(1700, { record: true });
       if (threads === 2) network.synapses();  // a read in mid-period changes nothing
       runs.push(await signature(network, first.spikeNeurons));

@@ -121,6 +121,12 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
     options.stdp = ToStdp(Option(o, "stdp"));
     ReadFlagOption(o, "compactSynapses", options.compact_synapses);
     options.threads = ToThreads(Option(o, "threads"));
+    const auto policy = Option(o, "threadPolicy");
+    if (!policy.IsUndefined()) {
+      const std::string name = ToString(policy, "threadPolicy");
+      if (name != "adaptive" && name != "all") throw TypeError("threadPolicy must be 'adaptive' or 'all' (got '" + name + "')");
+      options.adaptive_threads = name == "adaptive";
+    }
     network_ = std::make_unique<Network>(options);
     memory_.Report(info.Env(), network_->memory_bytes());
     return 0;

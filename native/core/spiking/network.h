@@ -60,6 +60,8 @@ struct NetworkOptions {
   // results do not depend on it, and the loop uses them only while they pay
   // (spiking/thread_choice.h).
   unsigned threads = kAutoThreads;
+  // False: use every thread at every ms, paying or not (benchmarks, tests).
+  bool adaptive_threads = true;
   // Smaller synapses (see SynapseStore): 4 bytes less per plastic synapse, slower STDP.
   bool compact_synapses = false;
   Stdp2006 stdp;

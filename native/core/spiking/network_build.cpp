@@ -193,7 +193,7 @@ void Network::start_threads() {
   decay_ = trace_decay_kernel(options_.simd);
   const unsigned threads = resolved_threads();
   pool_ = std::make_unique<ThreadPool>(threads);
-  choice_ = std::make_unique<ThreadChoice>(threads);
+  choice_ = std::make_unique<ThreadChoice>(threads, options_.adaptive_threads);
   fired_parts_.clear();
   for (unsigned k = 0; k < threads; ++k) {
     uint32_t begin, end;

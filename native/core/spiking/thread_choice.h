@@ -22,10 +22,14 @@ class ThreadChoice {
   static constexpr uint32_t kFirstStretchMs = 1024;
   static constexpr uint32_t kMaxStretchMs = 65536;
 
-  explicit ThreadChoice(unsigned threads) : threads_(threads) {}
+  // Not `adaptive`: always all threads.
+  ThreadChoice(unsigned threads, bool adaptive) : threads_(threads), adaptive_(adaptive) {}
 
   // The threads for the next millisecond.
-  unsigned threads() const { return phase_ == Phase::TrialAll ? threads_ : (phase_ == Phase::Chosen ? chosen_ : 1); }
+  unsigned threads() const {
+    if (!adaptive_ || phase_ == Phase::TrialAll) return threads_;
+    return phase_ == Phase::Chosen ? chosen_ : 1;
+  }
   // How long the millisecond just run took (`timed`: false for one that updated weights).
   void ran(std::chrono::nanoseconds took, bool timed);
   unsigned chosen() const { return chosen_; }
@@ -35,6 +39,7 @@ class ThreadChoice {
   void choose(unsigned threads);
 
   const unsigned threads_;
+  const bool adaptive_;
   Phase phase_ = Phase::TrialOne;
   unsigned chosen_ = 1;
   uint32_t stretch_ = kFirstStretchMs;
@@ -53,7 +58,7 @@ inline void ThreadChoice::choose(unsigned threads) {
 }
 
 inline void ThreadChoice::ran(std::chrono::nanoseconds took, bool timed) {
-  if (threads_ <= 1) return;
+  if (threads_ <= 1 || !adaptive_) return;
   ++ms_;
   if (timed) {
     ++timed_;
