@@ -32,6 +32,7 @@ void Stdp2006History::reset(uint32_t neurons, uint32_t max_delay, const Stdp2006
     power_minus_[k] = float(power);
     power *= stdp.decay_minus;
   }
+  power_minus_reversed_.assign(power_minus_.rbegin(), power_minus_.rend());
   last_before_.assign(neurons, kNever);
   start_ = now;
   log_begin_ = now;
@@ -160,7 +161,9 @@ void Stdp2006History::settle_part(unsigned k, unsigned parts, uint64_t now, bool
     for (uint32_t j = own_count; j-- > 0;) {
       const uint32_t r = own[j];
       sum_from = 1.0f + (j + 1 < own_count ? power_minus_[own[j + 1] - r] * sum_from : 0.0f);
-      for (uint32_t x = j > 0 ? own[j - 1] + 1 : 0; x <= r; ++x) ahead[x] = power_minus_[r - x] * sum_from;
+      // power_minus_[r − x] read forward (vectorizes): the reversed table at K − 1 − r + x.
+      const float* power = power_minus_reversed_.data() + (kTableLength - 1 - r);
+      for (uint32_t x = j > 0 ? own[j - 1] + 1 : 0; x <= r; ++x) ahead[x] = power[x] * sum_from;
     }
 
     // The synapses in storage order, delay by delay; each names a postsynaptic neuron
@@ -286,7 +289,8 @@ void Stdp2006History::load(BinaryReader& in, uint64_t now) {
 uint64_t Stdp2006History::memory_bytes() const {
   auto bytes = [](const auto& v) { return uint64_t(v.capacity()) * sizeof(typename std::decay_t<decltype(v)>::value_type); };
   uint64_t total = bytes(log_neurons_) + bytes(log_offsets_) + bytes(last_before_) + bytes(window_) + bytes(spikes_) +
-                   bytes(ltp_table_) + bytes(ltd_table_) + bytes(power_minus_);
+                   bytes(ltp_table_) + bytes(ltd_table_) + bytes(power_minus_) +
+                   bytes(power_minus_reversed_);
   for (const auto& s : scratch_) total += bytes(s);
   return total;
 }

@@ -112,6 +112,7 @@ class Stdp2006History {
   std::vector<uint32_t> spikes_;
   std::vector<float> ltp_table_, ltd_table_;  // A± · decay±^age, as the reference decays it
   std::vector<float> power_minus_;            // decay−^age
+  std::vector<float> power_minus_reversed_;   // the same, last age first
   std::vector<std::vector<float>> scratch_;   // per thread: ltp and ahead arrays
 };
 
