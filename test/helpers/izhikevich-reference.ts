@@ -13,22 +13,34 @@ export interface ReferenceNeurons {
   d: Float64Array;
 }
 
+/**
+ * Detection and reset of neuron i, the first half of a step: if v ≥ 30 the neuron fires,
+ * v = c, u += d (u + d in float64: d is a float64 parameter). Returns whether it fired.
+ * A network detects every neuron before it delivers spikes, then integrates: the two
+ * halves are separate so that spiking-reference.ts can put delivery between them.
+ */
+export function detectExact(n: ReferenceNeurons, i: number): boolean {
+  if (!(n.v[i] >= 30)) return false;
+  n.v[i] = Math.fround(n.c[i]);
+  n.u[i] = Math.fround(n.u[i] + n.d[i]);
+  return true;
+}
+
+/** Integration of neuron i over 1 ms with input current I, the second half of a step. */
+export function integrateExact(n: ReferenceNeurons, i: number, I: number): void {
+  let v = n.v[i];
+  const u = n.u[i];
+  v = Math.fround(v + 0.5 * ((0.04 * v + 5) * v + 140 - u + I));
+  v = Math.fround(v + 0.5 * ((0.04 * v + 5) * v + 140 - u + I));
+  n.v[i] = v;
+  n.u[i] = Math.fround(u + n.a[i] * (n.b[i] * v - u));
+}
+
 export function referenceStepExact(n: ReferenceNeurons, current: Float32Array): number[] {
   const fired: number[] = [];
   for (let i = 0; i < n.v.length; i++) {
-    let v = n.v[i];
-    let u = n.u[i];
-    if (v >= 30) {
-      fired.push(i);
-      v = Math.fround(n.c[i]);
-      u = Math.fround(u + n.d[i]);
-    }
-    const I = current[i];
-    v = Math.fround(v + 0.5 * ((0.04 * v + 5) * v + 140 - u + I));
-    v = Math.fround(v + 0.5 * ((0.04 * v + 5) * v + 140 - u + I));
-    u = Math.fround(u + n.a[i] * (n.b[i] * v - u));
-    n.v[i] = v;
-    n.u[i] = u;
+    if (detectExact(n, i)) fired.push(i);
+    integrateExact(n, i, current[i]);
   }
   return fired;
 }
