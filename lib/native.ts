@@ -230,6 +230,8 @@ export interface NativeNetworkStats {
   /** Threads it uses now: 1 or `threads`, whichever the run's own timing found faster. */
   threadsInUse: number;
   compactSynapses: boolean;
+  /** Fast mode with 2006 rules only, once built: STDP computed from spike histories once per period. */
+  stdpFromHistory: boolean;
 }
 
 export interface NativeNetwork {

@@ -513,6 +513,7 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     out.Set("threads", Napi::Number::New(env, network.threads()));
     out.Set("threadsInUse", Napi::Number::New(env, network.threads_in_use()));
     out.Set("compactSynapses", Napi::Boolean::New(env, network.options().compact_synapses));
+    out.Set("stdpFromHistory", Napi::Boolean::New(env, network.learns_from_history()));
     return out;
   });
 }
