@@ -13,10 +13,11 @@ namespace polychron {
 
 void Network::sample_probes_input() {
   const float* I = neurons_.current();
+  const float* extra = lane_input_ ? lane_input_->data() : nullptr;  // fast mode's second lane
   for (StateProbe& probe : probes_) {
     if (time_ % probe.every != 0) continue;
     probe.times.push_back(double(time_));
-    for (uint32_t i : probe.neurons) probe.I.push_back(I[i]);
+    for (uint32_t i : probe.neurons) probe.I.push_back(extra ? I[i] + extra[i] : I[i]);
   }
 }
 
@@ -82,8 +83,10 @@ void Network::step() {
   spike_count_ += slot.size();
   if (learns_from_history_) stdp_history_.record(time_, slot.data(), uint32_t(slot.size()));
   if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
-  gather_deliveries();
+  if (options_.mode == NetworkMode::Reference) gather_deliveries(0, max_delay_, deliveries_[0]);
+  lane_events_.fill(0);
   pool_->run([&](unsigned k) { deliver(k, parts); });
+  for (uint64_t events : lane_events_) synaptic_events_ += events;
   if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   if (!probes_.empty()) sample_probes_state();
@@ -163,15 +166,15 @@ void Network::detect_and_potentiate(unsigned k, unsigned parts) {
   }
 }
 
-void Network::gather_deliveries() {
-  // The groups this ms delivers, in the reference order: spikes of the last D ms,
-  // newest first, descending neuron within a ms, each with its synapses of delay
-  // age + 1. Each lookup reads two index entries somewhere in memory: the entries of
-  // a spike kAhead further on are fetched while this one is read.
+void Network::gather_deliveries(uint32_t age_begin, uint32_t age_end, std::vector<Delivery>& out) const {
+  // The groups of spikes aged [age_begin, age_end) ms, in the reference order: newest
+  // first, descending neuron within a ms, each with its synapses of delay age + 1. Each
+  // lookup reads two index entries somewhere in memory: the entries of a spike kAhead
+  // further on are fetched while this one is read.
   constexpr uint32_t kAhead = 8;
-  deliveries_.clear();
+  out.clear();
   const SynapseStore::Groups groups = synapses_.groups_view();
-  for (uint32_t age = 0; age < max_delay_ && age <= time_; ++age) {
+  for (uint32_t age = age_begin; age < age_end && age <= time_; ++age) {
     const auto& spikes = history_[(time_ - age) % max_delay_];
     const uint32_t n = uint32_t(spikes.size());
     for (uint32_t i = 0; i < n; ++i) {
@@ -182,26 +185,37 @@ void Network::gather_deliveries() {
         __builtin_prefetch(synapses_.group_index(ahead, age + 1));
       }
       const uint32_t begin = groups.begin(pre, age + 1), end = groups.end(pre, age + 1);
-      if (begin != end) deliveries_.push_back({pre, begin, end});
+      if (begin != end) out.push_back({pre, begin, end});
     }
   }
 }
 
 void Network::deliver(unsigned k, unsigned parts) {
+  if (options_.mode == NetworkMode::Fast) {
+    // Lane l gathers and delivers the spikes of its ages into its own input array; the
+    // lanes are summed in lane order at integration. Thread k takes lanes k, k + parts...
+    for (unsigned lane = k; lane < kDeliveryLanes; lane += parts) {
+      gather_deliveries(lane_ages_[lane], lane_ages_[lane + 1], deliveries_[lane]);
+      float* input = lane == 0 ? neurons_.current() : lane_input_->data();
+      lane_events_[lane] = deliver_groups(deliveries_[lane], input, 0, neurons());
+    }
+    return;
+  }
   // Part k takes the synapses onto postsynaptic neurons [low, high): every part walks
   // all groups in the reference order, so each I[q] and sd[s] sees the serial order.
-  uint64_t low64, high64;
-  split_range(neurons(), parts, k, low64, high64);
-  const uint32_t low = uint32_t(low64);
-  const uint32_t span = uint32_t(high64 - low64);
-  float* I = neurons_.current();
+  uint64_t low, high;
+  split_range(neurons(), parts, k, low, high);
+  const uint64_t events = deliver_groups(deliveries_[0], neurons_.current(), uint32_t(low), uint32_t(high - low));
+  if (k == 0) lane_events_[0] = events;
+}
+
+uint64_t Network::deliver_groups(const std::vector<Delivery>& list, float* I, uint32_t low, uint32_t span) {
   Synapse* syn = synapses_.synapses();
   const uint8_t* plastic = plasticity_.plastic().data();
   const PlasticityRule* rules = plasticity_.rules().data();
   const float* ltd = plasticity_.ltd();
   const bool learning = !frozen_ && !learns_from_history_;
-  const Delivery* list = deliveries_.data();
-  const size_t count = deliveries_.size();
+  const size_t count = list.size();
   uint64_t events = 0;
   for (size_t g = 0; g < count; ++g) {
     // Each group sits elsewhere in memory: fetch a few groups ahead (two lines each,
@@ -213,7 +227,7 @@ void Network::deliver(unsigned k, unsigned parts) {
       __builtin_prefetch(ahead + 5, 1);
     }
     const uint32_t pre = list[g].pre, begin = list[g].begin, end = list[g].end;
-    if (k == 0) events += end - begin;
+    events += end - begin;
     // Decided once per group when all of the neuron's synapses share a projection.
     const uint16_t single = synapses_.single_projection(pre);
     if (single != SynapseStore::kMixedProjections &&
@@ -247,14 +261,22 @@ void Network::deliver(unsigned k, unsigned parts) {
       pair_depress(syn[s].weight, rule, plasticity_.pair_traces(rule.trace_set).y[q]);
     }
   }
-  if (k == 0) synaptic_events_ += events;
+  return events;
 }
 
 void Network::integrate_and_decay(unsigned k, unsigned parts) {
   uint32_t begin, end;
   neuron_part(k, parts, begin, end);
-  neurons_.integrate(begin, end);
   float* I = neurons_.current();
+  if (lane_input_) {
+    // Fast mode: the second delivery lane's inputs join the first's, in that order.
+    float* extra = lane_input_->data();
+    for (uint32_t i = begin; i < end; ++i) {
+      I[i] += extra[i];
+      extra[i] = 0;
+    }
+  }
+  neurons_.integrate(begin, end);
   std::fill(I + begin, I + end, 0.0f);
   if (!learns_from_history_) plasticity_.decay_traces(begin, end, time_, decay_);
 }

@@ -20,6 +20,7 @@
 // rule, computes steps 2, 3 and 5's STDP from spike histories once per period
 // (spiking/stdp_history.h) instead of at every event.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -166,7 +167,13 @@ class Network {
   // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
   // for delivery, or synapses for the weight update).
   void detect_and_potentiate(unsigned k, unsigned parts);
-  void gather_deliveries();
+  // The delay groups of spikes aged [age_begin, age_end) ms, in the reference order.
+  struct Delivery {
+    uint32_t pre, begin, end;  // synapses [begin, end) of neuron pre (one delay group)
+  };
+  void gather_deliveries(uint32_t age_begin, uint32_t age_end, std::vector<Delivery>& out) const;
+  // Adds the groups' weights to I of targets in [low, low + span) (and depresses); returns the events.
+  uint64_t deliver_groups(const std::vector<Delivery>& list, float* I, uint32_t low, uint32_t span);
   void deliver(unsigned k, unsigned parts);
   void integrate_and_decay(unsigned k, unsigned parts);
   void update_weights(unsigned k, unsigned parts);
@@ -204,11 +211,16 @@ class Network {
   Stdp2006History stdp_history_;  // when learns_from_history_
   uint32_t max_delay_ = 1;
   std::vector<std::vector<uint32_t>> history_;  // slot t mod D: neurons that fired at ms t
-  // This ms's deliveries, in order: synapses [begin, end) of neuron pre (one delay group).
-  struct Delivery {
-    uint32_t pre, begin, end;
-  };
-  std::vector<Delivery> deliveries_;
+  // Delivery. Reference mode: one list of this ms's groups, in the reference order,
+  // split by target among the threads. Fast mode: kDeliveryLanes lanes, each the spikes
+  // of a range of ages (lane_ages_[l] .. lane_ages_[l + 1]) delivered by one thread into
+  // its own input array (lane 0: I; lane 1: lane_input_), summed in lane order at
+  // integration — a fixed order whatever the thread count.
+  static constexpr unsigned kDeliveryLanes = 2;
+  std::array<std::vector<Delivery>, kDeliveryLanes> deliveries_;
+  std::array<uint32_t, kDeliveryLanes + 1> lane_ages_{};
+  std::array<uint64_t, kDeliveryLanes> lane_events_{};
+  std::unique_ptr<AlignedArray<float>> lane_input_;
   // Per thread: the neurons of its part that fired this ms (fired_counts_[k] of them).
   std::vector<std::unique_ptr<AlignedArray<uint32_t>>> fired_parts_;
   std::vector<uint32_t> fired_counts_;

@@ -202,6 +202,8 @@ void Network::start_threads() {
     fired_parts_.push_back(std::make_unique<AlignedArray<uint32_t>>(k == 0 ? neurons() : end - begin));
   }
   fired_counts_.assign(threads, 0);
+  lane_ages_ = {0, (max_delay_ + 1) / 2, max_delay_};
+  if (options_.mode == NetworkMode::Fast) lane_input_ = std::make_unique<AlignedArray<float>>(neurons());
 }
 
 }  // namespace polychron
