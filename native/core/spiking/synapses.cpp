@@ -101,7 +101,7 @@ void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact, bool
     incoming_.clear();
     incoming_synapse_.clear();
     incoming_source_.clear();
-    if (!any_mixed) std::vector<uint16_t>().swap(projection_);
+    if (!any_mixed) BigVector<uint16_t>().swap(projection_);
     return;
   }
   incoming_.assign(uint64_t(neurons_) + 1, 0);
@@ -125,7 +125,7 @@ void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact, bool
       }
     }
   }
-  if (!any_mixed) std::vector<uint16_t>().swap(projection_);
+  if (!any_mixed) BigVector<uint16_t>().swap(projection_);
 }
 
 std::vector<uint16_t> SynapseStore::projections() const {
@@ -181,7 +181,10 @@ void SynapseStore::load(BinaryReader& in, uint32_t neurons, size_t projections, 
   const auto post = in.array<uint32_t>();
   const auto weight = in.array<float>();
   const auto derivative = in.array<float>();
-  projection_ = in.array<uint16_t>();
+  {
+    const auto stored = in.array<uint16_t>();
+    projection_.assign(stored.begin(), stored.end());
+  }
   const auto incoming_projections = in.array<uint8_t>();
   const uint64_t synapses = post.size();
   if (max_delay_ < 1 || max_delay_ > kMaxDelay) in.fail("the maximum delay is out of range");

@@ -21,6 +21,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_pages.h"
+
 namespace polychron {
 
 class BinaryReader;
@@ -170,13 +172,14 @@ class SynapseStore {
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
-  std::vector<uint32_t> base_;       // N + 1: first synapse of each neuron, then the total
-  std::vector<uint16_t> offsets16_;  // N·(D + 1), or empty when offsets32_ is used
-  std::vector<uint32_t> offsets32_;
-  std::vector<Synapse> synapses_;
-  std::vector<uint16_t> single_projection_;
-  std::vector<uint16_t> projection_;
-  std::vector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
+  // Large arrays on huge pages (core/huge_pages.h).
+  BigVector<uint32_t> base_;       // N + 1: first synapse of each neuron, then the total
+  BigVector<uint16_t> offsets16_;  // N·(D + 1), or empty when offsets32_ is used
+  BigVector<uint32_t> offsets32_;
+  BigVector<Synapse> synapses_;
+  BigVector<uint16_t> single_projection_;
+  BigVector<uint16_t> projection_;
+  BigVector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
   std::vector<uint8_t> incoming_projections_;
 };
 
