@@ -41,6 +41,9 @@ function addSpnetPopulations(network: Network, neurons: number) {
  * excitatory neuron has M synapses to distinct other neurons, M/D of each delay 1..D,
  * weight 6, plastic; each inhibitory neuron has M synapses to distinct excitatory neurons,
  * delay 1, weight −5, static; thalamic input: N/1000 random neurons per ms receive 20.
+ * The synapses are drawn when the network is built (its first run), each neuron's from
+ * its own random stream, on the network's `threads`: the same network for any count
+ * (docs/api.md, "How rules draw"; seeds give other networks than before issue 16).
  */
 export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2006 {
   const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, ...networkOptions } = options;

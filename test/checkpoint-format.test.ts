@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Network } from '../lib';
+import { Network, type Population } from '../lib';
 
 // The checkpoint format is a promise to files already written: a network with every
 // part that has state (both neuron models, spike sources, every input kind, every
@@ -16,17 +16,36 @@ const fixtureV3 = path.join(__dirname, 'fixtures', 'checkpoint-v3.pcc');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-checkpoint-format-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+// The network's synapses as the seeded rules drew them when the fixtures were written.
+// Rules now draw each source from its own stream (issue 16), so a seed makes another
+// network; the fixtures promise a format, so their network is given synapse by synapse.
+const fixtureSynapses: { pre: number[]; post: number[]; delay: number[]; weight: number[] }[] = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'fixtures', 'checkpoint-every-part-synapses.json'), 'utf8'),
+).projections;
+
+function fixtureProjection(k: number, source: Population, target: Population) {
+  const p = fixtureSynapses[k];
+  return {
+    rule: { kind: 'explicit' as const, pre: Uint32Array.from(p.pre, (i) => i - source.first), post: Uint32Array.from(p.post, (i) => i - target.first) },
+    delay: Float64Array.from(p.delay),
+    weight: Float64Array.from(p.weight),
+  };
+}
+
 async function everyPart(): Promise<Network> {
   const network = new Network({ seed: 5, mode: 'reference', stdp: { periodMs: 50 } });
   const izh = network.addPopulation({ size: 40, a: 0.02, b: 0.2, c: -65, d: 8 });
   const lif = network.addPopulation({ model: 'lif', size: 20, tau: [10, 20, 30, 15, 25, 12, 18, 22, 28, 16, 11, 21, 31, 14, 24, 13, 19, 23, 29, 17] });
   const poisson = network.addPoissonSource({ size: 10, rate: 40 });
   const trains = network.addSpikeTrains({ size: 4, times: [3, 5, 5, 40, 90], neurons: Uint32Array.of(0, 1, 2, 3, 0) });
-  network.connect(izh, izh, { rule: { kind: 'fixedOutDegree', degree: 8 }, weight: { uniform: [0, 6] }, delay: { uniform: [1, 5] }, plastic: true });
-  network.connect(poisson, izh, { rule: { kind: 'fixedInDegree', degree: 3 }, weight: 4, delay: 2, plastic: { kind: 'pair', multiplicative: true } });
-  network.connect(trains, lif, { rule: { kind: 'probability', probability: 0.5 }, weight: 12, delay: { evenly: [1, 3] }, plastic: { kind: 'pair', nearest: true, tauPlus: 10 } });
-  network.connect(izh, lif, { rule: { kind: 'fixedOutDegree', degree: 2 }, weight: 3, delay: 1, plastic: { kind: 'dopamine', periodMs: 20 } });
-  network.connect(lif, izh, { rule: { kind: 'fixedOutDegree', degree: 2 }, weight: 2 });
+  // Drawn by fixedOutDegree 8, weight uniform [0, 6], delay uniform [1, 5]; fixedInDegree 3,
+  // weight 4, delay 2; probability 0.5, weight 12, delay evenly [1, 3]; fixedOutDegree 2,
+  // weight 3, delay 1; fixedOutDegree 2, weight 2.
+  network.connect(izh, izh, { ...fixtureProjection(0, izh, izh), plastic: true });
+  network.connect(poisson, izh, { ...fixtureProjection(1, poisson, izh), plastic: { kind: 'pair', multiplicative: true } });
+  network.connect(trains, lif, { ...fixtureProjection(2, trains, lif), plastic: { kind: 'pair', nearest: true, tauPlus: 10 } });
+  network.connect(izh, lif, { ...fixtureProjection(3, izh, lif), plastic: { kind: 'dopamine', periodMs: 20 } });
+  network.connect(lif, izh, fixtureProjection(4, lif, izh));
   network.addThalamicInput({ target: izh, perMs: 2, current: 20 });
   network.addCurrentSchedule({ times: [1, 2, 2, 60], neurons: Uint32Array.of(41, 42, 43, 44), currents: [30, 25, 20, 40], mode: 'add' });
   network.addConstantCurrent(lif, 1.5);

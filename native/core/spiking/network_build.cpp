@@ -82,10 +82,25 @@ void Network::generate(uint16_t projection, const std::vector<NeuronRange>& sour
       if (uint64_t(r.first) + r.count > neurons()) throw RangeError("projection ranges must lie within the network's neurons");
     }
   }
-  Random random(options_.seed, 1000 + projection);
+  // Projections are drawn when the network is built, each presynaptic neuron's synapses
+  // straight into place by the build's threads (SynapseStore). Those that must be drawn
+  // at once (see make_drawn_projection), or whose targets include spike sources (checked
+  // synapse by synapse in build()), are drawn now, with the same synapses.
+  bool reaches_sources = false;
+  for (const NeuronRange& s : inputs_.source_ranges()) {
+    for (const NeuronRange& t : targets) {
+      reaches_sources = reaches_sources || (t.count > 0 && s.count > 0 && t.first < s.first + s.count && s.first < t.first + t.count);
+    }
+  }
+  if (!reaches_sources) {
+    if (auto drawn = make_drawn_projection(sources, targets, rule, delay, weight, projection, options_.seed)) {
+      pending_.drawn.push_back({pending_.size(), std::move(drawn)});
+      return;
+    }
+  }
   const uint64_t before = pending_.size();
   try {
-    generate_projection(pending_, sources, targets, rule, delay, weight, projection, random);
+    generate_projection(pending_, sources, targets, rule, delay, weight, projection, options_.seed);
   } catch (...) {
     // Nothing of a failed projection stays.
     pending_.pre.resize(before);
@@ -171,8 +186,13 @@ void Network::build() {
   neurons_.build();
   plasticity_.finish_projections();
   learns_from_history_ = options_.mode == NetworkMode::Fast && plasticity_.only_stdp2006();
-  synapses_ = SynapseStore(neurons(), std::move(pending_), plasticity_.plastic(), options_.compact_synapses,
-                           !learns_from_history_);
+  {
+    // The synapses are drawn and indexed by as many threads as the network may run on,
+    // with the same result for any number (their own pool: the loop's starts below).
+    ThreadPool pool(resolved_threads());
+    synapses_ = SynapseStore(neurons(), std::move(pending_), plasticity_.plastic(), options_.compact_synapses,
+                             !learns_from_history_, &pool);
+  }
   max_delay_ = synapses_.max_delay();
   plasticity_.allocate_traces(neurons(), max_delay_);
   if (learns_from_history_) {

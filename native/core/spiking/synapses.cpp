@@ -1,42 +1,201 @@
 #include "core/spiking/synapses.h"
 
 #include <algorithm>
+#include <exception>
+#include <stdexcept>
 #include <string>
 
 #include "core/errors.h"
 #include "core/io/binary_io.h"
+#include "core/thread_pool.h"
 
 namespace polychron {
 
+namespace {
+
+// Runs body(k, begin, end) for the parts k of [0, n) split among the pool's threads (all
+// on this thread without a pool), and rethrows the first part's exception afterwards.
+template <typename Body>
+void for_parts(ThreadPool* pool, uint64_t n, const Body& body) {
+  const unsigned parts = pool != nullptr ? pool->size() : 1;
+  std::vector<std::exception_ptr> errors(parts);
+  const auto part = [&](unsigned k) {
+    uint64_t begin, end;
+    split_range(n, parts, k, begin, end);
+    try {
+      body(k, begin, end);
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  };
+  if (pool != nullptr && parts > 1) {
+    pool->run(part);
+  } else {
+    part(0);
+  }
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
+}  // namespace
+
 SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact,
-                           bool incoming_view)
+                           bool incoming_view, ThreadPool* pool)
     : neurons_(neurons) {
-  const uint64_t count = list.size();
-  if (count >= (uint64_t(1) << 32)) {
-    throw RangeError("the network may hold at most 2^32 - 1 synapses (got " + std::to_string(count) + ")");
+  const unsigned parts = pool != nullptr ? pool->size() : 1;
+  const uint64_t explicit_count = list.size();
+  const auto too_many = [](uint64_t count) {
+    return RangeError("the network may hold at most 2^32 - 1 synapses (got " + std::to_string(count) + ")");
+  };
+  if (explicit_count >= (uint64_t(1) << 32)) throw too_many(explicit_count);
+
+  // The explicit synapses of each presynaptic neuron, in the order added (a stable
+  // counting sort of their indices by pre).
+  std::vector<uint32_t> explicit_begin, explicit_order;
+  if (explicit_count > 0) {
+    explicit_begin.assign(uint64_t(neurons) + 1, 0);
+    for (uint64_t s = 0; s < explicit_count; ++s) ++explicit_begin[list.pre[s] + 1];
+    for (uint32_t p = 0; p < neurons; ++p) explicit_begin[p + 1] += explicit_begin[p];
+    explicit_order.resize(explicit_count);
+    std::vector<uint32_t> fill(explicit_begin.begin(), explicit_begin.end() - 1);
+    for (uint64_t s = 0; s < explicit_count; ++s) explicit_order[fill[list.pre[s]]++] = uint32_t(s);
   }
-  for (uint8_t d : list.delay) max_delay_ = std::max<uint32_t>(max_delay_, d);
 
-  // Counting sort by (pre, delay), stable: within a group, synapses keep the order in
-  // which they were added, which the reference delivery order depends on.
-  // Group key = pre·D + delay − 1; groups[key] becomes the group's first synapse.
-  const uint64_t keys = uint64_t(neurons) * max_delay_;
-  std::vector<uint32_t> groups(keys + 1, 0);
-  for (uint64_t s = 0; s < count; ++s) ++groups[uint64_t(list.pre[s]) * max_delay_ + list.delay[s]];
-  for (uint64_t k = 1; k <= keys; ++k) groups[k] += groups[k - 1];
-  std::vector<uint32_t> cursor(groups.begin(), groups.end() - 1);
+  // Pass 1, by presynaptic neuron: how many synapses, from which projections, the largest
+  // delay. Drawn projections count without storing what they draw.
+  base_.resize(uint64_t(neurons) + 1);
+  base_[0] = 0;
+  single_projection_.resize(neurons);
+  struct PartSummary {
+    uint64_t count = 0;
+    uint32_t max_delay = 1;
+    bool mixed = false, wide = false;
+  };
+  std::vector<PartSummary> summary(parts);
+  for_parts(pool, neurons, [&](unsigned k, uint64_t begin, uint64_t end) {
+    DrawScratch scratch;
+    PartSummary& mine = summary[k];
+    for (uint64_t p = begin; p < end; ++p) {
+      uint64_t total = 0;
+      uint32_t first = UINT32_MAX;
+      bool mixed = false;
+      const auto note = [&](uint16_t projection) {
+        if (first == UINT32_MAX) {
+          first = projection;
+        } else if (first != projection) {
+          mixed = true;
+        }
+      };
+      if (explicit_count > 0) {
+        for (uint32_t c = explicit_begin[p]; c < explicit_begin[p + 1]; ++c) {
+          const uint32_t s = explicit_order[c];
+          mine.max_delay = std::max<uint32_t>(mine.max_delay, list.delay[s]);
+          note(list.projection[s]);
+        }
+        total += explicit_begin[p + 1] - explicit_begin[p];
+      }
+      for (const SynapseList::Drawn& d : list.drawn) {
+        const uint32_t n = d.rule->count(uint32_t(p), mine.max_delay, scratch);
+        if (n > 0) note(d.rule->projection());
+        total += n;
+      }
+      mine.count += total;
+      mine.wide = mine.wide || total > 0xFFFF;
+      mine.mixed = mine.mixed || mixed;
+      base_[p + 1] = uint32_t(total);
+      single_projection_[p] = first == UINT32_MAX ? 0 : mixed ? kMixedProjections : uint16_t(first);
+    }
+  });
+  bool any_mixed = false, wide = false;
+  uint64_t count = 0;
+  for (const PartSummary& part : summary) {
+    count += part.count;
+    max_delay_ = std::max(max_delay_, part.max_delay);
+    any_mixed = any_mixed || part.mixed;
+    wide = wide || part.wide;
+  }
+  if (count >= (uint64_t(1) << 32)) throw too_many(count);
+  for (uint32_t p = 0; p < neurons; ++p) base_[p + 1] += base_[p];
 
+  // Pass 2, by presynaptic neuron: its synapses in the order added (explicit ones and
+  // drawn projections interleaved as they came), sorted by delay (stable) into place.
+  const uint32_t D = max_delay_;
+  const uint64_t entries = uint64_t(neurons) * (D + 1);
+  offsets16_.resize(wide ? 0 : entries);
+  offsets32_.resize(wide ? entries : 0);
   synapses_.resize(count);
-  projection_.resize(count);
-  for (uint64_t s = 0; s < count; ++s) {
-    const uint32_t at = cursor[uint64_t(list.pre[s]) * max_delay_ + list.delay[s] - 1]++;
-    synapses_[at] = {list.post[s], list.weight[s], 0.0f};
-    projection_[at] = list.projection[s];
-  }
+  if (any_mixed) projection_.resize(count);
+  std::vector<uint32_t> largest(parts, 0);
+  for_parts(pool, neurons, [&](unsigned k, uint64_t begin, uint64_t end) {
+    DrawScratch scratch;
+    std::vector<DrawnSynapse> gathered;
+    std::vector<uint32_t> at(D + 2);
+    uint32_t largest_group = 0;
+    for (uint64_t p = begin; p < end; ++p) {
+      gathered.clear();
+      uint32_t c = explicit_count > 0 ? explicit_begin[p] : 0;
+      const uint32_t c_end = explicit_count > 0 ? explicit_begin[p + 1] : 0;
+      const auto gather_explicit = [&](uint64_t before) {
+        for (; c < c_end && explicit_order[c] < before; ++c) {
+          const uint32_t s = explicit_order[c];
+          gathered.push_back({list.post[s], list.weight[s], list.delay[s], list.projection[s]});
+        }
+      };
+      for (const SynapseList::Drawn& d : list.drawn) {
+        gather_explicit(d.after);
+        d.rule->draw(uint32_t(p), gathered, scratch);
+      }
+      gather_explicit(UINT64_MAX);
+      const uint32_t first = base_[p];
+      if (gathered.size() != base_[p + 1] - first) throw std::logic_error("a projection drew a different number of synapses");
+
+      // at[d] = the first synapse of delay d (relative), at[D + 1] = the count.
+      std::fill(at.begin(), at.end(), 0);
+      for (const DrawnSynapse& g : gathered) ++at[g.delay + 1];
+      for (uint32_t d = 1; d <= D; ++d) at[d + 1] += at[d];
+      const uint64_t row = p * (D + 1);
+      for (uint32_t j = 0; j <= D; ++j) {
+        if (wide) {
+          offsets32_[row + j] = at[j + 1];
+        } else {
+          offsets16_[row + j] = uint16_t(at[j + 1]);
+        }
+      }
+      const uint16_t single = single_projection_[p];
+      if (compact) {
+        for (uint32_t d = 1; d <= D; ++d) {
+          const uint32_t size = at[d + 1] - at[d];
+          if (size == 0) continue;
+          // The group's projection: its first synapse's, found in the order gathered.
+          uint16_t projection = single;
+          if (single == kMixedProjections) {
+            for (const DrawnSynapse& g : gathered) {
+              if (g.delay == d) {
+                projection = g.projection;
+                break;
+              }
+            }
+          }
+          if (plastic[projection]) largest_group = std::max(largest_group, size);
+        }
+      }
+      for (const DrawnSynapse& g : gathered) {
+        const uint32_t s = first + at[g.delay]++;
+        synapses_[s] = {g.post, g.weight, 0.0f};
+        if (any_mixed) projection_[s] = g.projection;
+      }
+    }
+    largest[k] = largest_group;
+  });
   list = SynapseList();
-  std::vector<uint32_t>().swap(cursor);
-  set_groups(groups);
-  index(plastic, compact, incoming_view);
+  std::vector<uint32_t>().swap(explicit_begin);
+  std::vector<uint32_t>().swap(explicit_order);
+  if (incoming_view) {
+    index_incoming(plastic, compact, *std::max_element(largest.begin(), largest.end()), pool);
+  } else {
+    incoming_projections_ = plastic;
+  }
 }
 
 void SynapseStore::set_groups(const std::vector<uint32_t>& groups) {
@@ -72,7 +231,6 @@ std::vector<uint32_t> SynapseStore::groups() const {
 void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact, bool incoming_view) {
   single_projection_.assign(neurons_, kMixedProjections);
   bool any_mixed = false;
-  uint32_t largest_group = 0;
   for (uint32_t p = 0; p < neurons_; ++p) {
     const uint32_t begin = outgoing_begin(p);
     const uint32_t end = outgoing_end(p);
@@ -88,44 +246,135 @@ void SynapseStore::index(const std::vector<uint8_t>& plastic, bool compact, bool
       any_mixed = true;
     }
   }
-
-  // Scanning for an incoming entry's synapse pays only while plastic groups are small.
-  for (uint32_t p = 0; p < neurons_; ++p) {
-    for (uint32_t d = 1; d <= max_delay_; ++d) {
-      const uint32_t begin = group_begin(p, d), end = group_end(p, d);
-      if (begin != end && plastic[projection(p, begin)]) largest_group = std::max(largest_group, end - begin);
-    }
-  }
-  incoming_projections_ = plastic;
-  if (!incoming_view) {
+  if (incoming_view) {
+    index_incoming(plastic, compact, largest_plastic_group(plastic), nullptr);
+  } else {
+    incoming_projections_ = plastic;
     incoming_.clear();
     incoming_synapse_.clear();
     incoming_source_.clear();
-    if (!any_mixed) std::vector<uint16_t>().swap(projection_);
-    return;
   }
-  incoming_.assign(uint64_t(neurons_) + 1, 0);
-  for (uint32_t p = 0; p < neurons_; ++p) {
-    for (uint32_t s = outgoing_begin(p); s < outgoing_end(p); ++s) {
-      if (plastic[projection(p, s)]) ++incoming_[synapses_[s].post + 1];
-    }
-  }
-  for (uint32_t q = 0; q < neurons_; ++q) incoming_[q + 1] += incoming_[q];
-  const bool keep_synapse_index = !compact || largest_group > kScanLimit;
-  incoming_synapse_.assign(keep_synapse_index ? incoming_[neurons_] : 0, 0);
-  incoming_source_.resize(incoming_[neurons_]);
-  std::vector<uint32_t> fill(incoming_.begin(), incoming_.end() - 1);
+  if (!any_mixed) BigVector<uint16_t>().swap(projection_);
+}
+
+uint32_t SynapseStore::largest_plastic_group(const std::vector<uint8_t>& plastic) const {
+  uint32_t largest = 0;
   for (uint32_t p = 0; p < neurons_; ++p) {
     for (uint32_t d = 1; d <= max_delay_; ++d) {
-      for (uint32_t s = group_begin(p, d); s < group_end(p, d); ++s) {
-        if (!plastic[projection(p, s)]) continue;
-        const uint32_t e = fill[synapses_[s].post]++;
-        if (keep_synapse_index) incoming_synapse_[e] = s;
-        incoming_source_[e] = (p << 8) | d;
-      }
+      const uint32_t begin = group_begin(p, d), end = group_end(p, d);
+      if (begin != end && plastic[projection(p, begin)]) largest = std::max(largest, end - begin);
     }
   }
-  if (!any_mixed) std::vector<uint16_t>().swap(projection_);
+  return largest;
+}
+
+void SynapseStore::index_incoming(const std::vector<uint8_t>& plastic, bool compact, uint32_t largest_group,
+                                  ThreadPool* pool) {
+  // Scanning for an incoming entry's synapse pays only while plastic groups are small.
+  incoming_projections_ = plastic;
+  const bool keep_synapse_index = !compact || largest_group > kScanLimit;
+  const uint32_t N = neurons_;
+  const auto is_plastic = [&](uint32_t p, uint32_t s) { return plastic[projection(p, s)] != 0; };
+  const auto whole_neuron = [&](uint32_t p) -> int {  // 1 all plastic, 0 none, -1 look per synapse
+    const uint16_t single = single_projection_[p];
+    return single == kMixedProjections ? -1 : plastic[single] ? 1 : 0;
+  };
+
+  // Part k (a range of presynaptic neurons, so of storage) counts its entries of each
+  // postsynaptic neuron; entries of q from part k then follow those of parts before it,
+  // which is storage order whatever the number of parts. One count array of N per part:
+  // as many parts as the synapses per neuron pay for, at most the pool's threads.
+  const unsigned threads = pool != nullptr ? pool->size() : 1;
+  const unsigned parts = unsigned(std::clamp<uint64_t>(N == 0 ? 1 : size() / N, 1, threads));
+  ThreadPool* part_pool = parts > 1 ? pool : nullptr;
+  std::vector<std::vector<uint32_t>> at(parts);
+  const auto part_range = [&](unsigned k, uint32_t& begin, uint32_t& end) {
+    uint64_t b, e;
+    split_range(N, parts, k, b, e);
+    begin = uint32_t(b);
+    end = uint32_t(e);
+  };
+  const auto count_part = [&](unsigned k) {
+    std::vector<uint32_t>& counts = at[k];
+    counts.assign(uint64_t(N) + 1, 0);
+    uint32_t begin, end;
+    part_range(k, begin, end);
+    for (uint32_t p = begin; p < end; ++p) {
+      const int whole = whole_neuron(p);
+      if (whole == 0) continue;
+      for (uint32_t s = outgoing_begin(p); s < outgoing_end(p); ++s) {
+        if (whole == 1 || is_plastic(p, s)) ++counts[synapses_[s].post];
+      }
+    }
+  };
+  for_parts(part_pool, parts, [&](unsigned, uint64_t b, uint64_t e) {
+    for (uint64_t k = b; k < e; ++k) count_part(unsigned(k));
+  });
+  incoming_.resize(uint64_t(N) + 1);
+  incoming_[0] = 0;
+  for (uint32_t q = 0; q < N; ++q) {
+    uint32_t next = incoming_[q];
+    for (unsigned k = 0; k < parts; ++k) {
+      const uint32_t n = at[k][q];
+      at[k][q] = next;
+      next += n;
+    }
+    incoming_[q + 1] = next;
+  }
+  const uint32_t total = incoming_[N];
+  incoming_synapse_.resize(keep_synapse_index ? total : 0);
+  incoming_source_.resize(total);
+  // Placing is a scatter over the whole view: one random write per entry and array, and
+  // one random increment of its postsynaptic neuron's place. Entries are taken kChunk at
+  // a time, ordered (stably) by their postsynaptic neuron's window of 2^kWindowBits
+  // neurons, then placed window by window: the places read and the view written sweep
+  // in address order instead of jumping (measured about twice as fast at 10^8).
+  constexpr uint32_t kChunk = 1u << 20;
+  constexpr uint32_t kWindowBits = 10;
+  const uint32_t windows = (N >> kWindowBits) + 1;
+  const auto place_part = [&](unsigned k) {
+    struct Entry {
+      uint32_t post, s, source;
+    };
+    BigVector<Entry> chunk, sorted;
+    chunk.resize(kChunk);
+    sorted.resize(kChunk);
+    std::vector<uint32_t> starts(uint64_t(windows) + 1);
+    uint32_t* fill = at[k].data();
+    uint32_t* to_synapse = incoming_synapse_.data();
+    uint32_t* to_source = incoming_source_.data();
+    uint32_t n = 0;
+    const auto flush = [&] {
+      std::fill(starts.begin(), starts.end(), 0);
+      for (uint32_t i = 0; i < n; ++i) ++starts[(chunk[i].post >> kWindowBits) + 1];
+      for (uint32_t w = 0; w < windows; ++w) starts[w + 1] += starts[w];
+      for (uint32_t i = 0; i < n; ++i) sorted[starts[chunk[i].post >> kWindowBits]++] = chunk[i];
+      for (uint32_t i = 0; i < n; ++i) {
+        const Entry& x = sorted[i];
+        const uint32_t e = fill[x.post]++;
+        if (keep_synapse_index) to_synapse[e] = x.s;
+        to_source[e] = x.source;
+      }
+      n = 0;
+    };
+    uint32_t begin, end;
+    part_range(k, begin, end);
+    for (uint32_t p = begin; p < end; ++p) {
+      const int whole = whole_neuron(p);
+      if (whole == 0) continue;
+      for (uint32_t d = 1; d <= max_delay_; ++d) {
+        for (uint32_t s = group_begin(p, d); s < group_end(p, d); ++s) {
+          if (whole != 1 && !is_plastic(p, s)) continue;
+          chunk[n++] = {synapses_[s].post, s, (p << 8) | d};
+          if (n == kChunk) flush();
+        }
+      }
+    }
+    flush();
+  };
+  for_parts(part_pool, parts, [&](unsigned, uint64_t b, uint64_t e) {
+    for (uint64_t k = b; k < e; ++k) place_part(unsigned(k));
+  });
 }
 
 std::vector<uint16_t> SynapseStore::projections() const {
@@ -181,7 +430,10 @@ void SynapseStore::load(BinaryReader& in, uint32_t neurons, size_t projections, 
   const auto post = in.array<uint32_t>();
   const auto weight = in.array<float>();
   const auto derivative = in.array<float>();
-  projection_ = in.array<uint16_t>();
+  {
+    const auto stored = in.array<uint16_t>();
+    projection_.assign(stored.begin(), stored.end());
+  }
   const auto incoming_projections = in.array<uint8_t>();
   const uint64_t synapses = post.size();
   if (max_delay_ < 1 || max_delay_ > kMaxDelay) in.fail("the maximum delay is out of range");

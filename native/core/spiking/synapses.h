@@ -17,24 +17,66 @@
 //                                               or read from incoming_synapse_[e] when some
 //                                               group is too large to scan.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "core/huge_pages.h"
 
 namespace polychron {
 
 class BinaryReader;
 class BinaryWriter;
+class ThreadPool;
 
 constexpr uint32_t kMaxDelay = 255;
 constexpr uint32_t kMaxNeuronsWithPlasticity = 1u << 24;  // pre fits in 24 bits
 
-// Synapses as added, before they are compressed.
+// One synapse as a projection rule draws it, before it is stored.
+struct DrawnSynapse {
+  uint32_t post;
+  float weight;
+  uint8_t delay;
+  uint16_t projection;
+};
+
+// Working memory of one thread that draws synapses (connectivity.cpp).
+struct DrawScratch {
+  std::vector<uint32_t> picks, candidates;
+  std::vector<uint64_t> table;  // (stamp << 32 | index), a set cleared by a new stamp
+  uint32_t stamp = 0;
+};
+
+// A projection whose synapses are drawn while the store is built, presynaptic neuron by
+// presynaptic neuron, each source from its own random stream (connectivity.h): the same
+// synapses in the same order whichever thread draws them, and no list of every synapse
+// in between. Both calls are safe from several threads at once.
+class DrawnProjection {
+ public:
+  virtual ~DrawnProjection() = default;
+  virtual uint16_t projection() const = 0;
+  // The number of synapses of presynaptic neuron `pre`; raises `max_delay` to the largest
+  // of their delays where that is larger.
+  virtual uint32_t count(uint32_t pre, uint32_t& max_delay, DrawScratch& scratch) const = 0;
+  // Appends the synapses of `pre`, in the order the rule makes them.
+  virtual void draw(uint32_t pre, std::vector<DrawnSynapse>& out, DrawScratch& scratch) const = 0;
+};
+
+// Synapses as added, before they are compressed: explicit ones (and projections drawn
+// at once) in the arrays, projections drawn later in `drawn`, each placed after the
+// first `after` explicit synapses so that the order in which everything was added holds.
 struct SynapseList {
   std::vector<uint32_t> pre, post;
   std::vector<uint8_t> delay;
   std::vector<float> weight;
   std::vector<uint16_t> projection;
+  struct Drawn {
+    uint64_t after;
+    std::shared_ptr<const DrawnProjection> rule;
+  };
+  std::vector<Drawn> drawn;
 
   void add(uint32_t p, uint32_t q, uint8_t d, float w, uint16_t proj) {
     pre.push_back(p);
@@ -43,6 +85,17 @@ struct SynapseList {
     weight.push_back(w);
     projection.push_back(proj);
   }
+  // Room for n more explicit synapses, growing geometrically.
+  void reserve_more(uint64_t n) {
+    if (pre.size() + n <= pre.capacity()) return;
+    const uint64_t want = std::max<uint64_t>(pre.size() + n, 2 * pre.capacity());
+    pre.reserve(want);
+    post.reserve(want);
+    delay.reserve(want);
+    weight.reserve(want);
+    projection.reserve(want);
+  }
+  // The explicit synapses (drawn projections count only once built).
   uint64_t size() const { return pre.size(); }
 };
 
@@ -65,8 +118,11 @@ class SynapseStore {
   // synapse, slower STDP; ignored when a plastic group exceeds kScanLimit).
   // Without `incoming_view` (fast mode's history-based STDP needs none) only the
   // flags of the projections that may learn are kept.
+  // Each presynaptic neuron's synapses are drawn (or gathered) and sorted by delay straight
+  // into place, neurons split among the threads of `pool` (null: this thread); the result
+  // is the same for any number of threads.
   SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact,
-               bool incoming_view = true);
+               bool incoming_view = true, ThreadPool* pool = nullptr);
 
   uint32_t max_delay() const { return max_delay_; }
   uint64_t size() const { return synapses_.size(); }
@@ -167,16 +223,22 @@ class SynapseStore {
   // From synapses_, groups_ and a full projection_: the single projections (dropping
   // projection_ when every neuron has one) and the incoming view of `plastic` projections.
   void index(const std::vector<uint8_t>& plastic, bool compact, bool incoming_view);
+  // The largest group of a plastic projection's synapses.
+  uint32_t largest_plastic_group(const std::vector<uint8_t>& plastic) const;
+  // The incoming view of `plastic` projections: a counting sort by postsynaptic neuron,
+  // stable in storage order, parts of the storage counted and placed by the pool's threads.
+  void index_incoming(const std::vector<uint8_t>& plastic, bool compact, uint32_t largest_group, ThreadPool* pool);
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
-  std::vector<uint32_t> base_;       // N + 1: first synapse of each neuron, then the total
-  std::vector<uint16_t> offsets16_;  // N·(D + 1), or empty when offsets32_ is used
-  std::vector<uint32_t> offsets32_;
-  std::vector<Synapse> synapses_;
-  std::vector<uint16_t> single_projection_;
-  std::vector<uint16_t> projection_;
-  std::vector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
+  // Large arrays on huge pages (core/huge_pages.h).
+  BigVector<uint32_t> base_;       // N + 1: first synapse of each neuron, then the total
+  BigVector<uint16_t> offsets16_;  // N·(D + 1), or empty when offsets32_ is used
+  BigVector<uint32_t> offsets32_;
+  BigVector<Synapse> synapses_;
+  BigVector<uint16_t> single_projection_;
+  BigVector<uint16_t> projection_;
+  BigVector<uint32_t> incoming_, incoming_synapse_, incoming_source_;
   std::vector<uint8_t> incoming_projections_;
 };
 
