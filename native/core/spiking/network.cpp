@@ -69,6 +69,7 @@ void Network::neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t&
 
 void Network::step() {
   const auto started = std::chrono::steady_clock::now();
+  const uint64_t events_before = synaptic_events_;
   pool_->set_active(choice_->threads());
   const unsigned parts = pool_->size();
   // I is zero here: integrate_and_decay clears it after use.
@@ -105,7 +106,8 @@ void Network::step() {
     updated = true;
   }
   plasticity_.decay_dopamine();
-  choice_->ran(std::chrono::steady_clock::now() - started, !updated);
+  const double work = double(synaptic_events_ - events_before) + 0.25 * neurons();
+  choice_->ran(std::chrono::steady_clock::now() - started, work, !updated);
 }
 
 void Network::detect_and_potentiate(unsigned k, unsigned parts) {

@@ -8,8 +8,10 @@
 // times kTrialMs ms on one thread, then kTrialMs on all (stopping that trial as soon
 // as it is clearly slower), keeps the faster for the next stretch and trials again
 // after it; each stretch doubles while the choice holds, up to kMaxStretchMs.
-// Milliseconds that update the weights are not timed (they come once per period and
-// would weigh on whichever trial they fall in).
+// Activity comes in bursts, so the trials compare time per unit of work (the ms's
+// synaptic events plus a quarter of the neurons, an update costing about a quarter of
+// an event), not per ms. Milliseconds that update the weights are not timed (they come
+// once per period and would weigh on whichever trial they fall in).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -30,8 +32,9 @@ class ThreadChoice {
     if (!adaptive_ || phase_ == Phase::TrialAll) return threads_;
     return phase_ == Phase::Chosen ? chosen_ : 1;
   }
-  // How long the millisecond just run took (`timed`: false for one that updated weights).
-  void ran(std::chrono::nanoseconds took, bool timed);
+  // How long the millisecond just run took and the work it held (`timed`: false for one
+  // that updated weights).
+  void ran(std::chrono::nanoseconds took, double work, bool timed);
   unsigned chosen() const { return chosen_; }
 
  private:
@@ -45,8 +48,9 @@ class ThreadChoice {
   uint32_t stretch_ = kFirstStretchMs;
   uint32_t ms_ = 0;        // in the current phase
   uint32_t timed_ = 0;     // of those, timed
-  int64_t ns_ = 0;         // their total
-  double one_ns_per_ms_ = 0;
+  int64_t ns_ = 0;         // their total time
+  double work_ = 0;        // and work
+  double one_ns_per_work_ = 0;
 };
 
 inline void ThreadChoice::choose(unsigned threads) {
@@ -55,27 +59,32 @@ inline void ThreadChoice::choose(unsigned threads) {
   phase_ = Phase::Chosen;
   ms_ = timed_ = 0;
   ns_ = 0;
+  work_ = 0;
 }
 
-inline void ThreadChoice::ran(std::chrono::nanoseconds took, bool timed) {
+inline void ThreadChoice::ran(std::chrono::nanoseconds took, double work, bool timed) {
   if (threads_ <= 1 || !adaptive_) return;
   ++ms_;
   if (timed) {
     ++timed_;
     ns_ += took.count();
+    work_ += work;
   }
   switch (phase_) {
     case Phase::TrialOne:
       if (ms_ < kTrialMs) return;
-      one_ns_per_ms_ = timed_ ? double(ns_) / timed_ : 0;
+      one_ns_per_work_ = work_ > 0 ? double(ns_) / work_ : 0;
       phase_ = Phase::TrialAll;
       ms_ = timed_ = 0;
       ns_ = 0;
+      work_ = 0;
       return;
     case Phase::TrialAll: {
-      // All threads must be at least 5% faster; 1.5× slower so far ends the trial.
-      const double one_so_far = one_ns_per_ms_ * timed_;
-      if (timed_ > 0 && double(ns_) > 1.5 * one_so_far + 1e5) return choose(1);
+      // All threads must be at least 5% faster; 1.5× slower so far (with two ms of
+      // slack for waking the others) ends the trial.
+      const double one_so_far = one_ns_per_work_ * work_;
+      const double slack = 2.0 * one_ns_per_work_ * (timed_ > 0 ? work_ / timed_ : 0);
+      if (timed_ > 1 && double(ns_) > 1.5 * one_so_far + slack) return choose(1);
       if (ms_ < kTrialMs) return;
       return choose(timed_ > 0 && double(ns_) < 0.95 * one_so_far ? threads_ : 1);
     }
@@ -84,6 +93,7 @@ inline void ThreadChoice::ran(std::chrono::nanoseconds took, bool timed) {
       phase_ = Phase::TrialOne;
       ms_ = timed_ = 0;
       ns_ = 0;
+      work_ = 0;
       return;
   }
 }
