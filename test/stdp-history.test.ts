@@ -121,11 +121,8 @@ async function recordedRun(threads: number, ms: number, periodMs: number, freeze
   const initial = network.synapses();
   const plasticMask = new Uint8Array(initial.weight.length);
   for (let s = 0; s < plasticMask.length; s++) plasticMask[s] = initial.weight[s] > 0 ? 1 : 0;  // E→ synapses learn
-  const chunks: { times: Float64Array; neurons: Uint32Array }[] = [];
-  const runTo = async (t: number) => {
-    const r = await network.run(t - network.time, { record: true });
-    chunks.push({ times: r.spikeTimes, neurons: r.spikeNeurons });
-  };
+  const spikes = network.addSpikeMonitor();
+  const runTo = (t: number) => network.run(t - network.time);
   if (freeze !== undefined) {
     await runTo(freeze[0]);
     network.freeze();
@@ -133,15 +130,7 @@ async function recordedRun(threads: number, ms: number, periodMs: number, freeze
     network.unfreeze();
   }
   await runTo(ms);
-  const count = chunks.reduce((a, c) => a + c.times.length, 0);
-  const times = new Float64Array(count);
-  const neurons = new Uint32Array(count);
-  let at = 0;
-  for (const c of chunks) {
-    times.set(c.times, at);
-    neurons.set(c.neurons, at);
-    at += c.times.length;
-  }
+  const { times, neurons } = spikes;
   return { network, initial, plastic: (s: number) => plasticMask[s] === 1, times, neurons };
 }
 
