@@ -82,7 +82,7 @@ void Network::step() {
   }
   if (inputs_.has_sources()) fire_sources(slot);
   spike_count_ += slot.size();
-  if (learns_from_history_) stdp_history_.record(time_, slot.data(), uint32_t(slot.size()));
+  if (learns_from_history_) stdp_history_.record(slot.data(), uint32_t(slot.size()));
   if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
   if (options_.mode == NetworkMode::Reference) gather_deliveries(0, max_delay_, deliveries_[0]);
   lane_events_.fill(0);

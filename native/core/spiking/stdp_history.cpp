@@ -40,8 +40,7 @@ void Stdp2006History::reset(uint32_t neurons, uint32_t max_delay, const Stdp2006
   log_offsets_.clear();
 }
 
-void Stdp2006History::record(uint64_t t, const uint32_t* fired, uint32_t count) {
-  (void)t;  // the log is dense: ms log_begin_ + log_offsets_.size()
+void Stdp2006History::record(const uint32_t* fired, uint32_t count) {
   log_offsets_.push_back(log_neurons_.size());
   log_neurons_.insert(log_neurons_.end(), fired, fired + count);
 }
@@ -251,7 +250,7 @@ void Stdp2006History::read_traces(uint64_t now, const Plasticity& plasticity,
   }
   for (uint64_t t = log_begin_; t < now; ++t) {
     const auto& fired = history[t % history.size()];
-    record(t, fired.data(), uint32_t(fired.size()));
+    record(fired.data(), uint32_t(fired.size()));
   }
 }
 

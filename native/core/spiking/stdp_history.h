@@ -53,8 +53,9 @@ class Stdp2006History {
 
   // Starts logging at ms `now` for `neurons` neurons, no spike known.
   void reset(uint32_t neurons, uint32_t max_delay, const Stdp2006& stdp, uint64_t now);
-  // Logs the spikes of ms t (ascending, each neuron once).
-  void record(uint64_t t, const uint32_t* fired, uint32_t count);
+  // Logs the spikes of the next ms (the log is dense: ms log_begin_ + ms logged so far),
+  // ascending, each neuron once.
+  void record(const uint32_t* fired, uint32_t count);
   uint64_t window_start() const { return start_; }
 
   // Adds to the sd of every synapse of a learning 2006 projection its potentiation and

@@ -23,7 +23,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/huge_pages.h"
+#include "core/spiking/huge_pages.h"
 
 namespace polychron {
 
@@ -231,7 +231,7 @@ class SynapseStore {
 
   uint32_t neurons_ = 0;
   uint32_t max_delay_ = 1;
-  // Large arrays on huge pages (core/huge_pages.h).
+  // Large arrays on huge pages (spiking/huge_pages.h).
   BigVector<uint32_t> base_;       // N + 1: first synapse of each neuron, then the total
   BigVector<uint16_t> offsets16_;  // N·(D + 1), or empty when offsets32_ is used
   BigVector<uint32_t> offsets32_;
