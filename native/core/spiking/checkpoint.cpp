@@ -65,7 +65,7 @@ std::unique_ptr<Network> Network::load(BinaryReader& in, uint32_t version, SimdL
   n->neurons_.load_state(in, version);
   const uint32_t count = n->neurons();
   n->plasticity_.load_rules(in, count);
-  n->learns_from_history_ = options.mode == NetworkMode::Fast && n->plasticity_.only_stdp2006();
+  n->learns_from_history_ = n->stdp_from_history_applies();
   n->synapses_.load(in, count, n->plasticity_.plastic().size(), options.compact_synapses, !n->learns_from_history_);
   n->max_delay_ = n->synapses_.max_delay();
   n->plasticity_.load_traces(in, n->max_delay_);

@@ -185,6 +185,10 @@ class Network {
   void neuron_part(unsigned k, unsigned parts, uint32_t& begin, uint32_t& end) const;
   void start_threads();
   unsigned resolved_threads() const;
+  // Whether STDP is computed from spike histories: fast mode, every rule 2006 or none.
+  bool stdp_from_history_applies() const {
+    return options_.mode == NetworkMode::Fast && plasticity_.only_stdp2006();
+  }
   void sample_probes_input();
   // Appends the source spikes of this ms to `fired` (kept ascending) and sets their traces.
   void fire_sources(std::vector<uint32_t>& fired);

@@ -185,7 +185,7 @@ void Network::build() {
   }
   neurons_.build();
   plasticity_.finish_projections();
-  learns_from_history_ = options_.mode == NetworkMode::Fast && plasticity_.only_stdp2006();
+  learns_from_history_ = stdp_from_history_applies();
   {
     // The synapses are drawn and indexed by as many threads as the network may run on,
     // with the same result for any number (their own pool: the loop's starts below).
@@ -194,9 +194,8 @@ void Network::build() {
                              !learns_from_history_, &pool);
   }
   max_delay_ = synapses_.max_delay();
-  plasticity_.allocate_traces(neurons(), max_delay_);
+  plasticity_.allocate_traces(neurons(), max_delay_, !learns_from_history_);
   if (learns_from_history_) {
-    plasticity_.release_stdp_traces();
     stdp_history_.reset(neurons(), max_delay_, plasticity_.stdp(), 0);
   }
   history_.assign(max_delay_, {});

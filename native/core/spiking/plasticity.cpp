@@ -120,11 +120,13 @@ void Plasticity::finish_projections() {
                                    [](const PlasticityRule& r) { return r.kind == PlasticityRule::Kind::Dopamine; });
 }
 
-void Plasticity::allocate_traces(uint32_t neurons, uint32_t max_delay) {
+void Plasticity::allocate_traces(uint32_t neurons, uint32_t max_delay, bool stdp_traces) {
   neurons_ = neurons;
   max_delay_ = max_delay;
-  ltp_.assign(uint64_t(max_delay + 1) * neurons, 0.0f);
-  ltd_.assign(neurons, 0.0f);
+  if (stdp_traces) {
+    ltp_.assign(uint64_t(max_delay + 1) * neurons, 0.0f);
+    ltd_.assign(neurons, 0.0f);
+  }
   for (PairTraces& set : pair_traces_) {
     set.x.assign(uint64_t(max_delay + 1) * neurons, 0.0f);
     set.y.assign(neurons, 0.0f);

@@ -130,8 +130,9 @@ class Plasticity {
   // Ends building: every projection has its flag and rule (projection 0 exists even in
   // a network without any, so that synapses can name it).
   void finish_projections();
-  // Allocates the traces once the synapses fix the maximum delay.
-  void allocate_traces(uint32_t neurons, uint32_t max_delay);
+  // Allocates the traces once the synapses fix the maximum delay (without the 2006 LTP
+  // and LTD traces when `stdp_traces` is false: fast mode keeps spike histories instead).
+  void allocate_traces(uint32_t neurons, uint32_t max_delay, bool stdp_traces = true);
   // Frees the 2006 LTP and LTD traces (fast mode keeps spike histories instead).
   void release_stdp_traces();
   // Whether every rule is the 2006 rule or none (what spike histories can stand for).
