@@ -35,7 +35,6 @@ class ThreadChoice {
   // How long the millisecond just run took and the work it held (`timed`: false for one
   // that updated weights).
   void ran(std::chrono::nanoseconds took, double work, bool timed);
-  unsigned chosen() const { return chosen_; }
 
  private:
   enum class Phase { TrialOne, TrialAll, Chosen };
