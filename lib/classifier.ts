@@ -81,6 +81,17 @@ export interface LutTrainOptions {
   shift?: number;
   /** Augmentation: add uniform noise in [−noise, noise] to each training input. */
   noise?: number;
+  /**
+   * Distillation: another model's logits for the same images (n × classes). The output
+   * gradient becomes (1 − teacherWeight)·(softmax − one-hot(label)) + teacherWeight·τ·
+   * (softmax(logits/τ) − softmax(teacher/τ)), τ = `temperature`. Reported losses and
+   * accuracies stay those against `labels`. convertToLut() builds on this.
+   */
+  teacher?: Float32Array;
+  /** Weight of the teacher's term in [0, 1] (default 1: the labels only score validation). */
+  teacherWeight?: number;
+  /** Softmax temperature τ of the distillation term (default 2). */
+  temperature?: number;
   /** Called after every epoch (JS thread). Throwing or rejecting stops training and rejects train(). */
   onEpoch?: (epoch: LutEpochReport) => unknown;
   /** Aborting stops at the next mini-batch; the promise rejects with the signal's reason. */
@@ -97,7 +108,7 @@ export type LutEvaluation = NativeLutEvaluation;
 /** The core's defaults for the classifier's configuration and training. */
 export const LUT_CLASSIFIER_DEFAULTS = addon.lutClassifierDefaults() as {
   config: Required<Omit<LutClassifierOptions, 'inputs' | 'classes' | 'imageShape' | 'simd'>>;
-  train: Required<Omit<LutTrainOptions, 'onEpoch' | 'signal' | 'seconds' | 'learningRate'>>;
+  train: Required<Omit<LutTrainOptions, 'onEpoch' | 'signal' | 'seconds' | 'learningRate' | 'teacher'>>;
 };
 
 function threadsOption(options: { threads?: number } | undefined): object {
@@ -149,6 +160,11 @@ export class LutClassifier {
   /** The SIMD level inference runs at. */
   get simd(): SimdLevel {
     return this.#native.simd as SimdLevel;
+  }
+
+  /** The row-update rate train() uses when no learningRate is given (1 / the largest table count). */
+  get defaultLearningRate(): number {
+    return this.#native.defaultLearningRate;
   }
 
   /** True while train(), evaluate(), predict(), save() or load() is in progress. */

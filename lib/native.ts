@@ -26,6 +26,7 @@ export interface NativeAddon {
   NativeLutLayer: new (options: object) => NativeLutLayer;
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
   NativeLutClassifier: new (options?: object) => NativeLutClassifier;
+  NativeDenseModel: new () => NativeDenseModel;
   lutClassifierDefaults(): { config: Record<string, unknown>; train: Record<string, number> };
   lmDefaults(): {
     config: Record<string, number | boolean | string>;
@@ -170,10 +171,28 @@ export interface NativeLutClassifier {
   save(path: string, options?: object): Promise<void>;
   config(): Record<string, unknown>;
   memory(): { tableBytes: number; modelBytes: number };
+  readonly defaultLearningRate: number;
   readonly busy: boolean;
   readonly closed: boolean;
   readonly simd: string;
   cancel(): void;
+  close(): void;
+}
+
+export interface NativeDenseModelInfo {
+  format: 'onnx' | 'safetensors';
+  inputs: number;
+  outputs: number;
+  parameters: number;
+  multiplyAccumulates: number;
+  layers: { inputs: number; outputs: number; activation: 'relu' | 'tanh' | 'sigmoid' | 'none' }[];
+}
+
+export interface NativeDenseModel {
+  load(path: string, options: object): Promise<void>;
+  info(): NativeDenseModelInfo;
+  logits(images: Float32Array, options: object): Promise<Float32Array>;
+  timeInference(images: Float32Array, options: object): number;
   close(): void;
 }
 

@@ -6,7 +6,8 @@ polychron.
 
 Usage: dense_classifiers.py --train-images F --train-labels F --test-images F
        --test-labels F --seconds S --threads T --out DIR
-Writes DIR/<model>.onnx and prints one JSON object (per model: accuracy, bytes,
+Writes DIR/<model>.onnx (and DIR/<model>.safetensors: the state dict, as the conversion
+bench reads it too) and prints one JSON object (per model: accuracy, bytes,
 training time, epochs, PyTorch inference times) on stdout.
 """
 import argparse
@@ -62,6 +63,24 @@ class SmallCnn(nn.Module):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)
         return self.fc2(F.relu(self.fc1(x.flatten(1))))
+
+
+def write_safetensors(model, path):
+    """The model's state dict as safetensors (float32), written by hand: the format is an
+    8-byte header size, a JSON header and the raw little-endian tensors."""
+    header, blobs, offset = {}, [], 0
+    for name, tensor in model.state_dict().items():
+        data = tensor.detach().to(torch.float32).contiguous().numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(tensor.shape), 'data_offsets': [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
 
 
 def accuracy(model, x, y):
@@ -124,6 +143,7 @@ def main():
     parser.add_argument('--seconds', type=float, required=True)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--models', default='dense-mlp,dense-cnn', help='comma-separated: dense-mlp, dense-cnn')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     images, labels = read_idx(args.train_images), read_idx(args.train_labels)
@@ -141,7 +161,12 @@ def main():
     classes = int(labels.max()) + 1
     os.makedirs(args.out, exist_ok=True)
     results = {'torch': torch.__version__, 'numpy': np.__version__, 'threads': args.threads, 'models': []}
-    for name, model in [('dense-mlp', Mlp(rows * cols, classes)), ('dense-cnn', SmallCnn(rows, cols, classes))]:
+    wanted = args.models.split(',')
+    candidates = [('dense-mlp', lambda: Mlp(rows * cols, classes)), ('dense-cnn', lambda: SmallCnn(rows, cols, classes))]
+    for name, make in candidates:
+        if name not in wanted:
+            continue
+        model = make()
         info = train(model, x, y, val_x, val_y, args.seconds, args.seed)
         info['name'] = name
         info['testAccuracy'] = accuracy(model, test_x, test_y)
@@ -154,6 +179,8 @@ def main():
         torch.onnx.export(model, test_x[:1], path, input_names=['images'], output_names=['logits'],
                           dynamic_axes={'images': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=13)
         info['onnx'] = path
+        info['safetensors'] = os.path.join(args.out, name + '.safetensors')
+        write_safetensors(model, info['safetensors'])
         info['onnxBytes'] = os.path.getsize(path)
         # Inference reads every weight once per input at batch 1.
         info['bytesReadPerInference'] = info['modelBytes']

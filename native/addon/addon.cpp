@@ -4,6 +4,7 @@
 #include "addon/convert.h"
 #include "addon/environment.h"
 #include "addon/language_model_wrap.h"
+#include "addon/dense_model_wrap.h"
 #include "addon/lut_classifier_wrap.h"
 #include "addon/lut_layer_wrap.h"
 #include "addon/network_options.h"
@@ -71,6 +72,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeLutLayer", LutLayerWrap::Define(env));
   exports.Set("NativeLanguageModel", LanguageModelWrap::Define(env));
   exports.Set("NativeLutClassifier", LutClassifierWrap::Define(env));
+  exports.Set("NativeDenseModel", DenseModelWrap::Define(env));
   exports.Set("lutClassifierDefaults", Napi::Function::New<LutClassifierDefaults>(env, "lutClassifierDefaults"));
   exports.Set("lmDefaults", Napi::Function::New<LmDefaults>(env, "lmDefaults"));
   exports.Set("lmLearningRate", Napi::Function::New<LmLearningRate>(env, "lmLearningRate"));

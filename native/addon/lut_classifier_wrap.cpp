@@ -142,6 +142,8 @@ Napi::Object TrainObject(Napi::Env env, const LutTrainOptions& o) {
     out.Set("shift", o.shift);
   }
   out.Set("noise", o.noise);
+  out.Set("teacherWeight", o.teacher_weight);
+  out.Set("temperature", o.temperature);
   return out;
 }
 
@@ -158,11 +160,12 @@ class TrainWorker : public AsyncWork<LutEpochReport> {
  public:
   TrainWorker(Napi::Env env, Napi::Object owner, AsyncState& state, std::shared_ptr<LutClassifier> net,
               std::shared_ptr<std::vector<float>> images, std::shared_ptr<std::vector<uint32_t>> labels,
-              LutTrainOptions options, Napi::Function on_epoch)
+              std::shared_ptr<std::vector<float>> teacher, LutTrainOptions options, Napi::Function on_epoch)
       : AsyncWork(env, "polychron.classify", owner, &state, "train()", on_epoch),
         net_(std::move(net)),
         images_(std::move(images)),
         labels_(std::move(labels)),
+        teacher_(std::move(teacher)),
         options_(options) {}
 
  private:
@@ -174,7 +177,7 @@ class TrainWorker : public AsyncWork<LutEpochReport> {
           progress.Send(r);
           return !cancelled();
         },
-        [&] { return !cancelled(); });
+        [&] { return !cancelled(); }, teacher_ ? teacher_->data() : nullptr);
   }
 
   static Napi::Object EpochObject(Napi::Env env, const LutEpochReport& r) {
@@ -212,6 +215,7 @@ class TrainWorker : public AsyncWork<LutEpochReport> {
   std::shared_ptr<LutClassifier> net_;
   std::shared_ptr<std::vector<float>> images_;
   std::shared_ptr<std::vector<uint32_t>> labels_;
+  std::shared_ptr<std::vector<float>> teacher_;  // null: plain training
   LutTrainOptions options_;
   LutTrainResult result_;
   std::vector<LutEpochReport> history_;
@@ -239,6 +243,7 @@ Napi::Function LutClassifierWrap::Define(Napi::Env env) {
                          InstanceMethod<&LutClassifierWrap::Save>("save"),
                          InstanceMethod<&LutClassifierWrap::Config>("config"),
                          InstanceMethod<&LutClassifierWrap::Memory>("memory"),
+                         InstanceAccessor<&LutClassifierWrap::DefaultLearningRate>("defaultLearningRate"),
                          InstanceAccessor<&LutClassifierWrap::Busy>("busy"),
                          InstanceAccessor<&LutClassifierWrap::Closed>("closed"),
                          InstanceAccessor<&LutClassifierWrap::SimdName>("simd"),
@@ -333,7 +338,8 @@ Napi::Value LutClassifierWrap::Load(const Napi::CallbackInfo& info) {
 }
 
 // train(images, labels, { epochs?, batch?, learningRate?, warmup?, validation?, patience?,
-//                         seconds?, seed?, threads?, shift?, noise? }, onEpoch?) -> Promise<result>
+//                         seconds?, seed?, threads?, shift?, noise?, teacher?, teacherWeight?,
+//                         temperature? }, onEpoch?) -> Promise<result>
 Napi::Value LutClassifierWrap::Train(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     LutClassifier& net = Live("train");
@@ -368,12 +374,36 @@ Napi::Value LutClassifierWrap::Train(const Napi::CallbackInfo& info) {
     t.shift = ReadU32(o, "shift", t.shift, 0, 64);  // default: kShiftAuto
     t.noise = ReadFloat(o, "noise", t.noise);
     if (t.noise < 0) throw RangeError("noise must be ≥ 0 (got " + std::to_string(t.noise) + ")");
+    // Distillation: the teacher's logits, one row of `classes` per image.
+    std::shared_ptr<std::vector<float>> teacher;
+    const auto teacher_value = Option(o, "teacher");
+    if (!teacher_value.IsUndefined()) {
+      if (!IsTypedArrayOf(teacher_value, napi_float32_array)) throw TypeError("teacher must be a Float32Array of logits");
+      const auto array = teacher_value.As<Napi::Float32Array>();
+      const uint64_t want = count * net.config().classes;
+      if (array.ElementLength() != want) {
+        throw RangeError("teacher must hold images × classes = " + std::to_string(want) + " logits (got " +
+                         std::to_string(array.ElementLength()) + ")");
+      }
+      const uint64_t bad = first_non_finite(array.Data(), want);
+      if (bad < want) throw RangeError("teacher[" + std::to_string(bad) + "] must be finite");
+      teacher = std::make_shared<std::vector<float>>(array.Data(), array.Data() + want);
+    }
+    t.teacher_weight = ReadFloat(o, "teacherWeight", t.teacher_weight);
+    if (!(t.teacher_weight >= 0 && t.teacher_weight <= 1)) {
+      throw RangeError("teacherWeight must be in [0, 1] (got " + std::to_string(t.teacher_weight) + ")");
+    }
+    t.temperature = ReadFloat(o, "temperature", t.temperature);
+    if (!(t.temperature > 0 && t.temperature <= 1000)) {
+      throw RangeError("temperature must be in (0, 1000] (got " + std::to_string(t.temperature) + ")");
+    }
     Napi::Function on_epoch;
     if (!info[3].IsUndefined()) {
       if (!info[3].IsFunction()) throw TypeError("onEpoch must be a function");
       on_epoch = info[3].As<Napi::Function>();
     }
-    auto* worker = new TrainWorker(info.Env(), Value(), async_, net_, std::move(images), std::move(labels), t, on_epoch);
+    auto* worker = new TrainWorker(info.Env(), Value(), async_, net_, std::move(images), std::move(labels),
+                                   std::move(teacher), t, on_epoch);
     worker->Queue();
     return worker->Promise();
   });
@@ -517,6 +547,13 @@ Napi::Value LutClassifierWrap::Memory(const Napi::CallbackInfo& info) {
     out.Set("tableBytes", double(net_->table_bytes()));
     out.Set("modelBytes", double(net_->memory_bytes()));
     return out;
+  });
+}
+
+Napi::Value LutClassifierWrap::DefaultLearningRate(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    if (!net_) throw StateError("LutClassifier.defaultLearningRate: the classifier is closed or not loaded");
+    return Napi::Number::New(info.Env(), lut_classifier_default_rate(net_->config()));
   });
 }
 

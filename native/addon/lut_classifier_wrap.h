@@ -27,6 +27,7 @@ class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);
   Napi::Value Memory(const Napi::CallbackInfo& info);
+  Napi::Value DefaultLearningRate(const Napi::CallbackInfo& info);
   Napi::Value Busy(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
   Napi::Value SimdName(const Napi::CallbackInfo& info);

@@ -34,6 +34,26 @@ double softmax_gradient(const float* logits, uint32_t classes, uint32_t label, f
   return loss;
 }
 
+// Adds w·τ·(softmax(logits/τ) − softmax(teacher/τ)) into g: the distillation term.
+void add_distillation_gradient(const float* logits, const float* teacher, uint32_t classes, float weight,
+                               float temperature, float* g) {
+  double top_s = logits[0], top_t = teacher[0];
+  for (uint32_t k = 1; k < classes; ++k) {
+    top_s = std::max(top_s, double(logits[k]));
+    top_t = std::max(top_t, double(teacher[k]));
+  }
+  double sum_s = 0, sum_t = 0;
+  for (uint32_t k = 0; k < classes; ++k) {
+    sum_s += std::exp((double(logits[k]) - top_s) / temperature);
+    sum_t += std::exp((double(teacher[k]) - top_t) / temperature);
+  }
+  for (uint32_t k = 0; k < classes; ++k) {
+    const double ps = std::exp((double(logits[k]) - top_s) / temperature) / sum_s;
+    const double pt = std::exp((double(teacher[k]) - top_t) / temperature) / sum_t;
+    g[k] += float(double(weight) * temperature * (ps - pt));
+  }
+}
+
 uint32_t argmax(const float* v, uint32_t n) {
   uint32_t best = 0;
   for (uint32_t k = 1; k < n; ++k) {
@@ -299,9 +319,14 @@ void LutClassifier::forward(const float* x, Sample& s, bool detail) const {
   }
 }
 
-void LutClassifier::backward(Sample& s, uint32_t label) const {
+void LutClassifier::backward(Sample& s, uint32_t label, const float* teacher, const LutTrainOptions& options) const {
   const size_t readout = layers_.size() - 1;
-  s.loss = softmax_gradient(s.logits.data(), config_.classes, label, s.layers[readout].g.data());
+  float* g = s.layers[readout].g.data();
+  s.loss = softmax_gradient(s.logits.data(), config_.classes, label, g);
+  if (teacher != nullptr) {
+    for (uint32_t k = 0; k < config_.classes; ++k) g[k] *= 1.0f - options.teacher_weight;
+    add_distillation_gradient(s.logits.data(), teacher, config_.classes, options.teacher_weight, options.temperature, g);
+  }
   s.correct = argmax(s.logits.data(), config_.classes) == label;
   std::fill(s.dz.begin(), s.dz.end(), 0.0f);
   for (size_t l = readout; l >= 1; --l) {
@@ -472,7 +497,7 @@ LutEvaluation LutClassifier::evaluate(const float* xs, const uint32_t* labels, u
 LutTrainResult LutClassifier::train(const float* xs, const uint32_t* labels, uint64_t count,
                                     const LutTrainOptions& options,
                                     const std::function<bool(const LutEpochReport&)>& report,
-                                    const std::function<bool()>& keep_going) {
+                                    const std::function<bool()>& keep_going, const float* teacher) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   LutTrainOptions o = options;
@@ -547,7 +572,7 @@ LutTrainResult LutClassifier::train(const float* xs, const uint32_t* labels, uin
             x = samples[b]->perturbed.data();
           }
           forward(x, *samples[b], true);
-          backward(*samples[b], labels[n]);
+          backward(*samples[b], labels[n], teacher != nullptr ? teacher + n * config_.classes : nullptr, o);
         }
       });
       pool.run([&](unsigned k) {

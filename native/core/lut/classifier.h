@@ -89,6 +89,11 @@ struct LutTrainOptions {
   // Augmentation, drawn anew for each sample of each epoch from (seed, epoch, sample):
   uint32_t shift = kShiftAuto;  // translate images by up to this many pixels each way (image shape needed)
   float noise = 0.0f;  // add uniform noise in [−noise, noise] to every input
+  // Distillation (used when train() is given a teacher's logits): the output gradient is
+  // (1 − w)·(p − one_hot(label)) + w·τ·(softmax(logits/τ) − softmax(teacher/τ)), the
+  // gradient of (1 − w)·cross-entropy + w·τ²·KL(teacher ‖ student) at temperature τ.
+  float teacher_weight = 1.0f;  // w ∈ [0, 1]
+  float temperature = 2.0f;     // τ > 0
 };
 
 struct LutEpochReport {
@@ -166,9 +171,12 @@ class LutClassifier {
   // Trains on (xs, labels); report is called after each epoch and returns false to stop.
   // keep_going is polled between batches (false: stop, "cancelled"). Keeps the tables of
   // the epoch with the best validation accuracy (the last epoch when validation = 0).
+  // `teacher` (count × classes logits of another model on the same inputs, or null)
+  // turns training into distillation (LutTrainOptions::teacher_weight, temperature); the
+  // reported losses and accuracies stay those against the labels.
   LutTrainResult train(const float* xs, const uint32_t* labels, uint64_t count, const LutTrainOptions& options,
                        const std::function<bool(const LutEpochReport&)>& report,
-                       const std::function<bool()>& keep_going);
+                       const std::function<bool()>& keep_going, const float* teacher = nullptr);
 
   // The constant inputs layer 0 may compare against (thresholds of them).
   const std::vector<float>& thresholds() const { return threshold_values_; }
@@ -184,8 +192,9 @@ class LutClassifier {
   const float* augmented(const float* x, std::vector<float>& buffer) const;
   // Forward of one input: fills the sample's indices and activations, returns logits.
   void forward(const float* x, Sample& s, bool detail) const;
-  // Backward of one sample (softmax − one-hot at the readout), filling its gradients.
-  void backward(Sample& s, uint32_t label) const;
+  // Backward of one sample (softmax − one-hot at the readout, mixed with the teacher's
+  // softened distribution when `teacher` is given), filling its gradients.
+  void backward(Sample& s, uint32_t label, const float* teacher, const LutTrainOptions& options) const;
   // The batched path: kLutLanes inputs through every layer at once (comparisons lane-major,
   // rows summed several inputs at a time); the same numbers as forward().
   void forward_block(const float* xs, float* out, Block& block) const;
