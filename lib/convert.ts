@@ -70,8 +70,8 @@ export interface ConversionReport {
   seconds: number;
 }
 
-const DEFAULT_EPOCHS = 30;
-const DEFAULT_FINE_TUNE_EPOCHS = 5;
+/** convertToLut()'s own defaults (the LUT network's come from LUT_CLASSIFIER_DEFAULTS). */
+export const CONVERT_DEFAULTS = Object.freeze({ epochs: 30, fineTuneEpochs: 5 });
 /** Fine-tuning adjusts a trained network: a third of the default row-update rate. */
 const FINE_TUNE_RATE_FACTOR = 1 / 3;
 /** Distillation's share of a time budget when fine-tuning follows. */
@@ -121,8 +121,8 @@ export async function convertToLut(
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
   const { labels, test, signal, onEpoch, threads = 1, seconds, temperature, ...rest } = options;
   checkAsyncOptions(signal, onEpoch, 'onEpoch');
-  const epochs = positiveInteger(options.epochs ?? DEFAULT_EPOCHS, 'epochs', 1);
-  const fineTuneEpochs = labels === undefined ? 0 : positiveInteger(options.fineTuneEpochs ?? DEFAULT_FINE_TUNE_EPOCHS, 'fineTuneEpochs', 0);
+  const epochs = positiveInteger(options.epochs ?? CONVERT_DEFAULTS.epochs, 'epochs', 1);
+  const fineTuneEpochs = labels === undefined ? 0 : positiveInteger(options.fineTuneEpochs ?? CONVERT_DEFAULTS.fineTuneEpochs, 'fineTuneEpochs', 0);
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0 && Number.isFinite(seconds))) {
     throw new RangeError(`seconds must be a positive number (got ${String(seconds)})`);
   }

@@ -99,7 +99,7 @@ export {
   type LutEvaluation,
 } from './classifier';
 export { DenseModel, type DenseActivation, type DenseLayerInfo, type DenseModelLoadOptions } from './dense';
-export { convertToLut, type ConvertOptions, type ConversionReport } from './convert';
+export { convertToLut, CONVERT_DEFAULTS, type ConvertOptions, type ConversionReport } from './convert';
 export { readIdx, parseIdx, writeIdx, readIdxImages, IDX_MAX_BYTES, type IdxArray, type IdxType, type ImageSet } from './idx';
 export {
   LutLanguageModel,

@@ -19,10 +19,10 @@ function parseSizes(text: string, name: string, parts: 2 | 3): number[] {
   return numbers;
 }
 
-const formatLayer = (l: LutClassifierLayer): string => `${l.width}x${l.tables}x${l.comparisons}`;
+export const formatLayer = (l: LutClassifierLayer): string => `${l.width}x${l.tables}x${l.comparisons}`;
 
 /** --layers: comma-separated hidden layers, or 'none' (the readout reads the input). */
-function parseLayers(text: string): LutClassifierLayer[] {
+export function parseLayers(text: string): LutClassifierLayer[] {
   if (text === 'none') return [];
   return text.split(',').map((spec) => {
     const [width, tables, comparisons] = parseSizes(spec, 'layers', 3);
@@ -30,7 +30,7 @@ function parseLayers(text: string): LutClassifierLayer[] {
   });
 }
 
-function parseReadout(text: string): { tables: number; comparisons: number } {
+export function parseReadout(text: string): { tables: number; comparisons: number } {
   const [tables, comparisons] = parseSizes(text, 'readout', 2);
   return { tables, comparisons };
 }

@@ -8,6 +8,7 @@ import { Command, type CommanderError } from 'commander';
 import { packageRoot } from '../native';
 import { cpuModel, nativeAddonPath, simd, supportedSimdLevels } from '../simd';
 import { classifyCommand } from './classify';
+import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { groupsCommand } from './groups';
 import { lmCommand } from './lm';
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     .addCommand(groupsCommand())
     .addCommand(lmCommand())
     .addCommand(classifyCommand())
+    .addCommand(convertCommand())
     .addCommand(plotCommand())
     .addCommand(reportCommand())
     .addCommand(demoCommand())
