@@ -39,21 +39,25 @@ function writtenRows(file) {
 }
 
 /**
- * The teacher option of train() (top-k next-byte distributions, rows aligned with the
- * text), or a reason why not. train() ignores options it does not know, so support is
+ * Why train() cannot take a teacher (top-k next-byte distributions, rows aligned with the
+ * text), or undefined when it can. train() ignores options it does not know, so support is
  * probed with a malformed teacher: a train() that knows the option must reject it.
  */
-async function teacherOption(model, text, spec) {
+async function teacherUnsupported(model, text) {
   try {
     await model.train(text, { steps: 0, teacher: 'not a teacher' });
-    return { reason: "this polychron's LutLanguageModel.train() has no teacher option (it accepted a malformed one)" };
+    return "this polychron's LutLanguageModel.train() has no teacher option (it accepted a malformed one)";
   } catch (error) {
     if (!/teacher/i.test(error.message)) throw error;
+    return undefined;
   }
+}
+
+function readTeacher(spec) {
   const indices = new Uint8Array(fs.readFileSync(`${spec.prefix}.indices.u8`));
   const raw = fs.readFileSync(`${spec.prefix}.probs.f32`);
   const probabilities = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-  return { option: { indices, probabilities, k: spec.k, weight: spec.weight } };
+  return { indices, probabilities, k: spec.k, weight: spec.weight };
 }
 
 async function generationRate(checkpoint, prompt, threads, length) {
@@ -74,13 +78,13 @@ async function main() {
   const model = new polychron.LutLanguageModel({ impl: 'fast', threads: spec.threads, seed: spec.seed });
   let teacher;
   if (spec.teacher) {
-    const probe = await teacherOption(model, text, spec.teacher);
-    if (probe.option === undefined) {
+    const reason = await teacherUnsupported(model, text);
+    if (reason !== undefined) {
       model.close();
-      console.log(JSON.stringify({ skipped: probe.reason }));
+      console.log(JSON.stringify({ skipped: reason }));
       return;
     }
-    teacher = probe.option;
+    teacher = readTeacher(spec.teacher);
   }
   const marks = [];
   let seconds = 0, lossSum = 0, lossCount = 0, msPerStep;
@@ -136,7 +140,11 @@ async function main() {
   }));
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
+module.exports = { teacherUnsupported };
