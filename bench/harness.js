@@ -56,8 +56,8 @@ function environment() {
   };
 }
 
-function writeResult(name, body) {
-  const file = path.join(__dirname, 'results', `${name}.json`);
+/** Writes bench/results/<name>.json, or `file` (a trial run's, kept out of the results). */
+function writeResult(name, body, file = path.join(__dirname, 'results', `${name}.json`)) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const record = { benchmark: name, environment: environment(), ...body };
   fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);

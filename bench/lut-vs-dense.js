@@ -22,6 +22,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { polychron, summarize, writeResult } = require('./harness');
 const { runDensePeer } = require('./peers/dense');
+const { ensurePackage, onnxruntime, ONNXRUNTIME_VERSION } = require('./peers/install');
 
 const RESULT = path.join(__dirname, 'results', 'lut-vs-dense.json');
 const PLOT = path.join(__dirname, 'results', 'lut-vs-dense.svg');
@@ -51,16 +52,6 @@ function files(dir) {
     testImages: find('t10k-images-idx3-ubyte'), testLabels: find('t10k-labels-idx1-ubyte'),
   };
   return Object.values(out).every(Boolean) ? out : undefined;
-}
-
-/** Installs a Debian package when it is missing and we may (as the Brian2 peer does). */
-function ensurePackage(name, present) {
-  if (present()) return true;
-  if (process.getuid?.() !== 0) return false;
-  console.log(`installing Debian package ${name}`);
-  spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-  spawnSync('apt-get', ['install', '-y', name], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return present();
 }
 
 /**
@@ -133,30 +124,6 @@ async function trainLut(spec, train, test, minutes) {
       multiplyAccumulatesPerInference: 0,
     },
   };
-}
-
-/**
- * onnxruntime-node, installed for this benchmark only (not a dependency of the project:
- * its install script fetches GPU files from outside the npm registry, which
- * ONNXRUNTIME_NODE_INSTALL=skip avoids; the CPU binaries are in the package itself).
- */
-const ONNXRUNTIME_VERSION = '1.30.0';
-function onnxruntime() {
-  const prefix = path.join(BUILD, 'onnxruntime');
-  const load = () => {
-    try {
-      return require(require.resolve('onnxruntime-node', { paths: [prefix] }));
-    } catch {
-      return undefined;
-    }
-  };
-  if (load() === undefined) {
-    console.log(`installing onnxruntime-node@${ONNXRUNTIME_VERSION} into ${path.relative(process.cwd(), prefix)}`);
-    fs.mkdirSync(prefix, { recursive: true });
-    spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `onnxruntime-node@${ONNXRUNTIME_VERSION}`],
-      { stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
-  }
-  return load();
 }
 
 /**
