@@ -73,6 +73,13 @@ test('a teacher that is the next byte itself (weight 1) trains exactly as no tea
   expectSame(await run({}, teacherOf(1, 1, (next) => [[next, 1]])), plain);
   // k = 2, the next byte twice at 0.25: renormalised and summed, q is one-hot again.
   expectSame(await run({}, teacherOf(2, 1, (next) => [[next, 0.25], [next, 0.25]])), plain);
+  // Views into larger buffers are read from their own offsets.
+  const oneHot = teacherOf(1, 1, (next) => [[next, 1]]);
+  const indices = new Uint8Array(text.length + 5).subarray(5);
+  indices.set(oneHot.indices);
+  const probabilities = new Float32Array(text.length + 3).fill(-1).subarray(3);
+  probabilities.set(oneHot.probabilities);
+  expectSame(await run({}, { indices, probabilities, k: 1, weight: 1 }), plain);
   // The same teacher shifted by one row is another target, and changes the tables.
   const shifted = teacherOf(1, 1, (_next, current) => [[current, 1]]);
   expect((await run({}, shifted)).tables.equals(plain.tables)).toBe(false);
