@@ -111,6 +111,7 @@ export {
   type LutLanguageModelOptions,
   type LmDataOptions,
   type LmTrainOptions,
+  type LmTeacher,
   type LmTrainProgress,
   type LmTrainResult,
   type LmGenerateOptions,

@@ -91,6 +91,28 @@ export interface LmTrainProgress {
   validatedAt?: number;
 }
 
+/**
+ * A teacher's next-byte predictions for knowledge distillation (soft targets). Row i
+ * (i = 0 … text.length − 1) is the teacher's top-k distribution over the byte that follows
+ * text[i]: byte `indices[i*k + j]` with probability `probabilities[i*k + j]`, j < k. Rows
+ * are renormalised over their k entries; a row summing to 0 means no teacher there.
+ * The arrays are read in place (not copied) while train() runs: do not modify or
+ * transfer them until it settles.
+ */
+export interface LmTeacher {
+  /** text.length × k byte values. */
+  indices: Uint8Array;
+  /** text.length × k probabilities, finite and ≥ 0. */
+  probabilities: Float32Array;
+  /** Entries per row (1 … 256). */
+  k: number;
+  /**
+   * α in [0, 1] (default 0.5): the target becomes (1 − α)·one-hot(next byte) + α·row, so the
+   * output gradient is softmax − target. 0 is plain training, bit for bit.
+   */
+  weight?: number;
+}
+
 export interface LmTrainOptions extends LmDataOptions {
   /** Steps to run now (0 … 2^48). */
   steps: number;
@@ -98,6 +120,12 @@ export interface LmTrainOptions extends LmDataOptions {
   every?: number;
   /** Check that the text is the one this (loaded) model was trained on. */
   resume?: boolean;
+  /**
+   * Distil a teacher's predictions (see LmTeacher). Only the training gradient changes: the
+   * reported losses stay the cross-entropy against the next byte, validation is unchanged.
+   * Checkpoints do not store it; pass it again when resuming.
+   */
+  teacher?: LmTeacher;
   signal?: AbortSignal;
   /**
    * Called about every 100 ms and after each validation, on the JS thread. If it throws,

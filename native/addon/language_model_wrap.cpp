@@ -44,6 +44,39 @@ std::vector<uint8_t> ToBytes(const Napi::Value& value, const char* name) {
   return std::vector<uint8_t>(array.Data(), array.Data() + array.ElementLength());
 }
 
+// options.teacher: { indices: Uint8Array, probabilities: Float32Array, k, weight? }, its
+// array types checked here (TypeError) and everything else by LmTeacher::check() in the
+// core, before training starts. The arrays are not copied: the core reads them in place
+// and `indices` and `probabilities` receive them, for the worker to hold until it ends.
+LmTeacher ReadTeacher(const Napi::Object& o, Napi::Uint8Array& indices, Napi::Float32Array& probabilities) {
+  LmTeacher teacher;
+  const auto value = Option(o, "teacher");
+  if (value.IsUndefined()) return teacher;
+  if (!value.IsObject()) throw TypeError("teacher must be an object { indices, probabilities, k, weight? }");
+  const auto t = value.As<Napi::Object>();
+  const auto i = Option(t, "indices");
+  if (!IsTypedArrayOf(i, napi_uint8_array)) throw TypeError("teacher.indices must be a Uint8Array");
+  const auto p = Option(t, "probabilities");
+  if (!IsTypedArrayOf(p, napi_float32_array)) throw TypeError("teacher.probabilities must be a Float32Array");
+  const auto k = Option(t, "k");
+  if (k.IsUndefined()) throw TypeError("teacher.k must be a number");
+  teacher.k = uint32_t(ToInteger(k, LmTeacher::kK));
+  const auto weight = Option(t, "weight");
+  if (!weight.IsUndefined()) teacher.weight = ToNumber(weight, "teacher.weight");
+  indices = i.As<Napi::Uint8Array>();
+  probabilities = p.As<Napi::Float32Array>();
+  teacher.indices = indices.Data();
+  teacher.indices_length = indices.ElementLength();
+  teacher.probabilities = probabilities.Data();
+  teacher.probabilities_length = probabilities.ElementLength();
+  // An empty array may have no data pointer; the core tells a teacher by `indices`.
+  static const uint8_t kNoBytes = 0;
+  static const float kNoFloats = 0;
+  if (teacher.indices == nullptr) teacher.indices = &kNoBytes;
+  if (teacher.probabilities == nullptr) teacher.probabilities = &kNoFloats;
+  return teacher;
+}
+
 Napi::Object ConfigObject(Napi::Env env, const LmConfig& c) {
   auto out = Napi::Object::New(env);
   out.Set("context", c.context);
@@ -66,14 +99,19 @@ uint64_t LmMemoryBytes(LanguageModel& model) { return model.model().mapped_table
 
 class TrainWorker : public AsyncWork<LmTrainEvent> {
  public:
+  // `options.teacher` points into `indices` and `probabilities` (empty without a
+  // teacher), which the worker holds until it ends.
   TrainWorker(Napi::Env env, Napi::Object owner, AsyncState& state, ExternalMemory& memory,
               std::shared_ptr<LanguageModel> model, std::vector<uint8_t> text, LmTrainOptions options,
-              Napi::Function on_event)
+              Napi::Function on_event, Napi::Uint8Array indices, Napi::Float32Array probabilities)
       : AsyncWork(env, "polychron.train", owner, &state, "train()", on_event),
         memory_(memory),
         model_(std::move(model)),
         text_(std::move(text)),
-        options_(options) {}
+        options_(options) {
+    if (!indices.IsEmpty()) teacher_indices_ = Napi::Persistent(indices);
+    if (!probabilities.IsEmpty()) teacher_probabilities_ = Napi::Persistent(probabilities);
+  }
 
  private:
   void Work(const Progress& progress) override {
@@ -113,6 +151,9 @@ class TrainWorker : public AsyncWork<LmTrainEvent> {
   std::shared_ptr<LanguageModel> model_;
   std::vector<uint8_t> text_;
   LmTrainOptions options_;
+  // The teacher's arrays, read in place by the core: held so that they outlive the work.
+  Napi::Reference<Napi::Uint8Array> teacher_indices_;
+  Napi::Reference<Napi::Float32Array> teacher_probabilities_;
   LmTrainRun run_;
 };
 
@@ -220,7 +261,7 @@ Napi::Value LanguageModelWrap::Load(const Napi::CallbackInfo& info) {
   });
 }
 
-// train(text, { steps, every?, protocol?, validationSnippets?, holdout?, resume? }, onEvent?)
+// train(text, { steps, every?, protocol?, validationSnippets?, holdout?, resume?, teacher? }, onEvent?)
 Napi::Value LanguageModelWrap::Train(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Live("train");
@@ -232,13 +273,17 @@ Napi::Value LanguageModelWrap::Train(const Napi::CallbackInfo& info) {
     if (!every.IsUndefined()) options.every = ToInteger(every, "every", 0, kMaxRunUnits);
     ReadFlagOption(o, "resume", options.resume);
     options.data = ReadDataSpec(o);
+    Napi::Uint8Array teacher_indices;
+    Napi::Float32Array teacher_probabilities;
+    options.teacher = ReadTeacher(o, teacher_indices, teacher_probabilities);
     Napi::Function on_event;
     if (!info[2].IsUndefined()) {
       if (!info[2].IsFunction()) throw TypeError("onEvent must be a function");
       on_event = info[2].As<Napi::Function>();
     }
     auto* worker =
-        new TrainWorker(info.Env(), Value(), async_, memory_, model_, std::move(text), options, on_event);
+        new TrainWorker(info.Env(), Value(), async_, memory_, model_, std::move(text), options, on_event,
+                        teacher_indices, teacher_probabilities);
     worker->Queue();
     return worker->Promise();
   });

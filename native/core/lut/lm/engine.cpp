@@ -197,7 +197,7 @@ void LmEngine::head_backward(Workspace& w, uint32_t l, uint32_t h, const float* 
   for (size_t e = 0; e < head.pe.size(); ++e) head.pe[e] -= lr * w.pe_grad[e];
 }
 
-double LmEngine::train_step(const uint8_t* tokens, uint32_t n, float lr) {
+double LmEngine::train_step(const uint8_t* tokens, uint32_t n, float lr, const LmTeacher* teacher, uint64_t row) {
   const LmConfig& c = model_.config();
   const uint32_t d = c.embedding, H = c.heads;
   Workspace& w = *workspaces_[0];
@@ -209,7 +209,7 @@ double LmEngine::train_step(const uint8_t* tokens, uint32_t n, float lr) {
   for (uint32_t pos = 0; pos < n; ++pos) {
     const float* logits = act.logits.data() + size_t(pos) * kLmVocabulary;
     loss += cross_entropy(logits, tokens[pos + 1]);
-    cross_entropy_gradient(logits, tokens[pos + 1], w.logit_grad.data() + size_t(pos) * kLmVocabulary);
+    distillation_gradient(logits, tokens[pos + 1], teacher, row + pos, w.logit_grad.data() + size_t(pos) * kLmVocabulary);
   }
   w.grad.assign(size_t(n) * d, 0.0f);
   lut_backward(model_.unembed, act.unembed, w.logit_grad.data(), kLmVocabulary, lr, w.grad.data(), d, w);

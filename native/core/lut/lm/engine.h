@@ -22,8 +22,10 @@ class LmEngine {
 
   unsigned threads() const { return pool_.size(); }
 
-  // One training step on tokens[0..n]; returns the mean loss over the n positions.
-  double train_step(const uint8_t* tokens, uint32_t n, float lr);
+  // One training step on tokens[0..n]; returns the mean loss over the n positions. With a
+  // teacher, position pos takes its target from teacher row `row` + pos (as reference::train_step).
+  double train_step(const uint8_t* tokens, uint32_t n, float lr, const LmTeacher* teacher = nullptr,
+                    uint64_t row = 0);
 
   // Forward only. For each snippet s (tokens text + starts[s], n + 1 bytes), losses[s] is
   // −ln p(next byte) at the last position (last_only) or the mean over all n positions.

@@ -69,18 +69,26 @@ void LanguageModel::remember_data(const LmCorpus& corpus) {
   data_.crc32 = crc32_update(0, corpus.text(), corpus.bytes());
 }
 
-double LanguageModel::train_step(const LmCorpus& corpus) {
+void LanguageModel::refuse_c_program_teacher() const {
+  if (!engine_ && config().rng == LmRng::Glibc) {
+    throw RangeError("polychron: a teacher needs impl 'fast' with rng 'glibc' (impl 'reference' is the C program, which has none)");
+  }
+}
+
+double LanguageModel::train_step(const LmCorpus& corpus, const LmTeacher* teacher) {
   const uint32_t P = config().context;
   if (corpus.context() != P) throw RangeError("polychron: the corpus was prepared for another context length");
   if (corpus.rng() != config().rng) throw RangeError("polychron: the corpus was prepared for another generator");
+  if (teacher != nullptr && !teacher->present()) teacher = nullptr;
+  if (teacher != nullptr) refuse_c_program_teacher();
   const bool glibc = config().rng == LmRng::Glibc;
   last_start_ = glibc ? corpus.draw_training_start(glibc_) : corpus.draw_training_start(data_rng_);
   const uint8_t* tokens = corpus.text() + last_start_;
   const float lr = learning_rate(step_);
   // With rng 'glibc' and impl 'fast': the program's draws with the fast engine's arithmetic.
-  const double loss = engine_      ? engine_->train_step(tokens, P, lr)
+  const double loss = engine_      ? engine_->train_step(tokens, P, lr, teacher, last_start_)
                       : glibc     ? c_program::train_step(*model_, tokens, P, lr, reference_act_)
-                                  : reference::train_step(*model_, tokens, P, lr, reference_act_);
+                                  : reference::train_step(*model_, tokens, P, lr, reference_act_, teacher, last_start_);
   ++step_;
   return loss;
 }
@@ -88,6 +96,9 @@ double LanguageModel::train_step(const LmCorpus& corpus) {
 LmTrainRun LanguageModel::train(const uint8_t* text, uint64_t bytes, const LmTrainOptions& options,
                                  const std::function<void(const LmTrainEvent&)>& on_event,
                                  const std::atomic<bool>* cancel) {
+  options.teacher.check(bytes);
+  const LmTeacher* teacher = options.teacher.present() ? &options.teacher : nullptr;
+  if (teacher != nullptr) refuse_c_program_teacher();
   const LmCorpus corpus = this->corpus(text, bytes, options.data);
   if (options.resume && step_ > 0 && (data_.bytes != bytes || data_.crc32 != crc32_update(0, text, bytes))) {
     throw RangeError("polychron: this text (" + std::to_string(bytes) + " bytes) is not the one the checkpoint was trained on (" +
@@ -106,7 +117,7 @@ LmTrainRun LanguageModel::train(const uint8_t* text, uint64_t bytes, const LmTra
   for (uint64_t k = 0; k < options.steps && !cancelled(); ++k) {
     const uint64_t t = step_;
     const double lr = learning_rate(t);
-    const double loss = train_step(corpus);
+    const double loss = train_step(corpus, teacher);
     run.losses.push_back(loss);
     run.starts.push_back(last_start_);
     loss_sum += loss;

@@ -48,6 +48,10 @@ struct LmTrainOptions {
   uint64_t every = 0;   // validate after each step t with t % every == 0; 0: never
   bool resume = false;  // refuse a text other than the one the model was trained on
   LmDataSpec data;
+  // Optional (teacher.present()): soft targets distilled from a teacher, one row per byte
+  // of the text (model.h). The reported losses stay the plain cross-entropy; validation
+  // is unchanged. Not recorded in checkpoints: pass it again when resuming.
+  LmTeacher teacher;
 };
 
 // What a training run reports as it goes: at most every 100 ms, at each validation and
@@ -96,12 +100,15 @@ class LanguageModel {
   LmCorpus corpus(const uint8_t* text, uint64_t bytes, const LmDataSpec& spec) const;
   // Runs options.steps training steps on text[0..bytes), validating on schedule;
   // on_event (may be empty) gets the progress events, `cancel` (may be null) stops before
-  // the next step. Throws RangeError when resuming on another text than the recorded one.
+  // the next step. Throws RangeError when resuming on another text than the recorded one,
+  // or for a teacher that fails LmTeacher::check (before any step).
   LmTrainRun train(const uint8_t* text, uint64_t bytes, const LmTrainOptions& options,
                    const std::function<void(const LmTrainEvent&)>& on_event, const std::atomic<bool>* cancel);
   // Training step number step(): draws a snippet, trains at lr(step), advances the step.
   // Returns the snippet's mean loss over its positions; last_start() is its first byte.
-  double train_step(const LmCorpus& corpus);
+  // A teacher (checked by the caller against the corpus's text) gives the snippet starting
+  // at s the rows s … s + P − 1.
+  double train_step(const LmCorpus& corpus, const LmTeacher* teacher = nullptr);
   uint64_t last_start() const { return last_start_; }
   // The learning rate of step t: the spec's rule, computed as the C program does with rng 'glibc'.
   float learning_rate(uint64_t t) const;
@@ -121,6 +128,8 @@ class LanguageModel {
 
  private:
   void make_engine();
+  // RangeError with rng 'glibc' and impl 'reference' (the C program has no teacher).
+  void refuse_c_program_teacher() const;
   void last_logits(const uint8_t* tokens, uint32_t n, float* logits);
 
   std::unique_ptr<LmModel> model_;

@@ -203,14 +203,67 @@ double cross_entropy(const float* logits, uint32_t target) {
   return std::log(sum) - (double(logits[target]) - double(top));
 }
 
-void cross_entropy_gradient(const float* logits, uint32_t target, float* g) {
+namespace {
+
+// p = softmax(logits), each term in double and rounded to float: the one softmax of both
+// output gradients.
+void softmax_float(const float* logits, float* p) {
   float top = logits[0];
   for (uint32_t k = 1; k < kLmVocabulary; ++k) top = std::max(top, logits[k]);
   double sum = 0;
   for (uint32_t k = 0; k < kLmVocabulary; ++k) sum += std::exp(double(logits[k]) - double(top));
-  for (uint32_t k = 0; k < kLmVocabulary; ++k) {
-    g[k] = float(std::exp(double(logits[k]) - double(top)) / sum) - (k == target ? 1.0f : 0.0f);
+  for (uint32_t k = 0; k < kLmVocabulary; ++k) p[k] = float(std::exp(double(logits[k]) - double(top)) / sum);
+}
+
+}  // namespace
+
+void cross_entropy_gradient(const float* logits, uint32_t target, float* g) {
+  softmax_float(logits, g);
+  g[target] -= 1.0f;
+}
+
+void LmTeacher::check(uint64_t text_bytes) const {
+  if (!present()) return;
+  check_in_range(kK, k);
+  if (!(weight >= 0 && weight <= 1)) {
+    throw RangeError("teacher.weight must be a finite number in [0, 1] (got " + std::to_string(weight) + ")");
   }
+  const uint64_t expected = text_bytes * k;
+  if (indices_length != expected || probabilities_length != expected) {
+    throw RangeError("teacher.indices and teacher.probabilities must each hold text.length × teacher.k = " +
+                     std::to_string(text_bytes) + " × " + std::to_string(k) + " = " + std::to_string(expected) +
+                     " elements (got " + std::to_string(indices_length) + " and " +
+                     std::to_string(probabilities_length) + ")");
+  }
+  for (uint64_t e = 0; e < expected; ++e) {
+    const float p = probabilities[e];
+    if (!(p >= 0) || !std::isfinite(p)) {
+      throw RangeError("teacher.probabilities must be finite and ≥ 0; row " + std::to_string(e / k) + " holds " +
+                       std::to_string(p) + " at entry " + std::to_string(e % k));
+    }
+  }
+}
+
+void distillation_gradient(const float* logits, uint32_t target, const LmTeacher* teacher, uint64_t row, float* g) {
+  if (teacher == nullptr || !teacher->present() || teacher->weight == 0) {
+    cross_entropy_gradient(logits, target, g);
+    return;
+  }
+  const uint32_t k = teacher->k;
+  const uint8_t* indices = teacher->indices + row * k;
+  const float* probabilities = teacher->probabilities + row * k;
+  double total = 0;
+  for (uint32_t j = 0; j < k; ++j) total += double(probabilities[j]);
+  if (!(total > 0)) {
+    cross_entropy_gradient(logits, target, g);
+    return;
+  }
+  const double alpha = teacher->weight;
+  double q[kLmVocabulary] = {};
+  for (uint32_t j = 0; j < k; ++j) q[indices[j]] += alpha * (double(probabilities[j]) / total);
+  q[target] += 1.0 - alpha;
+  softmax_float(logits, g);
+  for (uint32_t v = 0; v < kLmVocabulary; ++v) g[v] -= float(q[v]);
 }
 
 }  // namespace polychron

@@ -135,6 +135,36 @@ double cross_entropy(const float* logits, uint32_t target);
 // g = softmax(logits) − one_hot(target), as float.
 void cross_entropy_gradient(const float* logits, uint32_t target, float* g);
 
+// A teacher for knowledge distillation: for each byte text[r] of the training text, its
+// top-k distribution over the byte that FOLLOWS it — byte indices[r·k + j] with
+// probability probabilities[r·k + j], j < k, renormalised over the row's k entries (a
+// row summing to 0 is no teacher there). The arrays belong to the caller and must outlive
+// the training (they are not copied). Not part of a checkpoint: like the text, it is an
+// input of each train().
+struct LmTeacher {
+  static constexpr IntegerRange kK{"teacher.k", 1, 256};
+
+  const uint8_t* indices = nullptr;  // rows × k
+  const float* probabilities = nullptr;
+  uint64_t indices_length = 0;  // elements, as given (checked against rows × k)
+  uint64_t probabilities_length = 0;
+  uint32_t k = 1;
+  double weight = 0.5;  // α in [0, 1]
+
+  bool present() const { return indices != nullptr; }
+  // The one check of a teacher, before any training: RangeError naming teacher.k,
+  // teacher.weight, the lengths (expected text_bytes × k) or the first row holding a
+  // negative or non-finite probability.
+  void check(uint64_t text_bytes) const;
+};
+
+// The output gradient of one position with a teacher: g = softmax(logits) − q,
+// q = (1 − α)·one_hot(target) + α·(teacher row `row`, renormalised), with the softmax as
+// in cross_entropy_gradient() and q summed in double, then rounded to float. Without a
+// teacher, with α = 0 or where the row sums to 0 it is cross_entropy_gradient(), bit for
+// bit. The one definition both implementations use.
+void distillation_gradient(const float* logits, uint32_t target, const LmTeacher* teacher, uint64_t row, float* g);
+
 // The plain single-thread oracle.
 namespace reference {
 // One head's indices for inputs x[0..n) (query[pos], positional[delta]), and its output
@@ -144,8 +174,11 @@ void head_forward(const LmConfig& c, const LmHead& head, const float* x, uint32_
 // Forward over tokens[0..n); fills `act` (logits of every position).
 void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivations& act);
 // One training step on tokens[0..n] (n = P normally): forward, loss at every position,
-// backward with in-place SGD at rate lr. Returns the mean loss over the n positions.
-double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, LmActivations& act);
+// backward with in-place SGD at rate lr. Returns the mean loss over the n positions (the
+// plain cross-entropy against the next byte, teacher or not). With a teacher, position pos
+// takes its target from teacher row `row` + pos (distillation_gradient()).
+double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, LmActivations& act,
+                  const LmTeacher* teacher = nullptr, uint64_t row = 0);
 }  // namespace reference
 
 // The spec's C program, operation for operation (config.rng == Glibc; lut/lm/c_program.cpp).

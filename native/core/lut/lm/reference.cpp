@@ -115,7 +115,8 @@ void forward(const LmModel& model, const uint8_t* tokens, uint32_t n, LmActivati
   }
 }
 
-double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, LmActivations& act) {
+double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, LmActivations& act,
+                  const LmTeacher* teacher, uint64_t row) {
   const LmConfig& c = model.config();
   const uint32_t d = c.embedding, H = c.heads;
   forward(model, tokens, n, act);
@@ -125,7 +126,8 @@ double train_step(LmModel& model, const uint8_t* tokens, uint32_t n, float lr, L
   for (uint32_t pos = 0; pos < n; ++pos) {
     const float* logits = act.logits.data() + size_t(pos) * kLmVocabulary;
     loss += cross_entropy(logits, tokens[pos + 1]);
-    cross_entropy_gradient(logits, tokens[pos + 1], logit_grad.data() + size_t(pos) * kLmVocabulary);
+    // ∂L/∂logits = softmax − q; q the one-hot next byte, or mixed with the teacher's row.
+    distillation_gradient(logits, tokens[pos + 1], teacher, row + pos, logit_grad.data() + size_t(pos) * kLmVocabulary);
   }
 
   std::vector<float> grad(size_t(n) * d, 0.0f);
