@@ -226,7 +226,7 @@ async function plot(result) {
         encoding: {
           x: { field: 'bytes', type: 'quantitative', scale: { type: 'log' }, title: 'LUT model bytes (log scale)' },
           y: { field: 'kept', type: 'quantitative', scale: { zero: false }, title: 'accuracy kept (%)' },
-          color: { field: 'how', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+          color: { field: 'how', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 400 } },
         },
       },
       { data: { values: [{ y: 100 * KEPT_TARGET }] }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },

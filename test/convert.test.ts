@@ -1,11 +1,13 @@
 // Dense models read from safetensors and ONNX files written here, checked against a
 // plain forward pass; their conversion into LUT networks checked on held-out inputs; and
 // every kind of file conversion must refuse, refused with the file's name and the reason.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { DenseModel, LutClassifier, convertToLut } from '../lib';
+import { DenseModel, LutClassifier, convertToLut, writeIdx } from '../lib';
+import { repoRoot } from './helpers/child';
 import { expectError, rejected } from './helpers/errors';
 import {
   denseOnnx,
@@ -262,5 +264,55 @@ describe('LutClassifier.train with a teacher', () => {
     const plain = await logits({});
     expect(await logits({ teacher, teacherWeight: 0 })).toEqual(plain);
     expect(await logits({ teacher, teacherWeight: 1 })).not.toEqual(plain);
+  });
+});
+
+describe('polychron convert', () => {
+  const cli = path.join(repoRoot, 'dist', 'cli', 'index.js');
+  const polychron = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  /** count 6 × 6 IDX images (and labels 0…3) as the test network reads them. */
+  function idxSet(name: string, count: number, seed: number): [string, string] {
+    const r = seededRandom(seed);
+    const files: [string, string] = [path.join(dir, `${name}-images`), path.join(dir, `${name}-labels`)];
+    writeIdx(files[0], { type: 'uint8', shape: [count, 6, 6], data: Uint8Array.from({ length: count * INPUTS }, () => Math.floor(256 * r())) });
+    writeIdx(files[1], { type: 'uint8', shape: [count], data: Uint8Array.from({ length: count }, () => Math.floor(4 * r())) });
+    return files;
+  }
+
+  test('converts an ONNX model on IDX images, saves a classifier that classify eval reads, and reports as JSON', () => {
+    const onnx = write('cli.onnx', denseOnnx(layers));
+    const [images, labels] = idxSet('calibration', 1200, 11);
+    const [testImages, testLabels] = idxSet('test', 300, 12);
+    const model = path.join(dir, 'converted.safetensors');
+    const report = path.join(dir, 'report.json');
+    const out = polychron('convert', '--onnx', onnx, '--calibration', images, '--labels', labels, '--test-images', testImages,
+      '--test-labels', testLabels, '--out', model, '--report', report, '--epochs', '3', '--fine-tune-epochs', '1',
+      '--layers', '8x32x4', '--readout', '16x4', '--threads', '2', '--json');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const summary = JSON.parse(out.stdout);
+    expect(summary).toMatchObject({ model, denseBytes: layers.reduce((s, l) => s + 4 * (l.weight.length + l.bias.length), 0) });
+    for (const key of ['calibrationAgreement', 'testAgreement', 'denseTestAccuracy', 'lutTestAccuracy', 'accuracyKept', 'speedup']) {
+      expect(summary[key]).toBeGreaterThan(0);
+    }
+    expect(JSON.parse(fs.readFileSync(report, 'utf8')).fineTuning.epochs).toBe(1);
+    const evaluated = polychron('classify', 'eval', '--model', model, '--images', testImages, '--labels', testLabels, '--json');
+    expect(evaluated.status).toBe(0);
+    expect(JSON.parse(evaluated.stdout).accuracy).toBeCloseTo(summary.lutTestAccuracy, 12);
+  }, 60_000);
+
+  test('refuses a wrong command line or model before any work, naming the problem', () => {
+    const [images] = idxSet('few', 20, 13);
+    const both = polychron('convert', '--onnx', 'a.onnx', '--safetensors', 'b.safetensors', '--calibration', images, '--out', path.join(dir, 'x'));
+    expect(both.status).toBe(1);
+    expect(both.stderr).toMatch(/give exactly one of --onnx FILE and --safetensors FILE/);
+    const conv = write('cli-conv.onnx', onnxModel([{ op: 'Conv', inputs: ['input', 'W'], outputs: ['y'] }],
+      [onnxTensor('W', [4, 1, 3, 3], new Float32Array(36))], 'input', 'y'));
+    const bad = polychron('convert', '--onnx', conv, '--calibration', images, '--out', path.join(dir, 'x.safetensors'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--onnx: .*cli-conv\.onnx.*Conv/);
+    const normalize = polychron('convert', '--onnx', conv, '--calibration', images, '--out', path.join(dir, 'x'), '--normalize', '0.5');
+    expect(normalize.status).toBe(1);
+    expect(normalize.stderr).toMatch(/--normalize must be MEAN,STD/);
   });
 });
