@@ -12,7 +12,8 @@
 //    in PyTorch (bench/peers/dense_transformer.py), its batch-1 generation timed in eager
 //    PyTorch, TorchScript and onnxruntime-node; the fastest is this machine's best runtime;
 // c. a dense transformer of 6 layers and 4 heads whose width d gives the LUT model's
-//    WRITTEN parameter count (capped at d 1024);
+//    WRITTEN parameter count, capped at d 256 (MAX_D: the LUT model writes 10^8 values within
+//    seconds, and on 2 cores one validation pass of a d-1024 model takes ~8 min, d 512 ~2 min);
 // d. the LUT transformer distilled from (b) (its top-k next-byte distributions), when
 //    polychron's train() takes a `teacher` option; skipped with the reason otherwise.
 //
@@ -23,6 +24,8 @@
 // there, the plot and the docs section beside it, bench/results and docs untouched),
 // --no-install (do not install missing Debian packages), --distill-weight W (0.5),
 // --report (only regenerate the plot and the section from the committed JSON).
+// Duration: about 35 min for the default marks on 2 cores (about 47 with the distilled arm);
+// the estimate is printed at start (expectedSeconds) and recorded beside the actual seconds.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -39,7 +42,13 @@ const PYTHON = '/usr/bin/python3';
 const TEXT = path.resolve(__dirname, '..', '..', 'shared', 'data', 'tinyshakespeare.txt');
 const DATA = { validationSnippets: polychron.LUT_LM_TRAIN_DEFAULTS.validationSnippets, holdout: polychron.LUT_LM_TRAIN_DEFAULTS.holdout };
 const SHAPE = { layers: 6, heads: 4, context: 32 };
-const MAX_D = 1024;
+// The parameter-matched arm's width cap. Measured here (2 shared cores, PyTorch 1.13, OpenBLAS):
+// one pass over the 3,485 held-out windows takes ~8 min at d 1024 (76 M parameters), ~110 s at
+// d 512 (19 M), ~40 s at d 256 (4.9 M); a training step at batch 64 ~30 s, ~7.5 s, ~1.8 s.
+const MAX_D = 256;
+const MAX_D_REASON = 'validation time: one pass over the held-out windows takes ~8 min at d 1024, ~110 s at d 512, ' +
+  '~40 s at d 256 on 2 cores (and a batch-64 training step ~30 s, ~7.5 s, ~1.8 s), so d is capped at 256 to keep each ' +
+  'mark\'s validation under about a minute; the LUT model\'s written count is far above any of them';
 const TARGET = 5; // the issue's target: LUT generation bytes/s >= 5x the same-shape dense model's best
 const TEMPERATURE = polychron.LUT_LM_GENERATE_DEFAULTS.temperature;
 
@@ -86,6 +95,19 @@ function matchingWidth(target) {
   return { d: best, capped: denseParameters(MAX_D) < target };
 }
 
+/**
+ * The whole run's expected seconds, from figures measured on 2 shared cores: every arm
+ * trains for the last mark; a validation pass takes ~15 s for the LUT model (3,485 windows;
+ * it slows as rows are written), ~8 s for the d-32 dense model, ~40 s at d 256; the LUT
+ * arm's checkpoint, reloads and generation ~60 s; each dense arm's start-up, generation,
+ * TorchScript and ONNX ~20 s, onnxruntime ~5 s; the teacher file ~50 s.
+ */
+function expectedSeconds(marks, distill) {
+  const last = marks[marks.length - 1], k = marks.length;
+  const lut = last + 15 * k + 60;
+  return lut + (last + 8 * k + 20 + 5 + (distill ? 50 : 0)) + (last + 40 * k + 20) + (distill ? lut : 0);
+}
+
 /** A small seeded generator for sampling in JS (mulberry32). */
 function random(seed) {
   let a = seed >>> 0;
@@ -98,16 +120,23 @@ function random(seed) {
 }
 
 /** Batch-1 generation in onnxruntime-node, as polychron's generate does it: slide a P-byte window, sample at the temperature. */
-async function onnxGeneration(ort, file, prompt, threads, length) {
+async function onnxGeneration(ort, file, prompt, threads, length, expected) {
   const session = await ort.InferenceSession.create(file, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
   });
   const P = prompt.length;
   const window = BigInt64Array.from(prompt, (b) => BigInt(b));
   const draw = random(1);
+  let check;
   const next = async () => {
     const logits = (await session.run({ bytes: new ort.Tensor('int64', window, [1, P]) })).logits.data;
     const last = (P - 1) * 256;
+    if (check === undefined) {
+      // The first call sees the prompt itself: its last logits must be PyTorch's.
+      check = 0;
+      for (let k = 0; k < 256; k++) check = Math.max(check, Math.abs(logits[last + k] - expected[k]));
+      if (!(check < 1e-3)) throw new Error(`the exported ONNX model's logits differ from PyTorch's by ${check}`);
+    }
     let top = -Infinity;
     for (let k = 0; k < 256; k++) top = Math.max(top, logits[last + k]);
     const weights = new Float64Array(256);
@@ -123,7 +152,7 @@ async function onnxGeneration(ort, file, prompt, threads, length) {
   for (let i = 0; i < length; i++) await next();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await session.release();
-  return { threads, bytes: length, bytesPerSecond: length / seconds, nsPerByte: (seconds / length) * 1e9 };
+  return { threads, bytes: length, bytesPerSecond: length / seconds, nsPerByte: (seconds / length) * 1e9, maxAbsLogitDifference: check };
 }
 
 /** Whether train() takes a teacher, asked of a fresh model before any arm runs. */
@@ -150,11 +179,16 @@ async function measure(outFile) {
   fs.mkdirSync(BUILD, { recursive: true });
   const models = [];
   const skipped = {};
+  const began = Date.now();
+  const blocker = await distillationBlocker(bytes);
+  const expected = expectedSeconds(marks, blocker === undefined);
+  const clock = (s) => `${Math.round(s / 60)} min`;
+  console.log(`expected duration on 2 cores: ~${clock(expected)} for --minutes ${minutes.join(',')}` +
+    ` (~${clock(expectedSeconds([60, 300, 600], blocker === undefined))} for 1,5,10; distillation ${blocker === undefined ? 'on' : 'off'})`);
 
   const lut = lutArm('lut', text, marks, threads);
   models.push(lut);
   const torch = ensurePackage('python3-torch', () => spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0, { install });
-  const blocker = await distillationBlocker(bytes);
   if (!torch) {
     skipped.dense = `PyTorch is not installed${install ? ' and could not be' : ' (--no-install)'} (Debian package python3-torch)`;
     skipped.distillation = skipped.dense;
@@ -169,11 +203,13 @@ async function measure(outFile) {
     } else {
       const prompt = bytes.subarray(same.protocol.heldOutFrom, same.protocol.heldOutFrom + SHAPE.context);
       same.generation.onnxruntime = [];
-      for (const t of [1, 2]) same.generation.onnxruntime.push(await onnxGeneration(ort, onnx, prompt, t, 500));
+      for (const t of [1, 2]) same.generation.onnxruntime.push(await onnxGeneration(ort, onnx, prompt, t, 500, same.onnx.promptLastLogits));
     }
+    delete same.onnx.promptLastLogits; // checked above
     models.push(same);
     const width = matchingWidth(lut.parameters.written);
-    models.push({ ...denseArm('dense-parameter-matched', text, marks, threads, width.d), matchedTo: lut.parameters.written, capped: width.capped });
+    models.push({ ...denseArm('dense-parameter-matched', text, marks, threads, width.d), matchedTo: lut.parameters.written,
+      capped: width.capped, ...(width.capped && { cap: { maxD: MAX_D, reason: MAX_D_REASON } }) });
     if (blocker === undefined) {
       const distilled = lutArm('lut-distilled', text, marks, threads, { teacher: { prefix: teacher, k: same.teacher.k, weight } });
       if (distilled.skipped) skipped.distillation = distilled.skipped;
@@ -186,7 +222,8 @@ async function measure(outFile) {
   const result = {
     description: 'LUT transformer against dense transformers: validation loss at equal training wall-clock time (clock stopped while validating), batch-1 generation speed, memory',
     text: path.basename(text), textBytes: bytes.length, protocol: { name: 'holdout', ...DATA }, minutes, threads,
-    options: { distillWeight: weight, maxDenseWidth: MAX_D, temperature: TEMPERATURE },
+    options: { distillWeight: weight, maxDenseWidth: MAX_D, maxDenseWidthReason: MAX_D_REASON, temperature: TEMPERATURE },
+    expectedSeconds: expected, seconds: (Date.now() - began) / 1000,
     peers: { python: PYTHON, onnxruntimeNode: skipped.onnxruntime || !torch ? null : ONNXRUNTIME_VERSION },
     models, skipped, comparison: compare(models),
   };

@@ -11,6 +11,9 @@ target reaches the held-out tail); validation reads the tail as windows = (held 
 non-overlapping windows, count = min(windows, validationSnippets) of them evenly spaced
 (window k starts at n - held + (k * windows // count) * P), and the loss is the mean of
 -ln p(next byte) over every position of every window, in nats per byte.
+Checked by bench/peers/check_holdout.js: probing one changed byte at a time, polychron's
+evaluate() and this validation_loss() read exactly the union of [s, s + P] over the starts
+s above (3 small texts/settings); untrained, both give 5.545 = ln 256 on tinyshakespeare.
 
 Usage: dense_transformer.py --text FILE --marks 60,300,600 [--d 32] [--layers 6]
        [--heads 4] [--threads 2] [--batch 64] [--lr 3e-3] [--onnx FILE]
@@ -43,6 +46,9 @@ class Block(nn.Module):
     def __init__(self, d, heads, context):
         super().__init__()
         self.heads = heads
+        # A Python float fixed at construction: computed from x.shape inside forward() it
+        # would be a traced value that torch.jit.trace turns into a constant with a warning.
+        self.scale = 1.0 / math.sqrt(d // heads)
         self.ln1 = nn.LayerNorm(d)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -57,7 +63,7 @@ class Block(nn.Module):
         # Written out rather than nn.MultiheadAttention so that tracing and ONNX export see
         # plain matrix products (no fused kernel that one exporter or the other lacks).
         q, k, v = (z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
-        scores = q @ k.transpose(2, 3) / math.sqrt(d // self.heads) + self.mask[:t, :t]
+        scores = (q @ k.transpose(2, 3)) * self.scale + self.mask[:t, :t]
         y = (scores.softmax(dim=-1) @ v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
@@ -72,6 +78,14 @@ class Decoder(nn.Module):
         self.blocks = nn.ModuleList(Block(d, heads, context) for _ in range(layers))
         self.ln = nn.LayerNorm(d)
         self.head = nn.Linear(d, VOCABULARY)
+        # GPT-2's initialisation: weights N(0, 0.02), biases zero, so that the untrained
+        # model's next-byte distribution is nearly uniform (loss ln 256 = 5.545, as an untrained
+        # LUT model's is; PyTorch's default uniform init starts near 5.71 at d 32).
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, std=0.02)
+            if isinstance(m, nn.Linear):
+                nn.init.zeros_(m.bias)
 
     def forward(self, tokens):
         x = self.token(tokens) + self.position[:tokens.shape[1]]
@@ -131,12 +145,15 @@ def train(model, text, train_starts, valid_starts, args, marks):
         elapsed += time.perf_counter() - began
         loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
         while len(results) < len(marks) and elapsed >= marks[len(results)]:
+            validating = time.perf_counter()
             valid = validation_loss(model, text, valid_starts, args.context)
+            validation_seconds = time.perf_counter() - validating
             results.append({'mark': marks[len(results)], 'seconds': elapsed, 'steps': steps,
-                            'trainLoss': loss_sum / max(1, loss_count), 'validationLoss': valid})
+                            'trainLoss': loss_sum / max(1, loss_count), 'validationLoss': valid,
+                            'validationSeconds': validation_seconds})
             loss_sum, loss_count = 0.0, 0
-            print(f'dense d={args.d}: {steps} steps in {elapsed:.1f} s of training, validation loss {valid:.4f}',
-                  file=sys.stderr)
+            print(f'dense d={args.d}: {steps} steps in {elapsed:.1f} s of training, validation loss {valid:.4f} '
+                  f'({validation_seconds:.1f} s)', file=sys.stderr)
     return results
 
 
@@ -245,10 +262,20 @@ def main():
                        'faster': 'torchscript' if torchscript['nsPerByte'] < eager['nsPerByte'] else 'eager'},
     }
     if args.onnx:
-        torch.onnx.export(model, prompt[None], args.onnx, input_names=['bytes'], output_names=['logits'], opset_version=14)
-        out['onnx'] = args.onnx
+        # Opset 14 (PyTorch 1.13 exports up to 17): GELU becomes Erf arithmetic, LayerNorm
+        # its decomposition, both of which onnxruntime fuses again. The last position's logits
+        # for the prompt go with it so that the reader can check the exported graph.
+        with torch.no_grad():
+            torch.onnx.export(model, prompt[None], args.onnx, input_names=['bytes'], output_names=['logits'],
+                              opset_version=14, do_constant_folding=True)
+            last = model(prompt[None])[0, -1]
+        out['onnx'] = {'file': args.onnx, 'opset': 14, 'input': 'bytes int64 [1, %d]' % args.context,
+                       'output': 'logits float32 [1, %d, 256]' % args.context, 'promptLastLogits': last.tolist()}
     if args.teacher_out:
+        began = time.perf_counter()
         out['teacher'] = write_teacher(model, text, held_start, args.context, args.teacher_k, args.teacher_out)
+        out['teacher']['seconds'] = time.perf_counter() - began
+        print(f'dense d={args.d}: teacher file written in {out["teacher"]["seconds"]:.1f} s', file=sys.stderr)
     print(json.dumps(out))
 
 
