@@ -84,14 +84,30 @@ async function convert(dense, size, train, test, epochs, tag) {
   return { classifier, report };
 }
 
-/** The same LUT size trained from the labels alone, for as many epochs as distillation and fine-tuning together. */
-async function fromLabels(size, train, test, epochs) {
+/**
+ * The same LUT size trained from the labels alone, for as many epochs as distillation and
+ * fine-tuning together; its agreement with the MLP (`denseClasses`, on the test images)
+ * says how much of the converted network's agreement conversion bought.
+ */
+async function fromLabels(size, train, test, epochs, denseClasses) {
   const net = new polychron.LutClassifier({ inputs: train.rows * train.cols, classes: 10, imageShape: [train.rows, train.cols], layers: size.layers, readout: size.readout });
   const started = performance.now();
   await net.train(train.images, train.labels, { epochs, threads: 2, patience: 0 });
+  const seconds = (performance.now() - started) / 1000;
   const e = await net.evaluate(test.images, test.labels, { threads: 2 });
+  const predicted = await net.predict(test.images, { threads: 2 });
   net.close();
-  return { testAccuracy: e.accuracy, seconds: (performance.now() - started) / 1000 };
+  let same = 0;
+  for (let n = 0; n < predicted.length; n++) same += predicted[n] === denseClasses[n] ? 1 : 0;
+  return { testAccuracy: e.accuracy, agreement: same / predicted.length, seconds };
+}
+
+function argmaxRows(logits, classes) {
+  return Uint8Array.from({ length: logits.length / classes }, (_, n) => {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (logits[n * classes + k] > logits[n * classes + best]) best = k;
+    return best;
+  });
 }
 
 /** One round of batch-1 timings: every LUT network's logits() and the MLP in onnxruntime-node, as a caller sees them. */
@@ -139,13 +155,15 @@ async function measure() {
   const fromOnnx = await polychron.DenseModel.load(mlp.onnx);
   const fromSafetensors = await polychron.DenseModel.load(mlp.safetensors);
   const fineTune = polychron.CONVERT_DEFAULTS.fineTuneEpochs;
+  const denseClasses = argmaxRows(await fromOnnx.logits(test.images, { threads: 2 }), 10);
 
   const conversions = [];
   const luts = {};
   for (const size of SIZES) {
     const { classifier, report } = await convert(fromOnnx, size, train, test, epochs, 'onnx');
-    const labelsOnly = await fromLabels(size, train, test, epochs + fineTune);
-    console.log(`${size.name} (labels only, ${epochs + fineTune} epochs): test accuracy ${labelsOnly.testAccuracy.toFixed(4)}`);
+    const labelsOnly = await fromLabels(size, train, test, epochs + fineTune, denseClasses);
+    console.log(`${size.name} (labels only, ${epochs + fineTune} epochs): test accuracy ${labelsOnly.testAccuracy.toFixed(4)}, ` +
+      `agreement ${(100 * labelsOnly.agreement).toFixed(2)}%`);
     const row = { name: size.name, report, labelsOnly };
     if (size.name === 'lut-default') {
       const again = await convert(fromSafetensors, size, train, test, epochs, 'safetensors');
@@ -240,15 +258,15 @@ function section(result) {
   const lines = [`Measured by \`npm run bench -- convert\` (${e.cpu}, ${e.cores} cores, commit ${e.commit}). The dense MLP ` +
     `(${d.layers}, PyTorch, ${result.denseBudgetMinutes} minutes with 2 threads) reaches ${pct(d.testAccuracy)}% on the ` +
     `${result.testImages} test images; each LUT size is converted from its ONNX file with \`convertToLut\` ` +
-    `(${result.distillEpochs} epochs of distillation on the MLP's logits, then ${result.fineTuneEpochs} of fine-tuning on the labels, ` +
+    `(${result.distillEpochs} epochs of distillation on the MLP's logits at temperature ${result.temperature}, then ${result.fineTuneEpochs} of fine-tuning on the labels, ` +
     `2 threads). Latency: one image per call from Node, polychron's \`logits()\` against onnxruntime-node's \`session.run()\`, ` +
     `medians of ${result.timingRounds} interleaved rounds. Plot: \`bench/results/convert.svg\`.`, '',
-  '| LUT network | model bytes | test accuracy | kept | agreement with the MLP | trained on labels alone | conversion s | batch 1 µs | × faster than the MLP in onnxruntime-node |',
+  '| LUT network | model bytes | test accuracy | kept | agreement with the MLP | trained on labels alone: accuracy, agreement | conversion s | batch 1 µs | × faster than the MLP in onnxruntime-node |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const c of result.conversions) {
     const r = c.report;
     lines.push(`| ${c.name} | ${mb(r.lut.modelBytes)} MB | ${pct(r.lut.testAccuracy)}% | ${pct(r.accuracyKept)}% | ${pct(r.testAgreement)}% | ` +
-      `${pct(c.labelsOnly.testAccuracy)}% | ${r.seconds.toFixed(0)} | ${us(c.batch1NsPerImage)} | ${c.speedupOverOnnx?.toFixed(1) ?? '–'} |`);
+      `${pct(c.labelsOnly.testAccuracy)}%, ${pct(c.labelsOnly.agreement)}% | ${r.seconds.toFixed(0)} | ${us(c.batch1NsPerImage)} | ${c.speedupOverOnnx?.toFixed(1) ?? '–'} |`);
   }
   lines.push(`| dense MLP | ${mb(d.modelBytes)} MB | ${pct(d.testAccuracy)}% | | | | ${d.trainSeconds.toFixed(0)} (training) | ` +
     `${us(d.batch1NsPerImage.onnxThreads1)} (1 thread), ${us(d.batch1NsPerImage.onnxThreads2)} (2) | 1 |`, '');
@@ -261,12 +279,15 @@ function section(result) {
     `onnxruntime-node): ${c.best === null ? 'no conversion keeps enough accuracy; not met' : `${c.best} keeps ${pct(c.accuracyKept)}% at ` +
     `${c.speedupOverOnnx.toFixed(1)}× — ${c.targetMet ? 'met' : 'not met'}`}.`);
   const helped = result.conversions.filter((x) => x.report.lut.testAccuracy > x.labelsOnly.testAccuracy);
+  const closer = result.conversions.filter((x) => x.report.testAgreement > x.labelsOnly.agreement);
   lines.push('', `**What distillation adds.** Against the same LUT size trained on the labels alone for as many epochs, conversion is ` +
     `more accurate for ${helped.length} of ${result.conversions.length} sizes (${result.conversions.map((x) => `${x.name} ` +
-    `${(100 * (x.report.lut.testAccuracy - x.labelsOnly.testAccuracy)).toFixed(2)} points`).join(', ')}). ` +
+    `${(100 * (x.report.lut.testAccuracy - x.labelsOnly.testAccuracy)).toFixed(2)} points`).join(', ')}) and agrees more with ` +
+    `the MLP for ${closer.length} of them (${result.conversions.map((x) => `${(100 * (x.report.testAgreement - x.labelsOnly.agreement)).toFixed(2)}`).join(', ')} points). ` +
     'Where the LUT side wins: latency at batch 1, since a look-up reads one row per table and multiplies nothing. ' +
-    `Where it loses: size — the LUT networks hold ${result.conversions.map((x) => `${(x.report.lut.modelBytes / d.modelBytes).toFixed(1)}×`).join(', ')} ` +
-    'the MLP\'s bytes, since every table keeps 2^C rows of which one is read.');
+    `Size: the LUT networks hold ${result.conversions.map((x) => `${(x.report.lut.modelBytes / d.modelBytes).toFixed(1)}×`).join(', ')} ` +
+    `the MLP's bytes (${result.conversions.filter((x) => x.report.lut.modelBytes < d.modelBytes).length} of ${result.conversions.length} smaller); ` +
+    'a table keeps 2^C rows of which one is read, so the larger, more accurate networks lose on size.');
   return lines.join('\n');
 }
 

@@ -90,7 +90,7 @@ export interface LutTrainOptions {
   teacher?: Float32Array;
   /** Weight of the teacher's term in [0, 1] (default 1: the labels only score validation). */
   teacherWeight?: number;
-  /** Softmax temperature τ of the distillation term (default 2). */
+  /** Softmax temperature τ of the distillation term (default 1). */
   temperature?: number;
   /** Called after every epoch (JS thread). Throwing or rejecting stops training and rejects train(). */
   onEpoch?: (epoch: LutEpochReport) => unknown;

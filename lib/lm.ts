@@ -96,8 +96,7 @@ export interface LmTrainProgress {
  * (i = 0 … text.length − 1) is the teacher's top-k distribution over the byte that follows
  * text[i]: byte `indices[i*k + j]` with probability `probabilities[i*k + j]`, j < k. Rows
  * are renormalised over their k entries; a row summing to 0 means no teacher there.
- * The arrays are read in place (not copied) while train() runs: do not modify or
- * transfer them until it settles.
+ * The arrays are copied when train() is called, as the text is.
  */
 export interface LmTeacher {
   /** text.length × k byte values. */

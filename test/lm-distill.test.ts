@@ -85,6 +85,20 @@ test('a teacher that is the next byte itself (weight 1) trains exactly as no tea
   expect((await run({}, shifted)).tables.equals(plain.tables)).toBe(false);
 });
 
+test('the teacher is copied when train() is called: changing the arrays afterwards changes nothing', async () => {
+  const teacher = soft(0.5);
+  const model = new LutLanguageModel(small);
+  const pending = model.train(text, { steps, ...data, teacher });
+  // Overwritten while the worker runs: a model reading the arrays in place would see this.
+  teacher.probabilities.fill(0);
+  teacher.indices.fill(7);
+  await pending;
+  const file = path.join(tmp, 'copied.safetensors');
+  await model.save(file);
+  model.close();
+  expect(fs.readFileSync(file).equals((await run({}, soft(0.5))).tables)).toBe(true);
+});
+
 test('a soft teacher changes the training; fast (1 and 2 threads) equals reference bit for bit', async () => {
   const teacher = soft(0.5);
   const reference = await run({ impl: 'reference' }, teacher);

@@ -46,9 +46,10 @@ std::vector<uint8_t> ToBytes(const Napi::Value& value, const char* name) {
 
 // options.teacher: { indices: Uint8Array, probabilities: Float32Array, k, weight? }, its
 // array types checked here (TypeError) and everything else by LmTeacher::check() in the
-// core, before training starts. The arrays are not copied: the core reads them in place
-// and `indices` and `probabilities` receive them, for the worker to hold until it ends.
-LmTeacher ReadTeacher(const Napi::Object& o, Napi::Uint8Array& indices, Napi::Float32Array& probabilities) {
+// core, before training starts. The arrays are copied into `indices` and `probabilities`
+// (as the text is): the caller may change or detach them while the worker runs. The
+// returned teacher points into those vectors, whose buffers moving them keeps.
+LmTeacher ReadTeacher(const Napi::Object& o, std::vector<uint8_t>& indices, std::vector<float>& probabilities) {
   LmTeacher teacher;
   const auto value = Option(o, "teacher");
   if (value.IsUndefined()) return teacher;
@@ -63,17 +64,17 @@ LmTeacher ReadTeacher(const Napi::Object& o, Napi::Uint8Array& indices, Napi::Fl
   teacher.k = uint32_t(ToInteger(k, LmTeacher::kK));
   const auto weight = Option(t, "weight");
   if (!weight.IsUndefined()) teacher.weight = ToNumber(weight, "teacher.weight");
-  indices = i.As<Napi::Uint8Array>();
-  probabilities = p.As<Napi::Float32Array>();
-  teacher.indices = indices.Data();
-  teacher.indices_length = indices.ElementLength();
-  teacher.probabilities = probabilities.Data();
-  teacher.probabilities_length = probabilities.ElementLength();
-  // An empty array may have no data pointer; the core tells a teacher by `indices`.
+  const auto index_array = i.As<Napi::Uint8Array>();
+  const auto probability_array = p.As<Napi::Float32Array>();
+  indices.assign(index_array.Data(), index_array.Data() + index_array.ElementLength());
+  probabilities.assign(probability_array.Data(), probability_array.Data() + probability_array.ElementLength());
+  // An empty vector may have no data pointer; the core tells a teacher by `indices`.
   static const uint8_t kNoBytes = 0;
   static const float kNoFloats = 0;
-  if (teacher.indices == nullptr) teacher.indices = &kNoBytes;
-  if (teacher.probabilities == nullptr) teacher.probabilities = &kNoFloats;
+  teacher.indices = indices.empty() ? &kNoBytes : indices.data();
+  teacher.indices_length = indices.size();
+  teacher.probabilities = probabilities.empty() ? &kNoFloats : probabilities.data();
+  teacher.probabilities_length = probabilities.size();
   return teacher;
 }
 
@@ -100,18 +101,17 @@ uint64_t LmMemoryBytes(LanguageModel& model) { return model.model().mapped_table
 class TrainWorker : public AsyncWork<LmTrainEvent> {
  public:
   // `options.teacher` points into `indices` and `probabilities` (empty without a
-  // teacher), which the worker holds until it ends.
+  // teacher), which the worker owns until it ends.
   TrainWorker(Napi::Env env, Napi::Object owner, AsyncState& state, ExternalMemory& memory,
               std::shared_ptr<LanguageModel> model, std::vector<uint8_t> text, LmTrainOptions options,
-              Napi::Function on_event, Napi::Uint8Array indices, Napi::Float32Array probabilities)
+              Napi::Function on_event, std::vector<uint8_t> indices, std::vector<float> probabilities)
       : AsyncWork(env, "polychron.train", owner, &state, "train()", on_event),
         memory_(memory),
         model_(std::move(model)),
         text_(std::move(text)),
-        options_(options) {
-    if (!indices.IsEmpty()) teacher_indices_ = Napi::Persistent(indices);
-    if (!probabilities.IsEmpty()) teacher_probabilities_ = Napi::Persistent(probabilities);
-  }
+        options_(options),
+        teacher_indices_(std::move(indices)),
+        teacher_probabilities_(std::move(probabilities)) {}
 
  private:
   void Work(const Progress& progress) override {
@@ -151,9 +151,9 @@ class TrainWorker : public AsyncWork<LmTrainEvent> {
   std::shared_ptr<LanguageModel> model_;
   std::vector<uint8_t> text_;
   LmTrainOptions options_;
-  // The teacher's arrays, read in place by the core: held so that they outlive the work.
-  Napi::Reference<Napi::Uint8Array> teacher_indices_;
-  Napi::Reference<Napi::Float32Array> teacher_probabilities_;
+  // The teacher's rows, copied from the caller's arrays (options_.teacher points into them).
+  std::vector<uint8_t> teacher_indices_;
+  std::vector<float> teacher_probabilities_;
   LmTrainRun run_;
 };
 
@@ -273,8 +273,8 @@ Napi::Value LanguageModelWrap::Train(const Napi::CallbackInfo& info) {
     if (!every.IsUndefined()) options.every = ToInteger(every, "every", 0, kMaxRunUnits);
     ReadFlagOption(o, "resume", options.resume);
     options.data = ReadDataSpec(o);
-    Napi::Uint8Array teacher_indices;
-    Napi::Float32Array teacher_probabilities;
+    std::vector<uint8_t> teacher_indices;
+    std::vector<float> teacher_probabilities;
     options.teacher = ReadTeacher(o, teacher_indices, teacher_probabilities);
     Napi::Function on_event;
     if (!info[2].IsUndefined()) {
@@ -283,7 +283,7 @@ Napi::Value LanguageModelWrap::Train(const Napi::CallbackInfo& info) {
     }
     auto* worker =
         new TrainWorker(info.Env(), Value(), async_, memory_, model_, std::move(text), options, on_event,
-                        teacher_indices, teacher_probabilities);
+                        std::move(teacher_indices), std::move(teacher_probabilities));
     worker->Queue();
     return worker->Promise();
   });

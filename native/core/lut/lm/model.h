@@ -138,8 +138,8 @@ void cross_entropy_gradient(const float* logits, uint32_t target, float* g);
 // A teacher for knowledge distillation: for each byte text[r] of the training text, its
 // top-k distribution over the byte that FOLLOWS it — byte indices[r·k + j] with
 // probability probabilities[r·k + j], j < k, renormalised over the row's k entries (a
-// row summing to 0 is no teacher there). The arrays belong to the caller and must outlive
-// the training (they are not copied). Not part of a checkpoint: like the text, it is an
+// row summing to 0 is no teacher there). The arrays must outlive the training (the addon
+// gives the core its own copy). Not part of a checkpoint: like the text, it is an
 // input of each train().
 struct LmTeacher {
   static constexpr IntegerRange kK{"teacher.k", 1, 256};
