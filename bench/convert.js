@@ -198,7 +198,8 @@ async function measure() {
   }
   return {
     dataset: dir === FASHION ? 'fashion-mnist' : path.basename(dir), trainImages: train.count, testImages: test.count,
-    denseBudgetMinutes: minutes, distillEpochs: epochs, fineTuneEpochs: fineTune, threads: 2, timingRounds: rounds,
+    denseBudgetMinutes: minutes, distillEpochs: epochs, fineTuneEpochs: fineTune,
+    temperature: polychron.LUT_CLASSIFIER_DEFAULTS.train.temperature, threads: 2, timingRounds: rounds,
     peers: { torch: mlp.torch, onnxruntimeNode: ort ? ONNXRUNTIME_VERSION : null },
     dense: {
       name: 'dense-mlp', layers: '784-256-256-10', testAccuracy: mlp.testAccuracy, parameters: mlp.parameters,
