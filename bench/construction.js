@@ -11,13 +11,8 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
-const { summarize, writeResult } = require('./harness');
+const { summarize, writeResult, option } = require('./harness');
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const k = args.indexOf(`--${name}`);
-  return k >= 0 ? args[k + 1] : fallback;
-};
 const repeats = Number(option('repeats', 3));
 const pauseSeconds = Number(option('pause', 15));
 const baseline = option('baseline', undefined);

@@ -24,7 +24,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { polychron, summarize, writeResult } = require('./harness');
+const { polychron, summarize, writeResult, option, idxDataSet } = require('./harness');
 const { ensurePackage, onnxruntime, ONNXRUNTIME_VERSION } = require('./peers/install');
 
 const RESULT = path.join(__dirname, 'results', 'convert.json');
@@ -44,19 +44,7 @@ const SIZES = [
   { name: 'lut-default', layers: polychron.LUT_CLASSIFIER_DEFAULTS.config.layers, readout: polychron.LUT_CLASSIFIER_DEFAULTS.config.readout },
 ];
 
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-}
 
-function files(dir) {
-  const find = (stem) => [`${stem}.gz`, stem].map((n) => path.join(dir, n)).find((f) => fs.existsSync(f));
-  const out = {
-    trainImages: find('train-images-idx3-ubyte'), trainLabels: find('train-labels-idx1-ubyte'),
-    testImages: find('t10k-images-idx3-ubyte'), testLabels: find('t10k-labels-idx1-ubyte'),
-  };
-  return Object.values(out).every(Boolean) ? out : undefined;
-}
 
 function trainDense(data, minutes) {
   const python = '/usr/bin/python3';
@@ -137,8 +125,8 @@ async function measure() {
   const epochs = Number(option('epochs', String(polychron.CONVERT_DEFAULTS.epochs)));
   const rounds = Number(option('rounds', '5'));
   const dir = option('data', FASHION);
-  if (dir === FASHION) ensurePackage('dataset-fashion-mnist', () => files(FASHION) !== undefined);
-  const data = files(dir);
+  if (dir === FASHION) ensurePackage('dataset-fashion-mnist', () => idxDataSet(FASHION) !== undefined);
+  const data = idxDataSet(dir);
   if (data === undefined) {
     console.log(`convert: no IDX files in ${dir} (Debian package dataset-fashion-mnist); skipped`);
     return undefined;

@@ -64,4 +64,20 @@ function writeResult(name, body, file = path.join(__dirname, 'results', `${name}
   return file;
 }
 
-module.exports = { polychron, summarize, measure, writeResult };
+/** The value after `--name` on the command line, or `fallback`. */
+function option(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
+}
+
+/** The four IDX files of an MNIST-layout data set in `dir` (gzip-compressed or not), or undefined. */
+function idxDataSet(dir) {
+  const find = (stem) => [`${stem}.gz`, stem].map((n) => path.join(dir, n)).find((f) => fs.existsSync(f));
+  const out = {
+    trainImages: find('train-images-idx3-ubyte'), trainLabels: find('train-labels-idx1-ubyte'),
+    testImages: find('t10k-images-idx3-ubyte'), testLabels: find('t10k-labels-idx1-ubyte'),
+  };
+  return Object.values(out).every(Boolean) ? out : undefined;
+}
+
+module.exports = { polychron, summarize, measure, writeResult, option, idxDataSet };

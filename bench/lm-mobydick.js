@@ -14,7 +14,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { polychron, writeResult } = require('./harness');
+const { polychron, writeResult, option } = require('./harness');
 
 const SEEDS = [1, 2, 3];
 const LAST_STEP = 10000;
@@ -23,10 +23,6 @@ const ALLOWED = 0.05;
 const buildDir = path.join(__dirname, '.build');
 const cli = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
 
-function option(name) {
-  const k = process.argv.indexOf(name);
-  return k >= 0 ? process.argv[k + 1] : undefined;
-}
 
 function readLog(file) {
   const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
@@ -49,7 +45,7 @@ async function main() {
   fs.mkdirSync(buildDir, { recursive: true });
   const text = path.join(buildDir, 'mobydick.txt');
   fs.writeFileSync(text, polychron.mobyDick());
-  let logs = option('--logs');
+  let logs = option('logs');
   if (logs === undefined) {
     logs = buildDir;
     for (let k = 0; k < SEEDS.length; k += 2) {
@@ -57,7 +53,7 @@ async function main() {
     }
   }
   const perSeed = SEEDS.map((seed) => ({ seed, validations: readLog(path.join(logs, `p-moby-seed${seed}.csv`)) }));
-  const cOutputs = option('--c-program-output')?.split(',') ?? [];
+  const cOutputs = option('c-program-output')?.split(',') ?? [];
   const cRuns = cOutputs.map((file) => fs.readFileSync(file, 'utf8').split('\n')
     .map((line) => /step (\d+) validation ([\d.]+)/.exec(line))
     .filter((m) => m !== null)

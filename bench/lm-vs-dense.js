@@ -30,7 +30,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { polychron, writeResult } = require('./harness');
+const { polychron, writeResult, option } = require('./harness');
 const { ensurePackage, onnxruntime, ONNXRUNTIME_VERSION } = require('./peers/install');
 const { teacherUnsupported } = require('./peers/lut_lm');
 
@@ -52,10 +52,6 @@ const MAX_D_REASON = 'validation time: one pass over the held-out windows takes 
 const TARGET = 5; // the issue's target: LUT generation bytes/s >= 5x the same-shape dense model's best
 const TEMPERATURE = polychron.LUT_LM_GENERATE_DEFAULTS.temperature;
 
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-}
 
 /** Runs a child that prints its result as the last line of stdout; progress passes through. */
 function child(command, args, what) {

@@ -20,7 +20,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { polychron, summarize, writeResult } = require('./harness');
+const { polychron, summarize, writeResult, option, idxDataSet } = require('./harness');
 const { runDensePeer } = require('./peers/dense');
 const { ensurePackage, onnxruntime, ONNXRUNTIME_VERSION } = require('./peers/install');
 
@@ -37,22 +37,7 @@ const LUT_MODELS = [
   { name: 'lut-large', layers: [{ width: 64, tables: 1024, comparisons: 6 }], readout: { tables: 256, comparisons: 6 } },
 ];
 
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? process.argv[at + 1] : fallback;
-}
 
-function files(dir) {
-  const find = (stem) => {
-    for (const name of [`${stem}.gz`, stem]) if (fs.existsSync(path.join(dir, name))) return path.join(dir, name);
-    return undefined;
-  };
-  const out = {
-    trainImages: find('train-images-idx3-ubyte'), trainLabels: find('train-labels-idx1-ubyte'),
-    testImages: find('t10k-images-idx3-ubyte'), testLabels: find('t10k-labels-idx1-ubyte'),
-  };
-  return Object.values(out).every(Boolean) ? out : undefined;
-}
 
 /**
  * OpenBLAS (behind PyTorch's dense layers here, and the floor) picks its kernel from the
@@ -199,8 +184,8 @@ async function measure() {
   const minutes = Number(option('minutes', '5'));
   const rounds = Number(option('rounds', '5'));
   const dir = option('data', FASHION);
-  if (dir === FASHION) ensurePackage('dataset-fashion-mnist', () => files(FASHION) !== undefined);
-  const data = files(dir);
+  if (dir === FASHION) ensurePackage('dataset-fashion-mnist', () => idxDataSet(FASHION) !== undefined);
+  const data = idxDataSet(dir);
   if (data === undefined) {
     console.log(`lut-vs-dense: no IDX files in ${dir} (Debian package dataset-fashion-mnist); skipped`);
     return undefined;

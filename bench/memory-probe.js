@@ -34,7 +34,7 @@
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { summarize, writeResult } = require('./harness');
+const { summarize, writeResult, option } = require('./harness');
 
 const source = path.join(__dirname, 'peers', 'memory_probe.cpp');
 const buildDir = path.join(__dirname, '.build');
@@ -50,10 +50,6 @@ function build() {
   return { command: `g++ ${compileArgs.map((a) => (path.isAbsolute(a) ? path.relative(path.resolve(__dirname, '..'), a) : a)).join(' ')}`, rebuilt: stale };
 }
 
-function option(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1] : fallback;
-}
 
 function cpuTimes() {
   const [, ...v] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
