@@ -57,7 +57,10 @@ export interface ConversionReport {
     nsPerImage: number;
     testAccuracy?: number;
   };
-  /** Fraction of held-out calibration inputs on which the LUT network predicts the dense model's class. */
+  /**
+   * Fraction of held-out calibration inputs on which the LUT network predicts the dense
+   * model's class, at the end of distillation (before any fine-tuning; testAgreement is the final network's).
+   */
   calibrationAgreement: number;
   /** The same on the test set (when given). */
   testAgreement?: number;
