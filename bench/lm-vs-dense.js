@@ -255,7 +255,7 @@ async function plot(result) {
     encoding: {
       x: { field: 'seconds', type: 'quantitative', title: 'training time (s; validation not counted)' },
       y: { field: 'loss', type: 'quantitative', title: 'validation loss (nats per byte)', scale: { zero: false } },
-      color: { field: 'model', type: 'nominal', title: null },
+      color: { field: 'model', type: 'nominal', title: null, legend: { labelLimit: 300 } },
     },
   });
 }
