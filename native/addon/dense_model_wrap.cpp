@@ -6,6 +6,7 @@
 
 #include "addon/convert.h"
 #include "core/errors.h"
+#include "addon/lut_classifier_wrap.h"
 #include "core/lut/classifier.h"
 
 namespace polychron::addon {
@@ -14,26 +15,6 @@ namespace {
 
 // The default cap on what loading may allocate (the classifier's, one default for both).
 const uint64_t kDefaultMemoryLimit = LutClassifierConfig().memory_limit;
-
-// Inputs: a Float32Array of count × inputs finite values, seen in place; returns count.
-uint64_t InputsView(const Napi::Value& value, uint32_t inputs, const float*& data) {
-  if (!IsTypedArrayOf(value, napi_float32_array)) throw TypeError("images must be a Float32Array");
-  const auto array = value.As<Napi::Float32Array>();
-  const size_t n = array.ElementLength();
-  if (n == 0 || n % inputs != 0) {
-    throw RangeError("images must hold a positive multiple of inputs = " + std::to_string(inputs) + " numbers (got " +
-                     std::to_string(n) + ")");
-  }
-  data = array.Data();
-  const uint64_t bad = first_non_finite(data, n);
-  if (bad < n) throw RangeError("images[" + std::to_string(bad) + "] must be finite");
-  return n / inputs;
-}
-
-unsigned ReadThreads(const Napi::Object& o) {
-  const auto value = Option(o, "threads");
-  return value.IsUndefined() ? 1u : unsigned(ToInteger(value, "threads", 1, 256));
-}
 
 }  // namespace
 

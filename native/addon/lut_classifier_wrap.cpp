@@ -24,26 +24,6 @@ float ReadFloat(const Napi::Object& o, const char* key, float fallback) {
   return value.IsUndefined() ? fallback : float(ToFiniteNumber(value, key));
 }
 
-unsigned ReadThreads(const Napi::Object& o) {
-  return unsigned(ReadU32(o, "threads", LutTrainOptions().threads, 1, 256));
-}
-
-// Inputs: a Float32Array of count × inputs finite values, seen in place (for work done
-// before the call returns); returns count.
-uint64_t InputsView(const Napi::Value& value, uint32_t inputs, const float*& data) {
-  if (!IsTypedArrayOf(value, napi_float32_array)) throw TypeError("images must be a Float32Array");
-  const auto array = value.As<Napi::Float32Array>();
-  const size_t n = array.ElementLength();
-  if (n == 0 || n % inputs != 0 || n / inputs > kMaxExamples) {
-    throw RangeError("images must hold a positive multiple of inputs = " + std::to_string(inputs) +
-                     " numbers (got " + std::to_string(n) + ")");
-  }
-  data = array.Data();
-  const uint64_t bad = first_non_finite(data, n);
-  if (bad < n) throw RangeError("images[" + std::to_string(bad) + "] must be finite");
-  return n / inputs;
-}
-
 // The same, copied (for async work, which may outlive the caller's array; JavaScript may
 // also change or detach it meanwhile).
 std::shared_ptr<std::vector<float>> ReadInputs(const Napi::Value& value, uint32_t inputs, uint64_t& count) {
@@ -222,6 +202,26 @@ class TrainWorker : public AsyncWork<LutEpochReport> {
 };
 
 }  // namespace
+
+unsigned ReadThreads(const Napi::Object& o) {
+  return unsigned(ReadU32(o, "threads", LutTrainOptions().threads, 1, 256));
+}
+
+// Inputs: a Float32Array of count × inputs finite values, seen in place (for work done
+// before the call returns); returns count.
+uint64_t InputsView(const Napi::Value& value, uint32_t inputs, const float*& data) {
+  if (!IsTypedArrayOf(value, napi_float32_array)) throw TypeError("images must be a Float32Array");
+  const auto array = value.As<Napi::Float32Array>();
+  const size_t n = array.ElementLength();
+  if (n == 0 || n % inputs != 0 || n / inputs > kMaxExamples) {
+    throw RangeError("images must hold a positive multiple of inputs = " + std::to_string(inputs) +
+                     " numbers (got " + std::to_string(n) + ")");
+  }
+  data = array.Data();
+  const uint64_t bad = first_non_finite(data, n);
+  if (bad < n) throw RangeError("images[" + std::to_string(bad) + "] must be finite");
+  return n / inputs;
+}
 
 Napi::Value LutClassifierDefaults(const Napi::CallbackInfo& info) {
   auto out = Napi::Object::New(info.Env());

@@ -10,6 +10,13 @@
 
 namespace polychron::addon {
 
+// The `threads` option of the LUT classifiers' calls (1 … 256, default 1), shared with
+// the dense model (addon/dense_model_wrap.cpp).
+unsigned ReadThreads(const Napi::Object& options);
+// Inputs: a Float32Array of count × inputs finite values, seen in place (for work done
+// before the call returns); returns count. RangeError/TypeError naming `images`.
+uint64_t InputsView(const Napi::Value& value, uint32_t inputs, const float*& data);
+
 class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
  public:
   static Napi::Function Define(Napi::Env env);

@@ -95,6 +95,7 @@ DenseModel::DenseModel(std::vector<DenseLayer> layers, std::string format)
       throw RangeError("polychron: dense layer " + std::to_string(l) + " reads " + std::to_string(layer.inputs) +
                        " values but layer " + std::to_string(l - 1) + " gives " + std::to_string(layers_[l - 1].outputs));
     }
+    widest_ = std::max(widest_, layer.outputs);
   }
 }
 
@@ -111,8 +112,7 @@ uint64_t DenseModel::multiply_accumulates() const {
 }
 
 void DenseModel::logits(const float* x, float* out, std::vector<float>& scratch) const {
-  uint32_t widest = 0;
-  for (const DenseLayer& layer : layers_) widest = std::max(widest, layer.outputs);
+  const uint32_t widest = widest_;
   scratch.resize(2 * size_t(widest));
   const float* in = x;
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -270,7 +270,7 @@ DenseModel load_dense_safetensors(const std::string& path, DenseActivation hidde
   }
   std::vector<std::string> names;
   for (const auto& [layer, pair] : by_layer) {
-    const std::string label = layer.empty() ? "weight" : layer + "weight";
+    const std::string label = layer + "weight";
     if (pair.weight == nullptr) fail("'" + layer + "bias' has no '" + label + "' beside it");
     if (pair.weight->shape.size() != 2) {
       std::vector<int64_t> dims(pair.weight->shape.begin(), pair.weight->shape.end());

@@ -46,6 +46,7 @@ class DenseModel {
  private:
   std::vector<DenseLayer> layers_;
   std::string format_;
+  uint32_t widest_ = 0;  // the most outputs of any layer: the size of each forward scratch half
 };
 
 // Reads a model by its file's content (a safetensors header or an ONNX protobuf).
