@@ -137,6 +137,32 @@ export {
   type RasterQueryOptions,
   type ShuffledComparison,
 } from './groups';
+export {
+  runSweep,
+  serveQueue,
+  expandSweep,
+  readSweepSpec,
+  executeRun,
+  BuilderRegistry,
+  BUILT_IN_PARAMS,
+  QUEUE_DEFAULTS,
+  SWEEP_LIMITS,
+  SWEEP_SPEC_VERSION,
+  type SweepSpec,
+  type SweepRun,
+  type SweepValue,
+  type SweepOptions,
+  type SweepProgress,
+  type SweepReport,
+  type SweepResult,
+  type SweepMetrics,
+  type SweepRunOutput,
+  type SweepBuilder,
+  type SweepBuildContext,
+  type QueueConnection,
+  type QueueWorker,
+  type ServeOptions,
+} from './sweep';
 export { ngramBaselines, type NgramBaselines } from './ngram';
 export {
   plotRaster,

@@ -16,6 +16,10 @@ export interface Izhikevich2006Options extends NetworkOptions {
   synapsesPerNeuron?: number;
   /** Maximum axonal delay in ms (default 20). */
   maxDelay?: number;
+  /** Random neurons given the thalamic current each ms (default N/1000, at least 1). */
+  inputPerMs?: number;
+  /** The thalamic current, assigned (default: the core's, NETWORK_DEFAULTS.thalamic.current = 20). */
+  inputCurrent?: number;
 }
 
 export interface Izhikevich2006 {
@@ -46,7 +50,7 @@ function addSpnetPopulations(network: Network, neurons: number) {
  * (docs/api.md, "How rules draw"; seeds give other networks than before issue 16).
  */
 export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2006 {
-  const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, ...networkOptions } = options;
+  const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, ...networkOptions } = options;
   if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${neurons})`);
   const network = new Network(networkOptions);
   const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
@@ -61,7 +65,7 @@ export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2
     delay: 1,
     weight: -5,
   });
-  network.addThalamicInput({ perMs: Math.max(1, Math.round(neurons / 1000)), current: 20 });
+  network.addThalamicInput({ perMs: inputPerMs ?? Math.max(1, Math.round(neurons / 1000)), current: inputCurrent });
   return { network, excitatory, inhibitory };
 }
 

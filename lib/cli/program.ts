@@ -15,6 +15,7 @@ import { lmCommand } from './lm';
 import { plotCommand } from './plot';
 import { reportCommand } from './report';
 import { simulateCommand } from './simulate';
+import { sweepCommand, workerCommand } from './sweep';
 
 /** Exit status of a command line that cannot be parsed (an unknown command or option, a missing option value). */
 export const USAGE_EXIT_CODE = 2;
@@ -77,6 +78,8 @@ export function buildProgram(): Command {
     .description('Spiking neural networks after Izhikevich (2006), and LUT networks: language model and image classifier.')
     .version(packageVersion(), '-V, --version', 'print the version of polychron')
     .addCommand(simulateCommand())
+    .addCommand(sweepCommand())
+    .addCommand(workerCommand())
     .addCommand(groupsCommand())
     .addCommand(lmCommand())
     .addCommand(classifyCommand())

@@ -1,0 +1,38 @@
+/**
+ * A local pool's worker thread: loads the builders its pool was given, then runs each run it
+ * is sent, one at a time, and posts back the output or the error.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BuilderRegistry } from './builders';
+import { executeRun } from './run';
+import { parseSweepRun } from './spec';
+
+/** Messages from the pool to a worker. */
+export interface PoolRequest {
+  run: unknown;
+}
+
+/** Messages from a worker to the pool. */
+export type PoolReply =
+  | { type: 'ready' }
+  | { type: 'fatal'; error: string }
+  | { type: 'done'; id: string; output: import('./run').SweepRunOutput }
+  | { type: 'failed'; id: string; error: string };
+
+const { builders, threads } = workerData as { builders: string[]; threads: number };
+const port = parentPort!;
+
+BuilderRegistry.load(builders).then((registry) => {
+  port.on('message', ({ run: data }: PoolRequest) => {
+    const id = String((data as { id?: unknown } | null)?.id);
+    (async () => {
+      const run = parseSweepRun(data, `run ${id}`);
+      registry.check(run);
+      return executeRun(run, registry, { threads });
+    })().then(
+      (output) => port.postMessage({ type: 'done', id, output } satisfies PoolReply),
+      (error: Error) => port.postMessage({ type: 'failed', id, error: `${error.name}: ${error.message}` } satisfies PoolReply),
+    );
+  });
+  port.postMessage({ type: 'ready' } satisfies PoolReply);
+}, (error: Error) => port.postMessage({ type: 'fatal', error: error.message } satisfies PoolReply));

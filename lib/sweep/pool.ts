@@ -1,0 +1,103 @@
+/**
+ * The local pool: `workers` worker threads (each with its own copy of the addon), each
+ * running one run at a time with `threads` native threads. A worker that dies (an uncaught
+ * error in a user's builder) fails the run it held and is replaced.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../native';
+import type { PoolReply } from './pool-worker';
+import type { Placement } from './results';
+import type { SweepRunOutput } from './run';
+import type { SweepRun } from './spec';
+
+export interface PoolOptions {
+  workers: number;
+  threads: number;
+  /** Builder modules every worker loads (the operator's --builders). */
+  builders: readonly string[];
+  signal?: AbortSignal;
+  onStart?: (run: SweepRun) => void;
+  /** Awaited before the worker takes its next run (the results are written there). */
+  onDone: (run: SweepRun, output: SweepRunOutput, placement: Placement) => Promise<void>;
+  onFailed: (run: SweepRun, error: string, placement: Placement) => void;
+}
+
+/** The compiled worker script (tests run the TypeScript sources, whose compiled twin is in dist/). */
+function workerScript(): string {
+  const beside = path.join(__dirname, 'pool-worker.js');
+  return fs.existsSync(beside) ? beside : path.join(packageRoot, 'dist', 'sweep', 'pool-worker.js');
+}
+
+/** Runs every run on the pool; resolves when all have finished or failed. */
+export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions): Promise<void> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  let next = 0;
+  const live = new Set<Worker>();
+  const script = workerScript();
+
+  const serve = (slot: number): Promise<void> => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { builders: options.builders, threads: options.threads } });
+    live.add(worker);
+    const placement: Placement = { worker: `pool-${slot}`, attempts: 1 };
+    let current: SweepRun | undefined;
+    let settled = false;
+    const finish = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      live.delete(worker);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    const takeNext = (): void => {
+      if (signal?.aborted) return finish(signal.reason as Error);
+      if (next >= runs.length) return finish();
+      current = runs[next++];
+      options.onStart?.(current);
+      worker.postMessage({ run: current });
+    };
+    worker.on('message', (reply: PoolReply) => {
+      if (reply.type === 'ready') return takeNext();
+      if (reply.type === 'fatal') return finish(new Error(reply.error));
+      const run = current!;
+      current = undefined;
+      if (reply.type === 'done') {
+        options.onDone(run, reply.output, placement).then(takeNext, finish);
+      } else {
+        options.onFailed(run, reply.error, placement);
+        takeNext();
+      }
+    });
+    worker.on('error', (error) => {
+      // The thread is gone: fail what it held and carry on with a new one.
+      if (current !== undefined) options.onFailed(current, `the worker thread died: ${error.message}`, placement);
+      current = undefined;
+      live.delete(worker);
+      if (!settled) {
+        settled = true;
+        serve(slot).then(resolve, reject);
+      }
+    });
+    worker.on('exit', (code) => {
+      if (settled) return;
+      if (current !== undefined && !signal?.aborted) options.onFailed(current, `the worker thread exited (code ${code})`, placement);
+      finish(signal?.aborted ? signal.reason as Error : new Error(`a pool worker thread exited (code ${code})`));
+    });
+  });
+
+  const abort = (): void => {
+    for (const worker of live) void worker.terminate();
+  };
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const slots = Math.min(options.workers, runs.length);
+    await Promise.all(Array.from({ length: slots }, (_, k) => serve(k + 1)));
+    signal?.throwIfAborted();
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    abort();
+  }
+}
