@@ -16,6 +16,8 @@ export interface Izhikevich2006Options extends NetworkOptions {
   synapsesPerNeuron?: number;
   /** Maximum axonal delay in ms (default 20). */
   maxDelay?: number;
+  /** Initial weight of the excitatory (plastic) synapses (default 6). */
+  excitatoryWeight?: number;
   /** Random neurons given the thalamic current each ms (default N/1000, at least 1). */
   inputPerMs?: number;
   /** The thalamic current, assigned (default: the core's, NETWORK_DEFAULTS.thalamic.current = 20). */
@@ -43,21 +45,21 @@ function addSpnetPopulations(network: Network, neurons: number) {
 /**
  * Builds the canonical 2006 network with random connectivity from `seed`: each
  * excitatory neuron has M synapses to distinct other neurons, M/D of each delay 1..D,
- * weight 6, plastic; each inhibitory neuron has M synapses to distinct excitatory neurons,
+ * weight 6 (excitatoryWeight), plastic; each inhibitory neuron has M synapses to distinct excitatory neurons,
  * delay 1, weight −5, static; thalamic input: N/1000 random neurons per ms receive 20.
  * The synapses are drawn when the network is built (its first run), each neuron's from
  * its own random stream, on the network's `threads`: the same network for any count
  * (docs/api.md, "How rules draw"; seeds give other networks than before issue 16).
  */
 export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2006 {
-  const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, ...networkOptions } = options;
+  const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, excitatoryWeight = 6, ...networkOptions } = options;
   if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${neurons})`);
   const network = new Network(networkOptions);
   const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
   network.connect(excitatory, [excitatory, inhibitory], {
     rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
     delay: { evenly: [1, maxDelay] },
-    weight: 6,
+    weight: excitatoryWeight,
     plastic: true,
   });
   network.connect(inhibitory, excitatory, {

@@ -60,7 +60,7 @@ async function sweep(specFile: string, o: SweepCliOptions, command: Command): Pr
         ? { queue: { url: o.queue, ...(o.queueName !== undefined && { name: o.queueName }), ...(o.tlsCa !== undefined && { tlsCa: inputFile(o.tlsCa, '--tls-ca', 'CA file') }) } }
         : { workers: o.workers ?? os.availableParallelism(), builders: o.builders ?? [] }),
       signal,
-      onProgress: (p) => line.update(progressText(p), p.done === p.total),
+      onProgress: (p) => line.update(progressText(p)),
     });
     line.done();
     const summary = {
