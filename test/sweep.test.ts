@@ -13,6 +13,7 @@ import {
 } from '../lib';
 import { parseSweepRun } from '../lib/sweep/spec';
 import { repoRoot } from './helpers/child';
+import { byId, outcome, readResults } from './helpers/sweep';
 
 const cli = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const builders = path.join(repoRoot, 'test', 'fixtures', 'sweep', 'builders.js');
@@ -25,15 +26,6 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 const folder = (name: string): string => path.join(scratch, name);
 
-function readResults(out: string): SweepResult[] {
-  return fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SweepResult);
-}
-
-/** A result without its timing and placement fields: what must not depend on where it ran. */
-export function outcome(r: SweepResult): object {
-  const { wallSeconds, startedAt, finishedAt, worker, attempts, ...rest } = r;
-  return rest;
-}
 
 describe('sweep specs', () => {
   test('the issue\'s smallest spec: a built-in network by name, a seed grid, defaults for the rest', () => {
@@ -238,10 +230,6 @@ describe('sweeps on the local pool', () => {
     expect(fs.existsSync(folder('bad'))).toBe(false);
   });
 });
-
-function byId(a: object, b: object): number {
-  return (a as { id: string }).id.localeCompare((b as { id: string }).id);
-}
 
 describe('polychron sweep', () => {
   test('runs a spec file with --workers 2, refuses to overwrite, and --resume finds every run done', () => {

@@ -149,28 +149,32 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
   events.on('error', (e) => errors.push(e));
   const pending = new Map(runs.map((r) => [r.id, r]));
   let wake: () => void = () => undefined;
-  const settle = async (job: Job | undefined, id: string): Promise<void> => {
+  const settle = async (id: string): Promise<void> => {
     const run = pending.get(id);
-    if (run === undefined || job === undefined) return;
-    const state = await job.getState();
+    if (run === undefined) return;
+    // The state first, then the job: a job read before it finished would lack its value or reason.
+    const state = await queue.getJobState(id);
+    if (state !== 'completed' && state !== 'failed') return;
+    const job = await queue.getJob(id);
+    if (job === undefined) return;
+    pending.delete(id);
+    const placement = { worker: '', attempts: job.attemptsStarted };
     if (state === 'completed') {
-      pending.delete(id);
       try {
-        const { output, placement } = outputOf(job.returnvalue, id);
-        await options.onDone(run, output, placement);
+        const { output, placement: where } = outputOf(job.returnvalue, id);
+        await options.onDone(run, output, where);
       } catch (error) {
-        options.onFailed(run, (error as Error).message, { worker: '', attempts: job.attemptsStarted });
+        options.onFailed(run, (error as Error).message, placement);
       }
-    } else if (state === 'failed') {
-      pending.delete(id);
-      options.onFailed(run, job.failedReason ?? 'failed', { worker: '', attempts: job.attemptsStarted });
+    } else {
+      options.onFailed(run, job.failedReason ?? 'failed', placement);
     }
     if (pending.size === 0) wake();
   };
   let chain = Promise.resolve();
   // Event handlers run one at a time, in order, so results are written one at a time.
   const serial = (id: string): void => {
-    chain = chain.then(() => queue.getJob(id).then((job) => settle(job, id))).catch((error: Error) => {
+    chain = chain.then(() => settle(id)).catch((error: Error) => {
       errors.push(error);
     });
   };
@@ -269,7 +273,14 @@ export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
   const worker: BullWorker = new Worker(options.name ?? QUEUE_DEFAULTS.name, async (job: Job) => {
     const run = admit(job, registry);
     log(`${name}: run ${run.id} started (attempt ${job.attemptsStarted})`);
-    const output = await executeRun(run, registry, { threads });
+    let output: SweepRunOutput;
+    try {
+      output = await executeRun(run, registry, { threads });
+    } catch (error) {
+      // A TypeError or RangeError is a parameter the network refused: the same every time.
+      if (error instanceof TypeError || error instanceof RangeError) throw new (bullmq().UnrecoverableError)(`${error.name}: ${error.message}`);
+      throw error;
+    }
     let bytes = 0;
     const files: Record<string, string> = {};
     for (const [file, data] of Object.entries(output.files)) {
@@ -277,8 +288,7 @@ export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
       files[file] = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
     }
     if (bytes > QUEUE_DEFAULTS.maxFileBytes) {
-      const { UnrecoverableError } = bullmq();
-      throw new UnrecoverableError(`run ${run.id} keeps ${bytes} bytes of files, over the queue's limit of ${QUEUE_DEFAULTS.maxFileBytes}; keep fewer files or run the sweep locally`);
+      throw new (bullmq().UnrecoverableError)(`run ${run.id} keeps ${bytes} bytes of files, over the queue's limit of ${QUEUE_DEFAULTS.maxFileBytes}; keep fewer files or run the sweep locally`);
     }
     log(`${name}: run ${run.id} done in ${output.wallSeconds.toFixed(2)} s`);
     const value: JobValue = { ...output, files, worker: name, attempts: job.attemptsStarted };
