@@ -48,6 +48,14 @@ export interface QueueConnection {
   tlsCa?: string;
 }
 
+/**
+ * A run's job id: its id behind a prefix, since BullMQ refuses custom ids that read as
+ * integers (and 16 hex digits may be all decimal digits).
+ */
+export function jobIdOf(runId: string): string {
+  return `run-${runId}`;
+}
+
 /** What a worker returns for a run: the output with its files as base64. */
 interface JobValue extends Omit<SweepRunOutput, 'files'> {
   files: Record<string, string>;
@@ -153,9 +161,9 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
     const run = pending.get(id);
     if (run === undefined) return;
     // The state first, then the job: a job read before it finished would lack its value or reason.
-    const state = await queue.getJobState(id);
+    const state = await queue.getJobState(jobIdOf(id));
     if (state !== 'completed' && state !== 'failed') return;
-    const job = await queue.getJob(id);
+    const job = await queue.getJob(jobIdOf(id));
     if (job === undefined) return;
     pending.delete(id);
     const placement = { worker: '', attempts: job.attemptsStarted };
@@ -181,15 +189,16 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
   const onAbort = (): void => wake();
   try {
     await connected(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), connection.url);
-    events.on('completed', ({ jobId }) => serial(jobId));
-    events.on('failed', ({ jobId }) => serial(jobId));
+    const runIdOf = (jobId: string): string => jobId.slice(jobIdOf('').length);
+    events.on('completed', ({ jobId }) => serial(runIdOf(jobId)));
+    events.on('failed', ({ jobId }) => serial(runIdOf(jobId)));
     events.on('active', ({ jobId }) => {
-      const run = pending.get(jobId);
+      const run = pending.get(runIdOf(jobId));
       if (run !== undefined) options.onStart?.(run);
     });
     const fresh: SweepRun[] = [];
     for (const run of runs) {
-      const job = await queue.getJob(run.id);
+      const job = await queue.getJob(jobIdOf(run.id));
       if (job === undefined) fresh.push(run);
       else if ((await job.getState()) === 'failed') await job.retry('failed');
     }
@@ -200,7 +209,7 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
       removeOnFail: { age: QUEUE_DEFAULTS.keepSeconds },
     };
     for (let k = 0; k < fresh.length; k += 1000) {
-      await queue.addBulk(fresh.slice(k, k + 1000).map((run) => ({ name: run.network, data: run, opts: { ...jobOptions, jobId: run.id } })));
+      await queue.addBulk(fresh.slice(k, k + 1000).map((run) => ({ name: run.network, data: run, opts: { ...jobOptions, jobId: jobIdOf(run.id) } })));
     }
     // Jobs that finished before we listened (an earlier submission) and any event missed are
     // found by looking at every pending job now and then.
@@ -254,7 +263,7 @@ function admit(job: Job, registry: BuilderRegistry): SweepRun {
     const bytes = Buffer.byteLength(JSON.stringify(job.data ?? null));
     if (bytes > QUEUE_DEFAULTS.maxJobBytes) throw new RangeError(`job data of ${bytes} bytes is over the limit of ${QUEUE_DEFAULTS.maxJobBytes}`);
     const run = parseSweepRun(job.data, `job ${job.id}`);
-    if (run.id !== job.id) throw new RangeError(`job ${job.id}: its id is not its run's id ${run.id}`);
+    if (job.id !== jobIdOf(run.id)) throw new RangeError(`job ${job.id}: its id is not its run's (${jobIdOf(run.id)})`);
     registry.check(run);
     return run;
   } catch (error) {
