@@ -139,6 +139,7 @@ export {
 } from './groups';
 export {
   runSweep,
+  readSweepResults,
   serveQueue,
   expandSweep,
   readSweepSpec,
@@ -171,6 +172,7 @@ export {
   plotWeightEvolution,
   plotLoss,
   plotGroup,
+  plotSweep,
   renderSvg,
   toPng,
   runReport,
@@ -185,6 +187,7 @@ export {
   type WeightSnapshot,
   type LossCurves,
   type LossPlotOptions,
+  type SweepPlotOptions,
   type PngOptions,
   type VegaLiteSpec,
 } from './plot';

@@ -8,12 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import {
-  BuilderRegistry, expandSweep, findPolychronousGroups, izhikevich2006, Network, readSpikes, runSweep, SWEEP_LIMITS,
+  BuilderRegistry, expandSweep, findPolychronousGroups, izhikevich2006, Network, plotSweep, readSpikes, readSweepResults, runSweep, SWEEP_LIMITS,
   type SweepResult, type SweepSpec,
 } from '../lib';
 import { parseSweepRun } from '../lib/sweep/spec';
 import { repoRoot } from './helpers/child';
 import { byId, outcome, readResults } from './helpers/sweep';
+import { expectStandaloneSvg, markCounts } from './helpers/svg';
 
 const cli = path.join(repoRoot, 'dist', 'cli', 'index.js');
 const builders = path.join(repoRoot, 'test', 'fixtures', 'sweep', 'builders.js');
@@ -228,6 +229,29 @@ describe('sweeps on the local pool', () => {
     await expect(runSweep(small, { out: folder('bad'), threads: 1.5 })).rejects.toThrow(/threads must be an integer/);
     await expect(runSweep(small, { out: folder('bad'), queue: 'http://x', workers: 2 })).rejects.toThrow(/workers and builders belong to the queue's workers/);
     expect(fs.existsSync(folder('bad'))).toBe(false);
+  });
+});
+
+describe('the sweep plot', () => {
+  test('a metric against a parameter, a line per value of another: a point per run, a mean per x and colour', async () => {
+    const out = folder('plot');
+    const spec: SweepSpec = { network: 'izhikevich2006', seconds: 1, params: { neurons: 200 }, grid: { inputPerMs: [1, 2], wMax: [9, 10, 11], seed: [1, 2] } };
+    await runSweep(spec, { out, workers: 2 });
+    const results = readSweepResults(out);
+    const svg = await plotSweep(results, { x: 'wMax', y: 'meanRateHz', color: 'inputPerMs' });
+    expectStandaloneSvg(svg);
+    expect(svg).toContain('meanRateHz against wMax by inputPerMs (12 runs)');
+    const counts = markCounts(svg);
+    expect(counts['symbol layer_0_marks']).toEqual([12]);
+    // A bar per (wMax, inputPerMs) over its 2 seeds; a line per inputPerMs value, each through its 3 means.
+    expect(counts['rule layer_1_marks']).toEqual([6]);
+    expect(counts['line layer_2_layer_0_marks']).toEqual([1, 1]);
+    expect(counts['symbol layer_2_layer_1_marks']).toEqual([6]);
+    await expect(plotSweep(results, { x: 'wmax', y: 'spikes' })).rejects.toThrow(/x must name a parameter or metric of the results \(seed, neurons, inputPerMs, wMax, synapses, spikes, meanRateHz/);
+    await expect(plotSweep([], { x: 'seed', y: 'spikes' })).rejects.toThrow(/non-empty array/);
+    const png = spawnSync(process.execPath, [cli, 'plot', 'sweep', '--results', out, '--x', 'wMax', '--y', 'spikes', '--color', 'inputPerMs', '--out', path.join(out, 'p.png')], { encoding: 'utf8' });
+    expect(png.status).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'p.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 });
 

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { GroupSet } from '../groups';
-import { plotGroup, plotLoss, plotRaster, plotRates, plotWeightEvolution, plotWeightHistogram, toPng, type PlotOptions, type PopulationSpan } from '../plot';
+import { plotGroup, plotLoss, plotRaster, plotRates, plotSweep, plotWeightEvolution, plotWeightHistogram, toPng, type PlotOptions, type PopulationSpan } from '../plot';
 import { readLossFiles, readWeightSnapshots, readWeightsCsv } from '../plot/files';
 import { readSpikes } from '../formats';
+import { readSweepResults } from '../sweep';
 import { finiteNumber, nonNegativeInteger, positiveInteger, required } from './options';
 import { inputFile, outputFile, reading } from './paths';
 
@@ -131,6 +132,24 @@ async function group(o: GroupOptions): Promise<string> {
   return plotGroup(set.groups[index], plotOptions(o));
 }
 
+interface SweepPlotCliOptions extends CommonOptions {
+  results?: string;
+  x?: string;
+  y?: string;
+  color?: string;
+}
+
+async function sweep(o: SweepPlotCliOptions): Promise<string> {
+  const source = inputFile(required(o.results, '--results DIR is required (the --out folder of polychron sweep, or its results.jsonl)'), '--results', 'sweep results', true);
+  const results = await reading('--results', () => readSweepResults(source));
+  return plotSweep(results, {
+    ...plotOptions(o),
+    x: required(o.x, '--x NAME is required: the parameter along x (e.g. wMax)'),
+    y: required(o.y, '--y NAME is required: the metric along y (e.g. groups, meanRateHz)'),
+    ...(o.color !== undefined && { color: o.color }),
+  });
+}
+
 /** One plot kind: its options, then the common ones; draws and writes SVG or PNG. */
 function kind<O extends CommonOptions>(name: string, summary: string, draw: (o: O) => Promise<string>): Command {
   return new Command(name)
@@ -153,7 +172,7 @@ const range = (command: Command): Command => command
 
 export function plotCommand(): Command {
   return new Command('plot')
-    .summary('draw a spike raster, population rates, weight histograms, LM loss curves or a polychronous group (SVG or PNG)')
+    .summary('draw a spike raster, population rates, weight histograms, LM loss curves, a polychronous group or a sweep\'s summary (SVG or PNG)')
     .description('Draw one plot from the files polychron writes, as a standalone SVG (or PNG with --out FILE.png).')
     .addCommand(range(kind<RasterOptions>('raster', 'spike raster, with the groups a raster activates circled', raster)
       .option('--spikes <file>', SPIKES_HELP))
@@ -173,5 +192,10 @@ export function plotCommand(): Command {
       .option('--trace <file.csv>', 'training losses, step,start,train_loss (lm train --trace)'))
     .addCommand(kind<GroupOptions>('group', 'one polychronous group: neurons against time, with its links', group)
       .option('--groups <file.json>', 'required: a groups file (polychron groups --out)')
-      .addOption(nonNegativeInteger('--index <k>', 'required: the group\'s position in the file, from 0')));
+      .addOption(nonNegativeInteger('--index <k>', 'required: the group\'s position in the file, from 0')))
+    .addCommand(kind<SweepPlotCliOptions>('sweep', 'a sweep\'s summary: a metric against a parameter, a line per value of another', sweep)
+      .option('--results <dir|file.jsonl>', 'required: the --out folder of polychron sweep (or its results.jsonl)')
+      .option('--x <name>', 'required: the parameter along x (a metric works too)')
+      .option('--y <name>', 'required: the metric along y (spikes, meanRateHz, meanExcitatoryWeight, groups, ...)')
+      .option('--color <name>', 'a parameter whose values get a line each'));
 }

@@ -133,5 +133,5 @@ export async function runSweep(spec: SweepSpec | string, options: SweepOptions):
 export { serveQueue, QUEUE_DEFAULTS, type QueueConnection, type QueueWorker, type ServeOptions } from './queue';
 export { BUILT_IN_PARAMS, BuilderRegistry, type SweepBuilder, type SweepBuildContext } from './builders';
 export { executeRun, type SweepMetrics, type SweepRunOutput } from './run';
-export type { SweepResult } from './results';
+export { readSweepResults, type SweepResult } from './results';
 export { expandSweep, readSweepSpec, SWEEP_LIMITS, SWEEP_SPEC_VERSION, type SweepRun, type SweepSpec, type SweepValue } from './spec';

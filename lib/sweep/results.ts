@@ -142,6 +142,26 @@ export class SweepResults {
   }
 }
 
+/** The results of a sweep: OUT/results.jsonl, given the folder or the file. */
+export function readSweepResults(folderOrFile: string): SweepResult[] {
+  const file = fs.statSync(folderOrFile).isDirectory() ? path.join(folderOrFile, 'results.jsonl') : folderOrFile;
+  const results: SweepResult[] = [];
+  fs.readFileSync(file, 'utf8').split('\n').forEach((line, k) => {
+    if (line.trim() === '') return;
+    let result: SweepResult;
+    try {
+      result = JSON.parse(line) as SweepResult;
+    } catch {
+      throw new RangeError(`${file}: line ${k + 1} is not JSON`);
+    }
+    if (typeof result?.params !== 'object' || result.params === null || typeof result.metrics !== 'object' || result.metrics === null) {
+      throw new RangeError(`${file}: line ${k + 1} is not a sweep result (no params or metrics)`);
+    }
+    results.push(result);
+  });
+  return results;
+}
+
 let arrowModule: typeof Arrow | undefined;
 
 /**
