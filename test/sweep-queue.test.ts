@@ -146,8 +146,8 @@ describeWithRedis('sweeps on a BullMQ queue (real Redis)', () => {
     expect(JSON.parse(fs.readFileSync(path.join(scratch, 'refused', 'failures.jsonl'), 'utf8'))).toMatchObject({ attempts: 1 });
   }, 60_000);
 
-  test('builders from the worker\'s own --builders module; kept files come back to the submitter\'s folder', async () => {
-    const withBuilders = worker('builders', '--builders', builders);
+  test('builders from the worker\'s own --builders module; kept files come back to the submitter\'s folder; --exit-when-idle', async () => {
+    const withBuilders = worker('builders', '--builders', builders, '--exit-when-idle', '5');
     await withBuilders.waitFor(/serving queue/);
     const spec: SweepSpec = { network: 'chain', seconds: 1, grid: { current: [10, 20] }, keep: { spikes: true, checkpoint: true } };
     const queued = await runSweep(spec, { out: path.join(scratch, 'files-queued'), queue: { url: redis.url, name: 'builders' } });
@@ -159,5 +159,8 @@ describeWithRedis('sweeps on a BullMQ queue (real Redis)', () => {
         expect(fs.readFileSync(path.join(scratch, 'files-queued', file))).toEqual(fs.readFileSync(path.join(scratch, 'files-local', file)));
       }
     }
+    // --exit-when-idle: once the queue has stayed empty 5 s, the worker stops by itself (a Kubernetes Job's pods end so).
+    expect(await withBuilders.exited).toBe(0);
+    expect(withBuilders.log()).toMatch(/the queue has been empty for 5 s; stopping/);
   }, 60_000);
 });

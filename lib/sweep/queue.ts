@@ -316,14 +316,16 @@ export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
   let idleTimer: NodeJS.Timeout | undefined;
   if (options.exitWhenIdleSeconds !== undefined) {
     const seconds = options.exitWhenIdleSeconds;
-    worker.on('drained', () => {
+    const armIdleTimer = (): void => {
       clearTimeout(idleTimer);
       idleTimer = setTimeout(() => {
         log(`${name}: the queue has been empty for ${seconds} s; stopping`);
         void worker.close();
       }, seconds * 1000);
-    });
+    };
+    worker.on('drained', armIdleTimer);
     worker.on('active', () => clearTimeout(idleTimer));
+    armIdleTimer();
   }
   await connected(worker.waitUntilReady(), options.url);
   const closed = worker.run().then(() => undefined).finally(() => clearTimeout(idleTimer));
