@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { expandSweep, QUEUE_DEFAULTS, runSweep, type SweepSpec } from '../lib';
 import { repoRoot } from './helpers/child';
 import { describeWithRedis, startRedis, type RedisServer } from './helpers/redis';
@@ -54,6 +55,12 @@ function start(args: string[]): Proc {
   };
 }
 
+
+/** The ACL rule docs/sweeps.md recommends, as written there. */
+function documentedAcl(password: string): string[] {
+  const line = fs.readFileSync(path.join(repoRoot, 'docs', 'sweeps.md'), 'utf8').match(/^\s*ACL SETUSER (.*)$/m)![1];
+  return line.replace('>CHANGE-ME', `>${password}`).split(/\s+/);
+}
 
 describeWithRedis('sweeps on a BullMQ queue (real Redis)', () => {
   let redis: RedisServer;
@@ -144,6 +151,34 @@ describeWithRedis('sweeps on a BullMQ queue (real Redis)', () => {
     });
     expect(refused.failures[0].error).toMatch(/RangeError: degree must be at most the number of distinct candidates, 99 \(got 100\)/);
     expect(JSON.parse(fs.readFileSync(path.join(scratch, 'refused', 'failures.jsonl'), 'utf8'))).toMatchObject({ attempts: 1 });
+  }, 60_000);
+
+  test('a user limited by the documented ACL runs a sweep; a wrong password or address fails at once, naming the reason', async () => {
+    const admin = new Redis({ host: '127.0.0.1', port: redis.port });
+    await admin.call('ACL', 'SETUSER', ...documentedAcl('s3cret'));
+    await admin.call('ACL', 'SETUSER', 'stranger', 'on', '>other', '~elsewhere:*', '+@all');
+    admin.disconnect();
+    const url = `redis://${documentedAcl('s3cret')[0]}:s3cret@127.0.0.1:${redis.port}`;
+    const served = start(['worker', '--queue', url, '--queue-name', 'acl', '--exit-when-idle', '5']);
+    procs.push(served);
+    await served.waitFor(/serving queue 'acl' at redis:\/\/sweeper:\*\*\*@/);
+    const report = await runSweep({ network: 'izhikevich2006', seconds: 1, params: { neurons: 200 }, grid: { seed: [1, 2] } }, {
+      out: path.join(scratch, 'acl'), queue: { url, name: 'acl' },
+    });
+    expect(report).toMatchObject({ done: 2, failed: 0 });
+    const out = (name: string): string => path.join(scratch, name);
+    await expect(runSweep({ network: 'izhikevich2006', seconds: 1 }, { out: out('wrong'), queue: url.replace('s3cret', 'wrong') }))
+      .rejects.toThrow(/cannot use Redis at redis:\/\/sweeper:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS/);
+    await expect(runSweep({ network: 'izhikevich2006', seconds: 1 }, { out: out('stranger'), queue: `redis://stranger:other@127.0.0.1:${redis.port}` }))
+      .rejects.toThrow(/NOPERM/);
+    await expect(runSweep({ network: 'izhikevich2006', seconds: 1 }, { out: out('nowhere'), queue: 'redis://127.0.0.1:1' }))
+      .rejects.toThrow(/cannot use Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
+    await expect(runSweep({ network: 'izhikevich2006', seconds: 1 }, { out: out('scheme'), queue: 'http://127.0.0.1:1' }))
+      .rejects.toThrow(/queue URL must start with redis:\/\/ or rediss:\/\//);
+    const refused = start(['worker', '--queue', url.replace('s3cret', 'wrong')]);
+    expect(await refused.exited).toBe(1);
+    expect(refused.log()).toMatch(/polychron worker: cannot use Redis at .*WRONGPASS/);
+    expect(refused.log()).not.toContain('wrong@');
   }, 60_000);
 
   test('builders from the worker\'s own --builders module; kept files come back to the submitter\'s folder; --exit-when-idle', async () => {

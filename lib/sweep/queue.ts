@@ -105,16 +105,50 @@ function shown(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
-/** Waits for `ready` or fails after QUEUE_DEFAULTS.connectSeconds with a message naming the server. */
-async function connected(ready: Promise<unknown>, url: string): Promise<void> {
+/**
+ * Waits for `ready`; fails after QUEUE_DEFAULTS.connectSeconds with a message naming the
+ * server, or when `signal` aborts.
+ */
+async function connected(ready: Promise<unknown>, url: string, signal?: AbortSignal): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${shown(url)} within ${QUEUE_DEFAULTS.connectSeconds} s`)), QUEUE_DEFAULTS.connectSeconds * 1000);
+    onAbort = () => reject(signal!.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    await Promise.race([ready, timeout]);
+    await Promise.race([ready, stop]);
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort!);
+  }
+}
+
+/**
+ * Connects once, without retrying, and asks for what BullMQ needs (PING, INFO), so that a
+ * wrong address, password or ACL fails now with Redis's own reason. (BullMQ's objects retry
+ * for ever, and cannot all be closed before they have connected.)
+ */
+async function preflight(connection: QueueConnection, signal?: AbortSignal): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const client = new Redis({
+    ...(connectionOptions(connection) as object), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0,
+    enableReadyCheck: false, connectTimeout: QUEUE_DEFAULTS.connectSeconds * 1000,
+  });
+  // The socket's own error (refused, a wrong password) says more than "Connection is closed".
+  let reason: Error | undefined;
+  client.on('error', (error: Error) => {
+    reason ??= error;
+  });
+  try {
+    await connected(client.connect().then(() => client.ping()).then(() => client.info('server')), connection.url, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new Error(`cannot use Redis at ${shown(connection.url)}: ${(reason ?? error as Error).message}`);
+  } finally {
+    client.disconnect();
   }
 }
 
@@ -150,6 +184,7 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
   const { Queue, QueueEvents } = bullmq();
   const name = connection.name ?? QUEUE_DEFAULTS.name;
   const redis = connectionOptions(connection);
+  await preflight(connection, options.signal);
   const queue: BullQueue = new Queue(name, { connection: redis, prefix: QUEUE_DEFAULTS.prefix });
   const events: BullQueueEvents = new QueueEvents(name, { connection: redis, prefix: QUEUE_DEFAULTS.prefix });
   const errors: Error[] = [];
@@ -188,7 +223,7 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
   };
   const onAbort = (): void => wake();
   try {
-    await connected(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), connection.url);
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const runIdOf = (jobId: string): string => jobId.slice(jobIdOf('').length);
     events.on('completed', ({ jobId }) => serial(runIdOf(jobId)));
     events.on('failed', ({ jobId }) => serial(runIdOf(jobId)));
@@ -275,6 +310,7 @@ function admit(job: Job, registry: BuilderRegistry): SweepRun {
 export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
   const { Worker } = bullmq();
   const registry = await BuilderRegistry.load(options.builders ?? []);
+  await preflight(options);
   const threads = options.threads ?? 1;
   const lockSeconds = options.lockSeconds ?? QUEUE_DEFAULTS.lockSeconds;
   const log = options.log ?? (() => undefined);
@@ -327,7 +363,7 @@ export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
     worker.on('active', () => clearTimeout(idleTimer));
     armIdleTimer();
   }
-  await connected(worker.waitUntilReady(), options.url);
+  await worker.waitUntilReady();
   const closed = worker.run().then(() => undefined).finally(() => clearTimeout(idleTimer));
   log(`${name}: serving queue '${options.name ?? QUEUE_DEFAULTS.name}' at ${shown(options.url)} (builders: ${registry.names().join(', ')})`);
   return { name, close: () => worker.close(), closed };
