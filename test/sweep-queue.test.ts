@@ -181,6 +181,24 @@ describeWithRedis('sweeps on a BullMQ queue (real Redis)', () => {
     expect(refused.log()).not.toContain('wrong@');
   }, 60_000);
 
+  test('rediss:// (TLS) with the CA given: a worker and a sweep; without the CA the certificate is refused', async () => {
+    const tls = await startRedis({ tls: true });
+    try {
+      const served = start(['worker', '--queue', tls.url, '--tls-ca', tls.ca!, '--exit-when-idle', '3']);
+      procs.push(served);
+      await served.waitFor(/serving queue/);
+      const report = await runSweep({ network: 'izhikevich2006', seconds: 1, params: { neurons: 200, seed: 4 } }, {
+        out: path.join(scratch, 'tls'), queue: { url: tls.url, tlsCa: tls.ca },
+      });
+      expect(report).toMatchObject({ done: 1, failed: 0 });
+      await expect(runSweep({ network: 'izhikevich2006', seconds: 1 }, { out: path.join(scratch, 'tls-no-ca'), queue: tls.url }))
+        .rejects.toThrow(/cannot use Redis at rediss:\/\/localhost:\d+: self[- ]signed certificate/);
+      expect(await served.exited).toBe(0);
+    } finally {
+      await tls.stop();
+    }
+  }, 60_000);
+
   test('builders from the worker\'s own --builders module; kept files come back to the submitter\'s folder; --exit-when-idle', async () => {
     const withBuilders = worker('builders', '--builders', builders, '--exit-when-idle', '5');
     await withBuilders.waitFor(/serving queue/);

@@ -8,6 +8,7 @@
  * back and it runs again from the start (docs/sweeps.md).
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import type { ConnectionOptions, Job, Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker } from 'bullmq';
 import { BuilderRegistry } from './builders';
@@ -93,7 +94,8 @@ export function connectionOptions(connection: QueueConnection): ConnectionOption
     ...(url.username !== '' && { username: decodeURIComponent(url.username) }),
     ...(url.password !== '' && { password: decodeURIComponent(url.password) }),
     ...(url.protocol === 'rediss:' && {
-      tls: { servername: url.hostname, ...(connection.tlsCa !== undefined && { ca: fs.readFileSync(connection.tlsCa) }) },
+      // A host name is checked against the certificate (SNI takes names, not addresses).
+      tls: { ...(net.isIP(url.hostname) === 0 && { servername: url.hostname }), ...(connection.tlsCa !== undefined && { ca: fs.readFileSync(connection.tlsCa) }) },
     }),
     // BullMQ's workers block on Redis; ioredis must not give up on a command.
     maxRetriesPerRequest: null,

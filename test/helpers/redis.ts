@@ -4,7 +4,10 @@
  * it, the tests are skipped with a message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 const REDIS_SERVER = 'redis-server';
 
@@ -34,15 +37,38 @@ function freePort(): Promise<number> {
 }
 
 export interface RedisServer {
+  /** redis://127.0.0.1:PORT, or rediss://localhost:PORT with TLS. */
   url: string;
   port: number;
+  /** With TLS: the certificate authority that signed the server's certificate (PEM file). */
+  ca?: string;
   stop(): Promise<void>;
 }
 
-/** Starts redis-server and resolves once it accepts connections. */
-export async function startRedis(): Promise<RedisServer> {
+function openssl(args: string[], cwd: string): void {
+  const run = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`openssl ${args[0]} failed: ${run.stderr}`);
+}
+
+/** A throwaway CA and a certificate for localhost signed by it, in `folder`. */
+function makeCertificates(folder: string): void {
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=polychron test CA'], folder);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], folder);
+  fs.writeFileSync(path.join(folder, 'san.cnf'), 'subjectAltName=DNS:localhost\n');
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.cnf'], folder);
+}
+
+/** Starts redis-server (with `tls`, TLS only, on a certificate of a throwaway CA) and resolves once it accepts connections. */
+export async function startRedis(options: { tls?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  const certificates = options.tls === true ? fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-redis-tls-')) : undefined;
+  if (certificates !== undefined) makeCertificates(certificates);
+  const listen = certificates === undefined ? ['--port', String(port)] : [
+    '--port', '0', '--tls-port', String(port), '--tls-auth-clients', 'no',
+    '--tls-cert-file', path.join(certificates, 'server.crt'), '--tls-key-file', path.join(certificates, 'server.key'),
+    '--tls-ca-cert-file', path.join(certificates, 'ca.crt'),
+  ];
+  const child: ChildProcess = spawn(REDIS_SERVER, [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -62,11 +88,16 @@ export async function startRedis(): Promise<RedisServer> {
   });
   child.removeAllListeners('exit');
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: certificates === undefined ? `redis://127.0.0.1:${port}` : `rediss://localhost:${port}`,
     port,
+    ...(certificates !== undefined && { ca: path.join(certificates, 'ca.crt') }),
     stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.on('exit', () => resolve());
+      const done = (): void => {
+        if (certificates !== undefined) fs.rmSync(certificates, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null) return done();
+      child.on('exit', done);
       child.kill('SIGTERM');
     }),
   };
