@@ -84,3 +84,13 @@ export async function withSignal<T extends { aborted: boolean } = NativeRunResul
   if (result.aborted) signal?.throwIfAborted();
   return result;
 }
+
+/**
+ * How many pieces of native work (runs, searches, training) can proceed at once in this
+ * process: each holds one thread of libuv's pool, whose size is UV_THREADPOOL_SIZE (default
+ * 4), fixed when the pool is first used. Worker threads share the same pool.
+ */
+export function nativeWorkSlots(): number {
+  const size = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4;
+}

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { nativeWorkSlots } from './async';
 import type { Network, NetworkRunOptions, NetworkRunResult } from './network';
 
 export interface BatchOptions extends Pick<NetworkRunOptions, 'record' | 'signal'> {
@@ -29,7 +30,7 @@ export interface BatchInstance {
 export async function runBatch(build: (seed: number) => Network, options: BatchOptions): Promise<BatchInstance[]> {
   const { seeds, ms, record = false, signal, onInstance } = options;
   if (!Array.isArray(seeds) || seeds.length === 0) throw new TypeError('seeds must be a non-empty array of numbers');
-  const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const poolSize = nativeWorkSlots();
   const concurrency = options.concurrency ?? Math.max(1, Math.min(os.availableParallelism(), poolSize));
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new RangeError(`concurrency must be an integer >= 1 (got ${concurrency})`);

@@ -251,6 +251,9 @@ describe('sweeps on the local pool', () => {
     await expect(runSweep(small, { out: folder('bad'), workers: 0 })).rejects.toThrow(/workers must be an integer in \[1, 1024\]/);
     await expect(runSweep(small, { out: folder('bad'), threads: 1.5 })).rejects.toThrow(/threads must be an integer/);
     await expect(runSweep(small, { out: folder('bad'), queue: 'http://x', workers: 2 })).rejects.toThrow(/workers and builders belong to the queue's workers/);
+    // Each run holds one thread of libuv's pool (4 unless UV_THREADPOOL_SIZE says more).
+    expect(process.env.UV_THREADPOOL_SIZE).toBeUndefined();
+    await expect(runSweep(small, { out: folder('bad'), workers: 5 })).rejects.toThrow(/workers \(5\) must be at most the 4 runs libuv's thread pool can hold at once in this process: start Node with UV_THREADPOOL_SIZE=5/);
     expect(fs.existsSync(folder('bad'))).toBe(false);
   });
 });
@@ -291,7 +294,8 @@ describe('polychron sweep', () => {
     const again = spawnSync(process.execPath, [cli, 'sweep', spec, '--out', out], { encoding: 'utf8' });
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/already holds results: pass --resume/);
-    const resumed = spawnSync(process.execPath, [cli, 'sweep', spec, '--out', out, '--resume', '--json'], { encoding: 'utf8' });
+    // --workers beyond libuv's default 4: the command makes room in the pool itself.
+    const resumed = spawnSync(process.execPath, [cli, 'sweep', spec, '--out', out, '--resume', '--json', '--workers', '6'], { encoding: 'utf8' });
     expect(resumed.status).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ total: 4, done: 4, skipped: 4, failed: 0 });
     const failing = spawnSync(process.execPath, [cli, 'sweep', spec, '--out', folder('cli-fail'), '--workers', '0'], { encoding: 'utf8' });

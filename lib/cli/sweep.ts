@@ -6,6 +6,14 @@ import { finiteNumber, positiveInteger, required } from './options';
 import { inputFile, outputFolder } from './paths';
 import { bar, ProgressLine } from './progress';
 
+/**
+ * Makes room in libuv's thread pool for `runs` native runs at once (its size is read when it
+ * is first used, which no command has done yet), unless the user set UV_THREADPOOL_SIZE.
+ */
+function reserveNativeSlots(runs: number): void {
+  if (process.env.UV_THREADPOOL_SIZE === undefined) process.env.UV_THREADPOOL_SIZE = String(Math.max(4, runs + 1));
+}
+
 interface SweepCliOptions {
   out?: string;
   workers?: number;
@@ -49,6 +57,8 @@ async function sweep(specFile: string, o: SweepCliOptions, command: Command): Pr
     throw new RangeError('--workers and --builders go with a local sweep; with --queue, give them to each polychron worker');
   }
   if (o.tlsCa !== undefined && o.queue === undefined) throw new RangeError('--tls-ca goes with --queue rediss://…');
+  const workers = o.workers ?? os.availableParallelism();
+  if (o.queue === undefined) reserveNativeSlots(workers);
   const line = new ProgressLine(o.quiet === true || o.json === true);
   const { signal, dispose } = interruptSignal();
   try {
@@ -58,7 +68,7 @@ async function sweep(specFile: string, o: SweepCliOptions, command: Command): Pr
       threads: o.threads,
       ...(o.queue !== undefined
         ? { queue: { url: o.queue, ...(o.queueName !== undefined && { name: o.queueName }), ...(o.tlsCa !== undefined && { tlsCa: inputFile(o.tlsCa, '--tls-ca', 'CA file') }) } }
-        : { workers: o.workers ?? os.availableParallelism(), builders: o.builders ?? [] }),
+        : { workers, builders: o.builders ?? [] }),
       signal,
       onProgress: (p) => line.update(progressText(p)),
     });
@@ -97,6 +107,7 @@ async function worker(o: WorkerCliOptions): Promise<void> {
   const url = required(o.queue, '--queue URL is required: the Redis server the sweep was queued on (redis://HOST:PORT)');
   for (const file of o.builders ?? []) inputFile(file, '--builders', 'builder module');
   const log = o.quiet === true ? () => undefined : (text: string) => console.error(text);
+  reserveNativeSlots(o.concurrency);
   const served = await serveQueue({
     url,
     ...(o.queueName !== undefined && { name: o.queueName }),
@@ -144,7 +155,7 @@ export function sweepCommand(): Command {
       '`polychron worker` processes on any machine, and this command waits for all of them.')
     .argument('<spec.json>', 'the sweep spec, e.g. {"network": "izhikevich2006", "seconds": 20, "grid": {"seed": [1, 2, 3]}}')
     .option('--out <dir>', 'required: the output folder (created)')
-    .addOption(positiveInteger('--workers <n>', 'worker threads of the local pool (default: the cores available)'))
+    .addOption(positiveInteger('--workers <n>', 'worker threads of the local pool, each running one run at a time (default: the cores available)'))
     .addOption(positiveInteger('--threads <n>', 'native threads per run (results do not depend on it)', 1))
     .option('--resume', 'continue an output folder that holds results, skipping the runs finished there')
     .option('--builders <module.js>', 'a module whose exported functions build networks by name (repeatable; local pool only)', collect)

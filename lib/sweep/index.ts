@@ -3,6 +3,7 @@
  * workers anywhere, results written into one folder as they finish (docs/sweeps.md).
  */
 import * as os from 'node:os';
+import { nativeWorkSlots } from '../async';
 import { runOnPool } from './pool';
 import { submitToQueue, type QueueConnection } from './queue';
 import { SweepResults, type Placement, type SweepResult } from './results';
@@ -27,7 +28,10 @@ export interface SweepOptions {
   out: string;
   /** Continue a folder that holds results, skipping the runs found there (default false). */
   resume?: boolean;
-  /** Worker threads of the local pool (default: the cores available). Not with `queue`. */
+  /**
+   * Worker threads of the local pool (default: the cores available, at most what libuv's
+   * thread pool holds, UV_THREADPOOL_SIZE, default 4). Not with `queue`.
+   */
   workers?: number;
   /** Native threads per run (default 1). */
   threads?: number;
@@ -70,7 +74,12 @@ export async function runSweep(spec: SweepSpec | string, options: SweepOptions):
   }
   const runs = typeof spec === 'string' ? readSweepSpec(spec) : expandSweep(spec);
   const threads = positiveInteger(options.threads ?? 1, 'threads');
-  const workers = positiveInteger(options.workers ?? os.availableParallelism(), 'workers');
+  const slots = nativeWorkSlots();
+  const workers = positiveInteger(options.workers ?? Math.min(os.availableParallelism(), slots), 'workers');
+  if (workers > slots) {
+    throw new RangeError(`workers (${workers}) must be at most the ${slots} runs libuv's thread pool can hold at once in this process: ` +
+      `start Node with UV_THREADPOOL_SIZE=${workers} or more (polychron sweep does this itself)`);
+  }
   const queue = typeof options.queue === 'string' ? { url: options.queue } : options.queue;
   if (queue !== undefined && (options.workers !== undefined || options.builders !== undefined)) {
     throw new RangeError('workers and builders belong to the queue\'s workers (polychron worker), not to a queued sweep');

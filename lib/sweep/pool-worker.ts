@@ -1,6 +1,6 @@
 /**
  * A local pool's worker thread: loads the builders its pool was given, then runs each run it
- * is sent, one at a time, and posts back the output or the error.
+ * is sent, one at a time in the order sent, and posts back the output or the error.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BuilderRegistry } from './builders';
@@ -15,6 +15,7 @@ export interface PoolRequest {
 /** Messages from a worker to the pool. */
 export type PoolReply =
   | { type: 'ready' }
+  | { type: 'started'; id: string }
   | { type: 'fatal'; error: string }
   | { type: 'done'; id: string; output: import('./run').SweepRunOutput }
   | { type: 'failed'; id: string; error: string };
@@ -23,16 +24,21 @@ const { builders, threads } = workerData as { builders: string[]; threads: numbe
 const port = parentPort!;
 
 BuilderRegistry.load(builders).then((registry) => {
+  // One run at a time, in the order sent (the pool sends the next before this one ends).
+  let queue = Promise.resolve();
   port.on('message', ({ run: data }: PoolRequest) => {
     const id = String((data as { id?: unknown } | null)?.id);
-    (async () => {
-      const run = parseSweepRun(data, `run ${id}`);
-      registry.check(run);
-      return executeRun(run, registry, { threads });
-    })().then(
-      (output) => port.postMessage({ type: 'done', id, output } satisfies PoolReply),
-      (error: Error) => port.postMessage({ type: 'failed', id, error: `${error.name}: ${error.message}` } satisfies PoolReply),
-    );
+    queue = queue.then(async () => {
+      port.postMessage({ type: 'started', id } satisfies PoolReply);
+      try {
+        const run = parseSweepRun(data, `run ${id}`);
+        registry.check(run);
+        const output = await executeRun(run, registry, { threads });
+        port.postMessage({ type: 'done', id, output } satisfies PoolReply);
+      } catch (error) {
+        port.postMessage({ type: 'failed', id, error: `${(error as Error).name}: ${(error as Error).message}` } satisfies PoolReply);
+      }
+    });
   });
   port.postMessage({ type: 'ready' } satisfies PoolReply);
 }, (error: Error) => port.postMessage({ type: 'fatal', error: error.message } satisfies PoolReply));

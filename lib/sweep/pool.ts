@@ -24,6 +24,9 @@ export interface PoolOptions {
   onFailed: (run: SweepRun, error: string, placement: Placement) => void;
 }
 
+/** Runs a worker holds at once: the one it runs and the next. */
+const IN_HAND = 2;
+
 /** The compiled worker script (tests run the TypeScript sources, whose compiled twin is in dist/). */
 function workerScript(): string {
   const beside = path.join(__dirname, 'pool-worker.js');
@@ -42,7 +45,9 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
     const worker = new Worker(script, { workerData: { builders: options.builders, threads: options.threads } });
     live.add(worker);
     const placement: Placement = { worker: `pool-${slot}`, attempts: 1 };
-    let current: SweepRun | undefined;
+    // Runs sent to this worker, oldest first: the one it runs and the next, so that it never
+    // waits for the main thread between runs.
+    const inHand: SweepRun[] = [];
     let settled = false;
     const finish = (error?: Error): void => {
       if (settled) return;
@@ -52,29 +57,33 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
       if (error) reject(error);
       else resolve();
     };
-    const takeNext = (): void => {
+    const topUp = (): void => {
       if (signal?.aborted) return finish(signal.reason as Error);
-      if (next >= runs.length) return finish();
-      current = runs[next++];
-      options.onStart?.(current);
-      worker.postMessage({ run: current });
+      while (inHand.length < IN_HAND && next < runs.length) {
+        const run = runs[next++];
+        inHand.push(run);
+        worker.postMessage({ run });
+      }
+      if (inHand.length === 0) finish();
+    };
+    const failInHand = (why: string): void => {
+      for (const run of inHand.splice(0)) options.onFailed(run, why, placement);
     };
     worker.on('message', (reply: PoolReply) => {
-      if (reply.type === 'ready') return takeNext();
+      if (reply.type === 'ready') return topUp();
       if (reply.type === 'fatal') return finish(new Error(reply.error));
-      const run = current!;
-      current = undefined;
+      if (reply.type === 'started') return options.onStart?.(inHand[0]);
+      const run = inHand.shift()!;
       if (reply.type === 'done') {
-        options.onDone(run, reply.output, placement).then(takeNext, finish);
+        options.onDone(run, reply.output, placement).then(topUp, finish);
       } else {
         options.onFailed(run, reply.error, placement);
-        takeNext();
+        topUp();
       }
     });
     worker.on('error', (error) => {
       // The thread is gone: fail what it held and carry on with a new one.
-      if (current !== undefined) options.onFailed(current, `the worker thread died: ${error.message}`, placement);
-      current = undefined;
+      failInHand(`the worker thread died: ${error.message}`);
       live.delete(worker);
       if (!settled) {
         settled = true;
@@ -83,7 +92,7 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
     });
     worker.on('exit', (code) => {
       if (settled) return;
-      if (current !== undefined && !signal?.aborted) options.onFailed(current, `the worker thread exited (code ${code})`, placement);
+      if (!signal?.aborted) failInHand(`the worker thread exited (code ${code})`);
       finish(signal?.aborted ? signal.reason as Error : new Error(`a pool worker thread exited (code ${code})`));
     });
   });

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import type { ConnectionOptions, Job, Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker } from 'bullmq';
+import { nativeWorkSlots } from '../async';
 import { BuilderRegistry } from './builders';
 import type { Placement } from './results';
 import { executeRun, SWEEP_FILE_NAMES, type SweepRunOutput } from './run';
@@ -314,6 +315,11 @@ export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
   const registry = await BuilderRegistry.load(options.builders ?? []);
   await preflight(options);
   const threads = options.threads ?? 1;
+  const concurrency = options.concurrency ?? 1;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= nativeWorkSlots())) {
+    throw new RangeError(`concurrency must be an integer in [1, ${nativeWorkSlots()}], the runs libuv's thread pool holds at once ` +
+      `(UV_THREADPOOL_SIZE; got ${concurrency})`);
+  }
   const lockSeconds = options.lockSeconds ?? QUEUE_DEFAULTS.lockSeconds;
   const log = options.log ?? (() => undefined);
   const name = `${os.hostname()}:${process.pid}`;
@@ -343,7 +349,7 @@ export async function serveQueue(options: ServeOptions): Promise<QueueWorker> {
   }, {
     connection: connectionOptions(options),
     prefix: QUEUE_DEFAULTS.prefix,
-    concurrency: options.concurrency ?? 1,
+    concurrency,
     lockDuration: lockSeconds * 1000,
     stalledInterval: lockSeconds * 1000,
     maxStalledCount: QUEUE_DEFAULTS.maxStalls,

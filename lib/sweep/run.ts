@@ -6,8 +6,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeArrow } from '../formats/arrow';
-import { findPolychronousGroups } from '../groups';
 import type { BuilderRegistry } from './builders';
 import type { SweepRun } from './spec';
 
@@ -85,6 +83,9 @@ export async function executeRun(run: SweepRun, builders: BuilderRegistry, optio
       synapticEvents: stats.synapticEvents,
     };
     if (run.groups !== false) {
+      // Loaded when a run searches (pool threads start faster without it).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { findPolychronousGroups } = require('../groups') as typeof import('../groups');
       const set = await findPolychronousGroups(network, { ...run.groups, threads, signal });
       metrics.groups = set.size;
       metrics.groupMeanSize = mean(set.groups.map((g) => g.firings.length));
@@ -92,7 +93,8 @@ export async function executeRun(run: SweepRun, builders: BuilderRegistry, optio
       metrics.groupMaxLongestPath = set.groups.reduce((m, g) => Math.max(m, g.longestPath), 0);
     }
     const files: SweepRunOutput['files'] = {};
-    if (run.keep.spikes) files['spikes.arrow'] = encodeArrow(new Map<string, Float64Array | Uint32Array>([['ms', result.spikeTimes], ['neuron', result.spikeNeurons]]));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (run.keep.spikes) files['spikes.arrow'] = (require('../formats/arrow') as typeof import('../formats/arrow')).encodeArrow(new Map<string, Float64Array | Uint32Array>([['ms', result.spikeTimes], ['neuron', result.spikeNeurons]]));
     if (run.keep.checkpoint) files['checkpoint.pcn'] = await checkpointBytes((file) => network.save(file));
     const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { metrics, files, wallSeconds, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString() };

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readNetworkDescription, type NetworkDescription } from '../network-description';
+import type { NetworkDescription } from '../network-description';
 
 /** The spec format's version; part of every run's identity. */
 export const SWEEP_SPEC_VERSION = 1;
@@ -243,6 +243,8 @@ export function expandSweep(spec: unknown, source = 'sweep spec'): SweepRun[] {
     const given = check.object(top.network, 'network', ['description']).description;
     if (typeof given === 'string') {
       const file = path.resolve(path.dirname(source), given);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { readNetworkDescription } = require('../network-description') as typeof import('../network-description');
       description = check.description(readNetworkDescription(file));
     } else {
       description = check.description(given);
