@@ -3,7 +3,8 @@
 // with an empty job (bench/peers/sweep-builders.js: one neuron, 1 ms), and the throughput
 // of a 64-run sweep of the 2006 network (10 s each) on a 2-worker pool against the same
 // runs one after another in one process (executeRun in a loop, 1 native thread each, as
-// each pool worker has). Per-run overhead is the slope between a short and a long sweep, so
+// each pool worker has), and against two runs at once in one thread with no pool (what the
+// two cores give these runs at best). Per-run overhead is the slope between a short and a long sweep, so
 // that starting the workers (a one-off, reported apart) is not spread over the runs. The
 // queue part starts its own redis-server (Debian's) on a free loopback port and one
 // `polychron worker` process; it is skipped, and said so, without redis-server.
@@ -110,6 +111,7 @@ async function throughput() {
   const registry = await polychron.BuilderRegistry.load();
   const runs = polychron.expandSweep(spec);
   const sequential = [];
+  const inProcess = [];
   const pool = [];
   let spikes;
   for (let k = 0; k < repeats; k++) {
@@ -117,6 +119,15 @@ async function throughput() {
     sequential.push(await seconds(async () => {
       spikes = 0;
       for (const run of runs) spikes += (await polychron.executeRun(run, registry, { threads: 1 })).metrics.spikes;
+    }));
+    // No pool at all: two runs at once in this thread (each on its own libuv thread), the
+    // most two cores give for these runs, to tell the pool's cost from the machine's.
+    inProcess.push(await seconds(async () => {
+      let next = 0;
+      const loop = async () => {
+        while (next < runs.length) await polychron.executeRun(runs[next++], registry, { threads: 1 });
+      };
+      await Promise.all([loop(), loop()]);
     }));
     let poolSpikes = 0;
     pool.push(await seconds(async () => {
@@ -132,7 +143,12 @@ async function throughput() {
     simulatedSecondsPerRun: secondsPerRun,
     sequentialSeconds: seq,
     pool2Seconds: two,
+    inProcess2Seconds: summarize(inProcess),
+    inProcess2Speedup: seq.median / summarize(inProcess).median,
+    // The ratio of the medians, and the median of each repeat's own ratio (its two timings
+    // taken back to back, so that the machine's drift between repeats cancels).
     speedup: seq.median / two.median,
+    speedupPerRepeat: summarize(sequential.map((s, k) => s / pool[k])),
     totalSpikes: spikes,
   };
 }
@@ -148,7 +164,9 @@ async function throughput() {
   else console.log(`  ${queue.perRunMs.median.toFixed(3)} ms per run, startup ${queue.startupMs.median.toFixed(0)} ms`);
   console.log(`sweep: ${runsThroughput} runs of the 2006 network, ${secondsPerRun} s each: 2-worker pool against one after another`);
   const speed = await throughput();
-  console.log(`  sequential ${speed.sequentialSeconds.median.toFixed(2)} s, pool ${speed.pool2Seconds.median.toFixed(2)} s: ${speed.speedup.toFixed(2)}×`);
+  console.log(`  sequential ${speed.sequentialSeconds.median.toFixed(2)} s, pool ${speed.pool2Seconds.median.toFixed(2)} s: ${speed.speedup.toFixed(2)}× ` +
+    `(per repeat: median ${speed.speedupPerRepeat.median.toFixed(2)}×, ${speed.speedupPerRepeat.min.toFixed(2)}–${speed.speedupPerRepeat.max.toFixed(2)}); ` +
+    `two runs at once with no pool: ${speed.inProcess2Seconds.median.toFixed(2)} s, ${speed.inProcess2Speedup.toFixed(2)}×`);
   const file = writeResult('sweep', {
     targets: { poolOverheadMs: 5, queueOverheadMs: 20, pool2Speedup: 1.8 },
     met: {
