@@ -37,6 +37,8 @@ export const QUEUE_DEFAULTS = {
   maxFileBytes: 64 * 1024 * 1024,
   /** Bytes of one job's data (a run with a network description). */
   maxJobBytes: 16 * 1024 * 1024,
+  /** Besides listening for events, the submitter looks at every pending job this often, s. */
+  pollSeconds: 60,
   /** Seconds to wait for Redis before giving up. */
   connectSeconds: 10,
 } as const;
@@ -222,6 +224,7 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
   const serial = (id: string): void => {
     chain = chain.then(() => settle(id)).catch((error: Error) => {
       errors.push(error);
+      wake();
     });
   };
   const onAbort = (): void => wake();
@@ -249,8 +252,9 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
     for (let k = 0; k < fresh.length; k += 1000) {
       await queue.addBulk(fresh.slice(k, k + 1000).map((run) => ({ name: run.network, data: run, opts: { ...jobOptions, jobId: jobIdOf(run.id) } })));
     }
-    // Jobs that finished before we listened (an earlier submission) and any event missed are
-    // found by looking at every pending job now and then.
+    // Events settle runs as they finish. Jobs that finished before we listened (an earlier
+    // submission) are found by looking at every pending job at once, and any event missed
+    // (a reconnect) by looking again every pollSeconds.
     options.signal?.addEventListener('abort', onAbort, { once: true });
     while (pending.size > 0 && !options.signal?.aborted) {
       for (const id of [...pending.keys()]) serial(id);
@@ -259,7 +263,7 @@ export async function submitToQueue(runs: readonly SweepRun[], connection: Queue
       if (pending.size === 0) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, 5000).unref();
+        setTimeout(resolve, QUEUE_DEFAULTS.pollSeconds * 1000).unref();
       });
     }
     await chain;

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { GroupSearchOptions } from '../groups';
 import type { NetworkDescription } from '../network-description';
 
 /** The spec format's version; part of every run's identity. */
@@ -36,16 +37,8 @@ export const SWEEP_LIMITS = {
   neurons: 1_000_000,
 } as const;
 
-/** The group search a run may ask for after simulating (GroupSearchOptions, less what is placement). */
-export interface SweepGroupSearch {
-  anchors?: number;
-  strongFraction?: number;
-  maxWeight?: number;
-  minPath?: number;
-  latency?: number;
-  window?: number;
-  budget?: 'extended' | 'fixed';
-}
+/** The group search a run may ask for after simulating: the search's options, less what is placement (threads, mothers) or a control. */
+export type SweepGroupSearch = Pick<GroupSearchOptions, 'anchors' | 'strongFraction' | 'maxWeight' | 'minPath' | 'latency' | 'window' | 'budget'>;
 
 /** Files a run may keep besides its metrics, written under OUT/runs/ID/. */
 export interface SweepKeep {
