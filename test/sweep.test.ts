@@ -181,8 +181,14 @@ describe('sweeps on the local pool', () => {
     expect(results.map(outcome).sort(byId)).toEqual(before.sort(byId));
   });
 
-  test('kept files: every spike as Arrow, and a checkpoint that loads at the run\'s end', async () => {
+  test('kept files: every spike as Arrow, and a checkpoint that loads at the run\'s end; every run recorded though its files take a while', async () => {
     const out = folder('keep');
+    // A worker holds its next run while the last one's files are written: a run far shorter
+    // than the writing must still be recorded, every one.
+    const fast = await runSweep({ network: 'chain', seconds: 1, grid: { seed: [1, 2, 3, 4, 5, 6] }, keep: { spikes: true, checkpoint: true } },
+      { out: folder('keep-fast'), workers: 1, builders: [builders] });
+    expect(fast).toMatchObject({ done: 6, failed: 0 });
+    expect(readResults(folder('keep-fast'))).toHaveLength(6);
     const report = await runSweep({ ...small, grid: { seed: [5] }, keep: { spikes: true, checkpoint: true } }, { out, workers: 1 });
     const [r] = report.results;
     expect(r.files).toEqual([`runs/${r.id}/spikes.arrow`, `runs/${r.id}/checkpoint.pcn`]);

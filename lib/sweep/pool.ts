@@ -69,17 +69,20 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
     const failInHand = (why: string): void => {
       for (const run of inHand.splice(0)) options.onFailed(run, why, placement);
     };
-    worker.on('message', (reply: PoolReply) => {
+    const handle = async (reply: PoolReply): Promise<void> => {
       if (reply.type === 'ready') return topUp();
       if (reply.type === 'fatal') return finish(new Error(reply.error));
       if (reply.type === 'started') return options.onStart?.(inHand[0]);
       const run = inHand.shift()!;
-      if (reply.type === 'done') {
-        options.onDone(run, reply.output, placement).then(topUp, finish);
-      } else {
-        options.onFailed(run, reply.error, placement);
-        topUp();
-      }
+      if (reply.type === 'done') await options.onDone(run, reply.output, placement);
+      else options.onFailed(run, reply.error, placement);
+      topUp();
+    };
+    // One reply at a time: the worker may report its next run while this one's result is
+    // still being written, and the pool must not end before every result is.
+    let handling = Promise.resolve();
+    worker.on('message', (reply: PoolReply) => {
+      handling = handling.then(() => handle(reply)).catch(finish);
     });
     worker.on('error', (error) => {
       // The thread is gone: fail what it held and carry on with a new one.
