@@ -2,7 +2,7 @@
  * Sweeps on the local pool: specs and run ids, the pool's results against the same networks
  * run directly, resuming after a crash, kept files, builder modules, the CLI.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -307,5 +307,28 @@ describe('polychron sweep', () => {
     const failing = spawnSync(process.execPath, [cli, 'sweep', spec, '--out', folder('cli-fail'), '--workers', '0'], { encoding: 'utf8' });
     expect(failing.status).toBe(1);
     expect(failing.stderr).toMatch(/--workers must be a positive integer/);
+  });
+
+  test('Ctrl-C stops the sweep and keeps what finished; --resume runs only the rest', async () => {
+    const out = folder('interrupted');
+    const spec = path.join(scratch, 'interrupt-spec.json');
+    // About a quarter of a second per run, one at a time.
+    fs.writeFileSync(spec, JSON.stringify({ network: 'izhikevich2006', seconds: 5, params: { neurons: 5000 }, grid: { seed: [1, 2, 3, 4, 5, 6] } }));
+    const child = spawn(process.execPath, [cli, 'sweep', spec, '--workers', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const results = path.join(out, 'results.jsonl');
+    while (!(fs.existsSync(results) && fs.readFileSync(results, 'utf8').length > 0)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/interrupted: the runs finished so far are kept; run the same command with --resume to go on/);
+    const kept = readResults(out).length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(6);
+    const resumed = spawnSync(process.execPath, [cli, 'sweep', spec, '--workers', '1', '--out', out, '--resume', '--json'], { encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ total: 6, done: 6, skipped: kept, failed: 0 });
+    expect(new Set(readResults(out).map((r) => r.id)).size).toBe(6);
   });
 });

@@ -53,7 +53,8 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
       if (settled) return;
       settled = true;
       live.delete(worker);
-      void worker.terminate();
+      // Asked to stop, not terminated: it may hold a run whose native work is in flight.
+      worker.postMessage({ stop: true });
       if (error) reject(error);
       else resolve();
     };
@@ -71,7 +72,10 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
     };
     const handle = async (reply: PoolReply): Promise<void> => {
       if (reply.type === 'ready') return topUp();
-      if (reply.type === 'fatal') return finish(new Error(reply.error));
+      if (reply.type === 'fatal') {
+        void worker.terminate(); // it loaded no builder and runs nothing
+        return finish(new Error(reply.error));
+      }
       if (reply.type === 'started') return options.onStart?.(inHand[0]);
       const run = inHand.shift()!;
       if (reply.type === 'done') await options.onDone(run, reply.output, placement);
@@ -100,8 +104,10 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
     });
   });
 
+  // Workers are asked to stop, never terminated while a run is in flight: each cancels its
+  // run and exits when the native work has ended.
   const abort = (): void => {
-    for (const worker of live) void worker.terminate();
+    for (const worker of live) worker.postMessage({ stop: true });
   };
   signal?.addEventListener('abort', abort, { once: true });
   try {
