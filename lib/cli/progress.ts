@@ -36,7 +36,13 @@ export function bar(fraction: number, width = 24): string {
 /** "ETA 42 s" / "ETA 3 min 5 s": the time left if the rest goes as fast as `fraction` did in `elapsedSeconds`. */
 export function eta(elapsedSeconds: number, fraction: number): string {
   if (!(fraction > 0)) return 'ETA -';
-  const left = Math.max(0, Math.round(elapsedSeconds / Math.min(1, fraction) - elapsedSeconds));
+  return etaText(elapsedSeconds / Math.min(1, fraction) - elapsedSeconds);
+}
+
+/** "ETA 42 s" / "ETA 3 min 5 s" / "ETA 2 h 3 min" for `seconds` left; "ETA -" when not known (null). */
+export function etaText(seconds: number | null): string {
+  if (seconds === null) return 'ETA -';
+  const left = Math.max(0, Math.round(seconds));
   if (left < 60) return `ETA ${left} s`;
   if (left < 3600) return `ETA ${Math.floor(left / 60)} min ${left % 60} s`;
   return `ETA ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min`;

@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import { QUEUE_DEFAULTS, runSweep, serveQueue, type SweepProgress } from '../sweep';
 import { finiteNumber, positiveInteger, required } from './options';
 import { inputFile, outputFolder } from './paths';
-import { bar, ProgressLine } from './progress';
+import { bar, etaText, ProgressLine } from './progress';
+import { onStopSignals } from './signals';
 
 /**
  * Makes room in libuv's thread pool for `runs` native runs at once (its size is read when it
@@ -27,26 +28,8 @@ interface SweepCliOptions {
   json?: boolean;
 }
 
-function seconds(s: number | null): string {
-  if (s === null) return 'ETA -';
-  if (s < 60) return `ETA ${Math.round(s)} s`;
-  return `ETA ${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
 function progressText(p: SweepProgress): string {
-  return `sweep ${bar(p.done / p.total)} ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed, ${seconds(p.etaSeconds)}`;
-}
-
-/** An AbortSignal that Ctrl-C (or SIGTERM) fires once; a second Ctrl-C exits at once. */
-function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const stop = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error('interrupted: the runs finished so far are kept; run the same command with --resume to go on'));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return { signal: controller.signal, dispose: () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); } };
+  return `sweep ${bar(p.done / p.total)} ${p.done}/${p.total} done, ${p.running} running, ${p.failed} failed, ${etaText(p.etaSeconds)}`;
 }
 
 async function sweep(specFile: string, o: SweepCliOptions, command: Command): Promise<void> {
@@ -60,7 +43,9 @@ async function sweep(specFile: string, o: SweepCliOptions, command: Command): Pr
   const workers = o.workers ?? os.availableParallelism();
   if (o.queue === undefined) reserveNativeSlots(workers);
   const line = new ProgressLine(o.quiet === true || o.json === true);
-  const { signal, dispose } = interruptSignal();
+  const controller = new AbortController();
+  const { signal } = controller;
+  const dispose = onStopSignals(() => controller.abort(new Error('interrupted: the runs finished so far are kept; run the same command with --resume to go on')));
   try {
     const report = await runSweep(specFile, {
       out,
@@ -119,20 +104,14 @@ async function worker(o: WorkerCliOptions): Promise<void> {
     ...(o.exitWhenIdle !== undefined && { exitWhenIdleSeconds: o.exitWhenIdle }),
     log,
   });
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) process.exit(130);
-    stopping = true;
+  const dispose = onStopSignals(() => {
     log(`${served.name}: stopping after the runs in hand (again to stop now)`);
     void served.close();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
   try {
     await served.closed;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    dispose();
   }
 }
 

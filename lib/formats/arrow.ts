@@ -11,7 +11,7 @@ const FEATHER_V1_MAGIC = 'FEA1';
 let arrowModule: typeof Arrow | undefined;
 
 /** apache-arrow, loaded on first use: loading it takes ~200 ms, most of polychron's load time. */
-function arrow(): typeof Arrow {
+export function arrow(): typeof Arrow {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   arrowModule ??= require('apache-arrow') as typeof Arrow;
   return arrowModule;

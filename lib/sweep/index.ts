@@ -132,7 +132,7 @@ export async function runSweep(spec: SweepSpec | string, options: SweepOptions):
     const done = runs.map((r) => results.done.get(r.id)).filter((r): r is SweepResult => r !== undefined);
     return {
       total: runs.length, done: done.length, skipped, failed: failures.length, results: done, failures,
-      resultsFile: `${results.folder}/results.jsonl`, summaryFile, wallSeconds: (Date.now() - started) / 1000,
+      resultsFile: results.file, summaryFile, wallSeconds: (Date.now() - started) / 1000,
     };
   } finally {
     results.close();

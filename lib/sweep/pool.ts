@@ -8,20 +8,14 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../native';
 import type { PoolReply } from './pool-worker';
-import type { Placement } from './results';
-import type { SweepRunOutput } from './run';
+import type { Placement, SweepHandlers } from './results';
 import type { SweepRun } from './spec';
 
-export interface PoolOptions {
+export interface PoolOptions extends SweepHandlers {
   workers: number;
   threads: number;
   /** Builder modules every worker loads (the operator's --builders). */
   builders: readonly string[];
-  signal?: AbortSignal;
-  onStart?: (run: SweepRun) => void;
-  /** Awaited before the worker takes its next run (the results are written there). */
-  onDone: (run: SweepRun, output: SweepRunOutput, placement: Placement) => Promise<void>;
-  onFailed: (run: SweepRun, error: string, placement: Placement) => void;
 }
 
 /** Runs a worker holds at once: the one it runs and the next. */

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import type { ConnectionOptions, Job, Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker } from 'bullmq';
 import { nativeWorkSlots } from '../async';
 import { BuilderRegistry } from './builders';
-import type { Placement } from './results';
+import type { Placement, SweepHandlers } from './results';
 import { executeRun, SWEEP_FILE_NAMES, type SweepRunOutput } from './run';
 import { parseSweepRun, type SweepRun } from './spec';
 
@@ -157,13 +157,6 @@ async function preflight(connection: QueueConnection, signal?: AbortSignal): Pro
   }
 }
 
-export interface SubmitOptions {
-  signal?: AbortSignal;
-  onStart?: (run: SweepRun) => void;
-  onDone: (run: SweepRun, output: SweepRunOutput, placement: Placement) => Promise<void>;
-  onFailed: (run: SweepRun, error: string, placement: Placement) => void;
-}
-
 /** A job's value, checked and decoded (it came from a worker: only known file names, within the size limit). */
 function outputOf(value: unknown, id: string): { output: SweepRunOutput; placement: Placement } {
   const v = value as Partial<JobValue> | null;
@@ -185,7 +178,7 @@ function outputOf(value: unknown, id: string): { output: SweepRunOutput; placeme
  * Enqueues the runs (those already queued are not added again; those that failed before are
  * retried) and waits for every one, calling onDone or onFailed once per run.
  */
-export async function submitToQueue(runs: readonly SweepRun[], connection: QueueConnection, options: SubmitOptions): Promise<void> {
+export async function submitToQueue(runs: readonly SweepRun[], connection: QueueConnection, options: SweepHandlers): Promise<void> {
   const { Queue, QueueEvents } = bullmq();
   const name = connection.name ?? QUEUE_DEFAULTS.name;
   const redis = connectionOptions(connection);

@@ -12,8 +12,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as Arrow from 'apache-arrow';
 import { writeFileAtomic } from '../files';
+import { arrow } from '../formats/arrow';
 import { SWEEP_FILE_NAMES, type SweepMetrics, type SweepRunOutput } from './run';
 import type { SweepParams, SweepRun } from './spec';
 
@@ -41,10 +41,42 @@ export interface Placement {
   attempts: number;
 }
 
+/** What the pool and the queue report to the sweep, once per run. */
+export interface SweepHandlers {
+  signal?: AbortSignal;
+  onStart?: (run: SweepRun) => void;
+  /** Awaited before the run leaves the executor's hands (its result is written there). */
+  onDone: (run: SweepRun, output: SweepRunOutput, placement: Placement) => Promise<void>;
+  onFailed: (run: SweepRun, error: string, placement: Placement) => void;
+}
+
 const RUN_ID = /^[0-9a-f]{16}$/;
+const RESULTS_FILE = 'results.jsonl';
+
+/** The results in the text of a results.jsonl (`file` names it in errors); blank lines are skipped. */
+function parseResults(text: string, file: string): SweepResult[] {
+  const results: SweepResult[] = [];
+  text.split('\n').forEach((line, k) => {
+    if (line.trim() === '') return;
+    let result: SweepResult;
+    try {
+      result = JSON.parse(line) as SweepResult;
+    } catch {
+      throw new RangeError(`${file}: line ${k + 1} is not JSON; the file was changed by something other than polychron`);
+    }
+    if (typeof result?.id !== 'string' || !RUN_ID.test(result.id)) throw new RangeError(`${file}: line ${k + 1} has no run id`);
+    if (typeof result.params !== 'object' || result.params === null || typeof result.metrics !== 'object' || result.metrics === null) {
+      throw new RangeError(`${file}: line ${k + 1} is not a sweep result (no params or metrics)`);
+    }
+    results.push(result);
+  });
+  return results;
+}
 
 export class SweepResults {
   readonly folder: string;
+  /** OUT/results.jsonl. */
+  readonly file: string;
   /** Finished runs by id: those found on resuming, then each one added. */
   readonly done: Map<string, SweepResult>;
   readonly #results: number;
@@ -52,6 +84,7 @@ export class SweepResults {
 
   private constructor(folder: string, results: number, failures: number, done: Map<string, SweepResult>) {
     this.folder = folder;
+    this.file = path.join(folder, RESULTS_FILE);
     this.#results = results;
     this.#failures = failures;
     this.done = done;
@@ -63,7 +96,7 @@ export class SweepResults {
    */
   static open(folder: string, options: { resume?: boolean } = {}): SweepResults {
     fs.mkdirSync(folder, { recursive: true });
-    const file = path.join(folder, 'results.jsonl');
+    const file = path.join(folder, RESULTS_FILE);
     const done = new Map<string, SweepResult>();
     if (fs.existsSync(file)) {
       const text = fs.readFileSync(file, 'utf8');
@@ -72,17 +105,7 @@ export class SweepResults {
       }
       const complete = text.slice(0, text.lastIndexOf('\n') + 1);
       if (complete.length < text.length) fs.truncateSync(file, Buffer.byteLength(complete));
-      complete.split('\n').forEach((line, k) => {
-        if (line === '') return;
-        let result: SweepResult;
-        try {
-          result = JSON.parse(line) as SweepResult;
-        } catch {
-          throw new RangeError(`${file}: line ${k + 1} is not JSON; the file was changed by something other than polychron`);
-        }
-        if (typeof result.id !== 'string' || !RUN_ID.test(result.id)) throw new RangeError(`${file}: line ${k + 1} has no run id`);
-        done.set(result.id, result);
-      });
+      for (const result of parseResults(complete, file)) done.set(result.id, result);
     }
     const results = fs.openSync(file, 'a');
     const failures = fs.openSync(path.join(folder, 'failures.jsonl'), 'w');
@@ -144,25 +167,9 @@ export class SweepResults {
 
 /** The results of a sweep: OUT/results.jsonl, given the folder or the file. */
 export function readSweepResults(folderOrFile: string): SweepResult[] {
-  const file = fs.statSync(folderOrFile).isDirectory() ? path.join(folderOrFile, 'results.jsonl') : folderOrFile;
-  const results: SweepResult[] = [];
-  fs.readFileSync(file, 'utf8').split('\n').forEach((line, k) => {
-    if (line.trim() === '') return;
-    let result: SweepResult;
-    try {
-      result = JSON.parse(line) as SweepResult;
-    } catch {
-      throw new RangeError(`${file}: line ${k + 1} is not JSON`);
-    }
-    if (typeof result?.params !== 'object' || result.params === null || typeof result.metrics !== 'object' || result.metrics === null) {
-      throw new RangeError(`${file}: line ${k + 1} is not a sweep result (no params or metrics)`);
-    }
-    results.push(result);
-  });
-  return results;
+  const file = fs.statSync(folderOrFile).isDirectory() ? path.join(folderOrFile, RESULTS_FILE) : folderOrFile;
+  return parseResults(fs.readFileSync(file, 'utf8'), file);
 }
-
-let arrowModule: typeof Arrow | undefined;
 
 /**
  * The summary as an Arrow IPC file: `id`, `network`, one column per parameter (float64 when
@@ -170,9 +177,7 @@ let arrowModule: typeof Arrow | undefined;
  * `wallSeconds`. pandas, polars, pyarrow and DuckDB read it as is.
  */
 export function summaryTable(rows: readonly SweepResult[]): Uint8Array {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  arrowModule ??= require('apache-arrow') as typeof Arrow;
-  const { tableFromArrays, tableToIPC } = arrowModule;
+  const { tableFromArrays, tableToIPC } = arrow();
   const columns: Record<string, string[] | Float64Array> = {
     id: rows.map((r) => r.id),
     network: rows.map((r) => r.network),

@@ -1,7 +1,7 @@
 /**
  * A real Redis server for the queue tests: Debian's redis-server on a free loopback port,
- * persisting nothing, stopped when the tests end. .ci/run installs it; elsewhere, without
- * it, the tests are skipped with a message.
+ * persisting nothing, stopped when the tests end. .ci/run installs it and requires it;
+ * elsewhere, without it, the tests are skipped with a message.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,10 +15,19 @@ export function redisServerAvailable(): boolean {
   return spawnSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
-/** `describe` when redis-server is installed; otherwise skipped under a name that says why. */
+/**
+ * `describe` when redis-server is installed; otherwise skipped under a name that says why,
+ * except where POLYCHRON_REQUIRE_REDIS is set (.ci/run sets it): there a missing server fails.
+ */
 export function describeWithRedis(name: string, body: () => void): void {
   if (redisServerAvailable()) {
     describe(name, body);
+  } else if (process.env.POLYCHRON_REQUIRE_REDIS !== undefined) {
+    describe(name, () => {
+      test('redis-server is installed', () => {
+        throw new Error('redis-server is not installed, and POLYCHRON_REQUIRE_REDIS says these tests must run (apt-get install redis-server)');
+      });
+    });
   } else {
     console.warn(`${name}: redis-server is not installed (apt-get install redis-server; .ci/run does), so these tests are skipped`);
     describe.skip(`${name} (skipped: redis-server is not installed)`, body);
