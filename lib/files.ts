@@ -10,6 +10,7 @@ let written = 0;
  * folder synced. The same rule as the native checkpoint writer.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await removeStaleTemporaries(file);
   const temporary = `${file}.tmp-${process.pid}-js${written++}`;
   const handle = await fs.promises.open(temporary, 'wx');
   try {
@@ -28,6 +29,30 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw error;
   }
   await syncFolder(path.dirname(file));
+}
+
+/**
+ * Removes the temporaries of `file` whose writer process is gone (killed mid-write), as
+ * the native writer does: the process id is the number after `.tmp-`. A living process
+ * with that id (the id reused) keeps its file.
+ */
+async function removeStaleTemporaries(file: string): Promise<void> {
+  const prefix = `${path.basename(file)}.tmp-`;
+  const names = await fs.promises.readdir(path.dirname(file)).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    await fs.promises.rm(path.join(path.dirname(file), name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 async function syncFolder(folder: string): Promise<void> {

@@ -114,19 +114,24 @@ describe('polychron CLI conventions', () => {
       .toContain('--mode cannot change a resumed network');
   });
 
-  test('lm train --resume with --steps not past the checkpoint fails and says why', () => {
+  test('lm train --resume with --steps before the checkpoint fails and says why; at it, there is nothing to do', () => {
     const text = path.join(tmp, 'lm.txt');
     fs.writeFileSync(text, 'Call me Ishmael. '.repeat(2000));
     const model = path.join(tmp, 'lm.safetensors');
     const shape = ['--context', '8', '--embedding', '8', '--positional', '2', '--layers', '1', '--heads', '1',
       '--tables', '4', '--comparisons', '3', '--warmup', '10'];
     expect(polychron('lm', 'train', '--text', text, '--steps', '9', '--every', '0', '--checkpoint', model, '--quiet', ...shape).status).toBe(0);
-    for (const steps of ['5', '9']) {
+    for (const steps of ['5', '8']) {
       const out = polychron('lm', 'train', '--text', text, '--steps', steps, '--resume', model);
       expect(out.status).toBe(1);
       expect(out.stderr).toContain(`--steps ${steps}: the checkpoint has trained through step 9 already`);
-      expect(out.stderr).toContain('give at least 10');
+      expect(out.stderr).toContain('give at least 9');
     }
+    const saved = fs.readFileSync(model);
+    const done = polychron('lm', 'train', '--text', text, '--steps', '9', '--resume', model, '--checkpoint', model);
+    expect(done.status).toBe(0);
+    expect(done.stderr).toContain('the checkpoint has trained through step 9 already: nothing to do');
+    expect(fs.readFileSync(model).equals(saved)).toBe(true);
     expect(polychron('lm', 'train', '--text', text, '--steps', '10', '--resume', model, '--checkpoint', model, '--quiet').status).toBe(0);
   });
 

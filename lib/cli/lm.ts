@@ -62,6 +62,24 @@ function appendTrace(file: string, from: number, starts: Float64Array, losses: F
   fs.appendFileSync(file, rows);
 }
 
+/**
+ * Readies a CSV of per-step rows for a run that starts at step `first`: a new file gets its
+ * header; an existing one keeps only its complete rows of earlier steps. A run killed after
+ * writing rows past its last checkpoint (or in the middle of a row) is resumed from that
+ * checkpoint, and writes those rows again: kept, they would be duplicated or broken.
+ */
+function startRows(file: string, header: string, first: number): void {
+  const old = first === 0 || !fs.existsSync(file) ? '' : fs.readFileSync(file, 'utf8');
+  const lines = old.split('\n').slice(0, -1); // the last piece is '' or a row cut short
+  const kept = lines.slice(1).filter((row) => /^\d+,/.test(row) && Number(row.slice(0, row.indexOf(','))) < first);
+  const text = [header, ...kept].join('\n') + '\n';
+  if (text === old) return;
+  // Written aside and renamed, so a kill now leaves the old file or the new one.
+  const aside = `${file}.tmp-${process.pid}-rows`;
+  fs.writeFileSync(aside, text);
+  fs.renameSync(aside, file);
+}
+
 /** Trains through step `lastStep`, with a progress line, the CSV log, a trace and checkpoints. */
 async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   const { model } = o;
@@ -70,12 +88,8 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   const line = new ProgressLine(o.quiet === true);
   const started = Date.now();
   let lastValidation: number | undefined;
-  if (o.log !== undefined && (!fs.existsSync(o.log) || fs.statSync(o.log).size === 0)) {
-    fs.writeFileSync(o.log, 'step,val_loss\n');
-  }
-  if (o.trace !== undefined && (!fs.existsSync(o.trace) || fs.statSync(o.trace).size === 0 || first === 0)) {
-    fs.writeFileSync(o.trace, 'step,start,train_loss\n');
-  }
+  if (o.log !== undefined) startRows(o.log, 'step,val_loss', first);
+  if (o.trace !== undefined) startRows(o.trace, 'step,start,train_loss', first);
   const watch = new LossWatch();
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new Error('interrupted'));
@@ -171,10 +185,15 @@ async function train(o: TrainOptions, command: Command): Promise<void> {
     if (record.protocol !== '' && record.protocol !== protocol) {
       throw new RangeError(`--protocol ${protocol} differs from the checkpoint's '${record.protocol}'`);
     }
-    // --steps is the last step, not a count to add: a checkpoint already past it has nothing to do.
-    if (lastStep < model.step) {
+    // --steps is the last step, not a count to add: a checkpoint past it is an error, one at
+    // it is done (so that the same command, repeated after a kill, always ends in success).
+    if (lastStep < model.step - 1) {
       throw new RangeError(`--steps ${lastStep}: the checkpoint has trained through step ${model.step - 1} already; ` +
-        `--steps is the last step to train (a total, not steps to add), so give at least ${model.step}`);
+        `--steps is the last step to train (a total, not steps to add), so give at least ${model.step - 1}`);
+    }
+    if (lastStep === model.step - 1) {
+      if (o.quiet !== true) console.error(`the checkpoint has trained through step ${lastStep} already: nothing to do`);
+      return;
     }
   } else {
     const options: LutLanguageModelOptions = { impl, threads, rng: o.rng, seed: o.seed };

@@ -45,6 +45,8 @@ interface SimulateOptions {
   spikesOut?: string;
   weightsOut?: string;
   checkpointOut?: string;
+  /** Simulated seconds between checkpoints (to --checkpoint-out); the end is always saved. */
+  checkpointEvery?: number;
   summaryJson?: string;
   quiet?: boolean;
   json?: boolean;
@@ -116,6 +118,9 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
   // Outputs first: a missing folder must fail now, not after the whole run.
   const spikesFormat = o.spikesOut === undefined ? undefined : spikesFormatOf(outputFile(o.spikesOut, '--spikes-out'));
   if (o.checkpointOut !== undefined) outputFile(o.checkpointOut, '--checkpoint-out');
+  if (o.checkpointEvery !== undefined && o.checkpointOut === undefined) {
+    throw new RangeError('--checkpoint-every needs --checkpoint-out FILE (where the checkpoints go)');
+  }
   if (o.summaryJson !== undefined) outputFile(o.summaryJson, '--summary-json');
   const { network, label } = await openNetwork(o, given);
   if (o.weightsOut !== undefined) outputFolder(o.weightsOut, '--weights-out');
@@ -156,6 +161,11 @@ async function simulate(o: SimulateOptions, command: Command): Promise<void> {
       fs.writeFileSync(path.join(o.weightsOut, `weights_sec${second}.csv`), formatWeightsCsv(network.synapses()));
     }
     meanWeight = network.plasticWeights().mean;
+    // Periodic checkpoints: each replaces the last atomically (written aside, then
+    // renamed), so a kill at any moment leaves the previous one whole.
+    if (o.checkpointEvery !== undefined && second % o.checkpointEvery === 0 && second < seconds) {
+      await network.save(o.checkpointOut!);
+    }
     say(`  second ${String(second).padStart(String(seconds).length)}/${seconds}: ` +
       `${String(spikes).padStart(6)} spikes, ${(spikes / network.size).toFixed(2).padStart(6)} Hz, ` +
       `mean excitatory weight ${meanWeight.toFixed(3)}, ${(elapsed * 1000).toFixed(1)} ms, ` +
@@ -212,6 +222,8 @@ export function simulateCommand(): Command {
     .option('--spikes-out <file>', 'write every spike (columns ms,neuron) as .csv, .npz, .arrow or .feather, by the extension')
     .option('--weights-out <folder>', 'write weights_secK.csv after each second K (the folder is created)')
     .option('--checkpoint-out <file>', 'save the network at the end (for --resume, groups --checkpoint)')
+    .addOption(positiveInteger('--checkpoint-every <seconds>', 'also save to --checkpoint-out after every this many simulated seconds ' +
+      '(a killed run then continues with --resume)'))
     .option('--summary-json <file>', 'write the run summary as JSON')
     .option('--quiet', 'print only the final summary line, no per-second lines')
     .option('--json', 'print only the run summary, as one JSON object')

@@ -2,10 +2,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "core/errors.h"
@@ -41,12 +44,34 @@ uint32_t crc32_update(uint32_t crc, const void* data, size_t bytes) {
 
 namespace {
 
+// Removes the temporaries of `path` left by writers that were killed mid-write (a
+// checkpoint can be large, and a process killed at every save would fill the disk).
+// A temporary's name holds its writer's process id; one whose process is gone is stale.
+// A living process with that id (the id reused) keeps the file: it may be writing it.
+void remove_stale_temporaries(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string folder = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp-";
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return;  // creating the temporary will report the folder's error
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+    if (end == name.c_str() + prefix.size() || *end != '-' || pid <= 0) continue;
+    if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH) ::unlink((folder + "/" + name).c_str());
+  }
+  ::closedir(dir);
+}
+
 // A temporary name beside `path` that no other writer uses: the process id tells
 // processes apart, a process-wide counter the writers of one process (two saves to one
 // path at once must not share a file), and O_EXCL makes a collision an error, never a
 // shared file.
 int create_temporary(const std::string& path, std::string& temp_path) {
   static std::atomic<uint64_t> counter{0};
+  remove_stale_temporaries(path);
   for (int attempt = 0;; ++attempt) {
     temp_path = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
     const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
