@@ -70,6 +70,41 @@ describe('saves to one path at once', () => {
   });
 });
 
+describe('temporaries of killed writers', () => {
+  // A pid above Linux's largest (2^22) names a writer that is certainly gone; this
+  // process's own pid names one that lives (its file is kept: it may be being written).
+  const deadPid = 2 ** 22 + 7;
+  const plant = (file: string, pid: number): string => {
+    const name = `${file}.tmp-${pid}-3`;
+    fs.writeFileSync(name, 'half a checkpoint');
+    return name;
+  };
+
+  test('a network save removes the temporaries a killed writer left beside its file, and only those', async () => {
+    const file = path.join(dir, 'stale.pcc');
+    const stale = plant(file, deadPid);
+    const living = plant(file, process.pid);
+    const unrelated = plant(path.join(dir, 'other.pcc'), deadPid);
+    const network = izhikevich2006({ seed: 1, neurons: 200, synapsesPerNeuron: 20 }).network;
+    await network.save(file);
+    network.close();
+    expect([fs.existsSync(stale), fs.existsSync(living), fs.existsSync(unrelated)]).toEqual([false, true, true]);
+    for (const name of [living, unrelated]) fs.rmSync(name);
+  });
+
+  test('a group set save (written by JavaScript) does the same', async () => {
+    const file = path.join(dir, 'stale-groups.json');
+    const stale = plant(file, deadPid);
+    const living = plant(file, process.pid);
+    const network = izhikevich2006({ seed: 3, neurons: 200, synapsesPerNeuron: 20 }).network;
+    const groups = await findPolychronousGroups(network, { minPath: 1, threads: 1 });
+    network.close();
+    await groups.save(file);
+    expect([fs.existsSync(stale), fs.existsSync(living)]).toEqual([false, true]);
+    fs.rmSync(living);
+  });
+});
+
 describe('the environment ends while native work runs', () => {
   // Each case starts long work in a worker thread, terminates the worker 1.5 s later and
   // reports how long terminate() took; the process must live on and exit normally.
