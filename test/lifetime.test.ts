@@ -134,6 +134,43 @@ describe('the environment ends while native work runs', () => {
     expect(JSON.parse(r.stdout).terminateMs).toBeLessThan(2000);
   });
 
+  test('worker.terminate() at 30 random moments of short async calls in a loop: the process lives', () => {
+    // Short works complete all the time, so terminate() lands between a work's end and its
+    // promise being settled, or in a progress callback: N-API calls fail there, and an
+    // error that escaped the addon used to abort the process ('terminate called after
+    // throwing an instance of Napi::Error').
+    const body = `
+      const p = require('.');
+      const network = p.izhikevich2006({ seed: 1, neurons: 300, synapsesPerNeuron: 30 }).network;
+      const lm = new p.LutLanguageModel(${JSON.stringify(smallLm)});
+      const text = Buffer.from('abcdefgh'.repeat(500));
+      (async () => {
+        for (let i = 0; ; i++) {
+          await network.run(20 + (i % 5) * 10, { record: true, onProgress: () => {} });
+          await p.findPolychronousGroups(network, { minPath: 1, threads: 1 });
+          await lm.train(text, { steps: 3, every: 0, onProgress: () => {} });
+        }
+      })();`;
+    const r = child(`
+      const { Worker } = require('node:worker_threads');
+      let seed = 7;
+      const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      (async () => {
+        for (let k = 0; k < 30; k++) {
+          const w = new Worker(${JSON.stringify(body)}, { eval: true });
+          w.on('error', (e) => { console.error('worker error', e); process.exitCode = 3; });
+          await new Promise((resolve) => setTimeout(resolve, 150 + random() * 200));
+          await w.terminate();
+        }
+        console.log('lived');
+      })();
+    `);
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('lived');
+    expect(r.status).toBe(0);
+  });
+
   test('process.exit() inside a worker during a run ends the worker, and the process lives', () => {
     const r = child(`
       const { Worker } = require('node:worker_threads');

@@ -47,7 +47,7 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
       if (settled) return;
       settled = true;
       live.delete(worker);
-      // Asked to stop, not terminated: it may hold a run whose native work is in flight.
+      // Asked to stop rather than terminated: it cancels the run it holds and ends cleanly.
       worker.postMessage({ stop: true });
       if (error) reject(error);
       else resolve();
@@ -98,8 +98,8 @@ export async function runOnPool(runs: readonly SweepRun[], options: PoolOptions)
     });
   });
 
-  // Workers are asked to stop, never terminated while a run is in flight: each cancels its
-  // run and exits when the native work has ended.
+  // Workers are asked to stop rather than terminated: each cancels its run and exits when
+  // the native work has ended.
   const abort = (): void => {
     for (const worker of live) worker.postMessage({ stop: true });
   };

@@ -151,41 +151,65 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Report<Event>> {
     heartbeat.join();
   }
 
-  void OnProgress(const Report<Event>* reports, size_t count) final {
-    if (!environment_->JavaScriptRuns() || on_progress_.IsEmpty() || !callback_error_.IsEmpty()) return;
-    Napi::Env env = this->Env();
-    for (size_t k = 0; k < count; ++k) {
-      if (reports[k].heartbeat) continue;
-      Napi::HandleScope scope(env);
-      const std::vector<napi_value> arguments = Arguments(env, reports[k].event);
-      try {
-        on_progress_.Call(arguments);
-      } catch (const Napi::Error& e) {
-        callback_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
-        cancel_->store(true);
-        return;
-      }
+  // Every JS-thread callback below goes through OnJsThread: the environment can end at
+  // any moment (worker.terminate() between two of these calls, or during one), after which
+  // every N-API call fails and node-addon-api throws Napi::Error. No exception may leave a
+  // callback (libuv and the thread-safe function call them from C: std::terminate), so
+  // one thrown once JavaScript cannot run is dropped, and the work is cancelled.
+  template <typename Body>
+  void OnJsThread(Body body) {
+    if (!environment_->JavaScriptRuns()) return;
+    try {
+      body();
+    } catch (const Napi::Error&) {
+      if (environment_->JavaScriptRuns()) throw;  // a live environment's error is a real one
     }
+  }
+
+  void OnProgress(const Report<Event>* reports, size_t count) final {
+    if (on_progress_.IsEmpty() || !callback_error_.IsEmpty()) return;
+    OnJsThread([&] {
+      Napi::Env env = this->Env();
+      for (size_t k = 0; k < count; ++k) {
+        if (reports[k].heartbeat) continue;
+        Napi::HandleScope scope(env);
+        const std::vector<napi_value> arguments = Arguments(env, reports[k].event);
+        try {
+          on_progress_.Call(arguments);
+        } catch (const Napi::Error& e) {
+          if (!environment_->JavaScriptRuns()) return;
+          callback_error_ = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+          cancel_->store(true);
+          return;
+        }
+      }
+    });
   }
 
   void OnOK() final {
     Finish();
-    if (!environment_->JavaScriptRuns()) return;
-    if (!callback_error_.IsEmpty()) {
-      deferred_.Reject(callback_error_.Value());
-      return;
-    }
-    try {
-      deferred_.Resolve(Result(this->Env()));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
+    OnJsThread([&] {
+      if (!callback_error_.IsEmpty()) {
+        deferred_.Reject(callback_error_.Value());
+        return;
+      }
+      Napi::Value result;
+      try {
+        result = Result(this->Env());
+      } catch (const Napi::Error& e) {
+        if (!environment_->JavaScriptRuns()) return;
+        deferred_.Reject(e.Value());
+        return;
+      }
+      deferred_.Resolve(result);
+    });
   }
 
   void OnError(const Napi::Error& error) final {
     Finish();
-    if (!environment_->JavaScriptRuns()) return;
-    deferred_.Reject(callback_error_.IsEmpty() ? error_.ToJs(this->Env(), error) : callback_error_.Value());
+    OnJsThread([&] {
+      deferred_.Reject(callback_error_.IsEmpty() ? error_.ToJs(this->Env(), error) : callback_error_.Value());
+    });
   }
 
   void Finish() {
