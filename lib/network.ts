@@ -120,6 +120,12 @@ export interface NetworkOptions {
    * is slower (1.7× at 10⁶ neurons). Results are identical. Default false.
    */
   compactSynapses?: boolean;
+  /**
+   * The most bytes the synapses may take (default 8 GiB): a network that would need more
+   * is refused when it is built (its first run), before they are allocated, with a
+   * RangeError giving the sizes.
+   */
+  memoryLimit?: number;
   /** Constants of the 2006 STDP rule (and the traces of the dopamine rule). */
   stdp?: Stdp2006Options;
   /** Dopamine decay factor per ms (default 0.995, τ = 200 ms). */

@@ -106,7 +106,7 @@ Napi::Value NetworkWrap::Load(const Napi::CallbackInfo& info) {
   });
 }
 
-// new NativeNetwork({ mode?, simd?, seed?, stdp? })
+// new NativeNetwork({ mode?, simd?, seed?, stdp?, compactSynapses?, memoryLimit?, threads?, threadPolicy? })
 NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
   Guarded(info.Env(), [&] {
     const auto o = info[0].IsUndefined() ? Napi::Object::New(info.Env()) : info[0].As<Napi::Object>();
@@ -120,6 +120,7 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
     if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     options.stdp = ToStdp(Option(o, "stdp"));
     ReadFlagOption(o, "compactSynapses", options.compact_synapses);
+    options.memory_limit = ReadMemoryLimitOption(o, options.memory_limit);
     options.threads = ToThreads(Option(o, "threads"));
     const auto policy = Option(o, "threadPolicy");
     if (!policy.IsUndefined()) {

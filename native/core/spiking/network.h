@@ -65,6 +65,9 @@ struct NetworkOptions {
   bool adaptive_threads = true;
   // Smaller synapses (see SynapseStore): 4 bytes less per plastic synapse, slower STDP.
   bool compact_synapses = false;
+  // The most bytes the synapses may take: a network that would need more is refused when
+  // it is built, before allocating them (the same default as the LUT models' limit).
+  uint64_t memory_limit = uint64_t(8) << 30;
   Stdp2006 stdp;
 };
 

@@ -191,7 +191,7 @@ void Network::build() {
     // with the same result for any number (their own pool: the loop's starts below).
     ThreadPool pool(resolved_threads());
     synapses_ = SynapseStore(neurons(), std::move(pending_), plasticity_.plastic(), options_.compact_synapses,
-                             !learns_from_history_, &pool);
+                             !learns_from_history_, &pool, options_.memory_limit);
   }
   max_delay_ = synapses_.max_delay();
   plasticity_.allocate_traces(neurons(), max_delay_, !learns_from_history_);

@@ -41,7 +41,7 @@ void for_parts(ThreadPool* pool, uint64_t n, const Body& body) {
 }  // namespace
 
 SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact,
-                           bool incoming_view, ThreadPool* pool)
+                           bool incoming_view, ThreadPool* pool, uint64_t memory_limit)
     : neurons_(neurons) {
   const unsigned parts = pool != nullptr ? pool->size() : 1;
   const uint64_t explicit_count = list.size();
@@ -116,6 +116,17 @@ SynapseStore::SynapseStore(uint32_t neurons, SynapseList&& list, const std::vect
     wide = wide || part.wide;
   }
   if (count >= (uint64_t(1) << 32)) throw too_many(count);
+  // What pass 2 and the incoming view will allocate, at most (every synapse plastic).
+  const uint64_t entries_bytes = uint64_t(neurons) * (max_delay_ + 1) * (wide ? 4 : 2);
+  const uint64_t per_synapse = sizeof(Synapse) + (any_mixed ? sizeof(uint16_t) : 0) + (incoming_view ? 8 : 0);
+  const uint64_t needed = entries_bytes + count * per_synapse + (incoming_view ? (uint64_t(neurons) + 1) * 4 : 0);
+  if (needed > memory_limit) {
+    throw RangeError("the network's synapses would need " + std::to_string(needed) + " bytes (" + std::to_string(count) +
+                     " synapses of up to " + std::to_string(per_synapse) + " bytes each, and their index for " +
+                     std::to_string(neurons) + " neurons with delays up to " + std::to_string(max_delay_) +
+                     " ms), more than memoryLimit = " + std::to_string(memory_limit) +
+                     " bytes; raise memoryLimit or draw fewer synapses");
+  }
   for (uint32_t p = 0; p < neurons; ++p) base_[p + 1] += base_[p];
 
   // Pass 2, by presynaptic neuron: its synapses in the order added (explicit ones and

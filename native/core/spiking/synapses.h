@@ -121,8 +121,11 @@ class SynapseStore {
   // Each presynaptic neuron's synapses are drawn (or gathered) and sorted by delay straight
   // into place, neurons split among the threads of `pool` (null: this thread); the result
   // is the same for any number of threads.
+  // A layout that would need more than `memory_limit` bytes is refused (RangeError, with
+  // the sizes) once the synapses are counted, before any of it is allocated; `list` is
+  // then left as it was.
   SynapseStore(uint32_t neurons, SynapseList&& list, const std::vector<uint8_t>& plastic, bool compact,
-               bool incoming_view = true, ThreadPool* pool = nullptr);
+               bool incoming_view = true, ThreadPool* pool = nullptr, uint64_t memory_limit = UINT64_MAX);
 
   uint32_t max_delay() const { return max_delay_; }
   uint64_t size() const { return synapses_.size(); }
