@@ -167,8 +167,10 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Report<Event>> {
   }
 
   void OnProgress(const Report<Event>* reports, size_t count) final {
-    if (on_progress_.IsEmpty() || !callback_error_.IsEmpty()) return;
+    // Heartbeats come here too: asking whether JavaScript runs (in OnJsThread) is what
+    // notices a terminated worker and cancels its work, callback or none.
     OnJsThread([&] {
+      if (on_progress_.IsEmpty() || !callback_error_.IsEmpty()) return;
       Napi::Env env = this->Env();
       for (size_t k = 0; k < count; ++k) {
         if (reports[k].heartbeat) continue;
