@@ -140,3 +140,27 @@ TEST(dense_model_logits_threads_identical) {
   model.logits(xs.data(), labels.size(), three.data(), 3);
   CHECK_SAME(three, one);
 }
+
+// Lut::table_part, the split the training's row updates use: the parts tile the tables in
+// order and every part but an empty one starts at a word of the written marks.
+TEST(table_parts_share_no_written_word) {
+  Random rng(1, 0);
+  bool ok = true;
+  for (uint32_t width = 1; width <= 8; ++width) {
+    for (uint32_t tables : {1u, 3u, 7u, 16u, 33u}) {
+      const Lut lut({8, 1, tables, width, width}, rng, false, "test");
+      for (unsigned parts = 1; parts <= 5; ++parts) {
+        uint64_t next = 0;
+        for (unsigned k = 0; k < parts; ++k) {
+          uint64_t begin, end;
+          lut.table_part(k, parts, begin, end);
+          ok = ok && begin == next && end >= begin && end <= tables;
+          if (end > begin) ok = ok && lut.row_offset(uint32_t(begin), 0) % 64 == 0;
+          next = end;
+        }
+        ok = ok && next == tables;
+      }
+    }
+  }
+  CHECK(ok);
+}
