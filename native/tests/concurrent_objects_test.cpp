@@ -3,9 +3,13 @@
 // time): networks in both modes, a language model and a classifier. Nothing is shared
 // between them but process-wide state (the CPU/SIMD choice, the kernels' tables), and
 // each must give what it gives when run alone.
+#include <atomic>
 #include <thread>
 
 #include "check.h"
+#include "core/kernels/izhikevich.h"
+#include "core/kernels/lut.h"
+#include "core/kernels/trace_decay.h"
 #include "core/lut/lm/language_model.h"
 #include "fixtures.h"
 
@@ -48,6 +52,34 @@ std::vector<double> lm_losses(unsigned threads) {
 }
 
 }  // namespace
+
+// First (this test runs first in a fresh process): the process-wide choices (the CPU's
+// features, POLYCHRON_SIMD, the kernel tables) initialised by several threads at once, as
+// several objects created on worker threads would; every thread sees the same.
+TEST(process_wide_state_first_used_from_several_threads) {
+  constexpr int kThreads = 6;
+  std::vector<const void*> seen(kThreads * 4, nullptr);
+  std::vector<int> levels(kThreads, -1);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      const SimdLevel level = active_simd_level();
+      levels[t] = int(level);
+      seen[t * 4 + 0] = &lut_kernels(level);
+      seen[t * 4 + 1] = &izhikevich_kernels(level);
+      seen[t * 4 + 2] = reinterpret_cast<const void*>(trace_decay_kernel(level));
+      seen[t * 4 + 3] = &lut_kernels(best_simd_level());
+    });
+  }
+  go.store(true);
+  for (auto& t : threads) t.join();
+  for (int t = 1; t < kThreads; ++t) {
+    CHECK_EQ(levels[t], levels[0]);
+    for (int k = 0; k < 4; ++k) CHECK(seen[t * 4 + k] == seen[k]);
+  }
+}
 
 TEST(networks_and_a_model_on_several_threads_at_once) {
   // Alone, one after another.

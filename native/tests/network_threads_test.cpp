@@ -3,7 +3,14 @@
 // is split so that each value is written by one thread in the serial order, so 1, 2 and 4
 // threads must give the same spikes, weights, derivatives and state bit for bit — and
 // ThreadSanitizer checks that the phases' hand-offs through the pool are ordered.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
 #include "check.h"
+#include "core/spiking/checkpoint.h"
 #include "fixtures.h"
 
 using namespace fixtures;
@@ -164,5 +171,30 @@ TEST(threaded_build_same_synapses) {
     }
     CHECK(same);
     CHECK_EQ(incoming[k], incoming[0]);
+  }
+}
+
+// A checkpoint saved by a network on 2 threads loads with 1 and 4 (the loaded network
+// starts its own pool) and runs on identically to the original.
+TEST(checkpoint_loads_with_other_thread_counts) {
+  for (NetworkMode mode : {NetworkMode::Reference, NetworkMode::Fast}) {
+    NetworkShape shape;
+    shape.mode = mode;
+    shape.threads = 2;
+    shape.neurons = 700;
+    shape.seed = 6;
+    auto network = spnet(shape);
+    run(*network, 300);
+    const std::string file = (std::filesystem::temp_directory_path() / ("polychron-native-test-" + std::to_string(int(mode)) + "-" +
+                                                                         std::to_string(::getpid()) + ".pcc")).string();
+    save_checkpoint(*network, file);
+    const Outcome tail = run(*network, 400);
+    for (unsigned threads : {1u, 4u}) {
+      auto loaded = load_checkpoint(file, shape.mode == NetworkMode::Fast ? best_simd_level() : SimdLevel::Scalar, threads);
+      CHECK_EQ(loaded->threads(), threads);
+      const Outcome again = run(*loaded, 400);
+      CHECK_SAME_OUTCOME(again, tail);
+    }
+    std::remove(file.c_str());
   }
 }
