@@ -579,8 +579,9 @@ LutTrainResult LutClassifier::train(const float* xs, const uint32_t* labels, uin
         for (size_t l = 0; l < layers_.size(); ++l) {
           Lut& lut = layers_[l];
           const uint32_t m = lut.shape().outputs;
+          // By whole words of the written marks: small tables (2^C < 64 rows) share them.
           uint64_t begin, end;
-          split_range(lut.shape().tables, pool.size(), k, begin, end);
+          lut.table_part(k, pool.size(), begin, end);
           for (uint32_t b = 0; b < size; ++b) {
             const Sample::Layer& state = samples[b]->layers[l];
             const float* g = state.g.data();

@@ -3,6 +3,7 @@
 // This class is the plain reference of the spec; the fast paths (LutLayer, LmEngine)
 // use the SIMD kernels of kernels/lut.h on the same data, with the same arithmetic.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -73,12 +74,24 @@ class Lut {
     return written(offset) ? rows_.data() + offset * shape_.outputs : zero_.data();
   }
   const float* read_row(uint32_t table, uint64_t index) const { return read_row(row_offset(table, index)); }
-  // A row to write: marks it written.
+  // A row to write: marks it written. The marks are bits of shared 64-bit words, so
+  // threads may write rows at once only in ranges of tables that share no word
+  // (table_part); a table of fewer than 64 rows shares its word with its neighbours.
   float* write_row(uint64_t offset) {
     written_[offset >> 6] |= uint64_t(1) << (offset & 63);
     return rows_.data() + offset * shape_.outputs;
   }
   float* write_row(uint32_t table, uint64_t index) { return write_row(row_offset(table, index)); }
+  // Tables [begin, end) of part k when the tables are split into `parts` nearly equal
+  // parts for threads that write rows at once: each part starts at a word of the written
+  // marks (tables in groups of 64 / 2^width when 2^width < 64), so no two parts set bits
+  // of one word.
+  void table_part(unsigned k, unsigned parts, uint64_t& begin, uint64_t& end) const {
+    const uint64_t group = shape_.width < 6 ? uint64_t(64) >> shape_.width : 1;
+    const uint64_t groups = (shape_.tables + group - 1) / group;
+    begin = std::min<uint64_t>(shape_.tables, groups * k / parts * group);
+    end = std::min<uint64_t>(shape_.tables, groups * (k + 1) / parts * group);
+  }
   bool written(uint64_t offset) const { return (written_[offset >> 6] >> (offset & 63)) & 1; }
   // A row read in place, written or not (an untouched page reads as zeros, mapped on first
   // read): the plain access of the reference oracle.
