@@ -3,6 +3,10 @@
 // build-asan/ and runs the whole jest suite against it (POLYCHRON_ADDON points the
 // loader there). Node itself is not instrumented, so the ASan runtime is preloaded, and
 // leak detection is off: Node keeps allocations alive until exit by design.
+//
+//   npm run test:asan                   build, then every jest test
+//   npm run test:asan -- test/x.test.ts build, then the tests jest's arguments select
+//   npm run test:asan -- --build-only   build only (CI builds it while other suites run)
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -15,6 +19,7 @@ const build = spawnSync(
   { cwd: root, stdio: 'inherit' },
 );
 if (build.status !== 0) process.exit(build.status ?? 1);
+if (process.argv[2] === '--build-only') process.exit(0);
 
 const libasan = execFileSync('g++', ['-print-file-name=libasan.so']).toString().trim();
 const env = {
