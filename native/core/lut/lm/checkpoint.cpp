@@ -175,10 +175,24 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
   c.seed = number("seed", ~uint64_t(0));
   c.memory_limit = memory_limit;
   const uint32_t expected_crc = uint32_t(number("crc32", 0xFFFFFFFFu));
+  // The configuration's own checks (and the memory limit) judge what the file says: their
+  // complaints name the file, of the same kind.
+  auto named = [&](auto&& check) {
+    try {
+      return check();
+    } catch (const TypeError& e) {
+      throw TypeError("polychron: " + path + " is not a polychron language-model checkpoint (" + e.what() + ")");
+    } catch (const RangeError& e) {
+      throw bad(e.what());
+    }
+  };
   // Older checkpoints have no rng_kind: they are the project's generator.
-  if (file.metadata().count("rng_kind")) c.rng = parse_lm_rng(file.meta("rng_kind"), "metadata 'rng_kind'");
+  if (file.metadata().count("rng_kind")) {
+    c.rng = named([&] { return parse_lm_rng(file.meta("rng_kind"), "metadata 'rng_kind'"); });
+  }
   GlibcRandom placeholder;  // the initialisation's draws are replaced by the tensors read below
-  auto model = std::make_unique<LmModel>(c, &placeholder);  // validates the shape and the memory limit
+  // Validates the shape and the memory limit.
+  auto model = named([&] { return std::make_unique<LmModel>(c, &placeholder); });
 
   // Readers for every expected tensor, run in file order so the CRC chains over the buffer.
   std::map<std::string, std::function<void(const safetensors::TensorInfo&, uint32_t&)>> readers;
@@ -266,8 +280,10 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
   for (size_t e = 0; e < entries.size(); ++e) {
     Lut& lut = *const_cast<Lut*>(entries[e].lut);
     const size_t half = anchors[e].size() / 2;
-    lut.set_anchors(std::vector<uint32_t>(anchors[e].begin(), anchors[e].begin() + half),
-                    std::vector<uint32_t>(anchors[e].begin() + half, anchors[e].end()));
+    named([&] {
+      lut.set_anchors(std::vector<uint32_t>(anchors[e].begin(), anchors[e].begin() + half),
+                      std::vector<uint32_t>(anchors[e].begin() + half, anchors[e].end()));
+    });
   }
   state.step = number("step", ~uint64_t(0));
   const std::string rng = file.meta("rng");
