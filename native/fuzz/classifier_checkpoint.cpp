@@ -1,0 +1,12 @@
+// libFuzzer target: LUT classifier files (lut/classifier_checkpoint.cpp), memory limit 64 MiB.
+#include "core/kernels/cpu.h"
+#include "core/lut/classifier.h"
+#include "fuzz/fuzz_input.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  polychron_fuzz::MemoryFile file(data, size);
+  polychron_fuzz::expect_clean(file.path(), [&] {
+    polychron::load_lut_classifier(file.path(), uint64_t(64) << 20, polychron::SimdLevel::Scalar);
+  });
+  return 0;
+}
