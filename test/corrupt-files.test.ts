@@ -52,6 +52,8 @@ interface ChildResult {
 
 const CHILD = path.join(__dirname, 'helpers', 'corrupt-files-child.js');
 const CHILD_TIMEOUT_MS = 30_000;
+// Room for two children per test under the ASan build, which CI runs too.
+const TEST_TIMEOUT_MS = 3 * CHILD_TIMEOUT_MS;
 const totals: ChildResult[] = [];
 afterAll(() => {
   // The counts the issue's closing note quotes ("files mutated").
@@ -168,7 +170,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       ];
       expectClean(await mutate('network', file, { hostile, flips: 200 }));
     }
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('language-model checkpoints (LutLanguageModel.load)', async () => {
     const model = new LutLanguageModel({ context: 4, embedding: 2, positional: 2, layers: 1, heads: 1, tables: 2, comparisons: 2, seed: 5 });
@@ -177,8 +179,22 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
     await model.save(file);
     model.close();
     const good = fs.readFileSync(file);
-    expectClean(await mutate('lm', file, { hostile: hostileSafetensors('model', good), flips: 200 }));
-  });
+    // Metadata claiming a larger model than the tensors hold (the data and its CRC intact).
+    const headerSize = Number(good.readBigUInt64LE(0));
+    const header = good.subarray(8, 8 + headerSize).toString();
+    const claim = (name: string, key: string, value: string) => ({
+      file: variant(name, good, () => safetensorsFile(header.replace(new RegExp(`"${key}":"\\d+"`), `"${key}":"${value}"`), good.subarray(8 + headerSize))),
+      why: `metadata claiming ${key} = ${value}`,
+    });
+    const hostile = [
+      ...hostileSafetensors('model', good),
+      claim('model-embedding.safetensors', 'embedding', '1048576'),
+      claim('model-context.safetensors', 'context', '1048576'),
+      claim('model-layers.safetensors', 'layers', '1048576'),
+      claim('model-heads.safetensors', 'heads', '65536'),
+    ];
+    expectClean(await mutate('lm', file, { hostile, flips: 200 }));
+  }, TEST_TIMEOUT_MS);
 
   test('group files (GroupSet.load)', async () => {
     const network = chainNetwork();
@@ -197,7 +213,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       { file: variant('groups-binary.json', good, () => Buffer.from([0xff, 0xfe, 0, 0x7b])), why: 'binary bytes' },
     ];
     expectClean(await mutate('groups', file, { hostile, maxTruncations: 3000 }));
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('LUT classifier files (LutClassifier.load)', async () => {
     const net = new LutClassifier({ inputs: 6, classes: 3, layers: [], readout: { tables: 2, comparisons: 3 }, seed: 2 });
@@ -206,7 +222,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
     await net.save(file);
     net.close();
     expectClean(await mutate('classifier', file, { hostile: hostileSafetensors('classifier', fs.readFileSync(file)) }));
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('dense models (DenseModel.load): safetensors and ONNX', async () => {
     const layers = randomLayers([4, 3, 2], seededRandom(9));
@@ -228,7 +244,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       { file: variant('dense-garbage.onnx', Buffer.alloc(0), () => Buffer.from('not a model at all')), why: 'text' },
     ];
     expectClean(await mutate('dense', onnx, { hostile }));
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('spike and weight tables (readSpikes, readWeights): CSV, Arrow, NPZ', async () => {
     const spikes = { times: Float64Array.from([0, 1.5, 2, 7, 9]), neurons: Uint32Array.from([3, 1, 4, 1, 5]) };
@@ -247,7 +263,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       weight: Float32Array.from([6, 5]), derivative: Float32Array.from([0, 0.5]), projection: Uint16Array.from([0, 0]),
     });
     expectClean(await mutate('weights', weights));
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('NPY and IDX arrays (readNpy, readIdx)', async () => {
     const npy = path.join(dir, 'array.npy');
@@ -278,7 +294,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       { file: variant('idx-magic.idx', good, (b) => void (b[0] = 1)), why: 'wrong magic' },
     ];
     expectClean(await mutate('idx', idx, { hostile: hostileIdx }));
-  });
+  }, TEST_TIMEOUT_MS);
 
   test('network descriptions (networkFromDescription)', async () => {
     const file = path.join(dir, 'description.json');
@@ -295,5 +311,5 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       { file: variant('description-size.json', Buffer.alloc(0), () => Buffer.from(JSON.stringify({ version: 1, populations: [{ name: 'e', size: 4294967295 }] }))), why: '2^32 - 1 neurons' },
     ];
     expectClean(await mutate('description', file, { hostile }));
-  });
+  }, TEST_TIMEOUT_MS);
 });
