@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "core/io/binary_io.h"
 
 namespace polychron_fuzz {
 
@@ -59,6 +60,30 @@ void expect_clean(const std::string& path, Load&& load) {
     std::fprintf(stderr, "the reader threw a bare std::exception: %s\n", e.what());
     std::abort();
   }
+}
+
+// The input with its metadata's "crc32" set to the CRC-32 of its data buffer, when it is a
+// safetensors file with such an entry (otherwise the input as it is): polychron's LM and
+// classifier files check that CRC only after reading everything, and a fuzzer would rarely
+// match it, so the checks that run after it (a hostile file can carry a right CRC) would
+// go unexplored.
+inline std::string with_data_crc(const uint8_t* data, size_t size) {
+  std::string bytes(reinterpret_cast<const char*>(data), size);
+  if (size < 8) return bytes;
+  uint64_t n = 0;
+  for (int k = 7; k >= 0; --k) n = (n << 8) | data[k];
+  if (n > size - 8) return bytes;
+  const std::string key = "\"crc32\":\"";
+  const size_t at = bytes.find(key, 8);
+  if (at == std::string::npos || at >= 8 + n) return bytes;
+  const size_t digits = at + key.size(), end = bytes.find('"', digits);
+  if (end == std::string::npos || end >= 8 + n) return bytes;
+  const uint32_t crc = polychron::crc32_update(0, data + 8 + n, size - 8 - n);
+  std::string header = bytes.substr(8, n);
+  header.replace(digits - 8, end - digits, std::to_string(crc));
+  std::string out(8, '\0');
+  for (int k = 0; k < 8; ++k) out[k] = char(uint64_t(header.size()) >> (8 * k));
+  return out + header + bytes.substr(8 + n);
 }
 
 }  // namespace polychron_fuzz
