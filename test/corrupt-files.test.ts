@@ -302,7 +302,7 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
       version: 1,
       seed: 4,
       populations: [{ name: 'e', size: 8, preset: 'RS' }, { name: 'cue', model: 'spikeTrains', size: 1, times: [1], neurons: [0] }],
-      projections: [{ source: 'cue', target: 'e', rule: { kind: 'oneToOne' }, weight: 20 }, { source: 'e', target: 'e', rule: { kind: 'fixedOutDegree', degree: 2 }, delay: { evenly: [1, 3] }, weight: 6, plastic: true }],
+      projections: [{ source: 'cue', target: 'e', rule: { kind: 'explicit', pre: [0], post: [0] }, weight: 20 }, { source: 'e', target: 'e', rule: { kind: 'fixedOutDegree', degree: 2 }, delay: { evenly: [1, 3] }, weight: 6, plastic: true }],
       inputs: [{ kind: 'thalamic', target: 'e', perMs: 1 }],
     }));
     const hostile = [

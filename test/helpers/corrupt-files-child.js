@@ -143,6 +143,12 @@ async function attempt(file, description, mustReject) {
 async function main() {
   const start = Date.now();
   const name = (what) => path.join(args.dir, `${what}-${path.basename(args.file)}`);
+  // The valid file itself must load and pass the checks, or the loop would test nothing.
+  try {
+    await kinds[args.kind](args.file);
+  } catch (error) {
+    problems.push(`the valid file does not load: ${error && error.message}`);
+  }
 
   // Truncation: every length below the file's, or every length in the first and last 512
   // bytes and an even sample between when the file is larger than maxTruncations.
