@@ -182,16 +182,20 @@ describe('corrupt and hostile files are rejected with an Error naming the file, 
     // Metadata claiming a larger model than the tensors hold (the data and its CRC intact).
     const headerSize = Number(good.readBigUInt64LE(0));
     const header = good.subarray(8, 8 + headerSize).toString();
-    const claim = (name: string, key: string, value: string) => ({
-      file: variant(name, good, () => safetensorsFile(header.replace(new RegExp(`"${key}":"\\d+"`), `"${key}":"${value}"`), good.subarray(8 + headerSize))),
-      why: `metadata claiming ${key} = ${value}`,
+    const claim = (name: string, values: Record<string, string>) => ({
+      file: variant(name, good, () => safetensorsFile(
+        Object.entries(values).reduce((text, [key, value]) => text.replace(new RegExp(`"${key}":"\\d+"`), `"${key}":"${value}"`), header),
+        good.subarray(8 + headerSize))),
+      why: `metadata claiming ${JSON.stringify(values)}`,
     });
     const hostile = [
       ...hostileSafetensors('model', good),
-      claim('model-embedding.safetensors', 'embedding', '1048576'),
-      claim('model-context.safetensors', 'context', '1048576'),
-      claim('model-layers.safetensors', 'layers', '1048576'),
-      claim('model-heads.safetensors', 'heads', '65536'),
+      claim('model-embedding.safetensors', { embedding: '1048576' }),
+      claim('model-context.safetensors', { context: '1048576' }),
+      claim('model-layers.safetensors', { layers: '1048576' }),
+      claim('model-heads.safetensors', { heads: '65536' }),
+      // Within every range: 64 MiB of positional vectors per head, of an 8 kB file.
+      claim('model-positional.safetensors', { context: '4096', tables: '4096', positional: '1', heads: '256', layers: '16' }),
     ];
     expectClean(await mutate('lm', file, { hostile, flips: 200 }));
   }, TEST_TIMEOUT_MS);
