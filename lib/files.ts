@@ -66,3 +66,33 @@ async function syncFolder(folder: string): Promise<void> {
     await handle?.close().catch(() => undefined);
   }
 }
+
+/**
+ * An error reading `file` (missing, a directory, no permission) as an Error whose message
+ * names the file: Node's own say "EISDIR: illegal operation on a directory, read" without
+ * it. The system's code (ENOENT, ...) stays on `code`, the original on `cause`.
+ */
+export function readError(file: string, error: unknown): Error {
+  const cause = error as NodeJS.ErrnoException;
+  const named = new Error(`cannot read '${file}': ${cause?.message ?? String(error)}`, { cause }) as NodeJS.ErrnoException;
+  if (cause?.code !== undefined) named.code = cause.code;
+  return named;
+}
+
+/** The whole of `file`; errors name it (readError). */
+export async function readFileNamed(file: string): Promise<Buffer> {
+  try {
+    return await fs.promises.readFile(file);
+  } catch (error) {
+    throw readError(file, error);
+  }
+}
+
+/** The whole of `file` (synchronously); errors name it (readError). */
+export function readFileNamedSync(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw readError(file, error);
+  }
+}

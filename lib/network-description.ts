@@ -7,6 +7,7 @@
  * prefixed with the path of the entry that caused them.
  */
 import * as fs from 'node:fs';
+import { readError } from './files';
 import {
   Network,
   type ConnectionRule,
@@ -235,10 +236,17 @@ function checkDepth(text: string, source: string): void {
 
 /** Reads and parses a description file, refusing an oversize or over-deep one before parsing. */
 export function readNetworkDescription(path: string): unknown {
-  const file = fs.openSync(path, 'r');
+  let file: number;
+  try {
+    file = fs.openSync(path, 'r');
+  } catch (error) {
+    throw readError(path, error);
+  }
   let text: string;
   try {
-    const { size } = fs.fstatSync(file);
+    const stat = fs.fstatSync(file);
+    if (!stat.isFile()) throw new RangeError(`${path}: a network description must be a regular file`);
+    const { size } = stat;
     if (size > NETWORK_DESCRIPTION_MAX_BYTES) {
       throw new RangeError(`${path}: a network description of ${size} bytes is over the limit of ${NETWORK_DESCRIPTION_MAX_BYTES}`);
     }

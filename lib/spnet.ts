@@ -2,7 +2,7 @@
  * The polychronization network of Izhikevich (2006) (../shared/spec/spnet.md) and the
  * file formats of its golden data: connectivity, thalamic input, spike raster, weights.
  */
-import * as fs from 'node:fs';
+import { readFileNamedSync } from './files';
 import { formatG9, parseCsv } from './formats/csv';
 import type { ColumnSpec } from './formats/columns';
 import { Network, type NetworkOptions, type Population, type SynapseTable } from './network';
@@ -96,7 +96,7 @@ export interface SpnetConnectivity {
 
 /** Reads `connectivity.csv` (pre,syn,post,delay_ms,weight). */
 export function readConnectivityCsv(path: string): SpnetConnectivity {
-  const columns = parseCsv(fs.readFileSync(path, 'utf8'), CONNECTIVITY_COLUMNS, path);
+  const columns = parseCsv(readFileNamedSync(path).toString('utf8'), CONNECTIVITY_COLUMNS, path);
   return {
     pre: columns.get('pre') as Uint32Array,
     syn: columns.get('syn') as Uint32Array,
@@ -113,7 +113,7 @@ export function readThalamicCsv(path: string): { times: Float64Array; neurons: U
 
 /** Reads a spike raster (ms,neuron). */
 export function readSpikesCsv(path: string): { times: Float64Array; neurons: Uint32Array } {
-  const columns = parseCsv(fs.readFileSync(path, 'utf8'), SPIKE_COLUMNS, path);
+  const columns = parseCsv(readFileNamedSync(path).toString('utf8'), SPIKE_COLUMNS, path);
   return { times: columns.get('ms') as Float64Array, neurons: columns.get('neuron') as Uint32Array };
 }
 

@@ -3,9 +3,8 @@
  * the extension: `.csv` (text), `.npz` (NumPy: one .npy array per column) or
  * `.arrow` / `.feather` (Apache Arrow IPC, Feather 2). Every format round-trips bit for bit.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../files';
+import { readFileNamed, writeFileAtomic } from '../files';
 import type { SynapseTable } from '../network';
 import { formatSpikesCsv, readSpikesCsv, SPIKE_COLUMNS } from '../spnet';
 import { encodeArrow, readArrow } from './arrow';
@@ -85,7 +84,7 @@ function npzColumns(arrays: Map<string, NpyArray>, file: string): Columns {
 
 async function readColumns(file: string, spec: readonly ColumnSpec[]): Promise<Columns> {
   const format = tableFormatOf(file);
-  const columns = format === 'csv' ? parseCsv(await fs.promises.readFile(file, 'utf8'), spec, file)
+  const columns = format === 'csv' ? parseCsv((await readFileNamed(file)).toString('utf8'), spec, file)
     : format === 'arrow' ? await readArrow(file)
       : npzColumns(await readNpz(file), file);
   expectColumns(columns, spec, file);
@@ -201,7 +200,7 @@ export async function readStateTrace(file: string): Promise<StateTrace> {
   let columns: Columns;
   let neurons: Uint32Array;
   if (format === 'csv') {
-    const text = await fs.promises.readFile(file, 'utf8');
+    const text = (await readFileNamed(file)).toString('utf8');
     const header = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length).trim();
     const wide = wideSpec(header.split(','), file);
     columns = parseCsv(text, wide.spec, file);

@@ -6,6 +6,7 @@
  * refused with an error that names the file, before any data is allocated.
  */
 import * as fs from 'node:fs';
+import { readError } from '../files';
 
 /** The typed array that holds each dtype's values. */
 const DTYPES = {
@@ -192,9 +193,17 @@ export function decodeNpy(bytes: Uint8Array, name: string): NpyArray {
 
 /** Reads an .npy file: the header first, checked against the file's size, then the data straight into its array. */
 export async function readNpy(path: string): Promise<NpyArray> {
-  const file = await fs.promises.open(path, 'r');
+  let file: fs.promises.FileHandle;
+  let stat: fs.Stats;
   try {
-    const { size } = await file.stat();
+    file = await fs.promises.open(path, 'r');
+    stat = await file.stat();
+  } catch (error) {
+    throw readError(path, error);
+  }
+  try {
+    if (!stat.isFile()) throw new RangeError(`${path}: not an .npy file (not a regular file)`);
+    const { size } = stat;
     const head = Buffer.alloc(Math.min(size, PREAMBLE_BYTES + 2 + MAX_HEADER_BYTES));
     await readFully(file, head, 0, path);
     const header = parseHeader(head, size, path);
@@ -208,7 +217,12 @@ export async function readNpy(path: string): Promise<NpyArray> {
 
 async function readFully(file: fs.promises.FileHandle, into: Uint8Array, position: number, path: string): Promise<void> {
   for (let done = 0; done < into.length;) {
-    const { bytesRead } = await file.read(into, done, into.length - done, position + done);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await file.read(into, done, into.length - done, position + done));
+    } catch (error) {
+      throw readError(path, error);
+    }
     if (bytesRead === 0) throw new RangeError(`${path}: the file shrank while it was read`);
     done += bytesRead;
   }

@@ -5,8 +5,8 @@
  * declared size and offset is checked against the file before anything is allocated or
  * inflated, and each entry's CRC-32 is verified.
  */
-import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { readFileNamed } from '../files';
 import { decodeNpy, encodeNpy, type NpyArray } from './npy';
 
 const LOCAL_HEADER = 0x04034b50;
@@ -168,5 +168,5 @@ function entryData(bytes: Buffer, at: number, where: string): Buffer {
 }
 
 export async function readNpz(path: string): Promise<Map<string, NpyArray>> {
-  return decodeNpz(await fs.promises.readFile(path), path);
+  return decodeNpz(await readFileNamed(path), path);
 }

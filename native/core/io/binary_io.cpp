@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/errors.h"
@@ -148,9 +149,21 @@ void BinaryWriter::commit() {
 BinaryReader::BinaryReader(const std::string& path) : path_(path) {
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr) throw RangeError(system_error("cannot open checkpoint", path));
-  std::fseek(file_, 0, SEEK_END);
-  size_ = uint64_t(std::ftell(file_));
-  std::fseek(file_, 0, SEEK_SET);
+  // The size from the open file itself: a directory (which fopen opens) or a device has
+  // none that reading could trust.
+  struct stat st;
+  if (::fstat(::fileno(file_), &st) != 0) {
+    const std::string message = system_error("cannot read checkpoint", path);
+    std::fclose(file_);
+    file_ = nullptr;
+    throw RangeError(message);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    std::fclose(file_);
+    file_ = nullptr;
+    fail(S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
+  }
+  size_ = uint64_t(st.st_size);
 }
 
 BinaryReader::~BinaryReader() {

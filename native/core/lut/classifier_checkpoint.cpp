@@ -109,6 +109,17 @@ std::unique_ptr<LutClassifier> load_lut_classifier(const std::string& path, uint
     throw RangeError("polychron: " + path + " is LUT classifier format version " + file.meta("format_version") +
                      "; this polychron reads version " + kFormatVersion);
   }
+  // The configuration's own checks (and the memory limit) judge what the file says: their
+  // complaints name the file, of the same kind.
+  auto named = [&](auto&& check) {
+    try {
+      return check();
+    } catch (const TypeError& e) {
+      throw TypeError("polychron: " + path + " is not a polychron LUT classifier (" + e.what() + ")");
+    } catch (const RangeError& e) {
+      throw bad(e.what());
+    }
+  };
   auto number = [&](const std::string& key, uint64_t max) -> uint64_t {
     const std::string text = file.meta(key);
     char* end = nullptr;
@@ -144,7 +155,7 @@ std::unique_ptr<LutClassifier> load_lut_classifier(const std::string& path, uint
   }
   c.readout_tables = uint32_t(number("readout_tables", 4096));
   c.readout_comparisons = uint32_t(number("readout_comparisons", 30));
-  c.anchors = parse_anchor_policy(file.meta("anchors"));
+  c.anchors = named([&] { return parse_anchor_policy(file.meta("anchors")); });
   c.anchor_radius = uint32_t(number("anchor_radius", 1u << 24));
   c.thresholds = uint32_t(number("thresholds", 256));
   c.threshold_scale = real("threshold_scale");
@@ -152,7 +163,8 @@ std::unique_ptr<LutClassifier> load_lut_classifier(const std::string& path, uint
   c.seed = number("seed", ~uint64_t(0));
   c.memory_limit = memory_limit;
   const uint32_t expected_crc = uint32_t(number("crc32", 0xFFFFFFFFu));
-  auto net = std::make_unique<LutClassifier>(c, simd);  // validates the configuration and the memory limit
+  // Validates the configuration and the memory limit.
+  auto net = named([&] { return std::make_unique<LutClassifier>(c, simd); });
 
   // Tensors in file order, so the CRC chains over the buffer as it was written.
   std::vector<std::pair<uint64_t, std::string>> order;
@@ -233,7 +245,7 @@ std::unique_ptr<LutClassifier> load_lut_classifier(const std::string& path, uint
     }
   }
   if (crc != expected_crc) throw bad("its data does not match its CRC-32: the file is damaged");
-  net->set_thresholds(thresholds);
+  named([&] { net->set_thresholds(thresholds); });
   return net;
 }
 

@@ -57,7 +57,8 @@ std::unique_ptr<Network> Network::load(BinaryReader& in, uint32_t version, SimdL
   options.stdp = load_stdp(in);
   options.simd = simd;
   options.threads = threads;
-  auto n = std::make_unique<Network>(options);
+  std::unique_ptr<Network> n;
+  check_loaded(in, [&] { n = std::make_unique<Network>(options); });  // checks the STDP parameters read
   n->time_ = in.pod<uint64_t>();
   n->frozen_ = in.pod<uint8_t>() != 0;
   n->spike_count_ = in.pod<uint64_t>();
@@ -133,7 +134,7 @@ std::unique_ptr<Network> load_checkpoint(const std::string& path, SimdLevel simd
   // A whole-payload checksum first: nothing is built from corrupt bytes.
   {
     BinaryReader check(path);
-    std::vector<char> buffer(1 << 20);
+    std::vector<char> buffer(std::min<uint64_t>(1 << 20, std::max<uint64_t>(payload, 1)));  // small files, small buffer
     char skip[kHeaderBytes];
     check.bytes(skip, kHeaderBytes);
     check.reset_crc();

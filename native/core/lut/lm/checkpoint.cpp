@@ -175,10 +175,52 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
   c.seed = number("seed", ~uint64_t(0));
   c.memory_limit = memory_limit;
   const uint32_t expected_crc = uint32_t(number("crc32", 0xFFFFFFFFu));
+  // The configuration's own checks (and the memory limit) judge what the file says: their
+  // complaints name the file, of the same kind.
+  auto named = [&](auto&& check) {
+    try {
+      return check();
+    } catch (const TypeError& e) {
+      throw TypeError("polychron: " + path + " is not a polychron language-model checkpoint (" + e.what() + ")");
+    } catch (const RangeError& e) {
+      throw bad(e.what());
+    }
+  };
   // Older checkpoints have no rng_kind: they are the project's generator.
-  if (file.metadata().count("rng_kind")) c.rng = parse_lm_rng(file.meta("rng_kind"), "metadata 'rng_kind'");
+  if (file.metadata().count("rng_kind")) {
+    c.rng = named([&] { return parse_lm_rng(file.meta("rng_kind"), "metadata 'rng_kind'"); });
+  }
+  // The memory limit bounds the tables, which are mapped lazily; the embedding and the
+  // positional vectors are allocated whole. So before anything is allocated, the file must
+  // hold the tensors its metadata implies, with their shapes: a few bytes of header that
+  // claim a model of gigabytes are refused here (the reader has checked every tensor's size
+  // against the file's).
+  const uint64_t luts = uint64_t(c.layers) * c.heads + c.layers + 1;
+  const uint64_t expected_tensors = 1 + uint64_t(c.layers) * c.heads + 3 * luts;
+  if (file.tensors().size() != expected_tensors) {
+    throw bad("its metadata describes a model of " + std::to_string(expected_tensors) + " tensors (" +
+              std::to_string(c.layers) + " layers of " + std::to_string(c.heads) + " heads) but it holds " +
+              std::to_string(file.tensors().size()));
+  }
+  auto expect_shape = [&](const std::string& name, const std::vector<uint64_t>& shape) {
+    if (!file.has(name)) throw bad("tensor '" + name + "' is missing");
+    const safetensors::TensorInfo& t = file.info(name);
+    if (t.dtype != DType::F32 || t.shape != shape) {
+      std::string want;
+      for (uint64_t extent : shape) want += (want.empty() ? "" : ", ") + std::to_string(extent);
+      throw bad("tensor '" + name + "' should be F32 [" + want + "] as its metadata says");
+    }
+  };
+  expect_shape("embedding", {kLmVocabulary, c.embedding});
+  for (uint32_t l = 0; l < c.layers; ++l) {
+    for (uint32_t h = 0; h < c.heads; ++h) {
+      expect_shape("layers." + std::to_string(l) + ".heads." + std::to_string(h) + ".positional",
+                   {c.context, c.tables, c.positional});
+    }
+  }
   GlibcRandom placeholder;  // the initialisation's draws are replaced by the tensors read below
-  auto model = std::make_unique<LmModel>(c, &placeholder);  // validates the shape and the memory limit
+  // Validates the shape and the memory limit.
+  auto model = named([&] { return std::make_unique<LmModel>(c, &placeholder); });
 
   // Readers for every expected tensor, run in file order so the CRC chains over the buffer.
   std::map<std::string, std::function<void(const safetensors::TensorInfo&, uint32_t&)>> readers;
@@ -266,8 +308,10 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
   for (size_t e = 0; e < entries.size(); ++e) {
     Lut& lut = *const_cast<Lut*>(entries[e].lut);
     const size_t half = anchors[e].size() / 2;
-    lut.set_anchors(std::vector<uint32_t>(anchors[e].begin(), anchors[e].begin() + half),
-                    std::vector<uint32_t>(anchors[e].begin() + half, anchors[e].end()));
+    named([&] {
+      lut.set_anchors(std::vector<uint32_t>(anchors[e].begin(), anchors[e].begin() + half),
+                      std::vector<uint32_t>(anchors[e].begin() + half, anchors[e].end()));
+    });
   }
   state.step = number("step", ~uint64_t(0));
   const std::string rng = file.meta("rng");
