@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { nativeWorkSlots } from './async';
 import type { Network, NetworkRunOptions, NetworkRunResult } from './network';
+import { shown } from './describe';
 
 export interface BatchOptions extends Pick<NetworkRunOptions, 'record' | 'signal'> {
   /** Seeds, one instance each. */
@@ -33,7 +34,7 @@ export async function runBatch(build: (seed: number) => Network, options: BatchO
   const poolSize = nativeWorkSlots();
   const concurrency = options.concurrency ?? Math.max(1, Math.min(os.availableParallelism(), poolSize));
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
-    throw new RangeError(`concurrency must be an integer >= 1 (got ${concurrency})`);
+    throw new RangeError(`concurrency must be an integer >= 1 (got ${shown(concurrency)})`);
   }
   const results = new Array<BatchInstance>(seeds.length);
   let next = 0;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { checkOptions } from './describe';
 
 /**
  * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): two zero bytes,
@@ -144,6 +145,7 @@ export function pixelsToInputs(pixels: Uint8Array): Float32Array {
 
 /** Writes an IDX file (uncompressed, or gzip-compressed when `gzip` is set). */
 export function writeIdx(file: string, array: IdxArray, options: { gzip?: boolean } = {}): void {
+  checkOptions(options);
   const entry = Object.entries(TYPES).find(([, t]) => t.type === array.type);
   if (entry === undefined) throw new TypeError(`type must be one of ${Object.values(TYPES).map((t) => t.type).join(', ')}`);
   const [code, kind] = [Number(entry[0]), entry[1]];

@@ -11,6 +11,7 @@ import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
 import { Population } from './network-population';
 import { izhikevichParameters, type IzhikevichPopulationOptions, type PerNeuron } from './population';
 import type { SimdLevel } from './simd';
+import { checkOptions, shown } from './describe';
 
 export { Population };
 
@@ -331,6 +332,7 @@ export class Network {
    * neuron and synapse data; `populations` and `projections` of the loaded network are empty.
    */
   static async load(path: string, options: { simd?: SimdLevel; threads?: number | 'auto' } = {}): Promise<Network> {
+    checkOptions(options);
     const native = await addon.NativeNetwork.load(path, options.simd, options.threads);
     return new Network({}, native);
   }
@@ -363,7 +365,7 @@ export class Network {
       return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
     }
     if (options.model !== undefined && options.model !== 'izhikevich') {
-      throw new TypeError(`model must be 'izhikevich' or 'lif' (got '${String(options.model)}')`);
+      throw new TypeError(`model must be 'izhikevich' or 'lif' (got ${shown(options.model)})`);
     }
     const first = this.native.addIzhikevich({ size: options.size, ...izhikevichParameters(options), v: options.v, u: options.u });
     return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
@@ -398,6 +400,7 @@ export class Network {
 
   /** Each ms, `perMs` random neurons of `target` receive `current` (assigned, as in spnet). */
   addThalamicInput(options: ThalamicInputOptions = {}): void {
+    checkOptions(options);
     const first = options.target?.first ?? 0;
     const count = options.target?.size ?? this.native.neurons;
     // perMs and current left out keep the core's defaults (NETWORK_DEFAULTS.thalamic).
@@ -406,10 +409,11 @@ export class Network {
 
   /** Currents at given milliseconds for given neurons (e.g. a recorded thalamic input). */
   addCurrentSchedule(options: CurrentScheduleOptions): void {
+    checkOptions(options, true);
     const n = options.neurons.length;
     const currents = typeof options.currents === 'number' ? new Float64Array(n).fill(options.currents) : options.currents;
     if (options.mode !== undefined && options.mode !== 'assign' && options.mode !== 'add') {
-      throw new TypeError(`mode must be 'assign' or 'add' (got '${String(options.mode)}')`);
+      throw new TypeError(`mode must be 'assign' or 'add' (got ${shown(options.mode)})`);
     }
     this.native.addSchedule(options.times, options.neurons, currents, options.mode === 'assign');
   }
@@ -422,11 +426,13 @@ export class Network {
 
   /** Each ms, each neuron of `target` gets a current drawn uniformly from [low, high) added. */
   addNoiseCurrent(target: Population, options: { low: number; high: number }): void {
+    checkOptions(options, true);
     this.native.addNoise(target.first, target.size, options.low, options.high);
   }
 
   /** A current that steps: `amplitudes[k]` from `times[k]` ms until the next step. */
   addSteppedCurrent(target: Population, options: { times: readonly number[] | Float64Array; amplitudes: readonly number[] | Float64Array }): void {
+    checkOptions(options, true);
     this.native.addStepped(target.first, target.size, options.times, options.amplitudes);
   }
 
@@ -435,6 +441,7 @@ export class Network {
    * Sources are neurons that can be projected from (not to), with their own indices.
    */
   addPoissonSource(options: { size: number; rate: number; name?: string }): Population {
+    checkOptions(options, true);
     const first = this.native.addPoisson(options.size, options.rate);
     return this.#register(new Population(first, options.size, options.name ?? `poisson ${this.#populations.length}`));
   }
@@ -444,6 +451,7 @@ export class Network {
    * `neurons[k]` (within the source) at ms `times[k]` (ascending).
    */
   addSpikeTrains(options: { size: number; times: readonly number[] | Float64Array; neurons: Uint32Array; name?: string }): Population {
+    checkOptions(options, true);
     const first = this.native.addTrain(options.size, options.times, options.neurons);
     return this.#register(new Population(first, options.size, options.name ?? `trains ${this.#populations.length}`));
   }
@@ -536,6 +544,7 @@ export class Network {
    * Izhikevich 2007). Defaults: window 10 ms, delay 1000 ms, amount 0.5.
    */
   rewardSequence(options: { pre: number; post: number; windowMs?: number; delayMs?: number; amount?: number }): void {
+    checkOptions(options, true);
     this.native.addPairReward(options.pre, options.post, options.windowMs ?? 10, options.delayMs ?? 1000, options.amount ?? 0.5);
   }
 
@@ -546,6 +555,7 @@ export class Network {
 
   /** Records spikes of all or some neurons across runs, bounded by count or time window. */
   addSpikeMonitor(options: SpikeMonitorOptions = {}): SpikeMonitor {
+    checkOptions(options);
     const monitor = new SpikeMonitor(options);
     this.#spikeMonitors.push(monitor);
     return monitor;
@@ -553,6 +563,7 @@ export class Network {
 
   /** Samples v, u and I of chosen neurons every `every` ms. */
   addStateMonitor(options: StateMonitorOptions): StateMonitor {
+    checkOptions(options, true);
     const neurons = options.neurons instanceof Population
       ? Uint32Array.from({ length: options.neurons.size }, (_, i) => (options.neurons as Population).first + i)
       : options.neurons;
@@ -564,6 +575,7 @@ export class Network {
 
   /** Firing rate of each population per time bin. */
   addRateMonitor(options: RateMonitorOptions = {}): RateMonitor {
+    checkOptions(options);
     const monitor = new RateMonitor(this.#populations, options);
     this.#rateMonitors.push(monitor);
     return monitor;
@@ -576,11 +588,12 @@ export class Network {
    * the signal's reason.
    */
   async run(ms: number, options: NetworkRunOptions = {}): Promise<NetworkRunResult> {
+    checkOptions(options);
     const { signal, onProgress, record = true, onSpikes, chunkMs = 1000 } = options;
     if (!(Number.isInteger(ms) && ms >= 0 && ms <= 2 ** 48)) {
-      throw new RangeError(`ms must be an integer in [0, 281474976710656] (got ${ms})`);
+      throw new RangeError(`ms must be an integer in [0, 281474976710656] (got ${shown(ms)})`);
     }
-    if (!(Number.isInteger(chunkMs) && chunkMs >= 1)) throw new RangeError(`chunkMs must be an integer >= 1 (got ${chunkMs})`);
+    if (!(Number.isInteger(chunkMs) && chunkMs >= 1)) throw new RangeError(`chunkMs must be an integer >= 1 (got ${shown(chunkMs)})`);
     if (onSpikes !== undefined && typeof onSpikes !== 'function') throw new TypeError('onSpikes must be a function');
     const observed = onSpikes !== undefined || this.#spikeMonitors.length + this.#stateMonitors.length + this.#rateMonitors.length > 0;
     const chunk = observed ? chunkMs : Math.max(ms, 1);
@@ -619,6 +632,7 @@ export class Network {
    * bounded by the chunk, however long the run.
    */
   async *spikes(ms: number, options: { chunkMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<NetworkRunResult> {
+    checkOptions(options);
     const chunkMs = options.chunkMs ?? 1000;
     for (let done = 0; done < ms;) {
       const result = await this.run(Math.min(chunkMs, ms - done), { signal: options.signal });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { formatG9, parseCsv } from './formats/csv';
 import type { ColumnSpec } from './formats/columns';
 import { Network, type NetworkOptions, type Population, type SynapseTable } from './network';
+import { checkOptions, shown } from './describe';
 
 export { formatG9 };
 
@@ -52,8 +53,9 @@ function addSpnetPopulations(network: Network, neurons: number) {
  * (docs/api.md, "How rules draw"; seeds give other networks than before issue 16).
  */
 export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2006 {
+  checkOptions(options);
   const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, excitatoryWeight = 6, ...networkOptions } = options;
-  if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${neurons})`);
+  if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${shown(neurons)})`);
   const network = new Network(networkOptions);
   const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
   network.connect(excitatory, [excitatory, inhibitory], {
@@ -123,6 +125,7 @@ export function readSpikesCsv(path: string): { times: Float64Array; neurons: Uin
  * file order, which keeps the reference's delivery order.
  */
 export function spnetFromFiles(connectivityCsv: string, thalamicCsv: string | undefined, options: NetworkOptions = {}): Izhikevich2006 {
+  checkOptions(options);
   const c = readConnectivityCsv(connectivityCsv);
   const neurons = Math.max(c.pre.reduce((m, x) => Math.max(m, x), 0), c.post.reduce((m, x) => Math.max(m, x), 0)) + 1;
   const network = new Network(options);
