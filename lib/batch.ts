@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { nativeWorkSlots } from './async';
-import type { Network, NetworkRunOptions, NetworkRunResult } from './network';
-import { shown } from './describe';
+import { Network, type NetworkRunOptions, type NetworkRunResult } from './network';
+import { checkOptions, shown } from './describe';
 
 export interface BatchOptions extends Pick<NetworkRunOptions, 'record' | 'signal'> {
   /** Seeds, one instance each. */
@@ -29,6 +29,9 @@ export interface BatchInstance {
  * Node's worker threads. Each instance is the same as if built and run alone.
  */
 export async function runBatch(build: (seed: number) => Network, options: BatchOptions): Promise<BatchInstance[]> {
+  if (typeof build !== 'function') throw new TypeError(`build must be a function (seed) => Network (got ${shown(build)})`);
+  checkOptions(options, true);
+  if (options.onInstance !== undefined && typeof options.onInstance !== 'function') throw new TypeError('onInstance must be a function');
   const { seeds, ms, record = false, signal, onInstance } = options;
   if (!Array.isArray(seeds) || seeds.length === 0) throw new TypeError('seeds must be a non-empty array of numbers');
   const poolSize = nativeWorkSlots();
@@ -43,6 +46,7 @@ export async function runBatch(build: (seed: number) => Network, options: BatchO
     while (next < seeds.length) {
       const k = next++;
       const network = build(seeds[k]);
+      if (!(network instanceof Network)) throw new TypeError(`build(${seeds[k]}) must return a Network (got ${shown(network)})`);
       results[k] = { seed: seeds[k], network, run: await network.run(ms, { record, signal }) };
       onInstance?.(++done, seeds.length);
     }

@@ -57,3 +57,26 @@ export function checkOptions(options: unknown, required = false, name = 'options
     throw new TypeError(`${name} must be an object (got ${shown(options)})`);
   }
 }
+
+/** Checks that `value` is a typed array or an Array of numbers, naming it (and the first entry that is no number). */
+export function checkArrayLike(value: unknown, name: string): asserts value is ArrayLike<number> {
+  if (Array.isArray(value)) {
+    const k = value.findIndex((x) => typeof x !== 'number');
+    if (k >= 0) throw new TypeError(`${name}[${k}] must be a number (got ${shown(value[k])})`);
+    return;
+  }
+  if (!(ArrayBuffer.isView(value) && !(value instanceof DataView)) || value instanceof BigInt64Array || value instanceof BigUint64Array) {
+    throw new TypeError(`${name} must be an Array of numbers or a typed array (got ${shown(value)})`);
+  }
+}
+
+/** Checks a byte-string argument (a Uint8Array, Buffer included) and views it as a Buffer (no copy). */
+export function checkBytes(bytes: unknown, name = 'bytes'): Buffer {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or Buffer (got ${shown(bytes)})`);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Checks the name a decoder gives its data in errors (a file name): a string. */
+export function checkName(name: unknown, label = 'name'): asserts name is string {
+  if (typeof name !== 'string') throw new TypeError(`${label} must be a string (got ${shown(name)})`);
+}

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import { checkAsyncOptions, withSignal, type AsyncOptions } from './async';
 import { writeFileAtomic } from './files';
 import { addon, type NativeGroup } from './native';
-import type { Network } from './network';
+import { Network } from './network';
 import { checkOptions, shown } from './describe';
 
 /** Search options; the defaults are the 2006 group finder's (GROUP_SEARCH_DEFAULTS, from the core). */
@@ -153,6 +153,11 @@ function fromNative(g: NativeGroup): PolychronousGroup {
   return { mother: g.mother, anchors: Array.from(g.anchors), firings, links, span: g.span, longestPath: g.longestPath };
 }
 
+/** The one check of a `network` argument. */
+function checkNetwork(network: unknown): asserts network is Network {
+  if (!(network instanceof Network)) throw new TypeError(`network must be a Network (got ${shown(network)})`);
+}
+
 function checkedThreads(threads: number | undefined): number {
   const value = threads ?? os.availableParallelism();
   if (!(Number.isInteger(value) && value >= 1 && value <= 256)) throw new RangeError(`threads must be an integer in [1, 256] (got ${shown(threads)})`);
@@ -171,7 +176,7 @@ function checkedThreads(threads: number | undefined): number {
  */
 export async function findPolychronousGroups(network: Network, options: GroupSearchOptions = {}): Promise<GroupSet> {
   checkOptions(options);
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkNetwork(network);
   const { signal, onProgress, ...search } = options;
   checkAsyncOptions(signal, onProgress);
   const threads = checkedThreads(search.threads);
@@ -215,7 +220,7 @@ export async function compareWithShuffled(
   options: Omit<GroupSearchOptions, 'shuffleSeed'> & { shuffleSeeds?: readonly number[] } = {},
 ): Promise<ShuffledComparison> {
   checkOptions(options);
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkNetwork(network);
   const { shuffleSeeds = [1], shuffle = GROUP_SEARCH_DEFAULTS.shuffle, ...search } = options;
   if (!Array.isArray(shuffleSeeds) || shuffleSeeds.length === 0) throw new RangeError('shuffleSeeds must be a non-empty array of seeds');
   const groups = (await findPolychronousGroups(network, search)).size;
@@ -235,6 +240,7 @@ export async function countGroupsOverTraining(
   options: GroupSearchOptions & { at: readonly number[] },
 ): Promise<Array<{ time: number; groups: number }>> {
   checkOptions(options);
+  checkNetwork(network);
   const { at, signal, onProgress, ...search } = options;
   if (!Array.isArray(at) || at.length === 0) throw new RangeError('at must be a non-empty array of times (ms)');
   let previous = network.time;
@@ -337,7 +343,6 @@ export class GroupSet {
   async activatedBy(raster: Raster, options: RasterQueryOptions = {}): Promise<GroupActivation[]> {
     checkOptions(options);
     if (typeof raster !== 'object' || raster === null) throw new TypeError('raster must be an object { neurons, times }');
-    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const neurons = toUint32(raster.neurons, 'raster.neurons');
     const times = toFloat64(raster.times, 'raster.times');
     const { jitter = 1, minFraction = 0.5, from, to } = options;
@@ -368,6 +373,8 @@ export class GroupSet {
     options: RasterQueryOptions & Pick<GroupSearchOptions, 'strongFraction' | 'maxWeight' | 'latency' | 'window' | 'budget'> = {},
   ): Promise<{ firings: { neurons: Uint32Array; times: Uint32Array }; activations: GroupActivation[] }> {
     checkOptions(options);
+    checkNetwork(network);
+    if (typeof pattern !== 'object' || pattern === null) throw new TypeError('pattern must be an object { neurons, times }');
     if (network.size !== this.search.neurons) {
       throw new RangeError(`network has ${network.size} neurons but the groups were found in one of ${this.search.neurons}`);
     }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
-import { checkOptions } from './describe';
+import { checkBytes, checkName, checkOptions } from './describe';
 
 /**
  * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): two zero bytes,
@@ -31,8 +31,8 @@ export const IDX_MAX_BYTES = 2 ** 31;
 
 /** Parses IDX bytes (gzip-compressed or not); `name` is used in error messages. */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array or Buffer');
-  let raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let raw = checkBytes(bytes);
+  checkName(name);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       raw = zlib.gunzipSync(raw, { maxOutputLength: IDX_MAX_BYTES + 1024 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { withSignal } from './async';
 import { addon, type NativeLanguageModel, type NativeTrainEvent } from './native';
 import type { SimdLevel } from './simd';
-import { checkOptions } from './describe';
+import { checkOptions, shown } from './describe';
 
 const NATIVE_DEFAULTS = addon.lmDefaults();
 
@@ -310,7 +310,15 @@ export class LossWatch {
   #lastStep = 0;
   #rising = false;
 
-  constructor(readonly margin = 0.3, readonly settle = 1000, readonly span = 500) {}
+  constructor(readonly margin = 0.3, readonly settle = 1000, readonly span = 500) {
+    const check = (value: unknown, name: string, ok: (x: number) => boolean, allowed: string) => {
+      if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${shown(value)})`);
+      if (!ok(value)) throw new RangeError(`${name} must be ${allowed} (got ${shown(value)})`);
+    };
+    check(margin, 'margin', (x) => Number.isFinite(x) && x >= 0, 'a finite number >= 0');
+    check(settle, 'settle', (x) => Number.isFinite(x) && x >= 0, 'a finite number >= 0');
+    check(span, 'span', (x) => Number.isFinite(x) && x > 0, 'a finite number > 0');
+  }
 
   /** True while the smoothed loss stands more than `margin` above its minimum. */
   get rising(): boolean {
@@ -319,6 +327,9 @@ export class LossWatch {
 
   /** Feeds the mean loss of the steps up to `step`; returns a warning when a rise starts. */
   observe(step: number, loss: number): string | undefined {
+    if (typeof step !== 'number') throw new TypeError(`step must be a number (got ${shown(step)})`);
+    if (!Number.isFinite(step)) throw new RangeError(`step must be finite (got ${shown(step)})`);
+    if (typeof loss !== 'number') throw new TypeError(`loss must be a number (got ${shown(loss)})`);
     if (!Number.isFinite(loss)) {
       const first = !this.#rising;
       this.#rising = true;

@@ -3,7 +3,7 @@
  * count or time window), state variables of chosen neurons, and population rates.
  * Their memory is bounded by their options, whatever the length of the run.
  */
-import type { Population } from './network-population';
+import { Population } from './network-population';
 import { checkOptions, shown } from './describe';
 
 /** A growable pair of arrays that can drop its oldest entries cheaply. */
@@ -79,8 +79,13 @@ export class SpikeMonitor {
   constructor(options: SpikeMonitorOptions = {}) {
     checkOptions(options);
     const { neurons, maxSpikes = Infinity, windowMs = Infinity } = options;
+    if (typeof maxSpikes !== 'number') throw new TypeError(`maxSpikes must be a number (got ${shown(maxSpikes)})`);
     if (!(maxSpikes >= 0)) throw new RangeError(`maxSpikes must be >= 0 (got ${shown(maxSpikes)})`);
+    if (typeof windowMs !== 'number') throw new TypeError(`windowMs must be a number (got ${shown(windowMs)})`);
     if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0 (got ${shown(windowMs)})`);
+    if (neurons !== undefined && !(neurons instanceof Uint32Array) && !(neurons instanceof Population)) {
+      throw new TypeError(`neurons must be a Uint32Array or a Population (got ${shown(neurons)})`);
+    }
     this.#maxSpikes = maxSpikes;
     this.#windowMs = windowMs;
     if (neurons === undefined) {
@@ -199,6 +204,7 @@ export class RateMonitor {
   constructor(populations: readonly Population[], options: RateMonitorOptions = {}) {
     checkOptions(options);
     this.binMs = options.binMs ?? 100;
+    if (typeof this.binMs !== 'number') throw new TypeError(`binMs must be a number (got ${shown(this.binMs)})`);
     if (!(Number.isInteger(this.binMs) && this.binMs >= 1)) throw new RangeError(`binMs must be an integer >= 1 (got ${shown(this.binMs)})`);
     this.#populations = populations;
   }

@@ -279,6 +279,11 @@ function concat<T extends Float64Array | Uint32Array>(Type: { new (n: number): T
   return out;
 }
 
+/** The one check of a `target` that must be a single Population of this network's kind. */
+function checkPopulation(target: unknown, name = 'target'): asserts target is Population {
+  if (!(target instanceof Population)) throw new TypeError(`${name} must be a Population (got ${shown(target)})`);
+}
+
 function ranges(targets: Targets): Uint32Array {
   const list = targets instanceof Population ? [targets] : targets;
   if (!Array.isArray(list) || list.length === 0 || !list.every((p) => p instanceof Population)) {
@@ -401,6 +406,7 @@ export class Network {
   /** Each ms, `perMs` random neurons of `target` receive `current` (assigned, as in spnet). */
   addThalamicInput(options: ThalamicInputOptions = {}): void {
     checkOptions(options);
+    if (options.target !== undefined) checkPopulation(options.target, 'options.target');
     const first = options.target?.first ?? 0;
     const count = options.target?.size ?? this.native.neurons;
     // perMs and current left out keep the core's defaults (NETWORK_DEFAULTS.thalamic).
@@ -420,6 +426,7 @@ export class Network {
 
   /** A current added to every neuron of `target` every ms: one value, or one per neuron. */
   addConstantCurrent(target: Population, current: number | readonly number[] | Float32Array | Float64Array): void {
+    checkPopulation(target);
     const values = typeof current === 'number' ? new Float64Array(target.size).fill(current) : current;
     this.native.addConstant(target.first, values);
   }
@@ -427,12 +434,14 @@ export class Network {
   /** Each ms, each neuron of `target` gets a current drawn uniformly from [low, high) added. */
   addNoiseCurrent(target: Population, options: { low: number; high: number }): void {
     checkOptions(options, true);
+    checkPopulation(target);
     this.native.addNoise(target.first, target.size, options.low, options.high);
   }
 
   /** A current that steps: `amplitudes[k]` from `times[k]` ms until the next step. */
   addSteppedCurrent(target: Population, options: { times: readonly number[] | Float64Array; amplitudes: readonly number[] | Float64Array }): void {
     checkOptions(options, true);
+    checkPopulation(target);
     this.native.addStepped(target.first, target.size, options.times, options.amplitudes);
   }
 

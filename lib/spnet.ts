@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { formatG9, parseCsv } from './formats/csv';
 import type { ColumnSpec } from './formats/columns';
 import { Network, type NetworkOptions, type Population, type SynapseTable } from './network';
-import { checkOptions, shown } from './describe';
+import { checkArrayLike, checkOptions, shown } from './describe';
 
 export { formatG9 };
 
@@ -148,6 +148,9 @@ export function spnetFromFiles(connectivityCsv: string, thalamicCsv: string | un
 
 /** The spike raster as `ms,neuron` lines. */
 export function formatSpikesCsv(times: ArrayLike<number>, neurons: ArrayLike<number>): string {
+  checkArrayLike(times, 'times');
+  checkArrayLike(neurons, 'neurons');
+  if (times.length !== neurons.length) throw new RangeError(`times and neurons must have one length (got ${times.length} and ${neurons.length})`);
   const lines = ['ms,neuron'];
   for (let k = 0; k < times.length; k++) lines.push(`${times[k]},${neurons[k]}`);
   return `${lines.join('\n')}\n`;
@@ -155,6 +158,14 @@ export function formatSpikesCsv(times: ArrayLike<number>, neurons: ArrayLike<num
 
 /** Weights as `pre,syn,post,weight,sd` lines; syn counts each neuron's synapses in storage order. */
 export function formatWeightsCsv(synapses: SynapseTable): string {
+  if (typeof synapses !== 'object' || synapses === null) throw new TypeError(`synapses must be a SynapseTable (got ${shown(synapses)})`);
+  const columns = ['pre', 'post', 'weight', 'derivative'] as const;
+  for (const name of columns) checkArrayLike(synapses[name], `synapses.${name}`);
+  for (const name of columns) {
+    if (synapses[name].length !== synapses.pre.length) {
+      throw new RangeError(`synapses.${name} must have the length of synapses.pre = ${synapses.pre.length} (got ${synapses[name].length})`);
+    }
+  }
   const lines = ['pre,syn,post,weight,sd'];
   let syn = 0;
   for (let k = 0; k < synapses.pre.length; k++) {

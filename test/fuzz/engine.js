@@ -63,13 +63,13 @@ function containsName(message, names) {
 }
 
 /** Throws (a plain Error, the fuzzer's finding) if `error` is not an acceptable refusal of the call. */
-function checkError(error, command, call) {
+function checkError(error, command, call, names = command.params) {
   if (!(error instanceof Error)) throw new Error(`${call} threw a non-Error: ${fc.stringify(error)}`);
   const { name, message } = error;
   if (name === 'TypeError' || name === 'RangeError') {
     if (ENGINE_MESSAGE.test(message)) throw new Error(`${call} threw an engine ${name} instead of a checked one: ${message}`);
-    if (!containsName(message, command.params)) {
-      throw new Error(`${call} threw a ${name} naming none of its parameters (${command.params.join(', ')}): ${message}`);
+    if (!containsName(message, names)) {
+      throw new Error(`${call} threw a ${name} naming none of its parameters (${names.join(', ')}): ${message}`);
     }
     return;
   }
@@ -85,6 +85,8 @@ function checkError(error, command, call) {
 async function fuzzModel(model, { calls: budget, seed, path, trace = false, maxCommands = 12, modelKey }) {
   const context = model.setup ? await model.setup() : {};
   const calls = budget;
+  // POLYCHRON_FUZZ_PROFILE=MS: print every call slower than MS milliseconds (to keep each cheap).
+  const profile = Number(process.env.POLYCHRON_FUZZ_PROFILE ?? 0);
   let count = 0;
   const commandArb = fc.oneof(...model.commands.map((command) =>
     fc.record({ args: command.args }).map(({ args }) => ({
@@ -101,6 +103,7 @@ async function fuzzModel(model, { calls: budget, seed, path, trace = false, maxC
         const before = model.snapshot && !command.mayChange ? serialize(await model.snapshot(object, context)) : undefined;
         let error;
         let threw = false;
+        const started = profile ? performance.now() : 0;
         try {
           const result = command.call(object, args, context);
           if (result && typeof result.then === 'function') await result;
@@ -109,9 +112,14 @@ async function fuzzModel(model, { calls: budget, seed, path, trace = false, maxC
           error = e;
         }
         count++;
+        if (profile) {
+          const ms = performance.now() - started;
+          if (ms > profile) fs.writeSync(2, `slow ${ms.toFixed(0)} ms: ${describeCall(model.name, command.name, args)}${threw ? ` threw ${error && error.message}` : ''}\n`);
+        }
         if (!threw) continue;
         const call = describeCall(model.name, command.name, args);
-        checkError(error, command, call);
+        // A file's errors name the file (docs/api.md): its path counts as the parameter's name.
+        checkError(error, command, call, command.names ? [...command.params, ...command.names(args, context)] : command.params);
         if (before !== undefined) {
           const after = serialize(await model.snapshot(object, context));
           if (after !== before) {

@@ -426,4 +426,357 @@ const lutLayer = {
   ],
 };
 
-module.exports = { population, network: networkModel, lutLayer, helpers: { closeIfOpen, signalArb, withSignal, os, fsp, pathModule } };
+// ---------------------------------------------------------------------------------------
+// LutClassifier (4 inputs as a 2 × 2 image, 3 classes, one hidden layer), trained briefly
+const CLS = { inputs: 4, classes: 3 };
+const classifierOptionsSpec = {
+  inputs: mix(int(2, 6)),
+  classes: mix(int(2, 4)),
+  imageShape: mix(fc.constantFrom([2, 2], [1, 4], [2, 3], [0, 4])),
+  layers: mix(fc.array(options({ width: mix(int(1, 4)), tables: mix(int(1, 3)), comparisons: mix(int(1, 3)) }), { maxLength: 2 })),
+  readout: options({ tables: mix(int(1, 3)), comparisons: mix(int(1, 3)) }),
+  anchors: mix(fc.constantFrom('auto', 'uniform', 'local', 'patch')),
+  anchorRadius: mix(int(1, 3)),
+  thresholds: mix(int(0, 3)),
+  thresholdScale: mix(fc.double({ min: 0.1, max: 2, noNaN: true })),
+  thresholdShare: mix(fc.double({ min: 0, max: 1, noNaN: true })),
+  seed: mix(int(0, 2 ** 53)),
+  memoryLimit: mix(fc.constantFrom(2 ** 31, 1000, 2 ** 40)),
+  simd: simd(),
+};
+const images = (n) => fc.array(fc.float({ min: 0, max: 1, noNaN: true }), { minLength: n * CLS.inputs, maxLength: n * CLS.inputs }).map((a) => Float32Array.from(a));
+const imagesArb = mix(fc.oneof({ weight: 4, arbitrary: int(1, 6).chain(images) }, { weight: 1, arbitrary: float32sAround(5) }, { weight: 1, arbitrary: float32s(0) }));
+const labelsArb = mix(fc.oneof(
+  fc.array(int(0, 2), { minLength: 1, maxLength: 6 }).map((a) => Uint8Array.from(a)),
+  fc.array(int(0, 3), { minLength: 1, maxLength: 6 }).map((a) => Uint32Array.from(a)),
+  fc.array(int(-1, 2), { minLength: 1, maxLength: 6 }).map((a) => Int32Array.from(a)),
+  fc.array(int(0, 2), { minLength: 1, maxLength: 6 }).map((a) => Uint16Array.from(a)),
+  fc.array(int(0, 2), { minLength: 1, maxLength: 6 }).map((a) => Float32Array.from(a)),
+));
+// Labels as long as the images (n = images.length / inputs), most of the time.
+const fitLabels = (x, labels) => (x instanceof Float32Array && ArrayBuffer.isView(labels) && !(labels instanceof Float32Array) && labels.length > 0 && x.length % CLS.inputs === 0 && x.length > 0
+  ? Object.assign(new labels.constructor(x.length / CLS.inputs), Array.from({ length: x.length / CLS.inputs }, (_, i) => labels[i % labels.length]))
+  : labels);
+const threadsArb = mix(int(1, 2));
+const probe = Float32Array.from({ length: 3 * CLS.inputs }, (_, i) => ((i * 37) % 11) / 10);
+const classifier = {
+  name: 'LutClassifier',
+  create: () => new api.LutClassifier({ ...CLS, imageShape: [2, 2], layers: [{ width: 3, tables: 2, comparisons: 2 }], readout: { tables: 2, comparisons: 2 }, anchorRadius: 1, seed: 1 }),
+  snapshot: (c) => (c.closed ? 'closed' : { config: c.config, memory: c.memory(), logits: c.logitsReference(probe), busy: c.busy }),
+  dispose: closeIfOpen,
+  commands: [
+    {
+      name: 'constructor',
+      params: ['options', ...Object.keys(classifierOptionsSpec), 'width', 'tables', 'comparisons', 'layers[0]', 'layers[1]', 'inputs'],
+      args: fc.tuple(options(classifierOptionsSpec)),
+      call: (_c, [o]) => new api.LutClassifier(o).close(),
+    },
+    {
+      name: 'train',
+      params: ['images', 'labels', 'options', 'epochs', 'batch', 'learningRate', 'warmup', 'validation', 'patience', 'seconds', 'seed', 'threads', 'shift', 'noise', 'teacher', 'teacherWeight', 'temperature', 'onEpoch', 'signal', 'classes', 'inputs'],
+      aborts: true,
+      args: fc.tuple(imagesArb, labelsArb, options({
+        epochs: mix(int(0, 2), 4, { huge: false }), batch: mix(int(1, 4)), learningRate: mix(fc.double({ min: 0, max: 1, noNaN: true })),
+        warmup: mix(fc.double({ min: 0, max: 1, noNaN: true })), validation: mix(fc.constantFrom(0, 0.3, 0.99)), patience: mix(int(0, 2)),
+        seconds: mix(fc.constantFrom(0.01, 1)), seed: mix(int(0, 5)), threads: threadsArb, shift: mix(int(0, 1)), noise: mix(fc.double({ min: 0, max: 0.1, noNaN: true })),
+        teacher: mix(float32sAround(6)), teacherWeight: mix(fc.double({ min: 0, max: 1, noNaN: true })), temperature: mix(fc.double({ min: 0.1, max: 5, noNaN: true })),
+        onEpoch: mix(fc.constant(() => {}), 1), signal: signalArb(),
+      })),
+      mayChange: false,
+      call: (c, [x, labels, o]) => c.train(x, fitLabels(x, labels), withSignal(o && typeof o === 'object' && !('epochs' in o) ? { ...o, epochs: 1 } : o)),
+    },
+    {
+      name: 'evaluate',
+      params: ['images', 'labels', 'options', 'threads', 'classes', 'inputs'],
+      args: fc.tuple(imagesArb, labelsArb, options({ threads: threadsArb })),
+      call: (c, [x, labels, o]) => c.evaluate(x, fitLabels(x, labels), o),
+    },
+    { name: 'predict', params: ['images', 'options', 'threads', 'inputs'], args: fc.tuple(imagesArb, options({ threads: threadsArb })), call: (c, [x, o]) => c.predict(x, o) },
+    {
+      name: 'logits',
+      params: ['images', 'options', 'threads', 'out', 'inputs', 'classes'],
+      args: fc.tuple(imagesArb, options({ threads: threadsArb, out: mix(fc.oneof(float32s(3), float32s(6), float32s(18))) })),
+      call: (c, [x, o]) => c.logits(x, o),
+    },
+    { name: 'logitsReference', params: ['images', 'inputs'], args: fc.tuple(imagesArb), call: (c, [x]) => c.logitsReference(x) },
+    {
+      name: 'timeInference',
+      params: ['images', 'options', 'batch', 'threads', 'repeats', 'inputs'],
+      args: fc.tuple(imagesArb, options({ batch: mix(int(1, 4)), threads: threadsArb, repeats: mix(int(1, 2), 4, { huge: false }) })),
+      call: (c, [x, o]) => c.timeInference(x, o),
+    },
+    { name: 'getters', params: [], args: fc.constant([]), call: (c) => [c.busy, c.closed, c.closed || c.config, c.closed || c.simd, c.closed || c.defaultLearningRate, c.closed || c.memory()] },
+    { name: 'close', params: [], args: fc.constant([]), mayChange: true, call: (c) => c.close() },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------
+// LutLanguageModel (a tiny shape), learningRate, LossWatch
+const TEXT = Buffer.from('the quick brown fox jumps over the lazy dog; '.repeat(6));
+const LM = { context: 4, embedding: 4, positional: 1, layers: 1, heads: 1, tables: 2, comparisons: 2, warmup: 10, seed: 1 };
+const lmOptionsSpec = {
+  context: mix(int(2, 6)), embedding: mix(int(2, 6)), positional: mix(int(1, 2)), layers: mix(int(1, 2)), heads: mix(int(1, 2)),
+  tables: mix(int(1, 3)), comparisons: mix(int(1, 3)), warmup: mix(int(0, 100)), distinctPairs: mix(fc.boolean()), seed: mix(int(1, 2 ** 32 - 1)),
+  rng: mix(fc.constantFrom('polychron', 'glibc')), memoryLimit: mix(fc.constantFrom(2 ** 33, 1000, 2 ** 40)), impl: mix(fc.constantFrom('fast', 'reference')),
+  threads: mix(int(1, 2)), simd: simd(),
+};
+const textArb = mix(fc.oneof(
+  { weight: 4, arbitrary: fc.constant(TEXT) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 8 }) },
+  { weight: 1, arbitrary: fc.constant(TEXT.toString('latin1')) },
+));
+const dataSpec = { protocol: mix(fc.constantFrom('holdout', 'reference')), validationSnippets: mix(int(1, 4)), holdout: mix(fc.constantFrom(0.1, 0.5, 0, 1)) };
+const teacherArb = options({
+  indices: mix(fc.constant(null).map(() => new Uint8Array(TEXT.length).fill(101))),
+  probabilities: mix(fc.constantFrom(new Float32Array(TEXT.length).fill(1), new Float32Array(TEXT.length).fill(-1), new Float32Array(3))),
+  k: mix(fc.constantFrom(1, 2, 0, 257)), weight: mix(fc.double({ min: 0, max: 1, noNaN: true })),
+});
+const lm = {
+  name: 'LutLanguageModel',
+  create: () => new api.LutLanguageModel(LM),
+  snapshot: (m) => (m.closed ? 'closed' : { step: m.step, trainedOn: m.trainedOn(), memory: m.memory(), config: m.config, impl: m.impl, threads: m.threads, busy: m.busy }),
+  dispose: closeIfOpen,
+  commands: [
+    {
+      name: 'constructor',
+      params: ['options', ...Object.keys(lmOptionsSpec), 'comparisons', 'positional'],
+      args: fc.tuple(options(lmOptionsSpec)),
+      call: (_m, [o]) => new api.LutLanguageModel(o && typeof o === 'object' && !('context' in o) ? { ...LM, ...o } : o).close(),
+    },
+    {
+      name: 'train',
+      params: ['text', 'options', 'steps', 'every', 'resume', 'teacher', 'signal', 'onProgress', 'indices', 'probabilities', 'k', 'weight', 'teacher.k', 'teacher.weight', ...Object.keys(dataSpec)],
+      aborts: true,
+      errors: /resume|trained on|other text|already trained/,
+      args: fc.tuple(textArb, options({ steps: duration(0, 3), every: mix(int(0, 2)), resume: mix(fc.boolean()), teacher: teacherArb, signal: signalArb(), onProgress: mix(fc.constant(() => {}), 1), ...dataSpec }, 10)),
+      call: (m, [text, o]) => m.train(text, withSignal(o)),
+    },
+    {
+      name: 'evaluate',
+      params: ['text', 'options', ...Object.keys(dataSpec)],
+      args: fc.tuple(textArb, options(dataSpec)),
+      call: (m, [text, o]) => m.evaluate(text, o),
+    },
+    {
+      name: 'generate',
+      params: ['prompt', 'options', 'length', 'temperature', 'seed', 'signal'],
+      aborts: true,
+      args: fc.tuple(textArb, options({ length: duration(0, 4), temperature: mix(fc.double({ min: 0, max: 2, noNaN: true })), seed: mix(int(0, 5)), signal: signalArb() })),
+      call: (m, [p, o]) => m.generate(p, withSignal(o)),
+    },
+    {
+      name: 'generateBytes',
+      params: ['prompt', 'options', 'length', 'temperature', 'seed', 'signal'],
+      aborts: true,
+      args: fc.tuple(textArb, options({ length: duration(0, 4), temperature: mix(fc.double({ min: 0, max: 2, noNaN: true })), seed: mix(int(0, 5)), signal: signalArb() })),
+      call: (m, [p, o]) => m.generateBytes(p, withSignal(o)),
+    },
+    { name: 'getters', params: [], args: fc.constant([]), call: (m) => [m.busy, m.closed, m.closed || [m.step, m.config, m.impl, m.threads, m.memory(), m.trainedOn()]] },
+    { name: 'learningRate', params: ['step', 'warmup', 't', 'w'], args: fc.tuple(mix(int(0, 10 ** 6)), mix(fc.oneof(int(0, 4000), fc.constant(undefined)))), call: (_m, [t, w]) => api.learningRate(t, w) },
+    {
+      name: 'LossWatch',
+      params: ['margin', 'settle', 'span', 'step', 'loss'],
+      args: fc.tuple(mix(fc.double({ min: 0, max: 1, noNaN: true })), mix(int(0, 10)), mix(int(1, 10)), fc.array(fc.tuple(mix(int(0, 100)), mix(fc.double({ min: 0, max: 5, noNaN: true }))), { maxLength: 5 })),
+      call: (_m, [margin, settle, span, obs]) => { const w = new api.LossWatch(margin, settle, span); for (const [t, l] of obs) w.observe(t, l); return w.rising; },
+    },
+    { name: 'close', params: [], args: fc.constant([]), mayChange: true, call: (m) => m.close() },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------
+// Polychronous groups: the search on a tiny network, and GroupSet queries
+function groupNetwork() {
+  const net = new api.Network({ seed: 1, threads: 1 });
+  const exc = net.addPopulation({ size: 8, preset: 'RS' });
+  net.addPopulation({ size: 2, preset: 'FS' });
+  net.connect(exc, exc, { rule: { kind: 'fixedOutDegree', degree: 4 }, delay: { uniform: [1, 4] }, weight: 10 });
+  return net;
+}
+const SET_JSON = {
+  schema: 'polychron.groups/1',
+  search: { neurons: 10, anchors: 2, strongFraction: 0.95, maxWeight: 10, minPath: 1, networkTime: 0 },
+  groups: [
+    { mother: 3, anchors: [1, 2], firings: [[1, 0, 1], [2, 1, 1], [3, 4, 2]], links: [[1, 3, 4, 2], [2, 3, 3, 2]], size: 3, span: 4, longestPath: 2 },
+    { mother: 5, anchors: [0, 4], firings: [[0, 0, 1], [4, 2, 1], [5, 5, 2], [6, 8, 3]], links: [[0, 5, 5, 2], [4, 5, 3, 2], [5, 6, 3, 3]], size: 4, span: 8, longestPath: 3 },
+  ],
+};
+const searchSpec = {
+  anchors: mix(int(2, 3)), strongFraction: mix(fc.double({ min: 0, max: 1, noNaN: true })), maxWeight: mix(fc.constantFrom(10, 5)),
+  minPath: mix(int(1, 3)), latency: mix(int(1, 5)), window: mix(int(1, 20)), budget: mix(fc.constantFrom('extended', 'fixed')),
+  mothers: mix(fc.array(int(0, 9), { maxLength: 3 })), shuffleSeed: mix(int(0, 5)), shuffle: mix(fc.constantFrom('weights', 'targets')),
+  threads: mix(int(1, 2)), signal: signalArb(), onProgress: mix(fc.constant(() => {}), 1),
+};
+const rasterArb = mix(options({
+  neurons: mix(fc.oneof(fc.array(int(0, 9), { maxLength: 6 }), fc.array(int(0, 12), { maxLength: 6 }).map((a) => Uint32Array.from(a)))),
+  times: mix(fc.oneof(fc.array(int(0, 30), { maxLength: 6 }), fc.array(fc.double({ min: 0, max: 30, noNaN: true }), { maxLength: 6 }).map((a) => Float64Array.from(a)))),
+}, 10));
+const fitRaster = (r) => (r && typeof r === 'object' && Array.isArray(r.neurons) && Array.isArray(r.times) ? { neurons: r.neurons, times: r.times.slice(0, r.neurons.length).concat(Array(Math.max(0, r.neurons.length - r.times.length)).fill(1)) } : r);
+const queryspec = { jitter: mix(int(0, 2)), minFraction: mix(fc.double({ min: 0, max: 1, noNaN: true })), from: mix(int(0, 10)), to: mix(int(5, 40)), threads: mix(int(1, 2)) };
+const groups = {
+  name: 'GroupSet',
+  setup: () => ({ network: groupNetwork() }),
+  teardown: (context) => context.network.close(),
+  create: () => api.GroupSet.fromJSON(SET_JSON),
+  snapshot: (set) => set.toJSON(),
+  commands: [
+    {
+      name: 'findPolychronousGroups',
+      params: ['network', 'options', ...Object.keys(searchSpec), 'mothers[0]', 'mothers[1]', 'mothers[2]'],
+      aborts: true,
+      args: fc.tuple(mix(fc.constant('network'), 8), options(searchSpec)),
+      call: (_s, [n, o], context) => api.findPolychronousGroups(n === 'network' ? context.network : n, withSignal(o)),
+    },
+    {
+      name: 'compareWithShuffled',
+      params: ['network', 'options', 'shuffleSeeds', ...Object.keys(searchSpec)],
+      aborts: true,
+      args: fc.tuple(mix(fc.constant('network'), 8), options({ ...searchSpec, shuffleSeed: fc.constant(undefined), shuffleSeeds: mix(fc.array(int(0, 3), { maxLength: 2 })) })),
+      call: (_s, [n, o], context) => api.compareWithShuffled(n === 'network' ? context.network : n, withSignal(o)),
+    },
+    { name: 'containing', params: ['neuron'], args: fc.tuple(mix(int(0, 10))), call: (set, [n]) => set.containing(n) },
+    {
+      name: 'activatedBy',
+      params: ['raster', 'options', 'neurons', 'times', 'raster.neurons', 'raster.times', ...Object.keys(queryspec)],
+      args: fc.tuple(rasterArb, options(queryspec)),
+      call: (set, [r, o]) => set.activatedBy(fitRaster(r), o),
+    },
+    {
+      name: 'activatedByPattern',
+      params: ['network', 'pattern', 'options', 'neurons', 'times', 'pattern.neurons', 'pattern.times', ...Object.keys(queryspec), 'strongFraction', 'maxWeight', 'latency', 'window', 'budget'],
+      args: fc.tuple(mix(fc.constant('network'), 8), rasterArb, options({ ...queryspec, strongFraction: searchSpec.strongFraction, maxWeight: searchSpec.maxWeight, latency: searchSpec.latency, window: searchSpec.window, budget: searchSpec.budget })),
+      call: (set, [n, r, o], context) => set.activatedByPattern(n === 'network' ? context.network : n, fitRaster(r), o),
+    },
+    {
+      name: 'fromJSON',
+      params: ['value', 'schema', 'search', 'groups', 'neurons', 'mother', 'anchors', 'firings', 'links', 'size', 'span', 'longestPath', 'search.neurons', 'search.shuffle'],
+      args: fc.tuple(mix(fc.oneof(
+        fc.constant(SET_JSON),
+        fc.record({ schema: mix(fc.constant('polychron.groups/1')), search: mix(fc.constant(SET_JSON.search)), groups: mix(fc.constant(SET_JSON.groups)) }),
+        fc.record({ schema: fc.constant('polychron.groups/1'), search: options({ neurons: mix(int(1, 10)), anchors: mix(int(2, 3)) }), groups: mix(fc.array(options({ mother: mix(int(0, 12)), anchors: mix(fc.array(int(0, 12), { maxLength: 3 })), firings: mix(fc.constant([[1, 0, 1]])), links: mix(fc.constant([])) }), { maxLength: 2 })) }),
+      ))),
+      call: (_s, [v]) => api.GroupSet.fromJSON(v).toJSON(),
+    },
+    { name: 'toJSON', params: [], args: fc.constant([]), call: (set) => set.toJSON() },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------
+// Formats in memory: NPY, NPZ, IDX bytes, the reference's CSV writers, table formats
+const npyArrayArb = options({
+  shape: mix(fc.oneof(fc.array(int(0, 4), { maxLength: 3 }), fc.constant([2 ** 40, 2 ** 40]), fc.constant([-1]))),
+  data: mix(fc.oneof(fc.constant(null).map(() => new Float32Array(4)), fc.constant(null).map(() => new Uint8Array(2)), fc.constant(null).map(() => new Float64Array(0)),
+    fc.constant(null).map(() => new Int32Array(6)), fc.constant(null).map(() => new Uint16Array(3)), fc.constant(null).map(() => new Int8Array(1)))),
+}, 10);
+const goodNpy = api.encodeNpy({ shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) });
+const goodNpz = api.encodeNpz(new Map([['a', { shape: [3], data: new Uint8Array([1, 2, 3]) }]]));
+// A byte string made from a good file: cut short, a byte changed, or as it is.
+const mangled = (bytes) => fc.oneof(
+  fc.constant(bytes),
+  int(0, bytes.length - 1).map((n) => bytes.subarray(0, n)),
+  fc.tuple(int(0, bytes.length - 1), fc.integer({ min: 0, max: 255 })).map(([i, b]) => { const c = Buffer.from(bytes); c[i] = b; return c; }),
+);
+const idxBytes = Buffer.from([0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
+const hugeIdx = Buffer.from([0, 0, 0x0d, 3, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff]);
+const synapseTable = fc.record({
+  pre: mix(fc.constant(Uint32Array.from([0, 1]))), post: mix(fc.constant(Uint32Array.from([1, 0]))), delay: mix(fc.constant(Uint8Array.from([1, 2]))),
+  weight: mix(fc.constant(Float32Array.from([6, 5.5]))), derivative: mix(fc.constant(Float32Array.from([0, 0.25]))), projection: mix(fc.constant(Uint16Array.from([0, 0]))),
+});
+const formats = {
+  name: 'formats',
+  commands: [
+    { name: 'encodeNpy', params: ['array', 'shape', 'data'], args: fc.tuple(npyArrayArb), call: (_o, [a]) => api.encodeNpy(a) },
+    { name: 'decodeNpy', params: ['bytes', 'name'], names: (args) => (typeof args[1] === 'string' ? [args[1]] : args[1] === undefined ? ['IDX data'] : []), args: fc.tuple(mix(mangled(goodNpy), 6), mix(fc.constant('a.npy'), 6)), call: (_o, [b, n]) => api.decodeNpy(b, n) },
+    {
+      name: 'encodeNpz',
+      params: ['arrays', 'shape', 'data', 'name'],
+      args: fc.tuple(mix(fc.array(fc.tuple(mix(fc.constantFrom('a', 'b/c', '')), npyArrayArb), { maxLength: 2 }).map((entries) => new Map(entries)), 6)),
+      call: (_o, [m]) => api.encodeNpz(m),
+    },
+    { name: 'decodeNpz', params: ['bytes', 'name'], names: (args) => (typeof args[1] === 'string' ? [args[1]] : args[1] === undefined ? ['IDX data'] : []), args: fc.tuple(mix(mangled(goodNpz), 6), mix(fc.constant('a.npz'), 6)), call: (_o, [b, n]) => api.decodeNpz(b, n) },
+    { name: 'parseIdx', params: ['bytes', 'name'], names: (args) => (typeof args[1] === 'string' ? [args[1]] : args[1] === undefined ? ['IDX data'] : []), args: fc.tuple(mix(fc.oneof(mangled(idxBytes), fc.constant(hugeIdx)), 6), mix(fc.constantFrom('a.idx', undefined), 6)), call: (_o, [b, n]) => api.parseIdx(b, n) },
+    {
+      name: 'formatSpikesCsv',
+      params: ['times', 'neurons'],
+      args: fc.tuple(mix(fc.oneof(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { maxLength: 3 }), fc.constant(Float64Array.from([1, 2])))), mix(fc.oneof(fc.array(int(0, 5), { maxLength: 3 }), fc.constant(Uint32Array.from([0, 1]))))),
+      call: (_o, [t, n]) => api.formatSpikesCsv(t, n),
+    },
+    { name: 'formatWeightsCsv', params: ['synapses', 'pre', 'post', 'delay', 'weight', 'derivative', 'projection'], args: fc.tuple(mix(synapseTable, 6)), call: (_o, [t]) => api.formatWeightsCsv(t) },
+    { name: 'formatG9', params: ['x'], args: fc.tuple(mix(fc.double())), call: (_o, [x]) => api.formatG9(x) },
+    { name: 'tableFormatOf', params: ['path', 'file'], names: (args) => (typeof args[0] === 'string' ? [args[0]] : []), args: fc.tuple(mix(fc.constantFrom('a.csv', 'b.npz', 'c.arrow', 'd.feather', 'e.npy', 'f', ''))), call: (_o, [p]) => api.tableFormatOf(p) },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------
+// DenseModel (a 4 → 3 → 2 safetensors model written in setup) and convertToLut
+function safetensors(tensors) {
+  let offset = 0;
+  const header = Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, { dtype: 'F32', shape: t.shape, data_offsets: [offset, (offset += t.data.byteLength)] }]));
+  const json = Buffer.from(JSON.stringify(header));
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([size, json, ...Object.values(tensors).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))]);
+}
+const denseImages = mix(fc.oneof({ weight: 4, arbitrary: int(1, 4).chain(images) }, { weight: 1, arbitrary: float32sAround(5) }, { weight: 1, arbitrary: float32s(0) }));
+const dense = {
+  name: 'DenseModel',
+  setup: async () => {
+    const dir = await fsp.mkdtemp(pathModule.join(os.tmpdir(), 'polychron-fuzz-'));
+    const file = pathModule.join(dir, 'dense.safetensors');
+    const w = (n, k) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + k));
+    await fsp.writeFile(file, safetensors({ 'a.weight': { shape: [3, 4], data: w(12, 1) }, 'a.bias': { shape: [3], data: w(3, 2) }, 'b.weight': { shape: [2, 3], data: w(6, 3) }, 'b.bias': { shape: [2], data: w(2, 4) } }));
+    return { dir, file, model: await api.DenseModel.load(file) };
+  },
+  teardown: async (context) => {
+    context.model.close();
+    await fsp.rm(context.dir, { recursive: true, force: true });
+  },
+  create: (context) => context.model,
+  snapshot: (m) => (m.closed ? 'closed' : { inputs: m.inputs, outputs: m.outputs, layers: m.layers, parameters: m.parameters, format: m.format }),
+  commands: [
+    {
+      name: 'load',
+      params: ['file', 'options', 'format', 'activation', 'memoryLimit'],
+      args: fc.tuple(mix(fc.constant('file'), 6), options({ format: mix(fc.constantFrom('onnx', 'safetensors')), activation: mix(fc.constantFrom('relu', 'tanh', 'sigmoid', 'gelu', 'none')), memoryLimit: mix(fc.constantFrom(2 ** 31, 10)) })),
+      names: (_args, context) => [context.file],
+      call: async (_m, [f, o], context) => (await api.DenseModel.load(f === 'file' ? context.file : f, o)).close(),
+    },
+    { name: 'logits', params: ['images', 'options', 'threads', 'inputs'], args: fc.tuple(denseImages, options({ threads: mix(int(1, 2)) })), call: (m, [x, o]) => m.logits(x, o) },
+    { name: 'timeInference', params: ['images', 'options', 'repeats', 'inputs'], args: fc.tuple(denseImages, options({ repeats: mix(int(1, 2), 4, { huge: false }) })), call: (m, [x, o]) => m.timeInference(x, o) },
+    {
+      name: 'convertToLut',
+      params: ['dense', 'calibration', 'options', 'labels', 'test', 'images', 'epochs', 'fineTuneEpochs', 'temperature', 'minutes', 'seconds', 'threads', 'seed', 'layers', 'readout', 'validation', 'batch', 'width', 'tables', 'comparisons', 'inputs', 'classes', 'teacherWeight', 'learningRate', 'signal', 'onEpoch', 'test.images', 'test.labels', 'precision', 'anchors', 'imageShape', 'memoryLimit'],
+      aborts: true,
+      args: fc.tuple(mix(fc.constant('model'), 8), denseImages, options({
+        epochs: mix(int(1, 2), 4, { huge: false }), fineTuneEpochs: mix(int(0, 1), 4, { huge: false }), temperature: mix(fc.double({ min: 0.5, max: 3, noNaN: true })), threads: mix(int(1, 2)), seed: mix(int(0, 3)),
+        layers: mix(fc.constant([{ width: 3, tables: 2, comparisons: 2 }])), readout: mix(fc.constant({ tables: 2, comparisons: 2 })), validation: mix(fc.constantFrom(0, 0.25)),
+        labels: mix(fc.constant(Uint8Array.from([0, 1, 1, 0]))), signal: signalArb(),
+      })),
+      call: async (_m, [d, x, o], context) => (await api.convertToLut(d === 'model' ? context.model : d, x, withSignal(o))).classifier.close(),
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------
+// Standalone monitors, batches, SIMD queries, n-gram baselines
+const misc = {
+  name: 'misc',
+  commands: [
+    { name: 'SpikeMonitor', params: ['options', 'neurons', 'maxSpikes', 'windowMs'], args: fc.tuple(options({ neurons: mix(fc.constant(Uint32Array.from([0, 2]))), maxSpikes: mix(int(0, 10)), windowMs: mix(int(1, 10)) })), call: (_o, [o]) => new api.SpikeMonitor(o) },
+    {
+      name: 'runBatch',
+      params: ['build', 'options', 'seeds', 'ms', 'concurrency', 'record', 'onInstance'],
+      args: fc.tuple(mix(fc.constant('build'), 8), options({ seeds: mix(fc.array(int(0, 3), { maxLength: 3 })), ms: duration(0, 5), concurrency: mix(int(1, 2)), record: mix(fc.boolean()), onInstance: mix(fc.constant(() => {}), 1) }, 10)),
+      call: (_o, [b, o]) => api.runBatch(b === 'build' ? (seed) => {
+        const net = new api.Network({ seed, threads: 1 });
+        net.addPopulation({ size: 3 });
+        net.addThalamicInput({ perMs: 1, current: 20 });
+        return net;
+      } : b, o),
+    },
+    { name: 'simd', params: [], args: fc.constant([]), call: () => [api.simd(), api.supportedSimdLevels(), api.cpuModel(), api.nativeAddonPath()] },
+    { name: 'ngramBaselines', params: ['text', 'holdout'], args: fc.tuple(mix(fc.oneof(fc.uint8Array({ minLength: 0, maxLength: 30 }), fc.constant(TEXT))), mix(fc.oneof(fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.constant(undefined)))), call: (_o, [t, h]) => api.ngramBaselines(t, h) },
+  ],
+};
+
+module.exports = { population, network: networkModel, lutLayer, classifier, lm, groups, formats, dense, misc, helpers: { closeIfOpen, signalArb, withSignal, os, fsp, pathModule } };

@@ -120,9 +120,10 @@ void Network::add_synapses(uint16_t projection, const uint32_t* pre, const uint3
 
 uint32_t Network::add_probe(std::vector<uint32_t> neurons, uint32_t every) {
   if (every < 1) throw RangeError("every must be an integer >= 1 (ms)");
-  for (uint32_t i : neurons) {
-    if (i >= neurons_.size()) {
-      throw RangeError("state monitor neuron " + std::to_string(i) + " is not in [0, " + std::to_string(neurons_.size() - 1) + "]");
+  for (size_t k = 0; k < neurons.size(); ++k) {
+    if (neurons[k] >= neurons_.size()) {
+      throw RangeError("neurons[" + std::to_string(k) + "] = " + std::to_string(neurons[k]) + " of a state monitor is not a neuron of the network (" +
+                       std::to_string(neurons_.size()) + " neurons)");
     }
   }
   StateProbe probe;
