@@ -80,3 +80,20 @@ export function checkBytes(bytes: unknown, name = 'bytes'): Buffer {
 export function checkName(name: unknown, label = 'name'): asserts name is string {
   if (typeof name !== 'string') throw new TypeError(`${label} must be a string (got ${shown(name)})`);
 }
+
+/** Refuses a typed array whose buffer was transferred away (its methods would throw an engine TypeError). */
+export function checkAttached(view: ArrayBufferView, name: string): void {
+  if (isDetached(view)) throw new TypeError(`${name} is a ${view.constructor?.name ?? 'typed array'} whose buffer is detached`);
+}
+
+/** Checks an integer parameter in [min, max]: a TypeError if it is no number, a RangeError outside. */
+export function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${shown(value)})`);
+  if (!(Number.isInteger(value) && value >= min && value <= max)) throw new RangeError(`${name} must be an integer in [${min}, ${max}] (got ${shown(value)})`);
+}
+
+/** Checks a finite number parameter: a TypeError if it is no number, a RangeError if not finite. */
+export function checkFinite(value: unknown, name: string): asserts value is number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (got ${shown(value)})`);
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a finite number (got ${shown(value)})`);
+}

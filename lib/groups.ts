@@ -9,7 +9,7 @@ import { checkAsyncOptions, withSignal, type AsyncOptions } from './async';
 import { writeFileAtomic } from './files';
 import { addon, type NativeGroup } from './native';
 import { Network } from './network';
-import { checkOptions, shown } from './describe';
+import { checkAttached, checkOptions, shown } from './describe';
 
 /** Search options; the defaults are the 2006 group finder's (GROUP_SEARCH_DEFAULTS, from the core). */
 export interface GroupSearchOptions extends AsyncOptions {
@@ -264,7 +264,10 @@ export async function countGroupsOverTraining(
 const isTypedArray = (values: unknown, tag: string) => Object.prototype.toString.call(values) === `[object ${tag}]`;
 
 function toUint32(values: Uint32Array | readonly number[], name: string): Uint32Array {
-  if (isTypedArray(values, 'Uint32Array')) return values as Uint32Array;
+  if (isTypedArray(values, 'Uint32Array')) {
+    checkAttached(values as Uint32Array, name);
+    return values as Uint32Array;
+  }
   if (!Array.isArray(values)) throw new TypeError(`${name} must be a Uint32Array or an array of neuron indices`);
   values.forEach((x, k) => {
     if (!(Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) throw new RangeError(`${name}[${k}] must be an integer in [0, 4294967295] (got ${shown(x)})`);
@@ -273,8 +276,13 @@ function toUint32(values: Uint32Array | readonly number[], name: string): Uint32
 }
 
 function toFloat64(values: Float64Array | readonly number[], name: string): Float64Array {
-  if (isTypedArray(values, 'Float64Array')) return values as Float64Array;
+  if (isTypedArray(values, 'Float64Array')) {
+    checkAttached(values as Float64Array, name);
+    return values as Float64Array;
+  }
   if (!Array.isArray(values)) throw new TypeError(`${name} must be a Float64Array or an array of times (ms)`);
+  const k = values.findIndex((x) => typeof x !== 'number');
+  if (k >= 0) throw new TypeError(`${name}[${k}] must be a number (got ${shown(values[k])})`);
   return Float64Array.from(values);
 }
 

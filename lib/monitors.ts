@@ -4,7 +4,7 @@
  * Their memory is bounded by their options, whatever the length of the run.
  */
 import { Population } from './network-population';
-import { checkOptions, shown } from './describe';
+import { checkAttached, checkOptions, shown } from './describe';
 
 /** A growable pair of arrays that can drop its oldest entries cheaply. */
 class SpikeBuffer {
@@ -86,6 +86,7 @@ export class SpikeMonitor {
     if (neurons !== undefined && !(neurons instanceof Uint32Array) && !(neurons instanceof Population)) {
       throw new TypeError(`neurons must be a Uint32Array or a Population (got ${shown(neurons)})`);
     }
+    if (neurons instanceof Uint32Array) checkAttached(neurons, 'neurons');
     this.#maxSpikes = maxSpikes;
     this.#windowMs = windowMs;
     if (neurons === undefined) {

@@ -416,8 +416,9 @@ export class Network {
   /** Currents at given milliseconds for given neurons (e.g. a recorded thalamic input). */
   addCurrentSchedule(options: CurrentScheduleOptions): void {
     checkOptions(options, true);
-    const n = options.neurons.length;
-    const currents = typeof options.currents === 'number' ? new Float64Array(n).fill(options.currents) : options.currents;
+    // neurons' own checks are the addon's; one number for all needs their count first.
+    const currents = typeof options.currents === 'number'
+      ? new Float64Array(ArrayBuffer.isView(options.neurons) ? options.neurons.length : 0).fill(options.currents) : options.currents;
     if (options.mode !== undefined && options.mode !== 'assign' && options.mode !== 'add') {
       throw new TypeError(`mode must be 'assign' or 'add' (got ${shown(options.mode)})`);
     }

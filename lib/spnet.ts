@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { formatG9, parseCsv } from './formats/csv';
 import type { ColumnSpec } from './formats/columns';
 import { Network, type NetworkOptions, type Population, type SynapseTable } from './network';
-import { checkArrayLike, checkOptions, shown } from './describe';
+import { checkArrayLike, checkFinite, checkInteger, checkOptions, shown } from './describe';
 
 export { formatG9 };
 
@@ -56,21 +56,33 @@ export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2
   checkOptions(options);
   const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, excitatoryWeight = 6, ...networkOptions } = options;
   if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${shown(neurons)})`);
+  // This function's own options are checked here, so that an error names them (not the
+  // connect() or addThalamicInput() option they become).
+  checkInteger(synapsesPerNeuron, 'synapsesPerNeuron', 0, Math.round(neurons * 0.8));
+  checkInteger(maxDelay, 'maxDelay', 1, 255);
+  checkFinite(excitatoryWeight, 'excitatoryWeight');
+  if (inputPerMs !== undefined) checkInteger(inputPerMs, 'inputPerMs', 0, 2 ** 24);
+  if (inputCurrent !== undefined) checkFinite(inputCurrent, 'inputCurrent');
   const network = new Network(networkOptions);
-  const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
-  network.connect(excitatory, [excitatory, inhibitory], {
-    rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
-    delay: { evenly: [1, maxDelay] },
-    weight: excitatoryWeight,
-    plastic: true,
-  });
-  network.connect(inhibitory, excitatory, {
-    rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
-    delay: 1,
-    weight: -5,
-  });
-  network.addThalamicInput({ perMs: inputPerMs ?? Math.max(1, Math.round(neurons / 1000)), current: inputCurrent });
-  return { network, excitatory, inhibitory };
+  try {
+    const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
+    network.connect(excitatory, [excitatory, inhibitory], {
+      rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
+      delay: { evenly: [1, maxDelay] },
+      weight: excitatoryWeight,
+      plastic: true,
+    });
+    network.connect(inhibitory, excitatory, {
+      rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
+      delay: 1,
+      weight: -5,
+    });
+    network.addThalamicInput({ perMs: inputPerMs ?? Math.max(1, Math.round(neurons / 1000)), current: inputCurrent });
+    return { network, excitatory, inhibitory };
+  } catch (error) {
+    network.close();
+    throw error;
+  }
 }
 
 /** The columns of `connectivity.csv`. */

@@ -118,14 +118,11 @@ void Lut::restore(const Snapshot& snapshot) {
 
 void Lut::set_anchors(std::vector<uint32_t> a, std::vector<uint32_t> b) {
   const size_t n = size_t(shape_.tables) * shape_.comparisons;
-  if (a.size() != n || b.size() != n) {
-    throw RangeError("polychron: a and b must each hold tables × comparisons = " + std::to_string(n) + " anchors (got " +
-                     std::to_string(a.size()) + " and " + std::to_string(b.size()) + ")");
-  }
+  if (a.size() != n || b.size() != n) throw RangeError("polychron: anchors must hold tables × comparisons entries");
   for (size_t k = 0; k < n; ++k) {
     if (a[k] >= shape_.inputs || b[k] >= shape_.inputs || a[k] == b[k]) {
-      throw RangeError("polychron: anchor pair " + std::to_string(k) + " is (a[" + std::to_string(k) + "], b[" + std::to_string(k) +
-                       "]) = (" + std::to_string(a[k]) + ", " + std::to_string(b[k]) + "); anchors must be distinct and in [0, " +
+      throw RangeError("polychron: anchor pair " + std::to_string(k) + " is (" + std::to_string(a[k]) + ", " +
+                       std::to_string(b[k]) + "); anchors must be distinct and in [0, " +
                        std::to_string(shape_.inputs - 1) + "]");
     }
   }
