@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import { nativeWorkSlots } from './async';
 import { Network, type NetworkRunOptions, type NetworkRunResult } from './network';
-import { checkOptions, shown } from './describe';
+import { checkInteger, checkOptions, shown } from './describe';
 
 export interface BatchOptions extends Pick<NetworkRunOptions, 'record' | 'signal'> {
   /** Seeds, one instance each. */
@@ -34,6 +34,7 @@ export async function runBatch(build: (seed: number) => Network, options: BatchO
   if (options.onInstance !== undefined && typeof options.onInstance !== 'function') throw new TypeError('onInstance must be a function');
   const { seeds, ms, record = false, signal, onInstance } = options;
   if (!Array.isArray(seeds) || seeds.length === 0) throw new TypeError('seeds must be a non-empty array of numbers');
+  seeds.forEach((seed, k) => checkInteger(seed, `seeds[${k}]`, 0, 2 ** 53));
   const poolSize = nativeWorkSlots();
   const concurrency = options.concurrency ?? Math.max(1, Math.min(os.availableParallelism(), poolSize));
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) {

@@ -73,6 +73,7 @@ export function checkArrayLike(value: unknown, name: string): asserts value is A
 /** Checks a byte-string argument (a Uint8Array, Buffer included) and views it as a Buffer (no copy). */
 export function checkBytes(bytes: unknown, name = 'bytes'): Buffer {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array or Buffer (got ${shown(bytes)})`);
+  checkAttached(bytes, name);
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -62,3 +62,52 @@ test.each(models)('%s: no crash, hang, unchecked error or change by a refused ca
 test('the run made the calls asked for', () => {
   expect(summary.calls).toBeGreaterThanOrEqual(calls);
 });
+
+// Findings of the fuzzer, pinned (each crashed or threw an unchecked engine error before).
+describe('fuzzer findings stay fixed', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const api = require('../lib') as typeof import('../lib');
+  const thrown = (fn: () => unknown): Error => {
+    try {
+      fn();
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected a throw');
+  };
+
+  test('a LUT layer reserving over 4 GiB (memoryLimit raised) is accounted without aborting the process', () => {
+    const layer = new api.LutLayer({ inputs: 4, outputs: 1 << 20, tables: 256, comparisons: 3, memoryLimit: 2 ** 40 });
+    expect(layer.memory().tableBytes).toBe(2 ** 33);
+    expect(process.memoryUsage().external).toBeGreaterThanOrEqual(2 ** 33);
+    layer.close();
+  });
+
+  test.each([
+    ['a preset named by an inherited key', () => new api.IzhikevichPopulation({ size: 1, preset: 'toString' as never }), 'TypeError', /preset must be one of/],
+    ['a symbol as maxSpikes', () => new api.SpikeMonitor({ maxSpikes: Symbol('x') as never }), 'TypeError', /maxSpikes must be a number/],
+    ['null options', () => new api.IzhikevichPopulation({ size: 1 }).run(1, null as never), 'TypeError', /options must be an object/],
+    ['a detached buffer to decode', () => {
+      const bytes = new Uint8Array(8);
+      structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+      return api.decodeNpy(bytes, 'a.npy');
+    }, 'TypeError', /bytes is a Uint8Array whose buffer is detached/],
+    ['anchors of one pair', () => new api.LutLayer({ inputs: 5, outputs: 1, tables: 1, comparisons: 2 }).setAnchors([0, 1], [0, 2]), 'RangeError', /a\[0\] and b\[0\] must be two distinct integers in \[0, 4\] \(got 0 and 0\)/],
+    ['a stepped current without steps', () => {
+      const network = new api.Network();
+      return network.addSteppedCurrent(network.addPopulation({ size: 1 }), { times: [], amplitudes: [] });
+    }, 'RangeError', /times and amplitudes must hold one value per step, at least one \(got 0 and 0\)/],
+  ])('%s', async (_name, fn, name, message) => {
+    let error: Error | undefined;
+    try {
+      await fn();
+    } catch (e) {
+      error = e as Error;
+    }
+    expect({ name: error?.name, message: error?.message }).toEqual({ name, message: expect.stringMatching(message) });
+  });
+
+  test('the preset check also names a value no template literal can show', () => {
+    expect(thrown(() => new api.IzhikevichPopulation({ size: 1, preset: Object.create(null) })).message).toMatch(/preset must be one of .* \(got an object\)/);
+  });
+});

@@ -6,7 +6,7 @@
  * refused with an error that names the file, before any data is allocated.
  */
 import * as fs from 'node:fs';
-import { checkBytes, checkName, shown } from '../describe';
+import { checkAttached, checkBytes, checkName, shown } from '../describe';
 
 /** The typed array that holds each dtype's values. */
 const DTYPES = {
@@ -56,6 +56,7 @@ export function encodeNpy(array: NpyArray): Buffer {
   if (typeof array !== 'object' || array === null) throw new TypeError(`array must be an object { shape, data } (got ${shown(array)})`);
   const dtype = npyDtypeOf(array.data);
   if (dtype === undefined) throw new TypeError('data must be one of the typed arrays of the .npy dtypes <f4 <f8 <u1 <u2 <u4 <i4 <i8 <u8');
+  checkAttached(array.data, 'data');
   const count = elementCount(array.shape);
   if (typeof count === 'string') throw new (Array.isArray(array.shape) ? RangeError : TypeError)(`shape ${count}`);
   if (count !== array.data.length) {

@@ -28,6 +28,21 @@ const signalArb = () => fc.oneof(
 const toSignal = (s) => (s === 'abort' ? AbortSignal.abort() : s);
 const withSignal = (o) => (o && typeof o === 'object' && 'signal' in o ? { ...o, signal: toSignal(o.signal) } : o);
 
+
+// A call made while a run() is in flight: it must succeed or refuse with the documented
+// busy Error ("… in progress"), and the run must still complete.
+async function whileRunning(run, call) {
+  const running = run();
+  try {
+    const result = call();
+    if (result && typeof result.then === 'function') await result;
+  } catch (error) {
+    await running.catch(() => {});
+    throw error;
+  }
+  await running;
+}
+
 const closeIfOpen = (object) => {
   if (object && !object.closed) object.close();
 };
@@ -86,6 +101,13 @@ const population = {
     },
     { name: 'close', params: [], args: fc.constant([]), mayChange: true, call: (p) => p.close() },
     { name: 'getters', params: [], args: fc.constant([]), call: (p) => [p.size, p.numerics, p.simd, p.busy, p.closed, p.closed || p.time] },
+    {
+      name: 'while running',
+      params: [],
+      mayChange: true,
+      args: fc.tuple(fc.constantFrom('step', 'close', 'time', 'v', 'run')),
+      call: (p, [what]) => whileRunning(() => p.run(3), () => ({ step: () => p.step(), close: () => p.close(), time: () => p.time, v: () => p.v[0], run: () => p.run(1) }[what]())),
+    },
   ],
 };
 
@@ -321,6 +343,16 @@ const networkModel = {
     { name: 'shuffleExcitatoryWeights', params: ['seed'], args: fc.tuple(mix(int(0, 2 ** 53))), call: (n, [s]) => n.shuffleExcitatoryWeights(s) },
     { name: 'close', params: [], args: fc.constant([]), mayChange: true, call: (n) => n.close() },
     {
+      name: 'while running',
+      params: [],
+      mayChange: true,
+      args: fc.tuple(fc.constantFrom('synapses', 'close', 'stats', 'addPopulation', 'reward', 'freeze', 'shuffle')),
+      call: (n, [what]) => whileRunning(() => n.run(2), () => ({
+        synapses: () => n.synapses(), close: () => n.close(), stats: () => n.stats(), addPopulation: () => n.addPopulation({ size: 1 }),
+        reward: () => n.reward(0.1), freeze: () => n.freeze(), shuffle: () => n.shuffleExcitatoryWeights(1),
+      }[what]())),
+    },
+    {
       name: 'izhikevich2006',
       params: ['options', 'seed', 'neurons', 'synapsesPerNeuron', 'maxDelay', 'excitatoryWeight', 'inputPerMs', 'inputCurrent', ...networkOptionNames],
       args: fc.tuple(options({
@@ -535,7 +567,11 @@ const teacherArb = options({
 const lm = {
   name: 'LutLanguageModel',
   create: () => new api.LutLanguageModel(LM),
-  snapshot: (m) => (m.closed ? 'closed' : { step: m.step, trainedOn: m.trainedOn(), memory: m.memory(), config: m.config, impl: m.impl, threads: m.threads, busy: m.busy }),
+  // The tables show through the loss of a fixed text (a function of every parameter the snippets reach).
+  snapshot: async (m) => (m.closed ? 'closed' : {
+    step: m.step, trainedOn: m.trainedOn(), memory: m.memory(), config: m.config, impl: m.impl, threads: m.threads, busy: m.busy,
+    loss: await m.evaluate(TEXT, { validationSnippets: 4 }),
+  }),
   dispose: closeIfOpen,
   commands: [
     {

@@ -43,7 +43,8 @@ void check_constant(const ConstantInput& input, uint32_t neurons) {
 void check_stepped(const SteppedInput& input, uint32_t neurons) {
   if (!within(input.range, neurons)) throw RangeError("a stepped current's target must lie within the network's neurons");
   if (input.times.size() != input.amplitudes.size() || input.times.empty()) {
-    throw RangeError("a stepped current needs one amplitude per step time (and at least one step)");
+    throw RangeError("a stepped current's times and amplitudes must hold one value per step, at least one (got " +
+                     std::to_string(input.times.size()) + " and " + std::to_string(input.amplitudes.size()) + ")");
   }
   for (size_t k = 0; k < input.times.size(); ++k) {
     if (k > 0 && input.times[k] <= input.times[k - 1]) throw RangeError("step times must be strictly ascending");
