@@ -107,6 +107,26 @@ describe('fuzzer findings stay fixed', () => {
     expect({ name: error?.name, message: error?.message }).toEqual({ name, message: expect.stringMatching(message) });
   });
 
+  test('a group search whose window is shorter than the largest delay stores its anchors\' spikes in bounds', async () => {
+    // Anchors fire up to D − 1 ms after the origin; with window 1 and the fixed budget the
+    // replay's arrival counts ended before their spikes arrived (a heap overflow that made
+    // later replays run for seconds at random).
+    const network = new api.Network({ seed: 1, threads: 1 });
+    const exc = network.addPopulation({ size: 8, preset: 'RS' });
+    network.addPopulation({ size: 2, preset: 'FS' });
+    network.connect(exc, exc, { rule: { kind: 'fixedOutDegree', degree: 4 }, delay: { uniform: [1, 4] }, weight: 10 });
+    const options = { anchors: 2, window: 1, budget: 'fixed' as const, minPath: 1, threads: 1 };
+    const first = await api.findPolychronousGroups(network, options);
+    const started = Date.now();
+    for (let i = 0; i < 300; i++) {
+      const again = await api.findPolychronousGroups(network, options);
+      expect(again.toJSON()).toEqual(first.toJSON());
+      expect(again.stats).toEqual(first.stats);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+    network.close();
+  }, 60_000);
+
   test('the preset check also names a value no template literal can show', () => {
     expect(thrown(() => new api.IzhikevichPopulation({ size: 1, preset: Object.create(null) })).message).toMatch(/preset must be one of .* \(got an object\)/);
   });

@@ -88,6 +88,7 @@ async function fuzzModel(model, { calls: budget, seed, path, trace = false, maxC
   const calls = budget;
   // POLYCHRON_FUZZ_PROFILE=MS: print every call slower than MS milliseconds (to keep each cheap).
   const profile = Number(process.env.POLYCHRON_FUZZ_PROFILE ?? 0);
+  const recent = [];
   let count = 0;
   const commandArb = fc.oneof(...model.commands.map((command) =>
     fc.record({ args: command.args }).map(({ args }) => ({
@@ -115,7 +116,9 @@ async function fuzzModel(model, { calls: budget, seed, path, trace = false, maxC
         count++;
         if (profile) {
           const ms = performance.now() - started;
-          if (ms > profile) fs.writeSync(2, `slow ${ms.toFixed(0)} ms: ${describeCall(model.name, command.name, args)}${threw ? ` threw ${error && error.message}` : ''}\n`);
+          recent.push(`${ms.toFixed(1)} ms: ${describeCall(model.name, command.name, args)}`.slice(0, 300));
+          if (recent.length > 8) recent.shift();
+          if (ms > profile) fs.writeSync(2, `slow ${ms.toFixed(0)} ms: ${describeCall(model.name, command.name, args)}${threw ? ` threw ${error && error.message}` : ''}\n  after ${recent.slice(0, -1).join('\n  after ')}\n`);
         }
         if (!threw) continue;
         const call = describeCall(model.name, command.name, args);
