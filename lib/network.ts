@@ -11,7 +11,7 @@ import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
 import { Population } from './network-population';
 import { izhikevichParameters, type IzhikevichPopulationOptions, type PerNeuron } from './population';
 import type { SimdLevel } from './simd';
-import { checkOptions, shown } from './describe';
+import { checkName, checkOptions, shown } from './describe';
 
 export { Population };
 
@@ -207,6 +207,7 @@ export class Projection {
     return this.#plastic;
   }
   set plastic(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`plastic must be true or false (got ${shown(value)})`);
     this.network.native.setPlastic(this.id, value);
     this.#plastic = value;
   }
@@ -354,7 +355,8 @@ export class Network {
 
   /** Adds Izhikevich (default) or LIF neurons; their indices follow those of earlier populations. */
   addPopulation(options: PopulationOptions | LifOptions): Population {
-    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    checkOptions(options, true);
+    if (options.name !== undefined) checkName(options.name);
     if (options.model === 'lif') {
       // Constants left out keep the core's defaults (NETWORK_DEFAULTS.lif).
       const first = this.native.addLif({
@@ -452,6 +454,7 @@ export class Network {
    */
   addPoissonSource(options: { size: number; rate: number; name?: string }): Population {
     checkOptions(options, true);
+    if (options.name !== undefined) checkName(options.name);
     const first = this.native.addPoisson(options.size, options.rate);
     return this.#register(new Population(first, options.size, options.name ?? `poisson ${this.#populations.length}`));
   }
@@ -462,6 +465,7 @@ export class Network {
    */
   addSpikeTrains(options: { size: number; times: readonly number[] | Float64Array; neurons: Uint32Array; name?: string }): Population {
     checkOptions(options, true);
+    if (options.name !== undefined) checkName(options.name);
     const first = this.native.addTrain(options.size, options.times, options.neurons);
     return this.#register(new Population(first, options.size, options.name ?? `trains ${this.#populations.length}`));
   }

@@ -55,7 +55,11 @@ function addSpnetPopulations(network: Network, neurons: number) {
 export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2006 {
   checkOptions(options);
   const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, excitatoryWeight = 6, ...networkOptions } = options;
-  if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${shown(neurons)})`);
+  // At most 2^27 neurons, the largest population (its 80% excitatory ones must fit).
+  if (typeof neurons !== 'number') throw new TypeError(`neurons must be a number (got ${shown(neurons)})`);
+  if (!Number.isInteger(neurons) || neurons < 10 || neurons > 2 ** 27) {
+    throw new RangeError(`neurons must be an integer in [10, 134217728] (got ${shown(neurons)})`);
+  }
   // This function's own options are checked here, so that an error names them (not the
   // connect() or addThalamicInput() option they become).
   checkInteger(synapsesPerNeuron, 'synapsesPerNeuron', 0, Math.round(neurons * 0.8));

@@ -6,7 +6,7 @@
  * RangeError naming its parameter (or a documented Error), and a call that throws must
  * leave the object unchanged (test/fuzz/engine.js).
  *
- * Calls per suite: 30,000 (shared by the models by the WEIGHTS of run.js), 6,000 under
+ * Calls per suite: 32,000 (shared by the models by the WEIGHTS of run.js), 6,000 under
  * AddressSanitizer (npm run test:asan), or POLYCHRON_FUZZ_CALLS. The seed is fixed
  * per SIMD level so that CI is reproducible (POLYCHRON_FUZZ_SEED overrides it); the
  * nightly run (`npm run fuzz:api`) draws a new one each time. Replaying a failure:
@@ -18,7 +18,7 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const asan = /asan/.test(process.env.LD_PRELOAD ?? '') || /asan/.test(process.env.POLYCHRON_ADDON ?? '');
-const calls = Number(process.env.POLYCHRON_FUZZ_CALLS ?? (asan ? 6000 : 30000));
+const calls = Number(process.env.POLYCHRON_FUZZ_CALLS ?? (asan ? 6000 : 32000));
 const level = process.env.POLYCHRON_SIMD ?? 'best';
 const seed = Number(process.env.POLYCHRON_FUZZ_SEED ?? 1900 + [...level].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7));
 // Models as run.js lists them (its WEIGHTS); each gets a share of the calls.

@@ -248,7 +248,7 @@ void NetworkWrap::AddPairReward(const Napi::CallbackInfo& info) {
 // setDopamineDecay(perMs)
 void NetworkWrap::SetDopamineDecay(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    Live("dopamineDecay").set_dopamine_decay(ToNumber(info[0], "decay"));
+    Live("dopamineDecay").set_dopamine_decay(ToNumber(info[0], "dopamineDecay"));
     return 0;
   });
 }

@@ -17,8 +17,9 @@ const fs = require('node:fs');
 const { fc } = require('./values');
 
 const ENGINE_MESSAGE = /Cannot read propert|Cannot set propert|is not a function|is not iterable|is not a constructor|Cannot convert|Cannot destructure|Cannot mix BigInt|Invalid array length|Invalid typed array length|Maximum call stack|Array buffer allocation failed|Cannot perform|Reduce of empty array|std::|bad_alloc|out of memory|unknown exception|Start offset|Offset is outside|Invalid string length/;
-// docs/api.md: closed and busy objects (Conventions), a network added to once built (Network).
-const DOCUMENTED_ERROR = /is closed|in progress|await it \(or abort it\) first|after the network has started running/;
+// docs/api.md: closed and busy objects (Conventions), a network added to once built (Network),
+// a static projection made plastic once built (Plasticity).
+const DOCUMENTED_ERROR = /is closed|in progress|await it \(or abort it\) first|after the network has started( running)?$/;
 
 /** A canonical string of a value: typed arrays by their bytes, so NaN and −0 compare exactly. */
 function serialize(value) {

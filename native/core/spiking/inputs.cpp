@@ -27,7 +27,7 @@ void check_schedule(const ScheduledInput& input, uint32_t neurons) {
   for (size_t k = 0; k < n; ++k) {
     if (k > 0 && input.times[k] < input.times[k - 1]) throw RangeError("schedule times must be ascending");
     if (input.neurons[k] >= neurons) {
-      throw RangeError("schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
+      throw RangeError("neurons[" + std::to_string(k) + "]: schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
                        std::to_string(neurons - 1) + "]");
     }
     if (!std::isfinite(input.values[k])) throw RangeError("schedule values must be finite");
@@ -72,7 +72,7 @@ void check_source(const SpikeSource& source, uint32_t neurons) {
     // Unsigned: an index below the range wraps above it.
     const uint32_t within_source = source.neurons[k] - source.range.first;
     if (within_source >= source.range.count) {
-      throw RangeError("spike train neuron " + std::to_string(within_source) + " is not in [0, " +
+      throw RangeError("neurons[" + std::to_string(k) + "]: spike train neuron " + std::to_string(within_source) + " is not in [0, " +
                        std::to_string(source.range.count - 1) + "]");
     }
   }
@@ -120,6 +120,12 @@ void Inputs::add_stepped(SteppedInput input, uint32_t neurons) {
 void Inputs::add_noise(NeuronRange range, double low, double high, uint32_t neurons) {
   check_noise(range, low, high, neurons);
   noise_.push_back({range, low, high, Random(seed_, 700000 + noise_.size())});
+}
+
+void Inputs::check_new_source(NeuronRange range, SpikeSource source) {
+  source.range = range;
+  for (uint32_t& i : source.neurons) i += range.first;
+  check_source(source, range.first + range.count);
 }
 
 void Inputs::add_source(NeuronRange range, SpikeSource source) {

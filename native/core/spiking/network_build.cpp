@@ -172,6 +172,7 @@ void Network::add_noise(NeuronRange range, double low, double high) {
 
 uint32_t Network::add_source(uint32_t count, SpikeSource source) {
   require_building("add a spike source");
+  Inputs::check_new_source({neurons(), count}, source);  // before its neurons exist: a refusal adds nothing
   const uint32_t first = neurons_.add_source(count);
   inputs_.add_source({first, count}, std::move(source));
   return first;

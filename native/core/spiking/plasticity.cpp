@@ -200,7 +200,7 @@ void Plasticity::add_pair_reward(PairReward reward, uint32_t neurons) {
 }
 
 void Plasticity::set_dopamine_decay(double decay) {
-  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamine decay must be in [0, 1] (per ms)");
+  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamineDecay must be in [0, 1] (per ms; got " + std::to_string(decay) + ")");
   dopamine_decay_ = decay;
 }
 
