@@ -380,7 +380,7 @@ export class Network {
 
   /** Connects sources to targets by a rule; returns the projection. */
   connect(source: Targets, target: Targets, options: ConnectOptions): Projection {
-    if (typeof options !== 'object' || options === null || typeof options.rule !== 'object') {
+    if (typeof options !== 'object' || options === null || typeof options.rule !== 'object' || options.rule === null) {
       throw new TypeError('options must be an object with a rule');
     }
     const sourceRanges = ranges(source);
@@ -389,16 +389,22 @@ export class Network {
     const id = this.native.addProjection(plasticity);
     const plastic = plasticity !== false;
     const delay = options.delay ?? NETWORK_DEFAULTS.delay;
-    if (options.rule.kind === 'explicit') {
-      const pre = toNetworkIndices(options.rule.pre, source, 'pre');
-      const post = toNetworkIndices(options.rule.post, target, 'post');
-      const perSynapse = (value: SynapseValue, name: string) =>
-        typeof value === 'number' ? new Float64Array(pre.length).fill(value)
-          : ArrayBuffer.isView(value) || Array.isArray(value) ? value
-            : (() => { throw new TypeError(`${name} of an explicit projection must be a number or one value per synapse`); })();
-      this.native.addSynapses(id, pre, post, perSynapse(delay, 'delay'), perSynapse(options.weight, 'weight'));
-    } else {
-      this.native.generate(id, sourceRanges, targetRanges, options.rule, delay, options.weight);
+    try {
+      if (options.rule.kind === 'explicit') {
+        const pre = toNetworkIndices(options.rule.pre, source, 'pre');
+        const post = toNetworkIndices(options.rule.post, target, 'post');
+        const perSynapse = (value: SynapseValue, name: string) =>
+          typeof value === 'number' ? new Float64Array(pre.length).fill(value)
+            : ArrayBuffer.isView(value) || Array.isArray(value) ? value
+              : (() => { throw new TypeError(`${name} of an explicit projection must be a number or one value per synapse`); })();
+        this.native.addSynapses(id, pre, post, perSynapse(delay, 'delay'), perSynapse(options.weight, 'weight'));
+      } else {
+        this.native.generate(id, sourceRanges, targetRanges, options.rule, delay, options.weight);
+      }
+    } catch (error) {
+      // A refused projection adds nothing (docs/api.md): not even its id and rule.
+      this.native.dropProjection(id);
+      throw error;
     }
     const projection = new Projection(this, id, plastic);
     this.#projections.push(projection);

@@ -127,6 +127,17 @@ describe('fuzzer findings stay fixed', () => {
     network.close();
   }, 60_000);
 
+  test('a refused connect() leaves no projection behind', () => {
+    const network = new api.Network();
+    const a = network.addPopulation({ size: 4 });
+    const b = network.addPopulation({ size: 2 });
+    expect(() => network.connect(a, b, { rule: { kind: 'oneToOne' }, weight: 1, plastic: { kind: 'pair' } })).toThrow(/source and target: one-to-one/);
+    const projection = network.connect(b, a, { rule: { kind: 'fixedOutDegree', degree: 1 }, weight: 1 });
+    expect(projection.id).toBe(0);
+    expect(Array.from(new Set(network.synapses().projection))).toEqual([0]);
+    network.close();
+  });
+
   test('the preset check also names a value no template literal can show', () => {
     expect(thrown(() => new api.IzhikevichPopulation({ size: 1, preset: Object.create(null) })).message).toMatch(/preset must be one of .* \(got an object\)/);
   });

@@ -37,6 +37,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddIzhikevich>("addIzhikevich"),
                          InstanceMethod<&NetworkWrap::AddLif>("addLif"),
                          InstanceMethod<&NetworkWrap::AddProjection>("addProjection"),
+                         InstanceMethod<&NetworkWrap::DropProjection>("dropProjection"),
                          InstanceMethod<&NetworkWrap::Reward>("reward"),
                          InstanceMethod<&NetworkWrap::AddPairReward>("addPairReward"),
                          InstanceMethod<&NetworkWrap::SetDopamineDecay>("setDopamineDecay"),
@@ -219,6 +220,14 @@ Napi::Value NetworkWrap::AddProjection(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("connect");
     return Napi::Number::New(info.Env(), network.add_projection(ToPlasticityRule(info[0])));
+  });
+}
+
+// dropProjection(id): undoes addProjection(), when connect() refuses the projection's synapses
+void NetworkWrap::DropProjection(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Live("connect").drop_projection(uint16_t(ToInteger(info[0], "projection", 0, 65534)));
+    return 0;
   });
 }
 

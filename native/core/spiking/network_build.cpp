@@ -63,6 +63,11 @@ uint16_t Network::add_projection(const PlasticityRule& rule) {
   return plasticity_.add_projection(rule);
 }
 
+void Network::drop_projection(uint16_t projection) {
+  require_building("drop a projection");
+  plasticity_.drop_last_projection(projection);
+}
+
 void Network::set_plastic(uint32_t projection, bool plastic) {
   if (built_ && learns_from_history_) settle_history(false);  // the window so far learns as it was
   plasticity_.set_plastic(projection, plastic, built_ ? &synapses_ : nullptr);
