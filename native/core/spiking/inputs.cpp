@@ -30,7 +30,7 @@ void check_schedule(const ScheduledInput& input, uint32_t neurons) {
       throw RangeError("neurons[" + std::to_string(k) + "]: schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
                        std::to_string(neurons - 1) + "]");
     }
-    if (!std::isfinite(input.values[k])) throw RangeError("schedule values must be finite");
+    if (!std::isfinite(input.values[k])) throw RangeError("currents[" + std::to_string(k) + "]: schedule values must be finite");
   }
 }
 
