@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { nativeWorkSlots } from './async';
-import type { Network, NetworkRunOptions, NetworkRunResult } from './network';
+import { Network, type NetworkRunOptions, type NetworkRunResult } from './network';
+import { checkInteger, checkOptions, shown } from './describe';
 
 export interface BatchOptions extends Pick<NetworkRunOptions, 'record' | 'signal'> {
   /** Seeds, one instance each. */
@@ -28,12 +29,16 @@ export interface BatchInstance {
  * Node's worker threads. Each instance is the same as if built and run alone.
  */
 export async function runBatch(build: (seed: number) => Network, options: BatchOptions): Promise<BatchInstance[]> {
+  if (typeof build !== 'function') throw new TypeError(`build must be a function (seed) => Network (got ${shown(build)})`);
+  checkOptions(options, true);
+  if (options.onInstance !== undefined && typeof options.onInstance !== 'function') throw new TypeError('onInstance must be a function');
   const { seeds, ms, record = false, signal, onInstance } = options;
   if (!Array.isArray(seeds) || seeds.length === 0) throw new TypeError('seeds must be a non-empty array of numbers');
+  seeds.forEach((seed, k) => checkInteger(seed, `seeds[${k}]`, 0, 2 ** 53));
   const poolSize = nativeWorkSlots();
   const concurrency = options.concurrency ?? Math.max(1, Math.min(os.availableParallelism(), poolSize));
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
-    throw new RangeError(`concurrency must be an integer >= 1 (got ${concurrency})`);
+    throw new RangeError(`concurrency must be an integer >= 1 (got ${shown(concurrency)})`);
   }
   const results = new Array<BatchInstance>(seeds.length);
   let next = 0;
@@ -42,6 +47,7 @@ export async function runBatch(build: (seed: number) => Network, options: BatchO
     while (next < seeds.length) {
       const k = next++;
       const network = build(seeds[k]);
+      if (!(network instanceof Network)) throw new TypeError(`build(${seeds[k]}) must return a Network (got ${shown(network)})`);
       results[k] = { seed: seeds[k], network, run: await network.run(ms, { record, signal }) };
       onInstance?.(++done, seeds.length);
     }

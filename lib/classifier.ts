@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { withSignal, checkAsyncOptions } from './async';
 import { addon, type NativeLutClassifier, type NativeLutEpoch, type NativeLutEvaluation, type NativeLutTrainResult } from './native';
 import type { SimdLevel } from './simd';
+import { checkOptions } from './describe';
 
 /** One LUT layer of a classifier: `tables` tables of `comparisons` comparisons, `width` outputs. */
 export interface LutClassifierLayer {
@@ -142,6 +143,7 @@ export class LutClassifier {
 
   /** Loads a classifier written by save(). */
   static async load(file: string, options: Pick<LutClassifierOptions, 'memoryLimit' | 'simd'> = {}): Promise<LutClassifier> {
+    checkOptions(options);
     if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const native = new addon.NativeLutClassifier();
@@ -188,6 +190,7 @@ export class LutClassifier {
    * accuracy. With no time budget the result does not depend on `threads`.
    */
   async train(images: Float32Array, labels: ArrayBufferView, options: LutTrainOptions = {}): Promise<LutTrainResult> {
+    checkOptions(options);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const { signal, onEpoch, ...rest } = options;
     checkAsyncOptions(signal, onEpoch, 'onEpoch');
@@ -240,6 +243,7 @@ export class LutClassifier {
 
   /** Writes the classifier as safetensors (atomically); 'float16' halves the file, lossily. */
   save(file: string, options: { precision?: 'float32' | 'float16' } = {}): Promise<void> {
+    checkOptions(options);
     if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
     return this.#native.save(path.resolve(file), options);
   }

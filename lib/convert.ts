@@ -7,6 +7,7 @@ import {
   type LutTrainResult,
 } from './classifier';
 import { DenseModel } from './dense';
+import { checkOptions, shown } from './describe';
 
 /** Options of convertToLut(). */
 export interface ConvertOptions
@@ -100,7 +101,7 @@ function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 function positiveInteger(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 1e6) {
-    throw new RangeError(`${name} must be an integer in [${min}, 1000000] (got ${String(value)})`);
+    throw new RangeError(`${name} must be an integer in [${min}, 1000000] (got ${shown(value)})`);
   }
   return value;
 }
@@ -118,6 +119,7 @@ export async function convertToLut(
   calibration: Float32Array,
   options: ConvertOptions = {},
 ): Promise<{ classifier: LutClassifier; report: ConversionReport }> {
+  checkOptions(options);
   const started = performance.now();
   if (!(dense instanceof DenseModel)) throw new TypeError('dense must be a DenseModel (DenseModel.load(file))');
   if (!(calibration instanceof Float32Array)) throw new TypeError('calibration must be a Float32Array');
@@ -127,7 +129,7 @@ export async function convertToLut(
   const epochs = positiveInteger(options.epochs ?? CONVERT_DEFAULTS.epochs, 'epochs', 1);
   const fineTuneEpochs = labels === undefined ? 0 : positiveInteger(options.fineTuneEpochs ?? CONVERT_DEFAULTS.fineTuneEpochs, 'fineTuneEpochs', 0);
   if (seconds !== undefined && !(typeof seconds === 'number' && seconds > 0 && Number.isFinite(seconds))) {
-    throw new RangeError(`seconds must be a positive number (got ${String(seconds)})`);
+    throw new RangeError(`seconds must be a positive number (got ${shown(seconds)})`);
   }
   if (test !== undefined && (typeof test !== 'object' || test === null || !(test.images instanceof Float32Array))) {
     throw new TypeError('test must be { images: Float32Array, labels }');

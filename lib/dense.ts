@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 
 import { addon, type NativeDenseModel, type NativeDenseModelInfo } from './native';
+import { checkOptions } from './describe';
 
 /** The activation after a dense layer. */
 export type DenseActivation = 'relu' | 'tanh' | 'sigmoid' | 'none';
@@ -47,6 +48,7 @@ export class DenseModel {
 
   /** Reads a dense model from an ONNX or safetensors file (on a worker thread). */
   static async load(file: string, options: DenseModelLoadOptions = {}): Promise<DenseModel> {
+    checkOptions(options);
     if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const native = new addon.NativeDenseModel();
@@ -86,12 +88,14 @@ export class DenseModel {
 
   /** The outputs of each input (n × outputs), computed on a worker thread; independent of `threads`. */
   logits(images: Float32Array, options: { threads?: number } = {}): Promise<Float32Array> {
+    checkOptions(options);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     return this.#native.logits(images, options);
   }
 
   /** Nanoseconds per input of inference one input at a time (latency), timed natively. For benchmarks. */
   timeInference(images: Float32Array, options: { repeats?: number } = {}): number {
+    checkOptions(options);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     return this.#native.timeInference(images, options);
   }

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import { checkAsyncOptions, withSignal, type AsyncOptions } from './async';
 import { writeFileAtomic } from './files';
 import { addon, type NativeGroup } from './native';
-import type { Network } from './network';
+import { Network } from './network';
+import { checkAttached, checkOptions, shown } from './describe';
 
 /** Search options; the defaults are the 2006 group finder's (GROUP_SEARCH_DEFAULTS, from the core). */
 export interface GroupSearchOptions extends AsyncOptions {
@@ -152,9 +153,14 @@ function fromNative(g: NativeGroup): PolychronousGroup {
   return { mother: g.mother, anchors: Array.from(g.anchors), firings, links, span: g.span, longestPath: g.longestPath };
 }
 
+/** The one check of a `network` argument. */
+function checkNetwork(network: unknown): asserts network is Network {
+  if (!(network instanceof Network)) throw new TypeError(`network must be a Network (got ${shown(network)})`);
+}
+
 function checkedThreads(threads: number | undefined): number {
   const value = threads ?? os.availableParallelism();
-  if (!(Number.isInteger(value) && value >= 1 && value <= 256)) throw new RangeError(`threads must be an integer in [1, 256] (got ${threads})`);
+  if (!(Number.isInteger(value) && value >= 1 && value <= 256)) throw new RangeError(`threads must be an integer in [1, 256] (got ${shown(threads)})`);
   return value;
 }
 
@@ -169,7 +175,8 @@ function checkedThreads(threads: number | undefined): number {
  * combinations in lexicographic order). Aborting rejects with the signal's reason.
  */
 export async function findPolychronousGroups(network: Network, options: GroupSearchOptions = {}): Promise<GroupSet> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptions(options);
+  checkNetwork(network);
   const { signal, onProgress, ...search } = options;
   checkAsyncOptions(signal, onProgress);
   const threads = checkedThreads(search.threads);
@@ -212,7 +219,8 @@ export async function compareWithShuffled(
   network: Network,
   options: Omit<GroupSearchOptions, 'shuffleSeed'> & { shuffleSeeds?: readonly number[] } = {},
 ): Promise<ShuffledComparison> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  checkOptions(options);
+  checkNetwork(network);
   const { shuffleSeeds = [1], shuffle = GROUP_SEARCH_DEFAULTS.shuffle, ...search } = options;
   if (!Array.isArray(shuffleSeeds) || shuffleSeeds.length === 0) throw new RangeError('shuffleSeeds must be a non-empty array of seeds');
   const groups = (await findPolychronousGroups(network, search)).size;
@@ -231,12 +239,14 @@ export async function countGroupsOverTraining(
   network: Network,
   options: GroupSearchOptions & { at: readonly number[] },
 ): Promise<Array<{ time: number; groups: number }>> {
+  checkOptions(options);
+  checkNetwork(network);
   const { at, signal, onProgress, ...search } = options;
   if (!Array.isArray(at) || at.length === 0) throw new RangeError('at must be a non-empty array of times (ms)');
   let previous = network.time;
   for (const [i, t] of at.entries()) {
     if (!(Number.isInteger(t) && t >= previous)) {
-      throw new RangeError(`at[${i}] must be an integer ms, ascending and >= the network's time ${network.time} (got ${t})`);
+      throw new RangeError(`at[${i}] must be an integer ms, ascending and >= the network's time ${network.time} (got ${shown(t)})`);
     }
     previous = t;
   }
@@ -254,17 +264,25 @@ export async function countGroupsOverTraining(
 const isTypedArray = (values: unknown, tag: string) => Object.prototype.toString.call(values) === `[object ${tag}]`;
 
 function toUint32(values: Uint32Array | readonly number[], name: string): Uint32Array {
-  if (isTypedArray(values, 'Uint32Array')) return values as Uint32Array;
+  if (isTypedArray(values, 'Uint32Array')) {
+    checkAttached(values as Uint32Array, name);
+    return values as Uint32Array;
+  }
   if (!Array.isArray(values)) throw new TypeError(`${name} must be a Uint32Array or an array of neuron indices`);
   values.forEach((x, k) => {
-    if (!(Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) throw new RangeError(`${name}[${k}] must be an integer in [0, 4294967295] (got ${x})`);
+    if (!(Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) throw new RangeError(`${name}[${k}] must be an integer in [0, 4294967295] (got ${shown(x)})`);
   });
   return Uint32Array.from(values);
 }
 
 function toFloat64(values: Float64Array | readonly number[], name: string): Float64Array {
-  if (isTypedArray(values, 'Float64Array')) return values as Float64Array;
+  if (isTypedArray(values, 'Float64Array')) {
+    checkAttached(values as Float64Array, name);
+    return values as Float64Array;
+  }
   if (!Array.isArray(values)) throw new TypeError(`${name} must be a Float64Array or an array of times (ms)`);
+  const k = values.findIndex((x) => typeof x !== 'number');
+  if (k >= 0) throw new TypeError(`${name}[${k}] must be a number (got ${shown(values[k])})`);
   return Float64Array.from(values);
 }
 
@@ -293,7 +311,7 @@ export class GroupSet {
   /** The groups in which `neuron` fires, in set order. */
   containing(neuron: number): PolychronousGroup[] {
     if (!(Number.isInteger(neuron) && neuron >= 0 && neuron < this.search.neurons)) {
-      throw new RangeError(`neuron must be an integer in [0, ${this.search.neurons - 1}] (got ${neuron})`);
+      throw new RangeError(`neuron must be an integer in [0, ${this.search.neurons - 1}] (got ${shown(neuron)})`);
     }
     if (this.#byNeuron === undefined) {
       this.#byNeuron = new Map();
@@ -331,8 +349,8 @@ export class GroupSet {
    * Ranked by fraction matched (descending), then onset, then group.
    */
   async activatedBy(raster: Raster, options: RasterQueryOptions = {}): Promise<GroupActivation[]> {
+    checkOptions(options);
     if (typeof raster !== 'object' || raster === null) throw new TypeError('raster must be an object { neurons, times }');
-    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const neurons = toUint32(raster.neurons, 'raster.neurons');
     const times = toFloat64(raster.times, 'raster.times');
     const { jitter = 1, minFraction = 0.5, from, to } = options;
@@ -362,6 +380,9 @@ export class GroupSet {
     pattern: Raster,
     options: RasterQueryOptions & Pick<GroupSearchOptions, 'strongFraction' | 'maxWeight' | 'latency' | 'window' | 'budget'> = {},
   ): Promise<{ firings: { neurons: Uint32Array; times: Uint32Array }; activations: GroupActivation[] }> {
+    checkOptions(options);
+    checkNetwork(network);
+    if (typeof pattern !== 'object' || pattern === null) throw new TypeError('pattern must be an object { neurons, times }');
     if (network.size !== this.search.neurons) {
       throw new RangeError(`network has ${network.size} neurons but the groups were found in one of ${this.search.neurons}`);
     }
@@ -369,7 +390,7 @@ export class GroupSet {
       budget = this.search.budget, ...query } = options;
     const times = toFloat64(pattern.times, 'pattern.times');
     times.forEach((t, k) => {
-      if (!(Number.isInteger(t) && t >= 0)) throw new RangeError(`pattern.times[${k}] must be an integer ms >= 0 (got ${t})`);
+      if (!(Number.isInteger(t) && t >= 0)) throw new RangeError(`pattern.times[${k}] must be an integer ms >= 0 (got ${shown(t)})`);
     });
     const firings = network.native.replayPattern(toUint32(pattern.neurons, 'pattern.neurons'), Uint32Array.from(times), {
       strongFraction, maxWeight, ...(latency !== undefined ? { latency } : {}), ...(window !== undefined ? { window } : {}),
@@ -409,7 +430,7 @@ export class GroupSet {
     if (!Array.isArray(object.groups)) throw new TypeError('groups must be an array');
     const neurons = search.neurons as number;
     const index = (x: unknown, name: string, limit = Number.MAX_SAFE_INTEGER): number => {
-      if (!(Number.isInteger(x) && (x as number) >= 0 && (x as number) < limit)) throw new RangeError(`${name} must be an integer in [0, ${limit - 1}] (got ${String(x)})`);
+      if (!(Number.isInteger(x) && (x as number) >= 0 && (x as number) < limit)) throw new RangeError(`${name} must be an integer in [0, ${limit - 1}] (got ${shown(x)})`);
       return x as number;
     };
     const tuples = (x: unknown, width: number, name: string): number[][] => {

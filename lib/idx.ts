@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { checkBytes, checkName, checkOptions } from './describe';
 
 /**
  * The IDX format of the MNIST files (http://yann.lecun.com/exdb/mnist/): two zero bytes,
@@ -30,8 +31,8 @@ export const IDX_MAX_BYTES = 2 ** 31;
 
 /** Parses IDX bytes (gzip-compressed or not); `name` is used in error messages. */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array or Buffer');
-  let raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let raw = checkBytes(bytes);
+  checkName(name);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       raw = zlib.gunzipSync(raw, { maxOutputLength: IDX_MAX_BYTES + 1024 });
@@ -144,6 +145,7 @@ export function pixelsToInputs(pixels: Uint8Array): Float32Array {
 
 /** Writes an IDX file (uncompressed, or gzip-compressed when `gzip` is set). */
 export function writeIdx(file: string, array: IdxArray, options: { gzip?: boolean } = {}): void {
+  checkOptions(options);
   const entry = Object.entries(TYPES).find(([, t]) => t.type === array.type);
   if (entry === undefined) throw new TypeError(`type must be one of ${Object.values(TYPES).map((t) => t.type).join(', ')}`);
   const [code, kind] = [Number(entry[0]), entry[1]];

@@ -3,7 +3,8 @@
  * count or time window), state variables of chosen neurons, and population rates.
  * Their memory is bounded by their options, whatever the length of the run.
  */
-import type { Population } from './network-population';
+import { Population } from './network-population';
+import { checkAttached, checkOptions, shown } from './describe';
 
 /** A growable pair of arrays that can drop its oldest entries cheaply. */
 class SpikeBuffer {
@@ -76,9 +77,16 @@ export class SpikeMonitor {
   readonly #windowMs: number;
 
   constructor(options: SpikeMonitorOptions = {}) {
+    checkOptions(options);
     const { neurons, maxSpikes = Infinity, windowMs = Infinity } = options;
-    if (!(maxSpikes >= 0)) throw new RangeError(`maxSpikes must be >= 0 (got ${maxSpikes})`);
-    if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0 (got ${windowMs})`);
+    if (typeof maxSpikes !== 'number') throw new TypeError(`maxSpikes must be a number (got ${shown(maxSpikes)})`);
+    if (!(maxSpikes >= 0)) throw new RangeError(`maxSpikes must be >= 0 (got ${shown(maxSpikes)})`);
+    if (typeof windowMs !== 'number') throw new TypeError(`windowMs must be a number (got ${shown(windowMs)})`);
+    if (!(windowMs > 0)) throw new RangeError(`windowMs must be > 0 (got ${shown(windowMs)})`);
+    if (neurons !== undefined && !(neurons instanceof Uint32Array) && !(neurons instanceof Population)) {
+      throw new TypeError(`neurons must be a Uint32Array or a Population (got ${shown(neurons)})`);
+    }
+    if (neurons instanceof Uint32Array) checkAttached(neurons, 'neurons');
     this.#maxSpikes = maxSpikes;
     this.#windowMs = windowMs;
     if (neurons === undefined) {
@@ -169,7 +177,7 @@ export class StateMonitor {
   /** The trace of one monitored neuron (its position in `neurons`). */
   trace(j: number, variable: 'v' | 'u' | 'I' = 'v'): Float32Array {
     const n = this.neurons.length;
-    if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`j must be an integer in [0, ${n - 1}] (got ${j})`);
+    if (!Number.isInteger(j) || j < 0 || j >= n) throw new RangeError(`j must be an integer in [0, ${n - 1}] (got ${shown(j)})`);
     const all = variable === 'v' ? this.#v : variable === 'u' ? this.#u : this.#I;
     return Float32Array.from({ length: this.#times.length }, (_, k) => all[k * n + j]);
   }
@@ -195,8 +203,10 @@ export class RateMonitor {
 
   /** @internal */
   constructor(populations: readonly Population[], options: RateMonitorOptions = {}) {
+    checkOptions(options);
     this.binMs = options.binMs ?? 100;
-    if (!(Number.isInteger(this.binMs) && this.binMs >= 1)) throw new RangeError(`binMs must be an integer >= 1 (got ${this.binMs})`);
+    if (typeof this.binMs !== 'number') throw new TypeError(`binMs must be a number (got ${shown(this.binMs)})`);
+    if (!(Number.isInteger(this.binMs) && this.binMs >= 1)) throw new RangeError(`binMs must be an integer >= 1 (got ${shown(this.binMs)})`);
     this.#populations = populations;
   }
 

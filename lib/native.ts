@@ -262,6 +262,7 @@ export interface NativeNetwork {
   addIzhikevich(options: object): number;
   addLif(options: object): number;
   addProjection(plasticity: boolean | object): number;
+  dropProjection(id: number): void;
   reward(amount: number): void;
   addPairReward(pre: number, post: number, windowMs: number, delayMs: number, amount: number): void;
   setDopamineDecay(decay: number): void;

@@ -21,6 +21,7 @@ import {
   type SynapseValue,
 } from './network';
 import type { Population } from './network-population';
+import { shown } from './describe';
 
 /** Description files larger than this are refused before they are read. */
 export const NETWORK_DESCRIPTION_MAX_BYTES = 16 * 1024 * 1024;
@@ -273,7 +274,7 @@ export function networkFromDescription(description: NetworkDescription | string,
   const source = typeof description === 'string' ? description : 'description';
   const check = new Checker(source);
   const top = check.object(typeof description === 'string' ? readNetworkDescription(description) : description, '', TOP_KEYS, ['version', 'populations']);
-  if (top.version !== 1) check.fail('version', `must be 1 (got ${JSON.stringify(top.version)})`, RangeError);
+  if (top.version !== 1) check.fail('version', `must be 1 (got ${shown(top.version)})`, RangeError);
   if (top.description !== undefined) check.string(top.description, 'description');
   const options: NetworkOptions = {};
   if (top.seed !== undefined) options.seed = check.number(top.seed, 'seed');

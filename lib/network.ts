@@ -11,6 +11,7 @@ import { addon, type NativeNetwork, type NativeNetworkStats } from './native';
 import { Population } from './network-population';
 import { izhikevichParameters, type IzhikevichPopulationOptions, type PerNeuron } from './population';
 import type { SimdLevel } from './simd';
+import { checkName, checkOptions, shown } from './describe';
 
 export { Population };
 
@@ -212,6 +213,7 @@ export class Projection {
     return this.#plastic;
   }
   set plastic(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`plastic must be true or false (got ${shown(value)})`);
     this.network.native.setPlastic(this.id, value);
     this.#plastic = value;
   }
@@ -284,6 +286,11 @@ function concat<T extends Float64Array | Uint32Array>(Type: { new (n: number): T
   return out;
 }
 
+/** The one check of a `target` that must be a single Population of this network's kind. */
+function checkPopulation(target: unknown, name = 'target'): asserts target is Population {
+  if (!(target instanceof Population)) throw new TypeError(`${name} must be a Population (got ${shown(target)})`);
+}
+
 function ranges(targets: Targets): Uint32Array {
   const list = targets instanceof Population ? [targets] : targets;
   if (!Array.isArray(list) || list.length === 0 || !list.every((p) => p instanceof Population)) {
@@ -337,6 +344,7 @@ export class Network {
    * neuron and synapse data; `populations` and `projections` of the loaded network are empty.
    */
   static async load(path: string, options: { simd?: SimdLevel; threads?: number | 'auto' } = {}): Promise<Network> {
+    checkOptions(options);
     const native = await addon.NativeNetwork.load(path, options.simd, options.threads);
     return new Network({}, native);
   }
@@ -353,7 +361,8 @@ export class Network {
 
   /** Adds Izhikevich (default) or LIF neurons; their indices follow those of earlier populations. */
   addPopulation(options: PopulationOptions | LifOptions): Population {
-    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    checkOptions(options, true);
+    if (options.name !== undefined) checkName(options.name);
     if (options.model === 'lif') {
       // Constants left out keep the core's defaults (NETWORK_DEFAULTS.lif).
       const first = this.native.addLif({
@@ -369,7 +378,7 @@ export class Network {
       return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
     }
     if (options.model !== undefined && options.model !== 'izhikevich') {
-      throw new TypeError(`model must be 'izhikevich' or 'lif' (got '${String(options.model)}')`);
+      throw new TypeError(`model must be 'izhikevich' or 'lif' (got ${shown(options.model)})`);
     }
     const first = this.native.addIzhikevich({ size: options.size, ...izhikevichParameters(options), v: options.v, u: options.u });
     return this.#register(new Population(first, options.size, options.name ?? `population ${this.#populations.length}`));
@@ -377,7 +386,7 @@ export class Network {
 
   /** Connects sources to targets by a rule; returns the projection. */
   connect(source: Targets, target: Targets, options: ConnectOptions): Projection {
-    if (typeof options !== 'object' || options === null || typeof options.rule !== 'object') {
+    if (typeof options !== 'object' || options === null || typeof options.rule !== 'object' || options.rule === null) {
       throw new TypeError('options must be an object with a rule');
     }
     const sourceRanges = ranges(source);
@@ -386,16 +395,22 @@ export class Network {
     const id = this.native.addProjection(plasticity);
     const plastic = plasticity !== false;
     const delay = options.delay ?? NETWORK_DEFAULTS.delay;
-    if (options.rule.kind === 'explicit') {
-      const pre = toNetworkIndices(options.rule.pre, source, 'pre');
-      const post = toNetworkIndices(options.rule.post, target, 'post');
-      const perSynapse = (value: SynapseValue, name: string) =>
-        typeof value === 'number' ? new Float64Array(pre.length).fill(value)
-          : ArrayBuffer.isView(value) || Array.isArray(value) ? value
-            : (() => { throw new TypeError(`${name} of an explicit projection must be a number or one value per synapse`); })();
-      this.native.addSynapses(id, pre, post, perSynapse(delay, 'delay'), perSynapse(options.weight, 'weight'));
-    } else {
-      this.native.generate(id, sourceRanges, targetRanges, options.rule, delay, options.weight);
+    try {
+      if (options.rule.kind === 'explicit') {
+        const pre = toNetworkIndices(options.rule.pre, source, 'pre');
+        const post = toNetworkIndices(options.rule.post, target, 'post');
+        const perSynapse = (value: SynapseValue, name: string) =>
+          typeof value === 'number' ? new Float64Array(pre.length).fill(value)
+            : ArrayBuffer.isView(value) || Array.isArray(value) ? value
+              : (() => { throw new TypeError(`${name} of an explicit projection must be a number or one value per synapse`); })();
+        this.native.addSynapses(id, pre, post, perSynapse(delay, 'delay'), perSynapse(options.weight, 'weight'));
+      } else {
+        this.native.generate(id, sourceRanges, targetRanges, options.rule, delay, options.weight);
+      }
+    } catch (error) {
+      // A refused projection adds nothing (docs/api.md): not even its id and rule.
+      this.native.dropProjection(id);
+      throw error;
     }
     const projection = new Projection(this, id, plastic);
     this.#projections.push(projection);
@@ -404,6 +419,8 @@ export class Network {
 
   /** Each ms, `perMs` random neurons of `target` receive `current` (assigned, as in spnet). */
   addThalamicInput(options: ThalamicInputOptions = {}): void {
+    checkOptions(options);
+    if (options.target !== undefined) checkPopulation(options.target, 'options.target');
     const first = options.target?.first ?? 0;
     const count = options.target?.size ?? this.native.neurons;
     // perMs and current left out keep the core's defaults (NETWORK_DEFAULTS.thalamic).
@@ -412,27 +429,34 @@ export class Network {
 
   /** Currents at given milliseconds for given neurons (e.g. a recorded thalamic input). */
   addCurrentSchedule(options: CurrentScheduleOptions): void {
-    const n = options.neurons.length;
-    const currents = typeof options.currents === 'number' ? new Float64Array(n).fill(options.currents) : options.currents;
+    checkOptions(options, true);
+    // neurons' own checks are the addon's; one number for all needs their count first.
+    const currents = typeof options.currents === 'number'
+      ? new Float64Array(ArrayBuffer.isView(options.neurons) ? options.neurons.length : 0).fill(options.currents) : options.currents;
     if (options.mode !== undefined && options.mode !== 'assign' && options.mode !== 'add') {
-      throw new TypeError(`mode must be 'assign' or 'add' (got '${String(options.mode)}')`);
+      throw new TypeError(`mode must be 'assign' or 'add' (got ${shown(options.mode)})`);
     }
     this.native.addSchedule(options.times, options.neurons, currents, options.mode === 'assign');
   }
 
   /** A current added to every neuron of `target` every ms: one value, or one per neuron. */
   addConstantCurrent(target: Population, current: number | readonly number[] | Float32Array | Float64Array): void {
+    checkPopulation(target);
     const values = typeof current === 'number' ? new Float64Array(target.size).fill(current) : current;
     this.native.addConstant(target.first, values);
   }
 
   /** Each ms, each neuron of `target` gets a current drawn uniformly from [low, high) added. */
   addNoiseCurrent(target: Population, options: { low: number; high: number }): void {
+    checkOptions(options, true);
+    checkPopulation(target);
     this.native.addNoise(target.first, target.size, options.low, options.high);
   }
 
   /** A current that steps: `amplitudes[k]` from `times[k]` ms until the next step. */
   addSteppedCurrent(target: Population, options: { times: readonly number[] | Float64Array; amplitudes: readonly number[] | Float64Array }): void {
+    checkOptions(options, true);
+    checkPopulation(target);
     this.native.addStepped(target.first, target.size, options.times, options.amplitudes);
   }
 
@@ -441,6 +465,8 @@ export class Network {
    * Sources are neurons that can be projected from (not to), with their own indices.
    */
   addPoissonSource(options: { size: number; rate: number; name?: string }): Population {
+    checkOptions(options, true);
+    if (options.name !== undefined) checkName(options.name);
     const first = this.native.addPoisson(options.size, options.rate);
     return this.#register(new Population(first, options.size, options.name ?? `poisson ${this.#populations.length}`));
   }
@@ -450,6 +476,8 @@ export class Network {
    * `neurons[k]` (within the source) at ms `times[k]` (ascending).
    */
   addSpikeTrains(options: { size: number; times: readonly number[] | Float64Array; neurons: Uint32Array; name?: string }): Population {
+    checkOptions(options, true);
+    if (options.name !== undefined) checkName(options.name);
     const first = this.native.addTrain(options.size, options.times, options.neurons);
     return this.#register(new Population(first, options.size, options.name ?? `trains ${this.#populations.length}`));
   }
@@ -542,6 +570,7 @@ export class Network {
    * Izhikevich 2007). Defaults: window 10 ms, delay 1000 ms, amount 0.5.
    */
   rewardSequence(options: { pre: number; post: number; windowMs?: number; delayMs?: number; amount?: number }): void {
+    checkOptions(options, true);
     this.native.addPairReward(options.pre, options.post, options.windowMs ?? 10, options.delayMs ?? 1000, options.amount ?? 0.5);
   }
 
@@ -552,6 +581,7 @@ export class Network {
 
   /** Records spikes of all or some neurons across runs, bounded by count or time window. */
   addSpikeMonitor(options: SpikeMonitorOptions = {}): SpikeMonitor {
+    checkOptions(options);
     const monitor = new SpikeMonitor(options);
     this.#spikeMonitors.push(monitor);
     return monitor;
@@ -559,6 +589,7 @@ export class Network {
 
   /** Samples v, u and I of chosen neurons every `every` ms. */
   addStateMonitor(options: StateMonitorOptions): StateMonitor {
+    checkOptions(options, true);
     const neurons = options.neurons instanceof Population
       ? Uint32Array.from({ length: options.neurons.size }, (_, i) => (options.neurons as Population).first + i)
       : options.neurons;
@@ -570,6 +601,7 @@ export class Network {
 
   /** Firing rate of each population per time bin. */
   addRateMonitor(options: RateMonitorOptions = {}): RateMonitor {
+    checkOptions(options);
     const monitor = new RateMonitor(this.#populations, options);
     this.#rateMonitors.push(monitor);
     return monitor;
@@ -582,11 +614,12 @@ export class Network {
    * the signal's reason.
    */
   async run(ms: number, options: NetworkRunOptions = {}): Promise<NetworkRunResult> {
+    checkOptions(options);
     const { signal, onProgress, record = true, onSpikes, chunkMs = 1000 } = options;
     if (!(Number.isInteger(ms) && ms >= 0 && ms <= 2 ** 48)) {
-      throw new RangeError(`ms must be an integer in [0, 281474976710656] (got ${ms})`);
+      throw new RangeError(`ms must be an integer in [0, 281474976710656] (got ${shown(ms)})`);
     }
-    if (!(Number.isInteger(chunkMs) && chunkMs >= 1)) throw new RangeError(`chunkMs must be an integer >= 1 (got ${chunkMs})`);
+    if (!(Number.isInteger(chunkMs) && chunkMs >= 1)) throw new RangeError(`chunkMs must be an integer >= 1 (got ${shown(chunkMs)})`);
     if (onSpikes !== undefined && typeof onSpikes !== 'function') throw new TypeError('onSpikes must be a function');
     const observed = onSpikes !== undefined || this.#spikeMonitors.length + this.#stateMonitors.length + this.#rateMonitors.length > 0;
     const chunk = observed ? chunkMs : Math.max(ms, 1);
@@ -625,6 +658,7 @@ export class Network {
    * bounded by the chunk, however long the run.
    */
   async *spikes(ms: number, options: { chunkMs?: number; signal?: AbortSignal } = {}): AsyncGenerator<NetworkRunResult> {
+    checkOptions(options);
     const chunkMs = options.chunkMs ?? 1000;
     for (let done = 0; done < ms;) {
       const result = await this.run(Math.min(chunkMs, ms - done), { signal: options.signal });

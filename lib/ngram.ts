@@ -4,6 +4,7 @@
  * the 'holdout' data protocol, in the same unit (nats per byte). A LUT transformer that
  * has learned anything beats the unigram figure; one that uses its context beats the bigram.
  */
+import { shown } from './describe';
 import { LUT_LM_TRAIN_DEFAULTS } from './lm';
 
 export interface NgramBaselines {
@@ -23,7 +24,8 @@ const SYMBOLS = 256;
  */
 export function ngramBaselines(text: Uint8Array, holdout: number = LUT_LM_TRAIN_DEFAULTS.holdout): NgramBaselines {
   if (!(text instanceof Uint8Array)) throw new TypeError('text must be a Uint8Array or Buffer');
-  if (!(holdout > 0 && holdout < 1)) throw new RangeError(`holdout must be a number in (0, 1) (got ${holdout})`);
+  if (typeof holdout !== 'number') throw new TypeError(`holdout must be a number (got ${shown(holdout)})`);
+  if (!(holdout > 0 && holdout < 1)) throw new RangeError(`holdout must be a number in (0, 1) (got ${shown(holdout)})`);
   const split = text.length - Math.floor(text.length * holdout);
   if (split < 2 || split >= text.length) throw new RangeError(`text is too short for a held-out tail (${text.length} bytes)`);
   const unigram = new Float64Array(SYMBOLS);

@@ -1,6 +1,7 @@
 import { withSignal, type AsyncOptions } from './async';
 import { addon, type NativeIzhikevichPopulation } from './native';
 import type { SimdLevel } from './simd';
+import { checkOptions, shown } from './describe';
 
 /**
  * `exact`: float32 state, float64 parameters, every right-hand side evaluated in float64
@@ -95,10 +96,12 @@ export function izhikevichParameters(options: {
   d?: PerNeuron;
 }): { a: PerNeuron; b: PerNeuron; c: PerNeuron; d: PerNeuron } {
   const presetName = options.preset ?? 'RS';
-  const preset: IzhikevichParameters | undefined = IZHIKEVICH_PRESETS[presetName];
+  // Only the presets' own names: a key such as 'toString', or an object turned into a key, is no preset.
+  const preset: IzhikevichParameters | undefined =
+    typeof presetName === 'string' && Object.hasOwn(IZHIKEVICH_PRESETS, presetName) ? IZHIKEVICH_PRESETS[presetName] : undefined;
   if (preset === undefined) {
     throw new TypeError(
-      `preset must be one of ${Object.keys(IZHIKEVICH_PRESETS).join(', ')} (got '${String(presetName)}')`,
+      `preset must be one of ${Object.keys(IZHIKEVICH_PRESETS).join(', ')} (got ${shown(presetName)})`,
     );
   }
   return { a: options.a ?? preset.a, b: options.b ?? preset.b, c: options.c ?? preset.c, d: options.d ?? preset.d };
@@ -177,6 +180,7 @@ export class IzhikevichPopulation {
    * throw, and v and u must not be written.
    */
   async run(steps: number, options: RunOptions = {}): Promise<RunResult> {
+    checkOptions(options);
     const { current, signal, onProgress, record = true } = options;
     const result = await withSignal(
       (observe) => this.#native.run(steps, current, observe, record),

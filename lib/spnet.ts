@@ -6,6 +6,7 @@ import { readFileNamedSync } from './files';
 import { formatG9, parseCsv } from './formats/csv';
 import type { ColumnSpec } from './formats/columns';
 import { Network, type NetworkOptions, type Population, type SynapseTable } from './network';
+import { checkArrayLike, checkFinite, checkInteger, checkOptions, shown } from './describe';
 
 export { formatG9 };
 
@@ -52,23 +53,40 @@ function addSpnetPopulations(network: Network, neurons: number) {
  * (docs/api.md, "How rules draw"; seeds give other networks than before issue 16).
  */
 export function izhikevich2006(options: Izhikevich2006Options = {}): Izhikevich2006 {
+  checkOptions(options);
   const { neurons = 1000, synapsesPerNeuron = 100, maxDelay = 20, inputPerMs, inputCurrent, excitatoryWeight = 6, ...networkOptions } = options;
-  if (!Number.isInteger(neurons) || neurons < 10) throw new RangeError(`neurons must be an integer >= 10 (got ${neurons})`);
+  // At most 2^27 neurons, the largest population (its 80% excitatory ones must fit).
+  if (typeof neurons !== 'number') throw new TypeError(`neurons must be a number (got ${shown(neurons)})`);
+  if (!Number.isInteger(neurons) || neurons < 10 || neurons > 2 ** 27) {
+    throw new RangeError(`neurons must be an integer in [10, 134217728] (got ${shown(neurons)})`);
+  }
+  // This function's own options are checked here, so that an error names them (not the
+  // connect() or addThalamicInput() option they become).
+  checkInteger(synapsesPerNeuron, 'synapsesPerNeuron', 0, Math.round(neurons * 0.8));
+  checkInteger(maxDelay, 'maxDelay', 1, 255);
+  checkFinite(excitatoryWeight, 'excitatoryWeight');
+  if (inputPerMs !== undefined) checkInteger(inputPerMs, 'inputPerMs', 0, 2 ** 24);
+  if (inputCurrent !== undefined) checkFinite(inputCurrent, 'inputCurrent');
   const network = new Network(networkOptions);
-  const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
-  network.connect(excitatory, [excitatory, inhibitory], {
-    rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
-    delay: { evenly: [1, maxDelay] },
-    weight: excitatoryWeight,
-    plastic: true,
-  });
-  network.connect(inhibitory, excitatory, {
-    rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
-    delay: 1,
-    weight: -5,
-  });
-  network.addThalamicInput({ perMs: inputPerMs ?? Math.max(1, Math.round(neurons / 1000)), current: inputCurrent });
-  return { network, excitatory, inhibitory };
+  try {
+    const { excitatory, inhibitory } = addSpnetPopulations(network, neurons);
+    network.connect(excitatory, [excitatory, inhibitory], {
+      rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
+      delay: { evenly: [1, maxDelay] },
+      weight: excitatoryWeight,
+      plastic: true,
+    });
+    network.connect(inhibitory, excitatory, {
+      rule: { kind: 'fixedOutDegree', degree: synapsesPerNeuron },
+      delay: 1,
+      weight: -5,
+    });
+    network.addThalamicInput({ perMs: inputPerMs ?? Math.max(1, Math.round(neurons / 1000)), current: inputCurrent });
+    return { network, excitatory, inhibitory };
+  } catch (error) {
+    network.close();
+    throw error;
+  }
 }
 
 /** The columns of `connectivity.csv`. */
@@ -123,6 +141,7 @@ export function readSpikesCsv(path: string): { times: Float64Array; neurons: Uin
  * file order, which keeps the reference's delivery order.
  */
 export function spnetFromFiles(connectivityCsv: string, thalamicCsv: string | undefined, options: NetworkOptions = {}): Izhikevich2006 {
+  checkOptions(options);
   const c = readConnectivityCsv(connectivityCsv);
   const neurons = Math.max(c.pre.reduce((m, x) => Math.max(m, x), 0), c.post.reduce((m, x) => Math.max(m, x), 0)) + 1;
   const network = new Network(options);
@@ -145,6 +164,9 @@ export function spnetFromFiles(connectivityCsv: string, thalamicCsv: string | un
 
 /** The spike raster as `ms,neuron` lines. */
 export function formatSpikesCsv(times: ArrayLike<number>, neurons: ArrayLike<number>): string {
+  checkArrayLike(times, 'times');
+  checkArrayLike(neurons, 'neurons');
+  if (times.length !== neurons.length) throw new RangeError(`times and neurons must have one length (got ${times.length} and ${neurons.length})`);
   const lines = ['ms,neuron'];
   for (let k = 0; k < times.length; k++) lines.push(`${times[k]},${neurons[k]}`);
   return `${lines.join('\n')}\n`;
@@ -152,6 +174,14 @@ export function formatSpikesCsv(times: ArrayLike<number>, neurons: ArrayLike<num
 
 /** Weights as `pre,syn,post,weight,sd` lines; syn counts each neuron's synapses in storage order. */
 export function formatWeightsCsv(synapses: SynapseTable): string {
+  if (typeof synapses !== 'object' || synapses === null) throw new TypeError(`synapses must be a SynapseTable (got ${shown(synapses)})`);
+  const columns = ['pre', 'post', 'weight', 'derivative'] as const;
+  for (const name of columns) checkArrayLike(synapses[name], `synapses.${name}`);
+  for (const name of columns) {
+    if (synapses[name].length !== synapses.pre.length) {
+      throw new RangeError(`synapses.${name} must have the length of synapses.pre = ${synapses.pre.length} (got ${synapses[name].length})`);
+    }
+  }
   const lines = ['pre,syn,post,weight,sd'];
   let syn = 0;
   for (let k = 0; k < synapses.pre.length; k++) {

@@ -108,7 +108,8 @@ describe('building networks', () => {
     ['a target that is no population', (n, a) => n.connect(a, {} as never, { rule: { kind: 'oneToOne' }, weight: 1 }), 'TypeError', /source and target must be a Population/],
     ['an unknown mode', () => new Network({ mode: 'turbo' as never }), 'TypeError', /mode must be 'reference' or 'fast' \(got 'turbo'\)/],
     ['an STDP decay above 1', () => new Network({ stdp: { decayPlus: 1.5 } }), 'RangeError', /stdp.decayPlus must be in \[0, 1\]/],
-    ['a thalamic input drawing 0 neurons', (n) => n.addThalamicInput({ target: { first: 0, size: 0 } as never }), 'RangeError', /count must be an integer in \[1,/],
+    // A target must be a Population (so never of 0 neurons): a look-alike object is refused as such.
+    ['a thalamic input drawing from no population', (n) => n.addThalamicInput({ target: { first: 0, size: 0 } as never }), 'TypeError', /options.target must be a Population \(got an object\)/],
     ['a schedule naming a missing neuron', (n) => n.addCurrentSchedule({ times: [0], neurons: Uint32Array.of(80), currents: 1 }), 'RangeError', /schedule neuron 80 is not in \[0, 79\]/],
     ['a schedule out of order', (n) => n.addCurrentSchedule({ times: [5, 4], neurons: Uint32Array.of(0, 1), currents: 1 }), 'RangeError', /schedule times must be ascending/],
   ];

@@ -4,12 +4,14 @@
  * %.9g), read into typed arrays in one pass over the text.
  */
 import { COLUMN_TYPES, columnTypeOf, type ColumnSpec, type Columns } from './columns';
+import { shown } from '../describe';
 
 /**
  * A number as C's printf("%.9g"), the golden files' float format (an exact float32 round
  * trip). Ties round to even, as C does, where JavaScript's toPrecision rounds them up.
  */
 export function formatG9(x: number): string {
+  if (typeof x !== 'number') throw new TypeError(`x must be a number (got ${shown(x)})`);
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
   if (!Number.isFinite(x)) return String(x);
   // 100 significant digits hold a float32's exact decimal expansion, so ties are visible.

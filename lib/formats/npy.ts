@@ -6,6 +6,7 @@
  * refused with an error that names the file, before any data is allocated.
  */
 import * as fs from 'node:fs';
+import { checkAttached, checkBytes, checkName, shown } from '../describe';
 import { readError } from '../files';
 
 /** The typed array that holds each dtype's values. */
@@ -53,12 +54,14 @@ export function npyDtypeOf(data: ArrayBufferView): NpyDtype | undefined {
 
 /** The bytes of an .npy file holding `array` (version 1.0, or 2.0 for a header over 64 KiB). */
 export function encodeNpy(array: NpyArray): Buffer {
+  if (typeof array !== 'object' || array === null) throw new TypeError(`array must be an object { shape, data } (got ${shown(array)})`);
   const dtype = npyDtypeOf(array.data);
   if (dtype === undefined) throw new TypeError('data must be one of the typed arrays of the .npy dtypes <f4 <f8 <u1 <u2 <u4 <i4 <i8 <u8');
+  checkAttached(array.data, 'data');
   const count = elementCount(array.shape);
-  if (typeof count === 'string') throw new RangeError(`shape ${count}`);
+  if (typeof count === 'string') throw new (Array.isArray(array.shape) ? RangeError : TypeError)(`shape ${count}`);
   if (count !== array.data.length) {
-    throw new RangeError(`shape [${array.shape.join(', ')}] holds ${count} values but data has ${array.data.length}`);
+    throw new RangeError(`shape [${array.shape.map(shown).join(', ')}] holds ${count} values but data has ${array.data.length}`);
   }
   // numpy writes '|u1' for bytes, whose order does not apply; both spellings are read.
   const descr = dtype === '<u1' ? '|u1' : dtype;
@@ -85,9 +88,9 @@ function elementCount(shape: readonly number[]): number | string {
   if (!Array.isArray(shape)) return 'must be an array of sizes';
   let count = 1;
   for (const size of shape) {
-    if (!Number.isSafeInteger(size) || size < 0) return `[${shape.join(', ')}] must hold integers >= 0`;
+    if (!Number.isSafeInteger(size) || size < 0) return `[${shape.map(shown).join(', ')}] must hold integers >= 0`;
     count *= size;
-    if (count > Number.MAX_SAFE_INTEGER) return `[${shape.join(', ')}] holds more than 2^53 values`;
+    if (count > Number.MAX_SAFE_INTEGER) return `[${shape.map(shown).join(', ')}] holds more than 2^53 values`;
   }
   return count;
 }
@@ -184,6 +187,8 @@ function parseHeader(head: Uint8Array, fileBytes: number, name: string): NpyHead
 
 /** Parses the bytes of an .npy file; `name` is used in error messages. */
 export function decodeNpy(bytes: Uint8Array, name: string): NpyArray {
+  checkBytes(bytes);
+  checkName(name);
   const header = parseHeader(bytes, bytes.length, name);
   const data = new DTYPES[header.dtype](header.dataBytes / DTYPES[header.dtype].BYTES_PER_ELEMENT);
   // A copy: the data of a file inside a buffer need not sit at an aligned offset.

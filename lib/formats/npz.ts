@@ -8,6 +8,7 @@
 import * as zlib from 'node:zlib';
 import { readFileNamed } from '../files';
 import { decodeNpy, encodeNpy, type NpyArray } from './npy';
+import { checkBytes, checkName, shown } from '../describe';
 
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
@@ -45,6 +46,10 @@ export function crc32InJavaScript(bytes: Uint8Array): number {
 
 /** The bytes of an .npz archive holding each array as `<name>.npy`, in the order given. */
 export function encodeNpz(arrays: ReadonlyMap<string, NpyArray>): Buffer {
+  if (!(arrays instanceof Map)) throw new TypeError(`arrays must be a Map from names to arrays (got ${shown(arrays)})`);
+  for (const key of arrays.keys()) {
+    if (typeof key !== 'string') throw new TypeError(`arrays' names must be strings (got ${shown(key)})`);
+  }
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -97,7 +102,9 @@ function findEnd(bytes: Buffer, name: string): number {
 }
 
 /** Parses the bytes of an .npz archive into its arrays by name (without `.npy`); `name` is used in errors. */
-export function decodeNpz(bytes: Buffer, name: string): Map<string, NpyArray> {
+export function decodeNpz(input: Uint8Array, name: string): Map<string, NpyArray> {
+  const bytes = checkBytes(input);
+  checkName(name);
   const end = findEnd(bytes, name);
   const entries = bytes.readUInt16LE(end + 10);
   const centralBytes = bytes.readUInt32LE(end + 12);

@@ -13,6 +13,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <vector>
 
 #if !defined(_WIN32)
 #include <sys/mman.h>
@@ -29,28 +30,36 @@ class ExternalMemory {
     int64_t total = 0;
     if (napi_adjust_external_memory(env, int64_t(bytes) - int64_t(reported_), &total) == napi_ok) reported_ = bytes;
 #else
-    ledger_.Reset();
+    ledgers_.clear();
     reported_ = 0;
-    if (bytes == 0) return;
-    void* pages = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (pages == MAP_FAILED) return;
-    auto* length = new size_t(bytes);
-    auto ledger = Napi::ArrayBuffer::New(
-        env, pages, bytes,
-        [](Napi::Env, void* data, size_t* size) {
-          ::munmap(data, *size);
-          delete size;
-        },
-        length);
-    ledger_ = Napi::Persistent(ledger);
-    reported_ = bytes;
+    // Ledgers of at most kLedgerBytes each: Node 20 refuses an external buffer over 4 GiB
+    // (buffer.kMaxLength), and when it refuses it has already called the finalizer, which
+    // node-addon-api then frees again (a double free that aborted the process: a LutLayer
+    // reserving 8 GiB with memoryLimit raised, found by the API fuzzer).
+    for (uint64_t left = bytes; left > 0;) {
+      const uint64_t part = left < kLedgerBytes ? left : kLedgerBytes;
+      void* pages = ::mmap(nullptr, part, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (pages == MAP_FAILED) return;
+      auto* length = new size_t(part);
+      auto ledger = Napi::ArrayBuffer::New(
+          env, pages, part,
+          [](Napi::Env, void* data, size_t* size) {
+            ::munmap(data, *size);
+            delete size;
+          },
+          length);
+      ledgers_.push_back(Napi::Persistent(ledger));
+      reported_ += part;
+      left -= part;
+    }
 #endif
   }
 
  private:
   uint64_t reported_ = 0;
 #if !defined(_WIN32)
-  Napi::Reference<Napi::ArrayBuffer> ledger_;
+  static constexpr uint64_t kLedgerBytes = uint64_t(1) << 30;
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> ledgers_;
 #endif
 };
 

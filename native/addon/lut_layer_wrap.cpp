@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,15 @@ Napi::Value LutLayerWrap::Anchors(const Napi::CallbackInfo& info) {
   });
 }
 
+namespace {
+// A number as an error message shows it (shortest form: 3, 2.5, nan).
+std::string Shown(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
+}
+}  // namespace
+
 void LutLayerWrap::SetAnchors(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
     LutLayer& layer = Live("setAnchors");
@@ -205,8 +215,12 @@ void LutLayerWrap::SetAnchors(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < s.tables; ++i) {
       for (uint32_t r = 0; r < s.comparisons; ++r) {
         const double va = a[i * s.comparisons + r], vb = b[i * s.comparisons + r];
-        if (!(va >= 0 && va < s.inputs && va == std::floor(va)) || !(vb >= 0 && vb < s.inputs && vb == std::floor(vb))) {
-          throw RangeError("anchors must be integers in [0, " + std::to_string(s.inputs - 1) + "]");
+        // The API's index (table-major); the core stores comparison-major, so its own check could not name it.
+        const size_t k = size_t(i) * s.comparisons + r;
+        if (!(va >= 0 && va < s.inputs && va == std::floor(va)) || !(vb >= 0 && vb < s.inputs && vb == std::floor(vb)) || va == vb) {
+          throw RangeError("a[" + std::to_string(k) + "] and b[" + std::to_string(k) + "] must be two distinct integers in [0, " +
+                           std::to_string(s.inputs - 1) + "] (got " + Shown(va) + " and " + Shown(vb) +
+                           "); anchors must be distinct and in range");
         }
         ca[r * s.tables + i] = uint32_t(va);
         cb[r * s.tables + i] = uint32_t(vb);

@@ -37,6 +37,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddIzhikevich>("addIzhikevich"),
                          InstanceMethod<&NetworkWrap::AddLif>("addLif"),
                          InstanceMethod<&NetworkWrap::AddProjection>("addProjection"),
+                         InstanceMethod<&NetworkWrap::DropProjection>("dropProjection"),
                          InstanceMethod<&NetworkWrap::Reward>("reward"),
                          InstanceMethod<&NetworkWrap::AddPairReward>("addPairReward"),
                          InstanceMethod<&NetworkWrap::SetDopamineDecay>("setDopamineDecay"),
@@ -223,6 +224,14 @@ Napi::Value NetworkWrap::AddProjection(const Napi::CallbackInfo& info) {
   });
 }
 
+// dropProjection(id): undoes addProjection(), when connect() refuses the projection's synapses
+void NetworkWrap::DropProjection(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Live("connect").drop_projection(uint16_t(ToInteger(info[0], "projection", 0, 65534)));
+    return 0;
+  });
+}
+
 // reward(amount): dopamine += amount now
 void NetworkWrap::Reward(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
@@ -249,7 +258,7 @@ void NetworkWrap::AddPairReward(const Napi::CallbackInfo& info) {
 // setDopamineDecay(perMs)
 void NetworkWrap::SetDopamineDecay(const Napi::CallbackInfo& info) {
   Guarded(info.Env(), [&] {
-    Live("dopamineDecay").set_dopamine_decay(ToNumber(info[0], "decay"));
+    Live("dopamineDecay").set_dopamine_decay(ToNumber(info[0], "dopamineDecay"));
     return 0;
   });
 }

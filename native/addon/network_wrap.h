@@ -26,6 +26,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value AddIzhikevich(const Napi::CallbackInfo& info);
   Napi::Value AddLif(const Napi::CallbackInfo& info);
   Napi::Value AddProjection(const Napi::CallbackInfo& info);
+  void DropProjection(const Napi::CallbackInfo& info);
   void Reward(const Napi::CallbackInfo& info);
   void AddPairReward(const Napi::CallbackInfo& info);
   void SetDopamineDecay(const Napi::CallbackInfo& info);

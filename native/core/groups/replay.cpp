@@ -93,7 +93,11 @@ void sort_by_time_then_neuron(std::vector<PngFiring>& firings) {
 Replay::Replay(const ReplayTables& tables)
     : s_(tables),
       row_length_(tables.net.neurons),
-      due_count_(tables.horizon + tables.net.max_delay + 2, 0),
+      // Spikes arrive up to D ms after the last firing: a replay's (before the horizon), or
+      // an anchor's (the search fires anchors up to D − 1 ms after the origin, so a window
+      // shorter than D, with the fixed budget, would otherwise write past the end: heap
+      // corruption, found by the API fuzzer with window: 1).
+      due_count_(std::max(tables.horizon, tables.origin + tables.net.max_delay) + tables.net.max_delay + 2, 0),
       slot_of_(tables.net.neurons, kNone),
       kicked_at_(tables.net.neurons, kNone),
       kick_weight_(tables.net.neurons, 0.0f),

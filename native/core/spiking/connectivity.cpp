@@ -207,7 +207,7 @@ struct ProjectionDraw {
       throw RangeError("probability must be in [0, 1] (got " + std::to_string(rule.probability) + ")");
     }
     if (rule.kind == ProjectionRule::Kind::OneToOne && pre.size() != post.size()) {
-      throw RangeError("one-to-one needs as many targets as sources (" + std::to_string(pre.size()) + " sources, " +
+      throw RangeError("source and target: one-to-one needs as many targets as sources (" + std::to_string(pre.size()) + " sources, " +
                        std::to_string(post.size()) + " targets)");
     }
   }

@@ -27,10 +27,10 @@ void check_schedule(const ScheduledInput& input, uint32_t neurons) {
   for (size_t k = 0; k < n; ++k) {
     if (k > 0 && input.times[k] < input.times[k - 1]) throw RangeError("schedule times must be ascending");
     if (input.neurons[k] >= neurons) {
-      throw RangeError("schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
+      throw RangeError("neurons[" + std::to_string(k) + "]: schedule neuron " + std::to_string(input.neurons[k]) + " is not in [0, " +
                        std::to_string(neurons - 1) + "]");
     }
-    if (!std::isfinite(input.values[k])) throw RangeError("schedule values must be finite");
+    if (!std::isfinite(input.values[k])) throw RangeError("currents[" + std::to_string(k) + "]: schedule values must be finite");
   }
 }
 
@@ -43,7 +43,8 @@ void check_constant(const ConstantInput& input, uint32_t neurons) {
 void check_stepped(const SteppedInput& input, uint32_t neurons) {
   if (!within(input.range, neurons)) throw RangeError("a stepped current's target must lie within the network's neurons");
   if (input.times.size() != input.amplitudes.size() || input.times.empty()) {
-    throw RangeError("a stepped current needs one amplitude per step time (and at least one step)");
+    throw RangeError("a stepped current's times and amplitudes must hold one value per step, at least one (got " +
+                     std::to_string(input.times.size()) + " and " + std::to_string(input.amplitudes.size()) + ")");
   }
   for (size_t k = 0; k < input.times.size(); ++k) {
     if (k > 0 && input.times[k] <= input.times[k - 1]) throw RangeError("step times must be strictly ascending");
@@ -71,7 +72,7 @@ void check_source(const SpikeSource& source, uint32_t neurons) {
     // Unsigned: an index below the range wraps above it.
     const uint32_t within_source = source.neurons[k] - source.range.first;
     if (within_source >= source.range.count) {
-      throw RangeError("spike train neuron " + std::to_string(within_source) + " is not in [0, " +
+      throw RangeError("neurons[" + std::to_string(k) + "]: spike train neuron " + std::to_string(within_source) + " is not in [0, " +
                        std::to_string(source.range.count - 1) + "]");
     }
   }
@@ -119,6 +120,12 @@ void Inputs::add_stepped(SteppedInput input, uint32_t neurons) {
 void Inputs::add_noise(NeuronRange range, double low, double high, uint32_t neurons) {
   check_noise(range, low, high, neurons);
   noise_.push_back({range, low, high, Random(seed_, 700000 + noise_.size())});
+}
+
+void Inputs::check_new_source(NeuronRange range, SpikeSource source) {
+  source.range = range;
+  for (uint32_t& i : source.neurons) i += range.first;
+  check_source(source, range.first + range.count);
 }
 
 void Inputs::add_source(NeuronRange range, SpikeSource source) {

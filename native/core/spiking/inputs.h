@@ -77,6 +77,9 @@ class Inputs {
   // `range`: the source's neurons, already added to the network; a train's neurons are
   // indices within it.
   void add_source(NeuronRange range, SpikeSource source);
+  // The checks add_source makes, alone: so that a network can refuse a source before it
+  // adds the source's neurons (a refused call changes nothing).
+  static void check_new_source(NeuronRange range, SpikeSource source);
   bool has_sources() const { return !sources_.empty(); }
   std::vector<NeuronRange> source_ranges() const;
   // Sources take no input: throws RangeError when a current or a projection (whose

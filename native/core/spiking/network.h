@@ -92,6 +92,8 @@ class Network {
   uint32_t add_lif(uint32_t size, const LifParameters& parameters, const std::vector<double>& v);
   // Starts a projection and returns its id; its synapses follow.
   uint16_t add_projection(const PlasticityRule& rule);
+  // Removes the last projection again, before the build: connect() refused its synapses.
+  void drop_projection(uint16_t projection);
   void generate(uint16_t projection, const std::vector<NeuronRange>& sources,
                 const std::vector<NeuronRange>& targets, const ProjectionRule& rule,
                 const ValueRule& delay, const ValueRule& weight);

@@ -63,6 +63,11 @@ uint16_t Network::add_projection(const PlasticityRule& rule) {
   return plasticity_.add_projection(rule);
 }
 
+void Network::drop_projection(uint16_t projection) {
+  require_building("drop a projection");
+  plasticity_.drop_last_projection(projection);
+}
+
 void Network::set_plastic(uint32_t projection, bool plastic) {
   if (built_ && learns_from_history_) settle_history(false);  // the window so far learns as it was
   plasticity_.set_plastic(projection, plastic, built_ ? &synapses_ : nullptr);
@@ -120,9 +125,10 @@ void Network::add_synapses(uint16_t projection, const uint32_t* pre, const uint3
 
 uint32_t Network::add_probe(std::vector<uint32_t> neurons, uint32_t every) {
   if (every < 1) throw RangeError("every must be an integer >= 1 (ms)");
-  for (uint32_t i : neurons) {
-    if (i >= neurons_.size()) {
-      throw RangeError("state monitor neuron " + std::to_string(i) + " is not in [0, " + std::to_string(neurons_.size() - 1) + "]");
+  for (size_t k = 0; k < neurons.size(); ++k) {
+    if (neurons[k] >= neurons_.size()) {
+      throw RangeError("neurons[" + std::to_string(k) + "] = " + std::to_string(neurons[k]) + " of a state monitor is not a neuron of the network (" +
+                       std::to_string(neurons_.size()) + " neurons)");
     }
   }
   StateProbe probe;
@@ -171,6 +177,7 @@ void Network::add_noise(NeuronRange range, double low, double high) {
 
 uint32_t Network::add_source(uint32_t count, SpikeSource source) {
   require_building("add a spike source");
+  Inputs::check_new_source({neurons(), count}, source);  // before its neurons exist: a refusal adds nothing
   const uint32_t first = neurons_.add_source(count);
   inputs_.add_source({first, count}, std::move(source));
   return first;

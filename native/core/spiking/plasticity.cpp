@@ -101,6 +101,20 @@ uint16_t Plasticity::add_projection(const PlasticityRule& given) {
   return uint16_t(plastic_.size() - 1);
 }
 
+void Plasticity::drop_last_projection(uint16_t projection) {
+  if (rules_.empty() || projection != rules_.size() - 1) throw RangeError("projection " + std::to_string(projection) + " is not the last one");
+  const PlasticityRule rule = rules_.back();
+  rules_.pop_back();
+  plastic_.pop_back();
+  // A trace set made for this rule alone goes with it.
+  if (rule.kind == PlasticityRule::Kind::Pair && rule.trace_set + 1 == pair_traces_.size() &&
+      std::none_of(rules_.begin(), rules_.end(), [&](const PlasticityRule& r) {
+        return r.kind == PlasticityRule::Kind::Pair && r.trace_set == rule.trace_set;
+      })) {
+    pair_traces_.pop_back();
+  }
+}
+
 void Plasticity::set_plastic(uint32_t projection, bool plastic, const SynapseStore* store) {
   if (projection >= plastic_.size()) throw RangeError("projection " + std::to_string(projection) + " does not exist");
   if (store != nullptr && plastic && !store->has_incoming(uint16_t(projection))) {
@@ -200,7 +214,7 @@ void Plasticity::add_pair_reward(PairReward reward, uint32_t neurons) {
 }
 
 void Plasticity::set_dopamine_decay(double decay) {
-  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamine decay must be in [0, 1] (per ms)");
+  if (!(decay >= 0 && decay <= 1)) throw RangeError("dopamineDecay must be in [0, 1] (per ms; got " + std::to_string(decay) + ")");
   dopamine_decay_ = decay;
 }
 

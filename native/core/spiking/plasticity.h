@@ -123,6 +123,8 @@ class Plasticity {
 
   // Building: a projection's rule (checked; pair rules get their trace set) and its id.
   uint16_t add_projection(const PlasticityRule& rule);
+  // Undoes add_projection of the last projection (one whose synapses were refused).
+  void drop_last_projection(uint16_t projection);
   // Whether a projection learns now. A projection that was static when the synapses
   // were stored has no incoming view (`store` null before then), so it stays static.
   void set_plastic(uint32_t projection, bool plastic, const SynapseStore* store);
