@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing of the whole public API (issue 19): test/fuzz/run.js runs one
- * child process per model (test/fuzz/models.js: every class and function family of
+ * child process per model (test/fuzz/models/: every class and function family of
  * lib/index.ts) with random valid and invalid arguments, so that a crash is reported as a
  * crash, with its seed and call. Every call must either succeed or throw a TypeError or
  * RangeError naming its parameter (or a documented Error), and a call that throws must

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * The API fuzzer's engine: runs random sequences of calls of one model (a public class or
- * group of functions, test/fuzz/models.js) under fast-check and checks every call:
+ * group of functions, test/fuzz/models/) under fast-check and checks every call:
  *
  * - a thrown value is an Error;
  * - a TypeError or RangeError names one of the call's parameters (docs/api.md) and is not

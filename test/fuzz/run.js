@@ -2,7 +2,7 @@
 'use strict';
 /**
  * The API fuzzer (issue 19): random valid and invalid arguments for every public
- * constructor and method of polychron (test/fuzz/models.js), checked call by call
+ * constructor and method of polychron (test/fuzz/models/), checked call by call
  * (test/fuzz/engine.js). Needs the compiled library (dist/, `npx tsc -p tsconfig.json`)
  * and the addon.
  *
