@@ -287,9 +287,10 @@ const networkModel = {
         }, 8),
         options({ seed: mix(int(0, 5)), mode: mix(fc.constantFrom('reference', 'fast')), threads: mix(fc.constant(1)), simd: simd() }),
       ),
-      // A string is a file's path: a missing one is the file system's error, naming the path.
+      // A string is a file's path: one that cannot be read (missing, or a name the file
+      // system refuses) is "cannot read '<path>': <the system's reason>" (lib/files.ts).
       names: (args) => (typeof args[0] === 'string' ? [args[0]] : []),
-      errors: /^ENOENT: no such file or directory/,
+      errors: /^cannot read '/,
       call: (_n, [d, o]) => api.networkFromDescription(d, o).network.close(),
     },
   ],
