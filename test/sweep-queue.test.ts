@@ -149,7 +149,7 @@ describeWithRedis('sweeps on a BullMQ queue (real Redis)', () => {
     const refused = await runSweep({ network: 'izhikevich2006', seconds: 1, params: { neurons: 100 } }, {
       out: path.join(scratch, 'refused'), queue: { url: redis.url, name: 'doors' },
     });
-    expect(refused.failures[0].error).toMatch(/RangeError: degree must be at most the number of distinct candidates, 99 \(got 100\)/);
+    expect(refused.failures[0].error).toMatch(/RangeError: synapsesPerNeuron must be an integer in \[0, 80\] \(got 100\)/);
     expect(JSON.parse(fs.readFileSync(path.join(scratch, 'refused', 'failures.jsonl'), 'utf8'))).toMatchObject({ attempts: 1 });
   }, 60_000);
 
