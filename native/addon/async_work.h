@@ -81,8 +81,17 @@ struct Report {
   Event event;
 };
 
+// The promise of a work, made before anything else of it (a base listed first): making it
+// is the one step of a work's construction that fails once the environment is ending
+// (worker.terminate()), and it must fail before the worker base creates its thread-safe
+// function, whose finalizer would otherwise later reach the freed worker.
+struct PromiseFirst {
+  explicit PromiseFirst(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise::Deferred deferred_;
+};
+
 template <typename Event>
-class AsyncWork : public Napi::AsyncProgressQueueWorker<Report<Event>> {
+class AsyncWork : private PromiseFirst, public Napi::AsyncProgressQueueWorker<Report<Event>> {
   using Base = Napi::AsyncProgressQueueWorker<Report<Event>>;
 
  public:
@@ -108,8 +117,8 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Report<Event>> {
   // a raster query). `operation` names the work in busy errors. `on_progress` may be empty.
   AsyncWork(Napi::Env env, const char* name, Napi::Object owner, AsyncState* state, const char* operation,
             Napi::Function on_progress = Napi::Function())
-      : Base(env, name),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseFirst(env),
+        Base(env, name),
         state_(state),
         cancel_(state != nullptr ? &state->cancel : &own_cancel_),
         environment_(Environment::Of(env).work) {
@@ -222,7 +231,6 @@ class AsyncWork : public Napi::AsyncProgressQueueWorker<Report<Event>> {
     }
   }
 
-  Napi::Promise::Deferred deferred_;
   Napi::ObjectReference owner_;  // keeps the owner (and so *state_) alive until the end
   AsyncState* state_;
   std::atomic<bool> own_cancel_{false};
