@@ -310,7 +310,7 @@ void NetworkWrap::AddThalamic(const Napi::CallbackInfo& info) {
     const auto first = uint32_t(ToInteger(info[0], "first", 0, UINT32_MAX));
     const auto count = uint32_t(ToInteger(info[1], "count", 1, UINT32_MAX));
     ThalamicInput input;
-    if (!info[2].IsUndefined()) input.per_ms = uint32_t(ToInteger(info[2], "perMs", 0, 1u << 24));
+    if (!info[2].IsUndefined()) input.per_ms = uint32_t(ToInteger(info[2], "perMs", 0, ThalamicInput::kMaxPerMs));
     if (!info[3].IsUndefined()) input.value = float(ToFiniteNumber(info[3], "current"));
     network.add_thalamic({first, count}, input.per_ms, input.value);
     return 0;

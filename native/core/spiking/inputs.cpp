@@ -15,8 +15,12 @@ bool within(NeuronRange range, uint32_t neurons) {
   return range.count != 0 && uint64_t(range.first) + range.count <= neurons;
 }
 
-void check_thalamic(NeuronRange range, uint32_t neurons) {
+void check_thalamic(NeuronRange range, uint32_t per_ms, uint32_t neurons) {
   if (!within(range, neurons)) throw RangeError("thalamic input range must lie within the network's neurons");
+  if (per_ms > ThalamicInput::kMaxPerMs) {
+    throw RangeError("perMs must be an integer in [0, " + std::to_string(ThalamicInput::kMaxPerMs) + "] (got " +
+                     std::to_string(per_ms) + ")");
+  }
 }
 
 void check_schedule(const ScheduledInput& input, uint32_t neurons) {
@@ -98,7 +102,7 @@ uint64_t load_count(BinaryReader& in, const char* what) {
 }  // namespace
 
 void Inputs::add_thalamic(NeuronRange range, uint32_t per_ms, float value, uint32_t neurons) {
-  check_thalamic(range, neurons);
+  check_thalamic(range, per_ms, neurons);
   thalamic_.push_back({range, per_ms, value, Random(seed_, thalamic_.size())});
 }
 
@@ -252,7 +256,7 @@ void Inputs::load_currents(BinaryReader& in, uint32_t neurons) {
     t.per_ms = in.pod<uint32_t>();
     t.value = in.pod<float>();
     load_random(in, t.random);
-    check_loaded(in, [&] { check_thalamic(t.range, neurons); });
+    check_loaded(in, [&] { check_thalamic(t.range, t.per_ms, neurons); });
     thalamic_.push_back(t);
   }
   for (uint64_t k = load_count(in, "inputs"); k > 0; --k) {

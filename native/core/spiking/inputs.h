@@ -15,6 +15,8 @@ class BinaryWriter;
 
 // Thalamic: each ms, `per_ms` random neurons of the range get `value` (assigned).
 struct ThalamicInput {
+  // The most neurons drawn per ms (a checkpoint claiming more is refused: it would run for hours).
+  static constexpr uint32_t kMaxPerMs = 1u << 24;
   NeuronRange range;
   uint32_t per_ms = 1;
   float value = 20;
