@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/errors.h"
+
 namespace polychron {
 namespace safetensors {
 
@@ -78,6 +80,20 @@ class Reader {
   std::map<std::string, std::string> metadata_;
   std::map<std::string, TensorInfo> tensors_;
 };
+
+// Runs `check`, one of a configuration's own checks (or its memory limit) judging what a
+// file's metadata says, so that its complaint names the file and keeps its kind:
+// "polychron: PATH is not a polychron KIND (the check's message)".
+template <typename Check>
+auto naming_file(const std::string& path, const std::string& kind, Check&& check) -> decltype(check()) {
+  try {
+    return check();
+  } catch (const TypeError& e) {
+    throw TypeError("polychron: " + path + " is not a polychron " + kind + " (" + e.what() + ")");
+  } catch (const RangeError& e) {
+    throw RangeError("polychron: " + path + " is not a polychron " + kind + " (" + e.what() + ")");
+  }
+}
 
 }  // namespace safetensors
 }  // namespace polychron

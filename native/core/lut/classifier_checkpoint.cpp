@@ -111,15 +111,7 @@ std::unique_ptr<LutClassifier> load_lut_classifier(const std::string& path, uint
   }
   // The configuration's own checks (and the memory limit) judge what the file says: their
   // complaints name the file, of the same kind.
-  auto named = [&](auto&& check) {
-    try {
-      return check();
-    } catch (const TypeError& e) {
-      throw TypeError("polychron: " + path + " is not a polychron LUT classifier (" + e.what() + ")");
-    } catch (const RangeError& e) {
-      throw bad(e.what());
-    }
-  };
+  auto named = [&](auto&& check) { return safetensors::naming_file(path, "LUT classifier", check); };
   auto number = [&](const std::string& key, uint64_t max) -> uint64_t {
     const std::string text = file.meta(key);
     char* end = nullptr;

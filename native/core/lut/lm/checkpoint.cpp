@@ -177,15 +177,7 @@ std::unique_ptr<LmModel> load_lm_checkpoint(const std::string& path, uint64_t me
   const uint32_t expected_crc = uint32_t(number("crc32", 0xFFFFFFFFu));
   // The configuration's own checks (and the memory limit) judge what the file says: their
   // complaints name the file, of the same kind.
-  auto named = [&](auto&& check) {
-    try {
-      return check();
-    } catch (const TypeError& e) {
-      throw TypeError("polychron: " + path + " is not a polychron language-model checkpoint (" + e.what() + ")");
-    } catch (const RangeError& e) {
-      throw bad(e.what());
-    }
-  };
+  auto named = [&](auto&& check) { return safetensors::naming_file(path, "language-model checkpoint", check); };
   // Older checkpoints have no rng_kind: they are the project's generator.
   if (file.metadata().count("rng_kind")) {
     c.rng = named([&] { return parse_lm_rng(file.meta("rng_kind"), "metadata 'rng_kind'"); });
