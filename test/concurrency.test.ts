@@ -2,14 +2,8 @@
 // work is in flight, and many objects working at once on many threads (worker threads and
 // the native pool), each giving what it gives alone. Busy refusals, close() during a run
 // and abort-then-continue are in network-run, lut-lm, lut-classifier, groups and lifetime.
-import { spawnSync } from 'node:child_process';
-import { repoRoot } from './helpers/child';
+import { child } from './helpers/child';
 
-/** Runs `script` in a fresh Node process with `flags`; returns its exit and output. */
-function child(script: string, flags: string[] = []): { status: number | null; signal: string | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...flags, '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
 
 // Small work of every async kind, each returning a fingerprint of its result.
 const works = `
@@ -59,7 +53,7 @@ describe('an object dropped while its work is in flight', () => {
         }
         console.log(JSON.stringify(report));
       })();
-    `, ['--expose-gc']);
+    `, { flags: ['--expose-gc'], timeoutMs: 120_000 });
     expect(r.signal).toBeNull();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -100,7 +94,7 @@ describe('many objects on many threads at once', () => {
           distinct: new Set(alone.map((results) => results[0])).size,
         }));
       })();
-    `);
+    `, { timeoutMs: 120_000 });
     expect(r.signal).toBeNull();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -119,7 +113,7 @@ describe('many objects on many threads at once', () => {
         for (const job of jobs) alone.push(await job());
         console.log(JSON.stringify(together.map((result, k) => result === alone[k])));
       })();
-    `);
+    `, { timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(new Array(16).fill(true));

@@ -49,8 +49,7 @@ function attempt(args: string[], checkpoint: string, kill: number | 'writing'): 
     }, 1)
     : setTimeout(killNow, kill);
   return new Promise((resolve) => child.on('exit', (status) => {
-    clearInterval(timer);
-    clearTimeout(timer);
+    clearTimeout(timer); // an interval too
     resolve({ status, stderr, midWrite, ms: Date.now() - started });
   }));
 }

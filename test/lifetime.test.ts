@@ -2,23 +2,16 @@
 // native work runs (worker.terminate(), process.exit(), uncaught errors), callbacks that
 // throw or reject, the busy state of chunked runs, external memory and idle threads.
 // Whatever could crash the process runs in a child process.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IzhikevichPopulation, LutLanguageModel, LutLayer, Network, findPolychronousGroups, izhikevich2006 } from '../lib';
-import { repoRoot } from './helpers/child';
+import { child } from './helpers/child';
 import { caught, expectError, rejected } from './helpers/errors';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-lifetime-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `script` in a fresh Node process; returns its exit, output and wall time. */
-function child(script: string, timeoutMs = 60_000): { status: number | null; signal: string | null; stdout: string; stderr: string; ms: number } {
-  const started = Date.now();
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: timeoutMs });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
-}
 
 const smallLm = { context: 8, embedding: 8, layers: 1, heads: 1, tables: 2, comparisons: 3, warmup: 50 };
 const text = Buffer.from('the quick brown fox jumps over the lazy dog. '.repeat(200));

@@ -15,6 +15,7 @@ import {
   type LmTrainProgress,
   type LutLanguageModelOptions,
 } from '../lm';
+import { writeFileAtomic } from '../files';
 import { ngramBaselines } from '../ngram';
 import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger, required } from './options';
 import { inputFile, outputFile, reading } from './paths';
@@ -68,16 +69,13 @@ function appendTrace(file: string, from: number, starts: Float64Array, losses: F
  * writing rows past its last checkpoint (or in the middle of a row) is resumed from that
  * checkpoint, and writes those rows again: kept, they would be duplicated or broken.
  */
-function startRows(file: string, header: string, first: number): void {
+async function startRows(file: string, header: string, first: number): Promise<void> {
   const old = first === 0 || !fs.existsSync(file) ? '' : fs.readFileSync(file, 'utf8');
   const lines = old.split('\n').slice(0, -1); // the last piece is '' or a row cut short
   const kept = lines.slice(1).filter((row) => /^\d+,/.test(row) && Number(row.slice(0, row.indexOf(','))) < first);
   const text = [header, ...kept].join('\n') + '\n';
   if (text === old) return;
-  // Written aside and renamed, so a kill now leaves the old file or the new one.
-  const aside = `${file}.tmp-${process.pid}-rows`;
-  fs.writeFileSync(aside, text);
-  fs.renameSync(aside, file);
+  await writeFileAtomic(file, text); // a kill now leaves the old file or the new one
 }
 
 /** Trains through step `lastStep`, with a progress line, the CSV log, a trace and checkpoints. */
@@ -88,8 +86,8 @@ async function trainLoop(o: TrainLoopOptions): Promise<number | undefined> {
   const line = new ProgressLine(o.quiet === true);
   const started = Date.now();
   let lastValidation: number | undefined;
-  if (o.log !== undefined) startRows(o.log, 'step,val_loss', first);
-  if (o.trace !== undefined) startRows(o.trace, 'step,start,train_loss', first);
+  if (o.log !== undefined) await startRows(o.log, 'step,val_loss', first);
+  if (o.trace !== undefined) await startRows(o.trace, 'step,start,train_loss', first);
   const watch = new LossWatch();
   const controller = new AbortController();
   const interrupt = (): void => controller.abort(new Error('interrupted'));
