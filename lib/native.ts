@@ -276,6 +276,7 @@ export interface NativeNetwork {
   addNoise(first: number, count: number, low: number, high: number): void;
   addPoisson(size: number, rateHz: number): number;
   addTrain(size: number, times: unknown, neurons: Uint32Array): number;
+  setTrain(first: number, times: unknown, neurons: Uint32Array): void;
   build(): void;
   run(
     ms: number,

@@ -150,7 +150,7 @@ export interface LifOptions {
   model: 'lif';
   size: number;
   name?: string;
-  /** Membrane time constant, ms (default 20). */
+  /** Membrane time constant, ms (default 20; at most 1e15). Infinity: a perfect integrator, v ← v + R·I each ms. */
   tau?: PerNeuron;
   /** Resting potential, mV (default −65). */
   vRest?: PerNeuron;
@@ -480,6 +480,20 @@ export class Network {
     if (options.name !== undefined) checkName(options.name);
     const first = this.native.addTrain(options.size, options.times, options.neurons);
     return this.#register(new Population(first, options.size, options.name ?? `trains ${this.#populations.length}`));
+  }
+
+  /**
+   * Replaces the spikes still to come of a spike-train source (one made by
+   * addSpikeTrains): spike k is its neuron `neurons[k]` at ms `times[k]`, ascending and
+   * at least the network's time. Any time, built or not: how a running network is fed
+   * new input (a compiled LUT circuit is fed images this way).
+   */
+  setSpikeTrains(population: Population, options: { times: readonly number[] | Float64Array; neurons: Uint32Array }): void {
+    if (!(population instanceof Population) || !this.#populations.includes(population)) {
+      throw new TypeError(`population must be a spike-train population of this network (got ${shown(population)})`);
+    }
+    checkOptions(options, true);
+    this.native.setTrain(population.first, options.times, options.neurons);
   }
 
   #register(population: Population): Population {

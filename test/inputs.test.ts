@@ -80,4 +80,22 @@ describe('inputs', () => {
     expect([...head.spikeTimes, ...tail.spikeTimes]).toEqual(Array.from(whole.spikeTimes));
     fs.rmSync(path.dirname(file), { recursive: true });
   });
+
+  test('setSpikeTrains replaces the spikes still to come of a train, and refuses what is not one', async () => {
+    const network = new Network();
+    const trains = network.addSpikeTrains({ size: 3, times: [1, 50], neurons: new Uint32Array([0, 1]) });
+    const poisson = network.addPoissonSource({ size: 1, rate: 0 });
+    const first = await network.run(10);
+    expect(Array.from(first.spikeNeurons)).toEqual([0]);
+    network.setSpikeTrains(trains, { times: [12, 12, 15], neurons: new Uint32Array([2, 1, 0]) });
+    const second = await network.run(60);
+    expect(Array.from(second.spikeTimes)).toEqual([12, 12, 15]);
+    expect(Array.from(second.spikeNeurons)).toEqual([1, 2, 0]);
+    expectError(caught(() => network.setSpikeTrains(trains, { times: [5], neurons: new Uint32Array([0]) })), 'RangeError', /times must be at least the network's time, 70 ms \(got 5\)/);
+    expectError(caught(() => network.setSpikeTrains(trains, { times: [80], neurons: new Uint32Array([3]) })), 'RangeError', /spike train neuron 3 is not in \[0, 2\]/);
+    expectError(caught(() => network.setSpikeTrains(poisson, { times: [80], neurons: new Uint32Array([0]) })), 'RangeError', /population must be a spike-train source/);
+    expectError(caught(() => network.setSpikeTrains({} as never, { times: [], neurons: new Uint32Array(0) })), 'TypeError', /population must be a spike-train population of this network/);
+    // A refused call changed nothing.
+    expect((await network.run(20)).spikeTimes.length).toBe(0);
+  });
 });

@@ -1,3 +1,7 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import { Network } from '../lib';
 import { caught, expectError } from './helpers/errors';
 
@@ -42,7 +46,33 @@ describe('leaky integrate-and-fire populations', () => {
     expect(Array.from(two.spikeTimes)).toEqual(Array.from(one.spikeTimes));
   });
 
+  test('tau = Infinity is a perfect integrator that holds its charge; saved and loaded as such', async () => {
+    for (const mode of ['reference', 'fast'] as const) {
+      const network = new Network({ mode });
+      const inputs = network.addSpikeTrains({ size: 2, times: [3, 10, 40, 41], neurons: new Uint32Array([1, 0, 0, 1]) });
+      const detector = network.addPopulation({ model: 'lif', size: 1, tau: Infinity, vRest: 0, vReset: 0, vThreshold: 0.5, refractory: 0 });
+      // +1 from input 0 and −1 from input 1: fires only when input 0 comes first.
+      const pre = new Uint32Array([0, 1]);
+      network.connect(inputs, detector, { rule: { kind: 'explicit', pre, post: new Uint32Array([0, 0]) }, weight: [1, -1], delay: 1 });
+      const run = await network.run(30);
+      // Input 1 at 3 ms, input 0 at 10 ms: the charge −1 is held 7 ms, then cancelled.
+      expect(Array.from(run.spikeNeurons)).toEqual([1, 0]);
+      expect(network.v[2]).toBe(0);
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-lif-')), 'n.pcn');
+      await network.save(file);
+      const loaded = await Network.load(file);
+      const rest = await loaded.run(20);
+      // Input 0 at 40 ms (fires the detector at 41), input 1 at 41 ms: the reset 0 then −1, held.
+      expect(Array.from(rest.spikeTimes)).toEqual([40, 41, 41]);
+      expect(Array.from(rest.spikeNeurons)).toEqual([0, 1, 2]);
+      expect(loaded.v[2]).toBe(-1);
+      fs.rmSync(path.dirname(file), { recursive: true });
+    }
+  });
+
   test('bad LIF parameters are refused', () => {
+    expectError(caught(() => new Network().addPopulation({ model: 'lif', size: 2, tau: 1e16 })), 'RangeError', /tau must be at most 1e15 ms, or Infinity/);
+    expectError(caught(() => new Network().addPopulation({ model: 'lif', size: 2, tau: -Infinity })), 'RangeError', /tau must hold finite numbers >= 0.001/);
     const network = new Network();
     expectError(caught(() => network.addPopulation({ model: 'lif', size: 2, tau: 0 })), 'RangeError', /tau must hold finite numbers >= 0.001/);
     expectError(caught(() => network.addPopulation({ model: 'lif', size: 2, refractory: 1.5 })), 'RangeError', /refractory must hold finite numbers >= 0.* \(integers\)/);

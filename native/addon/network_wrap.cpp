@@ -51,6 +51,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddNoise>("addNoise"),
                          InstanceMethod<&NetworkWrap::AddPoisson>("addPoisson"),
                          InstanceMethod<&NetworkWrap::AddTrain>("addTrain"),
+                         InstanceMethod<&NetworkWrap::SetTrain>("setTrain"),
                          InstanceMethod<&NetworkWrap::Build>("build"),
                          InstanceMethod<&NetworkWrap::Run>("run"),
                          InstanceMethod<&NetworkWrap::Save>("save"),
@@ -396,22 +397,41 @@ Napi::Value NetworkWrap::AddPoisson(const Napi::CallbackInfo& info) {
   });
 }
 
+namespace {
+
+// A spike train's (times, neurons) arguments: integer ms and neurons within the source.
+SpikeSource TrainArguments(const Napi::Value& times, const Napi::Value& neurons) {
+  SpikeSource source;
+  source.kind = SpikeSource::Kind::Train;
+  for (double t : ToNumbers(times, "times")) {
+    if (!(t >= 0 && t < 9007199254740992.0) || t != double(uint64_t(t))) throw RangeError("times must hold integer milliseconds >= 0");
+    source.times.push_back(uint64_t(t));
+  }
+  size_t n;
+  const uint32_t* list = ToUint32s(neurons, "neurons", n);
+  if (n != source.times.size()) throw RangeError("times and neurons must have the same length");
+  source.neurons.assign(list, list + n);
+  return source;
+}
+
+}  // namespace
+
 // addTrain(count, times, neurons: Uint32Array) -> first neuron index
 Napi::Value NetworkWrap::AddTrain(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Network& network = Live("addSpikeTrains");
     const auto count = uint32_t(ToInteger(info[0], "size", 1, IzhikevichPopulation::kMaxSize));
-    SpikeSource source;
-    source.kind = SpikeSource::Kind::Train;
-    for (double t : ToNumbers(info[1], "times")) {
-      if (!(t >= 0 && t < 9007199254740992.0) || t != double(uint64_t(t))) throw RangeError("times must hold integer milliseconds >= 0");
-      source.times.push_back(uint64_t(t));
-    }
-    size_t n;
-    const uint32_t* neurons = ToUint32s(info[2], "neurons", n);
-    if (n != source.times.size()) throw RangeError("times and neurons must have the same length");
-    source.neurons.assign(neurons, neurons + n);
-    return Napi::Number::New(info.Env(), network.add_source(count, std::move(source)));
+    return Napi::Number::New(info.Env(), network.add_source(count, TrainArguments(info[1], info[2])));
+  });
+}
+
+// setTrain(first, times, neurons: Uint32Array): replaces the train's spikes still to come.
+void NetworkWrap::SetTrain(const Napi::CallbackInfo& info) {
+  Guarded(info.Env(), [&] {
+    Network& network = Live("setSpikeTrains");
+    const auto first = uint32_t(ToInteger(info[0], "population", 0, UINT32_MAX));
+    network.set_train(first, TrainArguments(info[1], info[2]));
+    return 0;
   });
 }
 

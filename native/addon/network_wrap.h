@@ -40,6 +40,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   void AddNoise(const Napi::CallbackInfo& info);
   Napi::Value AddPoisson(const Napi::CallbackInfo& info);
   Napi::Value AddTrain(const Napi::CallbackInfo& info);
+  void SetTrain(const Napi::CallbackInfo& info);
   void Build(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   // save(path) -> Promise<void>, written on a worker thread.

@@ -140,6 +140,23 @@ void Inputs::add_source(NeuronRange range, SpikeSource source) {
   sources_.push_back(std::move(source));
 }
 
+void Inputs::set_train(uint32_t first, SpikeSource source, uint64_t now) {
+  auto it = std::find_if(sources_.begin(), sources_.end(), [&](const SpikeSource& s) {
+    return s.kind == SpikeSource::Kind::Train && s.range.first == first;
+  });
+  if (it == sources_.end()) throw RangeError("population must be a spike-train source of this network");
+  if (!source.times.empty() && source.times.front() < now) {
+    throw RangeError("times must be at least the network's time, " + std::to_string(now) + " ms (got " +
+                     std::to_string(source.times.front()) + ")");
+  }
+  source.kind = SpikeSource::Kind::Train;
+  source.range = it->range;
+  for (uint32_t& i : source.neurons) i += source.range.first;
+  check_source(source, source.range.first + source.range.count);
+  source.cursor = 0;
+  *it = std::move(source);
+}
+
 std::vector<NeuronRange> Inputs::source_ranges() const {
   std::vector<NeuronRange> ranges;
   for (const SpikeSource& source : sources_) ranges.push_back(source.range);

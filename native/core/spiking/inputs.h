@@ -82,6 +82,10 @@ class Inputs {
   // The checks add_source makes, alone: so that a network can refuse a source before it
   // adds the source's neurons (a refused call changes nothing).
   static void check_new_source(NeuronRange range, SpikeSource source);
+  // Replaces the spikes still to come of the train source starting at neuron `first`:
+  // `source.times` (all >= `now`, ascending) and `source.neurons` (within the source).
+  // RangeError unless such a train exists and the spikes are valid; nothing changes then.
+  void set_train(uint32_t first, SpikeSource source, uint64_t now);
   bool has_sources() const { return !sources_.empty(); }
   std::vector<NeuronRange> source_ranges() const;
   // Sources take no input: throws RangeError when a current or a projection (whose

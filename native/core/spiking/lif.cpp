@@ -35,12 +35,17 @@ void lif_integrate(const LifBlock& block, bool exact, float* v, float* u, const 
       v[n] = float(at(block.v_reset, i));
       continue;
     }
+    const double decay = at(block.decay, i);
+    if (decay == 1) {  // τ = +∞: the perfect integrator
+      v[n] = exact ? float(double(v[n]) + at(block.resistance, i) * double(I[n])) : v[n] + float(at(block.resistance, i)) * I[n];
+      continue;
+    }
     if (exact) {
       const double target = at(block.v_rest, i) + at(block.resistance, i) * double(I[n]);
-      v[n] = float(target + (double(v[n]) - target) * at(block.decay, i));
+      v[n] = float(target + (double(v[n]) - target) * decay);
     } else {
       const float target = float(at(block.v_rest, i)) + float(at(block.resistance, i)) * I[n];
-      v[n] = target + (v[n] - target) * float(at(block.decay, i));
+      v[n] = target + (v[n] - target) * float(decay);
     }
   }
 }
@@ -58,16 +63,27 @@ void check_lif_values(const std::vector<double>& values, const char* name, uint3
   }
 }
 
+void check_lif_tau(const std::vector<double>& tau, uint32_t size) {
+  std::vector<double> finite;
+  for (double t : tau) finite.push_back(t == HUGE_VAL ? 1 : t);
+  check_lif_values(finite, "tau", size, 1e-3, false);
+  for (double t : tau) {
+    if (t != HUGE_VAL && t > kMaxFiniteTau) {
+      throw RangeError("tau must be at most 1e15 ms, or Infinity for a non-leaky integrator (got " + std::to_string(t) + ")");
+    }
+  }
+}
+
 LifBlock lif_block(uint32_t size, const LifParameters& parameters) {
   const double any = -1e308;
-  check_lif_values(parameters.tau, "tau", size, 1e-3, false);
+  check_lif_tau(parameters.tau, size);
   check_lif_values(parameters.v_rest, "vRest", size, any, false);
   check_lif_values(parameters.v_reset, "vReset", size, any, false);
   check_lif_values(parameters.v_threshold, "vThreshold", size, any, false);
   check_lif_values(parameters.resistance, "resistance", size, any, false);
   check_lif_values(parameters.refractory, "refractory", size, 0, true);
   LifBlock block;
-  for (double t : parameters.tau) block.decay.push_back(std::exp(-1.0 / t));
+  for (double t : parameters.tau) block.decay.push_back(t == HUGE_VAL ? 1.0 : std::exp(-1.0 / t));
   block.v_rest = parameters.v_rest;
   block.v_reset = parameters.v_reset;
   block.v_threshold = parameters.v_threshold;
@@ -93,8 +109,11 @@ LifBlock load_lif(BinaryReader& in) {
   }
   const double any = -1e308;
   check_loaded(in, [&] {
-    // decay = exp(−1/τ) for the τ >= 1e-3 that add_lif accepts.
+    // decay = exp(−1/τ) for the τ >= 1e-3 that add_lif accepts, 1 for τ = +∞.
     check_lif_values(block.decay, "decay", block.range.count, 0, false);
+    for (double d : block.decay) {
+      if (d > 1) throw RangeError("decay must be at most 1 (got " + std::to_string(d) + ")");
+    }
     check_lif_values(block.v_rest, "vRest", block.range.count, any, false);
     check_lif_values(block.v_reset, "vReset", block.range.count, any, false);
     check_lif_values(block.v_threshold, "vThreshold", block.range.count, any, false);

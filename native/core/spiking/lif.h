@@ -2,6 +2,11 @@
 //   detection: v >= v_threshold fires: v = v_reset, refractory for `refractory` ms;
 //   integration (not refractory): v = v_rest + R·I + (v − v_rest − R·I)·exp(−1 ms / τ),
 //   the exact solution of τ dv/dt = −(v − v_rest) + R·I for I constant over the ms.
+// τ = +∞ makes the neuron a perfect (non-leaky) integrator: v = v + R·I each ms, R then
+// being the volts per unit of current per ms. It holds its charge for as long as the
+// caller needs (the spiking LUT comparators of bridge/lut_circuit.h count on it), and it
+// adds exactly in float32 while its charges are small integers. A finite τ is at most
+// kMaxFiniteTau, so that e^(−1/τ) < 1 and decay = 1 marks the integrator alone.
 // A LIF block keeps its v in the network's v array and its remaining refractory ms in
 // the u array, so views, monitors and checkpoints treat every neuron alike. Exact
 // numerics evaluate in float64 and round to float32 on assignment; fast ones use float32.
@@ -27,10 +32,12 @@ struct LifParameters {
   std::vector<double> refractory{2};  // ms, integer
 };
 
+constexpr double kMaxFiniteTau = 1e15;  // ms
+
 struct LifBlock {
   NeuronRange range;
   // Per neuron (1 value means the same for all).
-  std::vector<double> decay;        // exp(−1/τ)
+  std::vector<double> decay;        // exp(−1/τ); exactly 1 for τ = +∞ (the integrator)
   std::vector<double> v_rest, v_reset, v_threshold, resistance;
   std::vector<double> refractory;   // ms, integer
 };

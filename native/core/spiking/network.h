@@ -106,6 +106,12 @@ class Network {
   void add_noise(NeuronRange range, double low, double high);
   // Adds `count` source neurons (indices returned from the first) that fire per `source`.
   uint32_t add_source(uint32_t count, SpikeSource source);
+  // Replaces the spikes still to come of the train source whose first neuron is `first`
+  // (any time; see Inputs::set_train): how a built network is fed new input.
+  void set_train(uint32_t first, SpikeSource source) { inputs_.set_train(first, std::move(source), time_); }
+  // Adds a projection whose synapses `rule` draws when the network is built, presynaptic
+  // neuron by presynaptic neuron (no list of them all: for compilers of large circuits).
+  void add_drawn(std::shared_ptr<const DrawnProjection> rule);
   // Adds a state probe (any time) and returns its id.
   uint32_t add_probe(std::vector<uint32_t> neurons, uint32_t every);
   // Hands over the samples recorded so far and clears them.

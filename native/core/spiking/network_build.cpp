@@ -175,6 +175,11 @@ void Network::add_noise(NeuronRange range, double low, double high) {
   inputs_.add_noise(range, low, high, neurons());
 }
 
+void Network::add_drawn(std::shared_ptr<const DrawnProjection> rule) {
+  require_building("add synapses");
+  pending_.drawn.push_back({pending_.size(), std::move(rule)});
+}
+
 uint32_t Network::add_source(uint32_t count, SpikeSource source) {
   require_building("add a spike source");
   Inputs::check_new_source({neurons(), count}, source);  // before its neurons exist: a refusal adds nothing
