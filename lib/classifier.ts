@@ -3,7 +3,14 @@ import * as path from 'node:path';
 import { withSignal, checkAsyncOptions } from './async';
 import { addon, type NativeLutClassifier, type NativeLutEpoch, type NativeLutEvaluation, type NativeLutTrainResult } from './native';
 import type { SimdLevel } from './simd';
-import { checkOptions } from './describe';
+import { checkOptions, shown } from './describe';
+
+/** A latency grid: `steps` spike times over [low, high], the highest value first (defaults 0, 1, 256). */
+export interface LatencyGridOptions {
+  low?: number;
+  high?: number;
+  steps?: number;
+}
 
 /** One LUT layer of a classifier: `tables` tables of `comparisons` comparisons, `width` outputs. */
 export interface LutClassifierLayer {
@@ -120,6 +127,29 @@ function threadsOption(options: { threads?: number } | undefined): object {
 
 // A loaded native classifier for the next constructor call to adopt (see load()).
 let adopting: NativeLutClassifier | undefined;
+// Each classifier's native object, for the other modules of the package (spiking-lut.ts).
+const natives = new WeakMap<LutClassifier, NativeLutClassifier>();
+
+/** @internal The native object of a classifier (package modules only). */
+export function nativeLutClassifier(classifier: LutClassifier): NativeLutClassifier {
+  const native = natives.get(classifier);
+  if (native === undefined) throw new TypeError(`model must be a LutClassifier (got ${shown(classifier)})`);
+  return native;
+}
+
+/** @internal A classifier around a native one made by the addon (a circuit's twin). */
+export function adoptLutClassifier(native: NativeLutClassifier): LutClassifier {
+  adopting = native;
+  return new LutClassifier(undefined as unknown as LutClassifierOptions);
+}
+
+/** The direct path's table indices: every layer's, table by table, for each input. */
+export interface LutTableIndices {
+  /** n × (all tables of all layers, hidden layers first, then the readout). */
+  indices: Uint32Array;
+  /** The class of each input (the first largest logit). */
+  classes: Uint32Array;
+}
 
 /**
  * A classifier made of look-up-table layers (spec lut-networks.md §1): layer 0 compares
@@ -135,10 +165,11 @@ export class LutClassifier {
     if (adopting !== undefined) {
       this.#native = adopting;
       adopting = undefined;
-      return;
+    } else {
+      if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+      this.#native = new addon.NativeLutClassifier(options);
     }
-    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-    this.#native = new addon.NativeLutClassifier(options);
+    natives.set(this, this.#native);
   }
 
   /** Loads a classifier written by save(). */
@@ -225,6 +256,16 @@ export class LutClassifier {
     if (options === undefined) return this.#native.logits(images);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     return this.#native.logits(images, options.threads, options.out);
+  }
+
+  /**
+   * Every layer's table index for each input (worker thread, reference loops), and its
+   * class: the look-ups a compiled spiking circuit must reproduce. With `grid`, every input
+   * value (threshold constants included) is first rounded to that latency grid.
+   */
+  tableIndices(images: Float32Array, options: { grid?: LatencyGridOptions } = {}): Promise<LutTableIndices> {
+    checkOptions(options);
+    return this.#native.tableIndices(images, options.grid) as Promise<LutTableIndices>;
   }
 
   /** The same through the plain scalar reference loop (Lut::forward layer by layer). */

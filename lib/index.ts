@@ -88,6 +88,16 @@ export {
 export { runBatch, type BatchOptions, type BatchInstance } from './batch';
 export { LutLayer, type LutLayerOptions, type LutLookup } from './lut';
 export {
+  SpikingLutCircuit,
+  type CircuitLayout,
+  type CircuitRun,
+  type CircuitStage,
+  type CompileSpikingOptions,
+  type LatencyGridOptions,
+  type NeuronSpan,
+  type SpikingEvaluation,
+} from './spiking-lut';
+export {
   LutClassifier,
   LUT_CLASSIFIER_DEFAULTS,
   type LutClassifierOptions,
@@ -97,6 +107,7 @@ export {
   type LutTrainResult,
   type LutEpochReport,
   type LutEvaluation,
+  type LutTableIndices,
 } from './classifier';
 export { DenseModel, type DenseActivation, type DenseLayerInfo, type DenseModelLoadOptions } from './dense';
 export { convertToLut, CONVERT_DEFAULTS, type ConvertOptions, type ConversionReport } from './convert';

@@ -36,12 +36,31 @@ export interface LutLookup {
  * input (spike order read as an integer); the output is the sum of the selected rows.
  * Tables start at zero and cost memory only for rows that are written.
  */
+// Each layer's native object, for the other modules of the package (spiking-lut.ts).
+const natives = new WeakMap<LutLayer, NativeLutLayer>();
+
+/** @internal The native object of a layer (package modules only). */
+export function nativeLutLayer(layer: LutLayer): NativeLutLayer | undefined {
+  return natives.get(layer);
+}
+
 export class LutLayer {
   readonly #native: NativeLutLayer;
 
   constructor(options: LutLayerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     this.#native = new addon.NativeLutLayer(options);
+    natives.set(this, this.#native);
+  }
+
+  /**
+   * Each table's index for every input of `xs` (n × inputs values), n × tables values;
+   * with `grid`, the inputs are first rounded to that latency grid (as a compiled spiking
+   * circuit sees them).
+   */
+  tableIndices(xs: Float32Array, options: { grid?: { low?: number; high?: number; steps?: number } } = {}): Uint32Array {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    return this.#native.tableIndices(xs, options.grid);
   }
 
   get shape(): { inputs: number; outputs: number; tables: number; comparisons: number } {

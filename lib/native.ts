@@ -76,6 +76,8 @@ export interface NativeLutLayer {
   forward(x: Float32Array): Float32Array;
   forwardReference(x: Float32Array): Float32Array;
   lookup(x: Float32Array): { index: Uint32Array; rMin: Uint32Array; uMin: Float32Array };
+  compileSpiking(options: object): NativeCompiledCircuit;
+  tableIndices(xs: Float32Array, grid?: object): Uint32Array;
   backward(x: Float32Array, g: Float32Array, lr: number): Float32Array;
   row(table: number, index: number): Float32Array;
   setRow(table: number, index: number, values: ArrayLike<number>): void;
@@ -168,6 +170,8 @@ export interface NativeLutClassifier {
   logits(images: Float32Array, threads?: number, out?: Float32Array): Float32Array;
   logitsReference(images: Float32Array): Float32Array;
   timeInference(images: Float32Array, options: object): number;
+  compileSpiking(options: object): Promise<NativeCompiledCircuit>;
+  tableIndices(images: Float32Array, grid?: object): Promise<{ indices: Uint32Array; classes: Uint32Array }>;
   save(path: string, options?: object): Promise<void>;
   config(): Record<string, unknown>;
   memory(): { tableBytes: number; modelBytes: number };
@@ -253,7 +257,24 @@ export interface NativeNetworkStats {
   stdpFromHistory: boolean;
 }
 
+export interface NativeCompiledCircuit {
+  network: NativeNetwork;
+  layout: Record<string, unknown>;
+  twin?: NativeLutClassifier;
+}
+
+export interface NativeCircuitRun {
+  classes?: Uint32Array;
+  indices: Uint32Array;
+  examples: number;
+  spikes: number;
+  synapticEvents: number;
+  simulatedMs: number;
+  aborted: boolean;
+}
+
 export interface NativeNetwork {
+  runLutCircuit(layout: object, images: Float32Array, width: number): Promise<NativeCircuitRun>;
   readonly time: number;
   readonly neurons: number;
   readonly built: boolean;

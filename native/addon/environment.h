@@ -44,6 +44,7 @@ class EnvironmentWork {
 struct Environment {
   std::shared_ptr<EnvironmentWork> work;
   Napi::FunctionReference network_constructor;
+  Napi::FunctionReference lut_classifier_constructor;
 
   // Made once, when the module is loaded into `env`.
   static void Install(Napi::Env env);

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "addon/convert.h"
+#include "addon/environment.h"
+#include "addon/lut_circuit_binding.h"
 #include "core/errors.h"
 
 namespace polychron::addon {
@@ -231,7 +233,7 @@ Napi::Value LutClassifierDefaults(const Napi::CallbackInfo& info) {
 }
 
 Napi::Function LutClassifierWrap::Define(Napi::Env env) {
-  return DefineClass(env, "NativeLutClassifier",
+  Napi::Function constructor = DefineClass(env, "NativeLutClassifier",
                      {
                          InstanceMethod<&LutClassifierWrap::Load>("load"),
                          InstanceMethod<&LutClassifierWrap::Train>("train"),
@@ -240,6 +242,8 @@ Napi::Function LutClassifierWrap::Define(Napi::Env env) {
                          InstanceMethod<&LutClassifierWrap::Logits>("logits"),
                          InstanceMethod<&LutClassifierWrap::LogitsReference>("logitsReference"),
                          InstanceMethod<&LutClassifierWrap::TimeInference>("timeInference"),
+                         InstanceMethod<&LutClassifierWrap::CompileSpiking>("compileSpiking"),
+                         InstanceMethod<&LutClassifierWrap::TableIndices>("tableIndices"),
                          InstanceMethod<&LutClassifierWrap::Save>("save"),
                          InstanceMethod<&LutClassifierWrap::Config>("config"),
                          InstanceMethod<&LutClassifierWrap::Memory>("memory"),
@@ -250,6 +254,8 @@ Napi::Function LutClassifierWrap::Define(Napi::Env env) {
                          InstanceMethod<&LutClassifierWrap::Cancel>("cancel"),
                          InstanceMethod<&LutClassifierWrap::Close>("close"),
                      });
+  Environment::Of(env).lut_classifier_constructor = Napi::Persistent(constructor);
+  return constructor;
 }
 
 // new NativeLutClassifier(options?): without options an empty shell for load().
@@ -333,6 +339,55 @@ Napi::Value LutClassifierWrap::Load(const Napi::CallbackInfo& info) {
           net_ = *loaded;
           memory_.Report(env, net_->memory_bytes());
           return env.Undefined();
+        });
+  });
+}
+
+void LutClassifierWrap::Adopt(Napi::Env env, std::shared_ptr<LutClassifier> net) {
+  net_ = std::move(net);
+  memory_.Report(env, net_->memory_bytes());
+}
+
+// compileSpiking(options) -> Promise<{ network, layout, twin }>: the classifier as a spiking
+// circuit (core/bridge/lut_circuit.h), built on a worker thread.
+Napi::Value LutClassifierWrap::CompileSpiking(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Live("compileSpiking");
+    const LutCircuitOptions options = ReadCircuitOptions(OptionsObject(info, 0));
+    auto model = net_;
+    auto compiled = std::make_shared<CompiledLutCircuit>();
+    return TaskWorker::Start(
+        info.Env(), Value(), &async_, "compileSpiking()",
+        [=](const TaskWorker::KeepGoing&) { *compiled = compile_lut_circuit(*model, options); },
+        [compiled](Napi::Env env) -> Napi::Value { return CompiledObject(env, std::move(*compiled)); });
+  });
+}
+
+// tableIndices(images, grid?) -> Promise<{ indices: Uint32Array, classes: Uint32Array }>:
+// every layer's table indices and the class of each input (the direct path, reference
+// loops), the inputs rounded to `grid` when given.
+Napi::Value LutClassifierWrap::TableIndices(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    LutClassifier& net = Live("tableIndices");
+    uint64_t count = 0;
+    auto images = ReadInputs(info[0], net.config().inputs, count);
+    const bool rounded = !info[1].IsUndefined();
+    const LatencyGrid grid = ReadGrid(info[1]);
+    uint64_t tables = 0;
+    for (const Lut& lut : net.layers()) tables += lut.shape().tables;
+    auto model = net_;
+    auto out = std::make_shared<std::vector<uint32_t>>(count * tables);
+    auto classes = std::make_shared<std::vector<uint32_t>>(count);
+    return TaskWorker::Start(
+        info.Env(), Value(), &async_, "tableIndices()",
+        [=](const TaskWorker::KeepGoing&) {
+          lut_direct_indices(*model, images->data(), count, rounded ? &grid : nullptr, out->data(), classes->data());
+        },
+        [out, classes](Napi::Env env) -> Napi::Value {
+          auto result = Napi::Object::New(env);
+          result.Set("indices", ToTypedArray<uint32_t, Napi::Uint32Array>(env, *out));
+          result.Set("classes", ToTypedArray<uint32_t, Napi::Uint32Array>(env, *classes));
+          return result;
         });
   });
 }

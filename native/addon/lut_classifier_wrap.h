@@ -23,6 +23,9 @@ class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
   explicit LutClassifierWrap(const Napi::CallbackInfo& info);
   ~LutClassifierWrap() override;
 
+  // Makes `net` this (empty) object's classifier: a model made natively (a circuit's twin).
+  void Adopt(Napi::Env env, std::shared_ptr<LutClassifier> net);
+
  private:
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value Train(const Napi::CallbackInfo& info);
@@ -31,6 +34,8 @@ class LutClassifierWrap : public Napi::ObjectWrap<LutClassifierWrap> {
   Napi::Value Logits(const Napi::CallbackInfo& info);
   Napi::Value LogitsReference(const Napi::CallbackInfo& info);
   Napi::Value TimeInference(const Napi::CallbackInfo& info);
+  Napi::Value CompileSpiking(const Napi::CallbackInfo& info);
+  Napi::Value TableIndices(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);
   Napi::Value Memory(const Napi::CallbackInfo& info);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "addon/convert.h"
+#include "addon/lut_circuit_binding.h"
 #include "core/errors.h"
 
 namespace polychron::addon {
@@ -17,6 +18,8 @@ Napi::Function LutLayerWrap::Define(Napi::Env env) {
                          InstanceMethod<&LutLayerWrap::Forward>("forward"),
                          InstanceMethod<&LutLayerWrap::ForwardReference>("forwardReference"),
                          InstanceMethod<&LutLayerWrap::Lookup>("lookup"),
+                         InstanceMethod<&LutLayerWrap::CompileSpiking>("compileSpiking"),
+                         InstanceMethod<&LutLayerWrap::TableIndices>("tableIndices"),
                          InstanceMethod<&LutLayerWrap::Backward>("backward"),
                          InstanceMethod<&LutLayerWrap::Row>("row"),
                          InstanceMethod<&LutLayerWrap::SetRow>("setRow"),
@@ -118,6 +121,30 @@ Napi::Value LutLayerWrap::Lookup(const Napi::CallbackInfo& info) {
     out.Set("index", index);
     out.Set("rMin", r_min);
     out.Set("uMin", u_min);
+    return out;
+  });
+}
+
+// compileSpiking(options) -> { network, layout }: the layer as a spiking circuit whose rows
+// fire the indices (core/bridge/lut_circuit.h); built here (a layer's circuit is small).
+Napi::Value LutLayerWrap::CompileSpiking(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    LutLayer& layer = Live("compileSpiking");
+    return CompiledObject(info.Env(), compile_lut_circuit(layer.lut(), ReadCircuitOptions(OptionsObject(info, 0))));
+  });
+}
+
+// tableIndices(xs, grid?) -> Uint32Array: the index of every table for each input, the
+// inputs rounded to `grid` when given.
+Napi::Value LutLayerWrap::TableIndices(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    LutLayer& layer = Live("tableIndices");
+    const float* xs;
+    const uint32_t count = Inputs(info[0], "xs", xs);
+    const bool rounded = !info[1].IsUndefined();
+    const LatencyGrid grid = ReadGrid(info[1]);
+    auto out = Napi::Uint32Array::New(info.Env(), uint64_t(count) * layer.shape().tables);
+    lut_direct_indices(layer.lut(), xs, count, rounded ? &grid : nullptr, out.Data());
     return out;
   });
 }

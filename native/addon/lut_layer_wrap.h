@@ -19,6 +19,8 @@ class LutLayerWrap : public Napi::ObjectWrap<LutLayerWrap> {
   Napi::Value Forward(const Napi::CallbackInfo& info);
   Napi::Value ForwardReference(const Napi::CallbackInfo& info);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
+  Napi::Value CompileSpiking(const Napi::CallbackInfo& info);
+  Napi::Value TableIndices(const Napi::CallbackInfo& info);
   Napi::Value Backward(const Napi::CallbackInfo& info);
   Napi::Value Row(const Napi::CallbackInfo& info);
   void SetRow(const Napi::CallbackInfo& info);

@@ -5,6 +5,7 @@
 
 #include "addon/async_work.h"
 #include "addon/convert.h"
+#include "addon/lut_circuit_binding.h"
 #include "addon/environment.h"
 #include "addon/network_options.h"
 #include "addon/run_worker.h"
@@ -52,6 +53,7 @@ Napi::Function NetworkWrap::Define(Napi::Env env) {
                          InstanceMethod<&NetworkWrap::AddPoisson>("addPoisson"),
                          InstanceMethod<&NetworkWrap::AddTrain>("addTrain"),
                          InstanceMethod<&NetworkWrap::SetTrain>("setTrain"),
+                         InstanceMethod<&NetworkWrap::RunLutCircuit>("runLutCircuit"),
                          InstanceMethod<&NetworkWrap::Build>("build"),
                          InstanceMethod<&NetworkWrap::Run>("run"),
                          InstanceMethod<&NetworkWrap::Save>("save"),
@@ -432,6 +434,36 @@ void NetworkWrap::SetTrain(const Napi::CallbackInfo& info) {
     const auto first = uint32_t(ToInteger(info[0], "population", 0, UINT32_MAX));
     network.set_train(first, TrainArguments(info[1], info[2]));
     return 0;
+  });
+}
+
+// runLutCircuit(layout, images: Float32Array, width) -> Promise<{ classes?, indices,
+// examples, spikes, synapticEvents, simulatedMs }>: images through a compiled LUT circuit
+// (core/bridge/lut_circuit.h) on a worker thread; cancel() stops it between chunks.
+Napi::Value NetworkWrap::RunLutCircuit(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    Network& network = Live("runLutCircuit");
+    const LutCircuitLayout layout = ReadLayout(info[0]);
+    const auto width = uint32_t(ToInteger(info[2], "width", 1, UINT32_MAX));
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw TypeError("images must be a Float32Array");
+    }
+    const auto array = info[1].As<Napi::Float32Array>();
+    if (array.ElementLength() % width != 0) {
+      throw RangeError("images must hold a whole number of examples of " + std::to_string(width) + " values (got " +
+                       std::to_string(array.ElementLength()) + ")");
+    }
+    EnsureBuilt(info.Env());
+    layout.validate(network.neurons());
+    auto images = std::make_shared<std::vector<float>>(array.Data(), array.Data() + array.ElementLength());
+    auto run = std::make_shared<LutCircuitRun>();
+    const uint64_t count = array.ElementLength() / width;
+    return TaskWorker::Start(
+        info.Env(), Value(), &async_, "runLutCircuit()",
+        [=, &network](const TaskWorker::KeepGoing& keep_going) {
+          *run = run_lut_circuit(network, layout, images->data(), count, width, keep_going);
+        },
+        [run](Napi::Env env) -> Napi::Value { return CircuitRunObject(env, *run); });
   });
 }
 

@@ -41,6 +41,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value AddPoisson(const Napi::CallbackInfo& info);
   Napi::Value AddTrain(const Napi::CallbackInfo& info);
   void SetTrain(const Napi::CallbackInfo& info);
+  Napi::Value RunLutCircuit(const Napi::CallbackInfo& info);
   void Build(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   // save(path) -> Promise<void>, written on a worker thread.

@@ -1,0 +1,269 @@
+// The bridge (native/core/bridge/lut_circuit.h): a trained LUT network compiled into an
+// ordinary spiking Network whose spikes compute its look-ups, with the proof that they
+// equal the direct path.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { withSignal } from './async';
+import { adoptLutClassifier, nativeLutClassifier, type LatencyGridOptions, LutClassifier } from './classifier';
+import { checkOptions, shown } from './describe';
+import { writeFileAtomic } from './files';
+import { LutLayer, nativeLutLayer } from './lut';
+import type { NativeCircuitRun, NativeCompiledCircuit } from './native';
+import { Network, type NetworkMode } from './network';
+import type { SimdLevel } from './simd';
+
+export type { LatencyGridOptions };
+
+/** A range of the circuit's neurons. */
+export interface NeuronSpan {
+  first: number;
+  count: number;
+}
+
+/** One LUT layer of a circuit as neurons (see docs/api.md, "Spiking LUT circuits"). */
+export interface CircuitStage {
+  /** The layer's place in the model (hidden layers, then the readout). */
+  layer: number;
+  tables: number;
+  comparisons: number;
+  /** One per comparison, table-major (table · comparisons + r). */
+  comparators: NeuronSpan;
+  /** The input layer's bit holders (count 0 in later layers). */
+  holders: NeuronSpan;
+  /** One per table row, table-major (table · 2^comparisons + row). */
+  rows: NeuronSpan;
+  /** The ms after an example's start at which the selected rows fire. */
+  rowsFire: number;
+}
+
+/** Where everything of a compiled circuit is, and when it fires. */
+export interface CircuitLayout {
+  grid: Required<LatencyGridOptions>;
+  /** ms from one example's start to the next's (grid.steps + 1). */
+  period: number;
+  /** The spike-train population: the data's values, the threshold constants, the clock. */
+  inputs: NeuronSpan;
+  /** Values per example. */
+  width: number;
+  /** The latencies of the threshold constants. */
+  constantLatencies: number[];
+  /** The clock neuron (fires at grid.steps − 1 in every example). */
+  clock: number;
+  stages: CircuitStage[];
+  /** Beat neurons E(c, c′), c < c′, in that order: fires iff logit c′ > logit c. */
+  beats: NeuronSpan;
+  /** One per class: the one that fires is the prediction. */
+  classes: NeuronSpan;
+  classesFire: number;
+  /** ms after an example's start at which its last spike is due. */
+  latency: number;
+  /** The hidden values' and logits' weight units q: a weight w carries the value w · q. */
+  hiddenUnit: number;
+  logitUnit: number;
+}
+
+export interface CompileSpikingOptions {
+  /** The latency grid inputs are read on (default: 256 steps over [0, 1], brightest first). */
+  grid?: LatencyGridOptions;
+  /** The network's mode (default 'reference'; both are exact for this circuit). */
+  mode?: NetworkMode;
+  /** Threads of the network's loop (default 1). */
+  threads?: number | 'auto';
+  /** Refuse a circuit whose synapses would exceed this many bytes (default 8 GiB). */
+  memoryLimit?: number;
+  simd?: SimdLevel;
+}
+
+/** What a run of inputs through a circuit gave. */
+export interface CircuitRun {
+  examples: number;
+  /** The class neuron that fired for each example (classifier circuits). */
+  classes?: Uint32Array;
+  /** Every stage's table indices per example, read from the row neurons that fired. */
+  indices: Uint32Array;
+  spikes: number;
+  synapticEvents: number;
+  simulatedMs: number;
+  /** Wall-clock seconds of the simulation. */
+  seconds: number;
+}
+
+/** A circuit's result against the direct path (see docs/api.md). */
+export interface SpikingEvaluation {
+  examples: number;
+  /** Fraction of examples whose fired class is their label (when labels are given). */
+  accuracy?: number;
+  /** Fraction of table indices equal to the original model's on the grid-rounded inputs. */
+  indexAgreement: number;
+  /** Fraction of classes equal to the original model's on the grid-rounded inputs. */
+  predictionAgreement: number;
+  /** Fraction of classes equal to the original model's on the inputs as given. */
+  rawPredictionAgreement: number;
+  /** The same against the twin (the rounded tables the weights carry): 1 and 1, exactly. */
+  exact: { indexAgreement: number; predictionAgreement: number };
+  spikesPerExample: number;
+  synapticEventsPerExample: number;
+  simulatedMsPerExample: number;
+  /** Wall-clock µs per example of the simulation alone. */
+  microsecondsPerExample: number;
+  /** Examples whose class differs from the original model's on grid-rounded inputs. */
+  disagreements: number[];
+  predictions: Uint32Array;
+}
+
+function checkImages(images: unknown, width: number): Float32Array {
+  if (!(images instanceof Float32Array)) throw new TypeError(`images must be a Float32Array (got ${shown(images)})`);
+  if (images.length === 0 || images.length % width !== 0) {
+    throw new RangeError(`images must hold a positive multiple of ${width} values (got ${images.length})`);
+  }
+  return images;
+}
+
+function fraction(equal: number, total: number): number {
+  return total === 0 ? 1 : equal / total;
+}
+
+function agreement(a: Uint32Array, b: Uint32Array): number {
+  let equal = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) equal++;
+  return fraction(equal, a.length);
+}
+
+/**
+ * A LUT network compiled into spiking neurons on polychron's engine: inputs become spike
+ * latencies, each comparison a comparator neuron racing excitation against inhibition,
+ * each table's index the one row neuron its comparators' spikes select, and a row's values
+ * synaptic weights into the next layer; a classifier's class is the one class neuron that
+ * fires. `network` is an ordinary Network (run it, record it, save it, search its groups).
+ */
+export class SpikingLutCircuit {
+  /** The circuit: run(), monitors, save() and findGroups() all work on it. */
+  readonly network: Network;
+  readonly layout: CircuitLayout;
+  /**
+   * The direct path the circuit equals bit for bit: the compiled classifier with its tables
+   * rounded to the weight units and its threshold constants on the grid.
+   */
+  readonly twin?: LutClassifier;
+  readonly #model?: LutClassifier | LutLayer;
+
+  private constructor(network: Network, layout: CircuitLayout, model?: LutClassifier | LutLayer, twin?: LutClassifier) {
+    this.network = network;
+    this.layout = layout;
+    this.#model = model;
+    this.twin = twin;
+  }
+
+  /** Compiles a trained LutClassifier (every layer) or a single LutLayer (its indices). */
+  static async compile(model: LutClassifier | LutLayer, options: CompileSpikingOptions = {}): Promise<SpikingLutCircuit> {
+    checkOptions(options);
+    let compiled: NativeCompiledCircuit;
+    if (model instanceof LutLayer) {
+      const native = nativeLutLayer(model);
+      if (native === undefined) throw new TypeError('model must be a LutClassifier or a LutLayer');
+      compiled = native.compileSpiking(options);
+    } else if (model instanceof LutClassifier) {
+      compiled = await nativeLutClassifier(model).compileSpiking(options);
+    } else {
+      throw new TypeError(`model must be a LutClassifier or a LutLayer (got ${shown(model)})`);
+    }
+    const network = new Network({}, compiled.network);
+    const twin = compiled.twin === undefined ? undefined : adoptLutClassifier(compiled.twin);
+    return new SpikingLutCircuit(network, compiled.layout as unknown as CircuitLayout, model, twin);
+  }
+
+  /**
+   * Reads a circuit written by save(): the network checkpoint (`Network.load` reads it
+   * alone too) and its layout beside it (`FILE.layout.json`). Runs, but evaluates against
+   * a model only when one is given.
+   */
+  static async load(file: string, options: { model?: LutClassifier; simd?: SimdLevel; threads?: number | 'auto' } = {}): Promise<SpikingLutCircuit> {
+    checkOptions(options);
+    if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
+    const layoutFile = `${path.resolve(file)}.layout.json`;
+    let layout: CircuitLayout;
+    try {
+      layout = JSON.parse(await fs.promises.readFile(layoutFile, 'utf8')) as CircuitLayout;
+    } catch (error) {
+      throw new RangeError(`${layoutFile}: not a circuit layout (${(error as Error).message})`);
+    }
+    if (typeof layout !== 'object' || layout === null || !Array.isArray(layout.stages)) throw new RangeError(`${layoutFile}: not a circuit layout`);
+    const network = await Network.load(file, { simd: options.simd, threads: options.threads });
+    return new SpikingLutCircuit(network, layout, options.model);
+  }
+
+  /** Writes the network checkpoint to `file` and the layout to `FILE.layout.json`, each atomically. */
+  async save(file: string): Promise<void> {
+    if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
+    await this.network.save(path.resolve(file));
+    await writeFileAtomic(`${path.resolve(file)}.layout.json`, `${JSON.stringify(this.layout, null, 2)}\n`);
+  }
+
+  /** Total tables over every stage (the indices per example). */
+  get tables(): number {
+    return this.layout.stages.reduce((n, s) => n + s.tables, 0);
+  }
+
+  /**
+   * Feeds `images` (n × width values) through the circuit from the network's current time,
+   * one example every `layout.period` ms, and reads the rows and classes that fire.
+   */
+  async run(images: Float32Array, options: { signal?: AbortSignal } = {}): Promise<CircuitRun> {
+    checkOptions(options);
+    checkImages(images, this.layout.width);
+    const native = this.network.native;
+    const started = process.hrtime.bigint();
+    const run: NativeCircuitRun = await withSignal(
+      () => native.runLutCircuit(this.layout, images, this.layout.width),
+      () => native.cancel(),
+      options.signal,
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const { aborted: _aborted, ...kept } = run;
+    return { ...kept, seconds };
+  }
+
+  /**
+   * Runs `images` through the circuit and through the direct path, and says how far they
+   * agree: table indices and classes against the original model on the same grid-rounded
+   * inputs, against the twin (exactly equal by construction), and classes against the
+   * original model on the raw inputs (the grid's own effect). Classifier circuits only.
+   */
+  async evaluate(images: Float32Array, labels?: ArrayLike<number>, options: { signal?: AbortSignal } = {}): Promise<SpikingEvaluation> {
+    const model = this.#model;
+    if (!(model instanceof LutClassifier)) throw new TypeError('evaluate() needs the classifier the circuit was compiled from (compile() it, or load() with options.model)');
+    checkImages(images, this.layout.width);
+    const n = images.length / this.layout.width;
+    if (labels !== undefined && labels.length !== n) throw new RangeError(`labels must hold one label per image (${n}; got ${labels.length})`);
+    const run = await this.run(images, options);
+    const grid = this.layout.grid;
+    const direct = await model.tableIndices(images, { grid });
+    const raw = await model.predict(images);
+    const classes = run.classes ?? new Uint32Array(n);
+    const exact = this.twin === undefined ? undefined : await this.twin.tableIndices(images, { grid });
+    const disagreements: number[] = [];
+    let correct = 0;
+    for (let e = 0; e < n; e++) {
+      if (classes[e] !== direct.classes[e]) disagreements.push(e);
+      if (labels !== undefined && classes[e] === labels[e]) correct++;
+    }
+    return {
+      examples: n,
+      ...(labels !== undefined ? { accuracy: correct / n } : {}),
+      indexAgreement: agreement(run.indices, direct.indices),
+      predictionAgreement: fraction(n - disagreements.length, n),
+      rawPredictionAgreement: agreement(classes, raw),
+      exact: {
+        indexAgreement: exact === undefined ? Number.NaN : agreement(run.indices, exact.indices),
+        predictionAgreement: exact === undefined ? Number.NaN : agreement(classes, exact.classes),
+      },
+      spikesPerExample: run.spikes / n,
+      synapticEventsPerExample: run.synapticEvents / n,
+      simulatedMsPerExample: run.simulatedMs / n,
+      microsecondsPerExample: (run.seconds * 1e6) / n,
+      disagreements,
+      predictions: classes,
+    };
+  }
+}
