@@ -26,6 +26,7 @@ export interface NativeAddon {
   NativeLutLayer: new (options: object) => NativeLutLayer;
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
   NativeLutClassifier: new (options?: object) => NativeLutClassifier;
+  lutCircuitTrain(layout: object, images: Float32Array, start: number): { times: Float64Array; neurons: Uint32Array };
   NativeDenseModel: new () => NativeDenseModel;
   lutClassifierDefaults(): { config: Record<string, unknown>; train: Record<string, number> };
   lmDefaults(): {

@@ -330,11 +330,16 @@ export class Network {
   readonly #stateMonitors: StateMonitor[] = [];
   readonly #rateMonitors: RateMonitor[] = [];
 
-  constructor(options: NetworkOptions = {}, loaded?: NativeNetwork) {
+  /**
+   * `loaded` (internal): a native network made by the addon (a load, a compiled circuit),
+   * with the `populations` it is known to have.
+   */
+  constructor(options: NetworkOptions = {}, loaded?: NativeNetwork, populations: readonly Population[] = []) {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     this.native = loaded ?? new addon.NativeNetwork(options);
     this.mode = loaded ? (loaded.stats().mode as NetworkMode) : options.mode ?? 'reference';
     if (!loaded && options.dopamineDecay !== undefined) this.native.setDopamineDecay(options.dopamineDecay);
+    this.#populations.push(...populations);
   }
 
   /**

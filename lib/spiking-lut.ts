@@ -9,8 +9,9 @@ import { adoptLutClassifier, nativeLutClassifier, type LatencyGridOptions, LutCl
 import { checkOptions, shown } from './describe';
 import { writeFileAtomic } from './files';
 import { LutLayer, nativeLutLayer } from './lut';
-import type { NativeCircuitRun, NativeCompiledCircuit } from './native';
+import { addon, type NativeCircuitRun, type NativeCompiledCircuit } from './native';
 import { Network, type NetworkMode } from './network';
+import { Population } from './network-population';
 import type { SimdLevel } from './simd';
 
 export type { LatencyGridOptions };
@@ -112,6 +113,26 @@ export interface SpikingEvaluation {
   predictions: Uint32Array;
 }
 
+/**
+ * The circuit's populations, named for reports and plots: `inputs` (the spike-train source:
+ * data values, constants, clock), per stage k `comparators k`, `holders k` (stage 0),
+ * `rows k`, then `beats` and `classes`.
+ */
+function circuitPopulations(layout: CircuitLayout): Population[] {
+  const out = [new Population(layout.inputs.first, layout.inputs.count, 'inputs')];
+  const add = (span: NeuronSpan, name: string): void => {
+    if (span.count > 0) out.push(new Population(span.first, span.count, name));
+  };
+  layout.stages.forEach((s, k) => {
+    add(s.comparators, `comparators ${k}`);
+    add(s.holders, `holders ${k}`);
+    add(s.rows, `rows ${k}`);
+  });
+  add(layout.beats, 'beats');
+  add(layout.classes, 'classes');
+  return out;
+}
+
 function checkImages(images: unknown, width: number): Float32Array {
   if (!(images instanceof Float32Array)) throw new TypeError(`images must be a Float32Array (got ${shown(images)})`);
   if (images.length === 0 || images.length % width !== 0) {
@@ -168,9 +189,10 @@ export class SpikingLutCircuit {
     } else {
       throw new TypeError(`model must be a LutClassifier or a LutLayer (got ${shown(model)})`);
     }
-    const network = new Network({}, compiled.network);
+    const layout = compiled.layout as unknown as CircuitLayout;
+    const network = new Network({}, compiled.network, circuitPopulations(layout));
     const twin = compiled.twin === undefined ? undefined : adoptLutClassifier(compiled.twin);
-    return new SpikingLutCircuit(network, compiled.layout as unknown as CircuitLayout, model, twin);
+    return new SpikingLutCircuit(network, layout, model, twin);
   }
 
   /**
@@ -189,7 +211,8 @@ export class SpikingLutCircuit {
       throw new RangeError(`${layoutFile}: not a circuit layout (${(error as Error).message})`);
     }
     if (typeof layout !== 'object' || layout === null || !Array.isArray(layout.stages)) throw new RangeError(`${layoutFile}: not a circuit layout`);
-    const network = await Network.load(file, { simd: options.simd, threads: options.threads });
+    const loaded = await Network.load(file, { simd: options.simd, threads: options.threads });
+    const network = new Network({}, loaded.native, circuitPopulations(layout));
     return new SpikingLutCircuit(network, layout, options.model);
   }
 
@@ -198,6 +221,22 @@ export class SpikingLutCircuit {
     if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
     await this.network.save(path.resolve(file));
     await writeFileAtomic(`${path.resolve(file)}.layout.json`, `${JSON.stringify(this.layout, null, 2)}\n`);
+  }
+
+  /** The spike-train population the inputs arrive on (the data's values, the constants, the clock). */
+  get inputs(): Population {
+    return this.network.populations[0];
+  }
+
+  /**
+   * The spike train that presents `images` (n × width values) from ms `start` (default: the
+   * network's time), one example every `layout.period` ms: feed it with
+   * `network.setSpikeTrains(circuit.inputs, train)` and `network.run()` for
+   * n · period + latency ms to watch the circuit with monitors. run() does the same natively.
+   */
+  encode(images: Float32Array, start = this.network.time): { times: Float64Array; neurons: Uint32Array } {
+    checkImages(images, this.layout.width);
+    return addon.lutCircuitTrain(this.layout, images, start);
   }
 
   /** Total tables over every stage (the indices per example). */

@@ -5,6 +5,7 @@
 #include "addon/environment.h"
 #include "addon/language_model_wrap.h"
 #include "addon/dense_model_wrap.h"
+#include "addon/lut_circuit_binding.h"
 #include "addon/lut_classifier_wrap.h"
 #include "addon/lut_layer_wrap.h"
 #include "addon/network_options.h"
@@ -74,6 +75,7 @@ static Napi::Object InitPolychron(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeLutClassifier", LutClassifierWrap::Define(env));
   exports.Set("NativeDenseModel", DenseModelWrap::Define(env));
   exports.Set("lutClassifierDefaults", Napi::Function::New<LutClassifierDefaults>(env, "lutClassifierDefaults"));
+  exports.Set("lutCircuitTrain", Napi::Function::New<LutCircuitTrain>(env, "lutCircuitTrain"));
   exports.Set("lmDefaults", Napi::Function::New<LmDefaults>(env, "lmDefaults"));
   exports.Set("lmLearningRate", Napi::Function::New<LmLearningRate>(env, "lmLearningRate"));
   exports.Set("groupSearchDefaults", Napi::Function::New<GroupSearchDefaults>(env, "groupSearchDefaults"));

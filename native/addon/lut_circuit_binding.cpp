@@ -149,6 +149,27 @@ Napi::Object CompiledObject(Napi::Env env, CompiledLutCircuit compiled) {
   return out;
 }
 
+Napi::Value LutCircuitTrain(const Napi::CallbackInfo& info) {
+  return Guarded(info.Env(), [&]() -> Napi::Value {
+    const LutCircuitLayout layout = ReadLayout(info[0]);
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw TypeError("images must be a Float32Array");
+    }
+    const auto images = info[1].As<Napi::Float32Array>();
+    if (layout.width == 0 || images.ElementLength() % layout.width != 0) {
+      throw RangeError("images must hold a whole number of examples of " + std::to_string(layout.width) + " values");
+    }
+    const uint64_t start = ToInteger(info[2], "start", 0, uint64_t(1) << 52);
+    const SpikeSource train = encode_lut_inputs(layout, images.Data(), images.ElementLength() / layout.width, start);
+    auto times = Napi::Float64Array::New(info.Env(), train.times.size());
+    std::copy(train.times.begin(), train.times.end(), times.Data());
+    auto out = Napi::Object::New(info.Env());
+    out.Set("times", times);
+    out.Set("neurons", ToTypedArray<uint32_t, Napi::Uint32Array>(info.Env(), train.neurons));
+    return out;
+  });
+}
+
 Napi::Object CircuitRunObject(Napi::Env env, const LutCircuitRun& run) {
   auto out = Napi::Object::New(env);
   if (!run.classes.empty()) out.Set("classes", ToTypedArray<uint32_t, Napi::Uint32Array>(env, run.classes));

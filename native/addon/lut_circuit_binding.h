@@ -18,6 +18,9 @@ Napi::Object LayoutObject(Napi::Env env, const LutCircuitLayout& layout);
 LutCircuitLayout ReadLayout(const Napi::Value& value);
 // { network: NativeNetwork, layout, twin?: NativeLutClassifier }
 Napi::Object CompiledObject(Napi::Env env, CompiledLutCircuit compiled);
+// lutCircuitTrain(layout, images: Float32Array, start) -> { times: Float64Array, neurons:
+// Uint32Array }: the input spike train of core/bridge encode_lut_inputs.
+Napi::Value LutCircuitTrain(const Napi::CallbackInfo& info);
 // { classes?: Uint32Array, indices: Uint32Array, spikes, synapticEvents, simulatedMs }
 Napi::Object CircuitRunObject(Napi::Env env, const LutCircuitRun& run);
 

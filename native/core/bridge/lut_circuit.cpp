@@ -466,6 +466,33 @@ CompiledLutCircuit compile_lut_circuit(const Lut& layer, const LutCircuitOptions
 // ---------------------------------------------------------------------------------------
 // Running
 
+SpikeSource encode_lut_inputs(const LutCircuitLayout& layout, const float* xs, uint64_t count, uint64_t start) {
+  require_finite(xs, count * layout.width);
+  const uint32_t width = layout.width, G = layout.grid.steps;
+  const uint64_t per_example = layout.inputs.count;
+  SpikeSource train;
+  train.kind = SpikeSource::Kind::Train;
+  train.times.resize(count * per_example);
+  train.neurons.resize(train.times.size());
+  std::vector<uint32_t> latency(per_example), bucket(G + 1);
+  for (uint64_t e = 0, at = 0; e < count; ++e, at += per_example) {
+    const float* x = xs + e * width;
+    for (uint32_t v = 0; v < width; ++v) latency[v] = layout.grid.latency(x[v]);
+    std::copy(layout.constant_latencies.begin(), layout.constant_latencies.end(), latency.begin() + width);
+    latency[per_example - 1] = G - 1;  // the clock
+    // Counting sort by latency (stable): the train must be time-ordered.
+    std::fill(bucket.begin(), bucket.end(), 0);
+    for (uint32_t l : latency) ++bucket[l + 1];
+    for (uint32_t l = 0; l < G; ++l) bucket[l + 1] += bucket[l];
+    for (uint32_t v = 0; v < per_example; ++v) {
+      const uint64_t slot = at + bucket[latency[v]]++;
+      train.times[slot] = start + e * layout.period + latency[v];
+      train.neurons[slot] = v;
+    }
+  }
+  return train;
+}
+
 LutCircuitRun run_lut_circuit(Network& network, const LutCircuitLayout& layout, const float* xs, uint64_t count,
                               uint32_t width, const std::function<bool()>& keep_going) {
   layout.validate(network.neurons());
@@ -473,7 +500,7 @@ LutCircuitRun run_lut_circuit(Network& network, const LutCircuitLayout& layout, 
     throw RangeError("images must hold " + std::to_string(layout.width) + " values per example (got " + std::to_string(width) + ")");
   }
   require_finite(xs, count * width);
-  const uint32_t tables = layout.tables(), P = layout.period, G = layout.grid.steps;
+  const uint32_t tables = layout.tables(), P = layout.period;
   LutCircuitRun run;
   run.indices.assign(count * tables, UINT32_MAX);
   if (layout.classes.count > 0) run.classes.assign(count, UINT32_MAX);
@@ -511,35 +538,13 @@ LutCircuitRun run_lut_circuit(Network& network, const LutCircuitLayout& layout, 
   // previous chunk's inputs have all fired; later stages run on into the next chunk.
   const uint64_t per_example = layout.inputs.count;
   const uint64_t chunk = std::max<uint64_t>(1, (uint64_t(1) << 20) / per_example);
-  std::vector<uint32_t> bucket(G + 1);
   for (uint64_t e0 = 0; e0 < count; e0 += chunk) {
     if (!keep_going()) {
       run.complete = false;
       break;
     }
     const uint64_t e1 = std::min(count, e0 + chunk);
-    SpikeSource train;
-    train.times.resize((e1 - e0) * per_example);
-    train.neurons.resize(train.times.size());
-    std::vector<uint32_t> latency(per_example);
-    uint64_t at = 0;
-    for (uint64_t e = e0; e < e1; ++e) {
-      const float* x = xs + e * width;
-      for (uint32_t v = 0; v < width; ++v) latency[v] = layout.grid.latency(x[v]);
-      std::copy(layout.constant_latencies.begin(), layout.constant_latencies.end(), latency.begin() + width);
-      latency[per_example - 1] = G - 1;  // the clock
-      // Counting sort by latency: the train must be time-ordered.
-      std::fill(bucket.begin(), bucket.end(), 0);
-      for (uint32_t l : latency) ++bucket[l + 1];
-      for (uint32_t l = 0; l < G; ++l) bucket[l + 1] += bucket[l];
-      const uint64_t start = base + e * P;
-      for (uint32_t v = 0; v < per_example; ++v) {
-        const uint64_t slot = at + bucket[latency[v]]++;
-        train.times[slot] = start + latency[v];
-        train.neurons[slot] = v;
-      }
-      at += per_example;
-    }
+    SpikeSource train = encode_lut_inputs(layout, xs + e0 * width, e1 - e0, base + e0 * P);
     network.set_train(layout.inputs.first, std::move(train));
     const uint64_t ms = e1 == count ? (e1 - e0 - 1) * P + layout.latency() + 1 : (e1 - e0) * P;
     run.simulated_ms += network.run(ms, observe);

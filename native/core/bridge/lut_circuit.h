@@ -116,6 +116,10 @@ CompiledLutCircuit compile_lut_circuit(const LutClassifier& model, const LutCirc
 // A single LUT layer (spec §1): its rows are the output (no values carried on).
 CompiledLutCircuit compile_lut_circuit(const Lut& layer, const LutCircuitOptions& options);
 
+// The spike train (neurons within the input population, time-ordered) that presents
+// `count` inputs of layout.width values, example e from ms start + e · period.
+SpikeSource encode_lut_inputs(const LutCircuitLayout& layout, const float* xs, uint64_t count, uint64_t start);
+
 // What a run of examples through a circuit gave.
 struct LutCircuitRun {
   uint64_t examples = 0;
