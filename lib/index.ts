@@ -184,6 +184,7 @@ export {
   plotLoss,
   plotGroup,
   plotSweep,
+  plotCircuit,
   renderSvg,
   toPng,
   runReport,
@@ -199,6 +200,8 @@ export {
   type LossCurves,
   type LossPlotOptions,
   type SweepPlotOptions,
+  type CircuitMark,
+  type CircuitPlotOptions,
   type PngOptions,
   type VegaLiteSpec,
 } from './plot';

@@ -145,12 +145,6 @@ function fraction(equal: number, total: number): number {
   return total === 0 ? 1 : equal / total;
 }
 
-function agreement(a: Uint32Array, b: Uint32Array): number {
-  let equal = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) equal++;
-  return fraction(equal, a.length);
-}
-
 /**
  * A LUT network compiled into spiking neurons on polychron's engine: inputs become spike
  * latencies, each comparison a comparator neuron racing excitation against inhibition,
@@ -268,41 +262,68 @@ export class SpikingLutCircuit {
    * agree: table indices and classes against the original model on the same grid-rounded
    * inputs, against the twin (exactly equal by construction), and classes against the
    * original model on the raw inputs (the grid's own effect). Classifier circuits only.
+   * Goes in chunks of 1,000 examples, calling `onProgress(done, total)` after each.
    */
-  async evaluate(images: Float32Array, labels?: ArrayLike<number>, options: { signal?: AbortSignal } = {}): Promise<SpikingEvaluation> {
+  async evaluate(
+    images: Float32Array,
+    labels?: ArrayLike<number>,
+    options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => unknown } = {},
+  ): Promise<SpikingEvaluation> {
+    checkOptions(options);
     const model = this.#model;
     if (!(model instanceof LutClassifier)) throw new TypeError('evaluate() needs the classifier the circuit was compiled from (compile() it, or load() with options.model)');
-    checkImages(images, this.layout.width);
-    const n = images.length / this.layout.width;
+    const { width, grid } = this.layout;
+    checkImages(images, width);
+    const n = images.length / width;
     if (labels !== undefined && labels.length !== n) throw new RangeError(`labels must hold one label per image (${n}; got ${labels.length})`);
-    const run = await this.run(images, options);
-    const grid = this.layout.grid;
-    const direct = await model.tableIndices(images, { grid });
-    const raw = await model.predict(images);
-    const classes = run.classes ?? new Uint32Array(n);
-    const exact = this.twin === undefined ? undefined : await this.twin.tableIndices(images, { grid });
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('onProgress must be a function');
+    const tables = this.tables;
+    const predictions = new Uint32Array(n);
     const disagreements: number[] = [];
-    let correct = 0;
-    for (let e = 0; e < n; e++) {
-      if (classes[e] !== direct.classes[e]) disagreements.push(e);
-      if (labels !== undefined && classes[e] === labels[e]) correct++;
+    let indexEqual = 0, exactIndexEqual = 0, exactClassEqual = 0, rawEqual = 0, correct = 0;
+    let spikes = 0, events = 0, simulatedMs = 0, seconds = 0;
+    const chunk = 1000;
+    for (let e0 = 0; e0 < n; e0 += chunk) {
+      const e1 = Math.min(n, e0 + chunk);
+      const part = images.subarray(e0 * width, e1 * width);
+      const run = await this.run(part, { signal: options.signal });
+      const direct = await model.tableIndices(part, { grid });
+      const raw = await model.predict(part);
+      const exact = this.twin === undefined ? undefined : await this.twin.tableIndices(part, { grid });
+      const classes = run.classes!;
+      for (let k = 0; k < run.indices.length; k++) {
+        if (run.indices[k] === direct.indices[k]) indexEqual++;
+        if (exact !== undefined && run.indices[k] === exact.indices[k]) exactIndexEqual++;
+      }
+      for (let e = 0; e < e1 - e0; e++) {
+        predictions[e0 + e] = classes[e];
+        if (classes[e] !== direct.classes[e]) disagreements.push(e0 + e);
+        if (classes[e] === raw[e]) rawEqual++;
+        if (exact !== undefined && classes[e] === exact.classes[e]) exactClassEqual++;
+        if (labels !== undefined && classes[e] === labels[e0 + e]) correct++;
+      }
+      spikes += run.spikes;
+      events += run.synapticEvents;
+      simulatedMs += run.simulatedMs;
+      seconds += run.seconds;
+      await options.onProgress?.(e1, n);
     }
     return {
       examples: n,
       ...(labels !== undefined ? { accuracy: correct / n } : {}),
-      indexAgreement: agreement(run.indices, direct.indices),
+      indexAgreement: fraction(indexEqual, n * tables),
       predictionAgreement: fraction(n - disagreements.length, n),
-      rawPredictionAgreement: agreement(classes, raw),
+      rawPredictionAgreement: fraction(rawEqual, n),
       exact: {
-        indexAgreement: exact === undefined ? Number.NaN : agreement(run.indices, exact.indices),
-        predictionAgreement: exact === undefined ? Number.NaN : agreement(classes, exact.classes),
+        indexAgreement: this.twin === undefined ? Number.NaN : fraction(exactIndexEqual, n * tables),
+        predictionAgreement: this.twin === undefined ? Number.NaN : fraction(exactClassEqual, n),
       },
-      spikesPerExample: run.spikes / n,
-      synapticEventsPerExample: run.synapticEvents / n,
-      simulatedMsPerExample: run.simulatedMs / n,
-      microsecondsPerExample: (run.seconds * 1e6) / n,
+      spikesPerExample: spikes / n,
+      synapticEventsPerExample: events / n,
+      simulatedMsPerExample: simulatedMs / n,
+      microsecondsPerExample: (seconds * 1e6) / n,
       disagreements,
-      predictions: classes,
+      predictions,
     };
   }
 }

@@ -76,6 +76,46 @@ describe('polychron classify', () => {
     expect(rows).toHaveLength(301);
   });
 
+  test('eval --spiking runs the images through the compiled circuit and agrees with the direct path', () => {
+    const out = polychron('classify', 'eval', '--model', model, '--images', testImages, '--labels', testLabels, '--spiking', '--limit', '120', '--json');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const result = JSON.parse(out.stdout);
+    expect(result.examples).toBe(120);
+    expect(result.indexAgreement).toBe(1);
+    expect(result.predictionAgreement).toBe(1);
+    expect(result.exact).toEqual({ indexAgreement: 1, predictionAgreement: 1 });
+    expect(result.accuracy).toBeGreaterThan(0.9);
+    expect(result.spikesPerExample).toBeGreaterThan(128 + 32);
+    expect(result.synapticEventsPerExample).toBeGreaterThan(result.spikesPerExample);
+    const direct = JSON.parse(polychron('classify', 'eval', '--model', model, '--images', testImages, '--labels', testLabels, '--json').stdout);
+    expect(direct.examples).toBe(300);
+  });
+
+  test('compile writes a network checkpoint and its layout; plot draws one image through the circuit', async () => {
+    const circuit = path.join(tmp, 'circuit.pcn');
+    const out = polychron('classify', 'compile', '--model', model, '--out', circuit, '--json');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const summary = JSON.parse(out.stdout);
+    expect(summary.neurons).toBe(101 + 128 * 6 * 2 + 128 * 64 + 32 * 4 + 32 * 16 + 3 + 3);
+    expect(summary.periodMs).toBe(257);
+    const { Network } = await import('../lib');
+    const network = await Network.load(circuit);
+    expect(network.size).toBe(summary.neurons);
+    network.close();
+    expect(JSON.parse(fs.readFileSync(`${circuit}.layout.json`, 'utf8')).stages).toHaveLength(2);
+    const svg = path.join(tmp, 'circuit.svg');
+    const plotted = polychron('classify', 'plot', '--model', model, '--images', testImages, '--index', '3', '--out', svg);
+    expect(plotted.status).toBe(0);
+    const text = fs.readFileSync(svg, 'utf8');
+    expect(text).toMatch(/^<svg/);
+    expect(text).toContain('selected row');
+    const bad = polychron('classify', 'plot', '--model', model, '--images', testImages, '--index', '300', '--out', svg);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--index must be below the 300 images \(got 300\)/);
+  });
+
   test('train with a progress line, and errors that name the option before any work', () => {
     const out = polychron('classify', 'train', '--images', trainImages, '--labels', trainLabels, '--epochs', '2',
       '--layers', '8x16x3', '--out', path.join(tmp, 'small.safetensors'), '--test-images', testImages, '--test-labels', testLabels);

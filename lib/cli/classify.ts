@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { LUT_CLASSIFIER_DEFAULTS, LutClassifier, type AnchorPolicy, type LutClassifierLayer } from '../classifier';
 import { pixelsToInputs, readIdx, readIdxImages } from '../idx';
+import { plotCircuit, toPng, type CircuitMark } from '../plot';
+import { SpikingLutCircuit } from '../spiking-lut';
 import { echo } from './errors';
 import { finiteNumber, nonNegativeInteger, oneOf, positiveInteger, required } from './options';
 import { inputFile, outputFile, reading } from './paths';
@@ -156,11 +158,68 @@ function readImages(file: string, net: LutClassifier): Float32Array {
   return pixelsToInputs(idx.data as Uint8Array);
 }
 
-async function evaluate(o: { model?: string; images?: string; labels?: string; threads: number; json?: boolean }): Promise<void> {
+interface SpikingOptions {
+  gridSteps: number;
+  mode: 'reference' | 'fast';
+  limit?: number;
+}
+
+/** The options of the spiking circuit a model compiles into. */
+function circuitOptions(o: SpikingOptions): { grid: { steps: number }; mode: 'reference' | 'fast' } {
+  return { grid: { steps: o.gridSteps }, mode: o.mode };
+}
+
+async function evaluateSpiking(net: LutClassifier, images: Float32Array, labels: Uint8Array, o: SpikingOptions & { json?: boolean }): Promise<void> {
+  const quiet = o.json === true;
+  const line = new ProgressLine(quiet);
+  const started = Date.now();
+  const circuit = await SpikingLutCircuit.compile(net, circuitOptions(o));
+  const compileSeconds = (Date.now() - started) / 1000;
+  const neurons = circuit.network.size;
+  const n = Math.min(images.length / net.config.inputs, o.limit ?? Infinity);
+  const controller = new AbortController();
+  const interrupt = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', interrupt);
+  let e;
+  try {
+    e = await circuit.evaluate(images.subarray(0, n * net.config.inputs), labels.subarray(0, n), {
+      signal: controller.signal,
+      onProgress: (done, total) => {
+        const elapsed = (Date.now() - started) / 1000;
+        line.update(`${bar(done / total)} ${done}/${total} images through the circuit  ${elapsed.toFixed(0)} s, ${eta(elapsed, done / total)}`);
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+    circuit.network.close();
+  }
+  line.done();
+  const { predictions: _predictions, disagreements, ...figures } = e;
+  const summary = {
+    ...figures, disagreements: disagreements.length, firstDisagreements: disagreements.slice(0, 20),
+    neurons, gridSteps: circuit.layout.grid.steps, periodMs: circuit.layout.period, compileSeconds,
+  };
+  if (o.json === true) {
+    console.log(JSON.stringify(summary));
+    return;
+  }
+  const percent = (x: number): string => `${(100 * x).toFixed(3)}%`;
+  console.log(`spiking circuit of ${summary.neurons} neurons: accuracy ${percent(e.accuracy ?? 0)} on ${e.examples} images; ` +
+    `agreement with the direct path on the grid-rounded images: indices ${percent(e.indexAgreement)}, classes ${percent(e.predictionAgreement)} ` +
+    `(with its rounded twin: ${percent(e.exact.indexAgreement)}, ${percent(e.exact.predictionAgreement)}); ` +
+    `${e.spikesPerExample.toFixed(0)} spikes and ${e.synapticEventsPerExample.toFixed(0)} synaptic events per image, ` +
+    `${e.microsecondsPerExample.toFixed(0)} µs per image`);
+}
+
+async function evaluate(o: { model?: string; images?: string; labels?: string; threads: number; json?: boolean; spiking?: boolean } & SpikingOptions): Promise<void> {
   const labelsFile = inputFile(required(o.labels, '--labels FILE is required'), '--labels', 'IDX label file');
   const net = await loadModel(o.model);
   const images = readImages(required(o.images, '--images FILE is required'), net);
   const labels = readIdx(labelsFile);
+  if (labels.type !== 'uint8' || labels.shape[0] !== images.length / net.config.inputs) {
+    throw new RangeError(`--labels ${echo(labelsFile)}: expected ${images.length / net.config.inputs} uint8 labels (got ${labels.type} [${labels.shape.join(', ')}])`);
+  }
+  if (o.spiking === true) return evaluateSpiking(net, images, labels.data as Uint8Array, o);
   const started = process.hrtime.bigint();
   const e = await net.evaluate(images, labels.data as Uint8Array, { threads: o.threads });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -182,6 +241,60 @@ async function predict(o: { model?: string; images?: string; threads: number; ou
   if (o.out === undefined) process.stdout.write(csv);
   else fs.writeFileSync(o.out, csv);
 }
+
+async function compileCircuit(o: { model?: string; out?: string; json?: boolean } & SpikingOptions): Promise<void> {
+  const out = outputFile(required(o.out, '--out FILE is required'), '--out');
+  const net = await loadModel(o.model);
+  const started = Date.now();
+  const circuit = await SpikingLutCircuit.compile(net, circuitOptions(o));
+  await circuit.save(out);
+  const stats = circuit.network.stats();
+  const summary = {
+    circuit: out, layout: `${out}.layout.json`, neurons: circuit.network.size, synapses: stats.synapses,
+    bytes: fs.statSync(out).size, gridSteps: circuit.layout.grid.steps, periodMs: circuit.layout.period,
+    latencyMs: circuit.layout.latency, hiddenUnit: circuit.layout.hiddenUnit, logitUnit: circuit.layout.logitUnit,
+    seconds: (Date.now() - started) / 1000,
+  };
+  circuit.network.close();
+  if (o.json === true) {
+    console.log(JSON.stringify(summary));
+  } else {
+    console.error(`wrote ${out} (${summary.neurons} neurons, ${summary.synapses} synapses, ${(summary.bytes / 1e6).toFixed(1)} MB) and its layout ${summary.layout}: ` +
+      `an example every ${summary.periodMs} ms, its class ${summary.latencyMs} ms after it starts`);
+  }
+}
+
+async function plotExample(o: { model?: string; images?: string; index: number; out?: string } & SpikingOptions): Promise<void> {
+  const out = outputFile(required(o.out, '--out FILE.svg or FILE.png is required'), '--out');
+  const net = await loadModel(o.model);
+  const images = readImages(required(o.images, '--images FILE is required'), net);
+  const width = net.config.inputs;
+  if (o.index >= images.length / width) throw new RangeError(`--index must be below the ${images.length / width} images (got ${o.index})`);
+  const circuit = await SpikingLutCircuit.compile(net, circuitOptions(o));
+  const { network, layout } = circuit;
+  const monitor = network.addSpikeMonitor();
+  network.setSpikeTrains(circuit.inputs, circuit.encode(images.subarray(o.index * width, (o.index + 1) * width), 0));
+  await network.run(layout.latency + 1);
+  const marks: CircuitMark[] = [];
+  const { times, neurons } = monitor;
+  for (let k = 0; k < times.length; k++) {
+    layout.stages.forEach((s, stage) => {
+      const r = neurons[k] - s.rows.first;
+      if (r >= 0 && r < s.rows.count) marks.push({ time: times[k], neuron: neurons[k], label: `rows ${stage}: table ${r >> s.comparisons} row ${r & ((1 << s.comparisons) - 1)}` });
+    });
+    const c = neurons[k] - layout.classes.first;
+    if (c >= 0 && c < layout.classes.count) marks.push({ time: times[k], neuron: neurons[k], label: `class ${c}` });
+  }
+  const populations = network.populations.map((p) => ({ name: p.name, first: p.first, size: p.size }));
+  const svg = await plotCircuit({ times, neurons }, populations, { marks, title: `image ${o.index} through the spiking circuit: ${marks.length - 1} rows selected, ${marks.find((m) => m.label.startsWith('class'))?.label ?? 'no class'}` });
+  network.close();
+  fs.writeFileSync(out, out.toLowerCase().endsWith('.png') ? await toPng(svg) : svg);
+  console.error(`wrote ${out}`);
+}
+
+const spikingOptions = (command: Command): Command => command
+  .addOption(positiveInteger('--grid-steps <steps>', 'latencies of the input grid over [0, 1]: 256 reads 8-bit pixels exactly', 256))
+  .addOption(oneOf('--mode <mode>', 'the network mode (both are exact for the circuit)', ['reference', 'fast'] as const, 'reference'));
 
 const IDX_NOTE = 'IDX files as MNIST ships them, gzip-compressed or not; pixels are scaled to [0, 1].';
 const threadsOption = (): Option => positiveInteger('--threads <count>', 'worker threads (results do not depend on it)', TRAIN_DEFAULTS.threads);
@@ -224,13 +337,16 @@ export function classifyCommand(): Command {
     .summary('train, evaluate and apply LUT image classifiers on IDX files (MNIST, Fashion-MNIST)')
     .description(`LUT image classifiers. ${IDX_NOTE}`)
     .addCommand(trainCommand())
-    .addCommand(new Command('eval')
-      .summary('the accuracy and loss of a model on labelled images')
+    .addCommand(spikingOptions(new Command('eval')
+      .summary('the accuracy and loss of a model on labelled images (or of its spiking circuit, with --spiking)')
       .option('--model <file>', 'required: a model saved by classify train')
       .option('--images <file>', 'required: the images (IDX)')
       .option('--labels <file>', 'required: their labels (IDX)')
       .addOption(threadsOption())
-      .option('--json', 'print one JSON object: accuracy, examples, correct, loss, seconds')
+      .option('--spiking', 'run the images through the model compiled into a spiking circuit, and compare it with the direct path')
+      .addOption(positiveInteger('--limit <images>', 'with --spiking: only the first images'))
+      .option('--json', 'print one JSON object: accuracy, examples, correct, loss, seconds (with --spiking: accuracy, examples, ' +
+        'indexAgreement, predictionAgreement, rawPredictionAgreement, exact, spikesPerExample, synapticEventsPerExample, …)'))
       .action(evaluate))
     .addCommand(new Command('predict')
       .summary('the class of each image, as CSV index,class')
@@ -238,5 +354,21 @@ export function classifyCommand(): Command {
       .option('--images <file>', 'required: the images (IDX)')
       .addOption(threadsOption())
       .option('--out <file.csv>', 'write the CSV here instead of stdout')
-      .action(predict));
+      .action(predict))
+    .addCommand(spikingOptions(new Command('compile')
+      .summary('compile a model into a spiking circuit, written as a network checkpoint')
+      .description('Compile a LUT classifier into a network of spiking neurons on polychron\'s engine: inputs as spike latencies, ' +
+        'comparisons as racing comparator neurons, table rows as neurons selected by spikes, row values as synaptic weights. ' +
+        'Writes the network checkpoint (Network.load reads it) and its layout beside it (FILE.layout.json).')
+      .option('--model <file>', 'required: a model saved by classify train')
+      .option('--out <circuit.pcn>', 'required: where the circuit is written')
+      .option('--json', 'print one JSON object: neurons, synapses, bytes, periodMs, latencyMs, …'))
+      .action(compileCircuit))
+    .addCommand(spikingOptions(new Command('plot')
+      .summary('draw one image\'s spikes through the model compiled into a spiking circuit')
+      .option('--model <file>', 'required: a model saved by classify train')
+      .option('--images <file>', 'required: the images (IDX)')
+      .addOption(nonNegativeInteger('--index <n>', 'which image', 0))
+      .option('--out <file>', 'required: where to write the plot; .png writes PNG, anything else SVG'))
+      .action(plotExample));
 }

@@ -8,5 +8,6 @@ export { plotRaster, plotRates, type RasterPlotOptions, type RatePlotOptions, ty
 export { plotWeightHistogram, plotWeightEvolution, type WeightPlotOptions, type WeightSnapshot } from './weights';
 export { plotLoss, type LossCurves, type LossPlotOptions } from './loss';
 export { plotGroup } from './group';
+export { plotCircuit, type CircuitMark, type CircuitPlotOptions } from './circuit';
 export { plotSweep, type SweepPlotOptions } from './sweep';
 export { runReport, RUN_FILES, type RunReportOptions } from './report';
