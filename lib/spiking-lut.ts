@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { withSignal } from './async';
 import { adoptLutClassifier, nativeLutClassifier, type LatencyGridOptions, LutClassifier } from './classifier';
 import { checkOptions, shown } from './describe';
+import { GroupSet, type PolychronousGroup } from './groups';
 import { writeFileAtomic } from './files';
 import { LutLayer, nativeLutLayer } from './lut';
 import { addon, type NativeCircuitRun, type NativeCompiledCircuit } from './native';
@@ -231,6 +232,35 @@ export class SpikingLutCircuit {
   encode(images: Float32Array, start = this.network.time): { times: Float64Array; neurons: Uint32Array } {
     checkImages(images, this.layout.width);
     return addon.lutCircuitTrain(this.layout, images, start);
+  }
+
+  /**
+   * The look-up of one table as polychronous groups, one per row: the clock's spike at 0,
+   * the spikes of the bits the row's index sets (holders in stage 0, comparators later)
+   * and the row's own spike, each at its fixed delay. A raster query with minFraction 1
+   * and jitter 0 (`GroupSet.activatedBy`) finds group j exactly where row j was selected;
+   * looser queries also find the rows whose set bits are a subset of those that fired
+   * (see docs/api.md, "Polychronous lookup").
+   */
+  rowGroups(stage = 0, table = 0): GroupSet {
+    const s = this.layout.stages[stage];
+    if (s === undefined) throw new RangeError(`stage must be an integer in [0, ${this.layout.stages.length - 1}] (got ${shown(stage)})`);
+    if (!Number.isInteger(table) || table < 0 || table >= s.tables) throw new RangeError(`table must be an integer in [0, ${s.tables - 1}] (got ${shown(table)})`);
+    const clockFires = this.layout.grid.steps - 1;
+    const rowAt = s.rowsFire - clockFires;
+    const bits = s.holders.count > 0 ? s.holders : s.comparators;
+    const groups: PolychronousGroup[] = [];
+    for (let j = 0; j < 1 << s.comparisons; j++) {
+      const row = s.rows.first + table * (1 << s.comparisons) + j;
+      const set = Array.from({ length: s.comparisons }, (_, r) => r).filter((r) => (j >> r) & 1).map((r) => bits.first + table * s.comparisons + r);
+      const firings = [{ neuron: this.layout.clock, time: 0, layer: 0 }, ...set.map((neuron) => ({ neuron, time: rowAt - 1, layer: 1 })),
+        { neuron: row, time: rowAt, layer: set.length > 0 ? 2 : 1 }];
+      const links = set.length > 0
+        ? set.map((pre) => ({ pre, post: row, delay: 1, layer: 2 }))
+        : [{ pre: this.layout.clock, post: row, delay: rowAt, layer: 1 }];
+      groups.push({ mother: row, anchors: set.length > 0 ? set : [this.layout.clock], firings, links, span: rowAt, longestPath: set.length > 0 ? 2 : 1 });
+    }
+    return new GroupSet(groups, { neurons: this.network.size, anchors: s.comparisons, strongFraction: 1, maxWeight: 1, minPath: 1 });
   }
 
   /** Total tables over every stage (the indices per example). */

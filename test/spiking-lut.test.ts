@@ -177,6 +177,28 @@ describe('LUT classifiers compiled into spiking circuits', () => {
     expect(ev.simulatedMsPerExample).toBeLessThan(10);
   });
 
+  test('polychronous lookup: a row group is activated in the recorded raster exactly where its row was selected', async () => {
+    const circuit = await SpikingLutCircuit.compile(model);
+    const images = data.xs.subarray(0, 40 * 30);
+    const monitor = circuit.network.addSpikeMonitor();
+    const start = circuit.network.time;
+    circuit.network.setSpikeTrains(circuit.inputs, circuit.encode(images));
+    await circuit.network.run(30 * circuit.layout.period + circuit.layout.latency);
+    const raster = { times: monitor.times, neurons: monitor.neurons };
+    const selected = (await model.tableIndices(images, { grid: circuit.layout.grid })).indices;
+    for (const [stage, table, offset] of [[0, 5, 5], [1, 2, 24 + 2]]) {
+      const groups = circuit.rowGroups(stage, table);
+      expect(groups.groups).toHaveLength(1 << circuit.layout.stages[stage].comparisons);
+      const exact = await groups.activatedBy(raster, { jitter: 0, minFraction: 1 });
+      const expected = Array.from({ length: 30 }, (_, e) => `${start + e * circuit.layout.period + circuit.layout.grid.steps - 1}:${selected[e * 46 + offset]}`);
+      expect(exact.map((a) => `${a.onset}:${a.index}`).sort()).toEqual(expected.sort());
+      // A looser query also finds rows whose set bits are a subset of those that fired.
+      const loose = await groups.activatedBy(raster, { jitter: 0, minFraction: 0.5 });
+      expect(loose.length).toBeGreaterThan(exact.length);
+    }
+    expectError(caught(() => circuit.rowGroups(3, 0)), 'RangeError', /stage must be an integer in \[0, 2\]/);
+  });
+
   test('saved and loaded: Network.load reads the circuit, and the loaded circuit classifies the same', async () => {
     const circuit = await SpikingLutCircuit.compile(model);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-circuit-'));
