@@ -21,7 +21,7 @@ export interface NativeAddon {
   NativeIzhikevichPopulation: new (options: object) => NativeIzhikevichPopulation;
   NativeNetwork: {
     new (options: object): NativeNetwork;
-    load(path: string, simd?: string, threads?: number | 'auto'): Promise<NativeNetwork>;
+    load(path: string, simd?: string, threads?: number | 'auto', neuronUpdates?: 'auto' | 'dense'): Promise<NativeNetwork>;
   };
   NativeLutLayer: new (options: object) => NativeLutLayer;
   NativeLanguageModel: new (options?: object) => NativeLanguageModel;
@@ -256,6 +256,16 @@ export interface NativeNetworkStats {
   compactSynapses: boolean;
   /** Fast mode with 2006 rules only, once built: STDP computed from spike histories once per period. */
   stdpFromHistory: boolean;
+  /**
+   * Whether the last run updated only the neurons that do not rest (see
+   * NetworkOptions.neuronUpdates); false before the first run.
+   */
+  eventDriven: boolean;
+  /**
+   * Neuron updates (one neuron integrated over one ms) of the last run: for the dense
+   * loop, the neurons (spike sources left out) times the ms; event-driven, those done.
+   */
+  neuronUpdates: number;
 }
 
 export interface NativeCompiledCircuit {

@@ -131,6 +131,17 @@ export interface NetworkOptions {
   stdp?: Stdp2006Options;
   /** Dopamine decay factor per ms (default 0.995, τ = 200 ms). */
   dopamineDecay?: number;
+  /**
+   * 'auto' (default): a run updates only the neurons whose update is not the identity
+   * (those given input, firing, refractory or leaking towards rest), where that is
+   * exact: every neuron LIF or a spike source, no current input (thalamic, scheduled,
+   * constant, stepped, noise) and nothing learning (frozen, or no plastic projection).
+   * Results are bit-identical to the dense loop; a large, mostly resting circuit runs
+   * many times faster. Decided at the start of every run (`stats().eventDriven`).
+   * 'dense': every neuron every ms (for comparisons and benchmarks). Not saved in
+   * checkpoints: `Network.load` takes it as an option.
+   */
+  neuronUpdates?: 'auto' | 'dense';
 }
 
 /** Izhikevich neurons in a network: a standalone population's options but the numerics and SIMD level, which the network's mode and options set. */
@@ -348,9 +359,12 @@ export class Network {
    * corrupt or of another format version. Populations and projections come back as
    * neuron and synapse data; `populations` and `projections` of the loaded network are empty.
    */
-  static async load(path: string, options: { simd?: SimdLevel; threads?: number | 'auto' } = {}): Promise<Network> {
+  static async load(
+    path: string,
+    options: { simd?: SimdLevel; threads?: number | 'auto'; neuronUpdates?: 'auto' | 'dense' } = {},
+  ): Promise<Network> {
     checkOptions(options);
-    const native = await addon.NativeNetwork.load(path, options.simd, options.threads);
+    const native = await addon.NativeNetwork.load(path, options.simd, options.threads, options.neuronUpdates);
     return new Network({}, native);
   }
 

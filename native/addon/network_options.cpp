@@ -13,6 +13,14 @@ unsigned ToThreads(const Napi::Value& value) {
   return unsigned(ToInteger(value, "threads", 1, kMaxThreads));
 }
 
+bool ToEventDrivenNeurons(const Napi::Value& value) {
+  if (value.IsUndefined()) return true;
+  const std::string name = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string();
+  if (name == "auto") return true;
+  if (name == "dense") return false;
+  throw TypeError("neuronUpdates must be 'auto' or 'dense'" + (value.IsString() ? " (got '" + name + "')" : std::string()));
+}
+
 Stdp2006 ToStdp(const Napi::Value& value) {
   Stdp2006 s;  // the core's defaults, then the caller's constants
   if (value.IsUndefined()) return s;

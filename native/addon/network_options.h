@@ -14,6 +14,8 @@ Stdp2006 ToStdp(const Napi::Value& value);
 
 // threads: 'auto' (undefined too) or an integer in [1, kMaxThreads].
 unsigned ToThreads(const Napi::Value& value);
+// neuronUpdates: 'auto' (undefined too: event-driven where exact) or 'dense'.
+bool ToEventDrivenNeurons(const Napi::Value& value);
 // A Uint32Array of (first, count) pairs.
 std::vector<NeuronRange> ToRanges(const Napi::Value& value, const char* name);
 // number -> constant; { uniform: [lo, hi] } | { evenly: [lo, hi] }; array-like -> explicit.

@@ -17,12 +17,15 @@ namespace polychron::addon {
 namespace {
 
 // Reads a checkpoint on a worker thread; the new NativeNetwork is made on the JS thread.
-Napi::Value LoadNetwork(Napi::Env env, std::string path, SimdLevel simd, unsigned threads) {
+Napi::Value LoadNetwork(Napi::Env env, std::string path, SimdLevel simd, unsigned threads, bool event_driven_neurons) {
   auto loaded = std::make_shared<std::unique_ptr<Network>>();
   return TaskWorker::Start(
       env, Napi::Object(), nullptr, "load()",
       // A RangeError says the file is missing or invalid, and why.
-      [=](const TaskWorker::KeepGoing&) { *loaded = load_checkpoint(path, simd, threads); },
+      [=](const TaskWorker::KeepGoing&) {
+        *loaded = load_checkpoint(path, simd, threads);
+        (*loaded)->set_event_driven_neurons(event_driven_neurons);
+      },
       [loaded](Napi::Env env) -> Napi::Value {
         auto object = Environment::Of(env).network_constructor.New({});
         NetworkWrap::Unwrap(object)->Adopt(env, std::move(*loaded));
@@ -106,11 +109,12 @@ Napi::Value NetworkWrap::Load(const Napi::CallbackInfo& info) {
     const SimdLevel simd = info[1].IsUndefined() ? active_simd_level() : parse_simd_level(ToString(info[1], "simd"), "simd");
     require_simd_level(simd, "simd");
     const unsigned threads = ToThreads(info[2]);
-    return LoadNetwork(info.Env(), path, simd, threads);
+    const bool event_driven_neurons = ToEventDrivenNeurons(info[3]);
+    return LoadNetwork(info.Env(), path, simd, threads, event_driven_neurons);
   });
 }
 
-// new NativeNetwork({ mode?, simd?, seed?, stdp?, compactSynapses?, memoryLimit?, threads?, threadPolicy? })
+// new NativeNetwork({ mode?, simd?, seed?, stdp?, compactSynapses?, memoryLimit?, threads?, threadPolicy?, neuronUpdates? })
 NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
   Guarded(info.Env(), [&] {
     const auto o = info[0].IsUndefined() ? Napi::Object::New(info.Env()) : info[0].As<Napi::Object>();
@@ -132,6 +136,7 @@ NetworkWrap::NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Netw
       if (name != "adaptive" && name != "all") throw TypeError("threadPolicy must be 'adaptive' or 'all' (got '" + name + "')");
       options.adaptive_threads = name == "adaptive";
     }
+    options.event_driven_neurons = ToEventDrivenNeurons(Option(o, "neuronUpdates"));
     network_ = std::make_unique<Network>(options);
     memory_.Report(info.Env(), network_->memory_bytes());
     return 0;
@@ -576,6 +581,8 @@ Napi::Value NetworkWrap::Stats(const Napi::CallbackInfo& info) {
     out.Set("threadsInUse", Napi::Number::New(env, network.threads_in_use()));
     out.Set("compactSynapses", Napi::Boolean::New(env, network.options().compact_synapses));
     out.Set("stdpFromHistory", Napi::Boolean::New(env, network.learns_from_history()));
+    out.Set("eventDriven", Napi::Boolean::New(env, network.last_run_event_driven()));
+    out.Set("neuronUpdates", Napi::Number::New(env, double(network.last_run_neuron_updates())));
     return out;
   });
 }

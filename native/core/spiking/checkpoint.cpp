@@ -20,6 +20,7 @@ constexpr uint64_t kHeaderBytes = 32;
 
 void Network::save(BinaryWriter& out) {
   build();
+  settle_traces();  // an event-driven run's late decays
   if (learns_from_history_) {
     // The traces as the reference holds them (a reader of the file need not know the
     // log), and after everything the log itself.

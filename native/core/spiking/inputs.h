@@ -87,6 +87,10 @@ class Inputs {
   // RangeError unless such a train exists and the spikes are valid; nothing changes then.
   void set_train(uint32_t first, SpikeSource source, uint64_t now);
   bool has_sources() const { return !sources_.empty(); }
+  // Whether any current is added (thalamic, scheduled, constant, stepped or noise).
+  bool has_currents() const {
+    return !thalamic_.empty() || !schedules_.empty() || !constants_.empty() || !steps_.empty() || !noise_.empty();
+  }
   std::vector<NeuronRange> source_ranges() const;
   // Sources take no input: throws RangeError when a current or a projection (whose
   // targets are `projection_targets`) reaches one.

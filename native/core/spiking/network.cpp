@@ -40,7 +40,10 @@ void Network::fire_sources(std::vector<uint32_t>& fired) {
   // A source's STDP traces are set as an integrated neuron's are at detection (once per
   // listed spike, as a train may list a neuron twice in one ms)...
   if (!learns_from_history_) {
-    for (size_t k = before; k < fired.size(); ++k) plasticity_.mark_spike(fired[k], time_);
+    for (size_t k = before; k < fired.size(); ++k) {
+      if (traces_late_) catch_up_traces(fired[k]);
+      plasticity_.mark_spike(fired[k], time_);
+    }
   }
   // ...but it fires once.
   std::sort(fired.begin() + before, fired.end());
@@ -50,9 +53,19 @@ void Network::fire_sources(std::vector<uint32_t>& fired) {
 
 uint64_t Network::run(uint64_t ms, const MsObserver& on_ms) {
   build();
+  event_driven_ = event_driven_applies();
+  neuron_updates_ = 0;
+  if (event_driven_ && ms > 0) start_event_driven();
+  if (!event_driven_ && ms > 0) settle_traces();
+  const uint32_t dense_updates = event_driven_ ? 0 : neurons_.integrating();
   for (uint64_t k = 0; k < ms; ++k) {
     const uint64_t t = time_;
-    step();
+    if (event_driven_) {
+      step_event_driven();
+    } else {
+      step();
+      neuron_updates_ += dense_updates;
+    }
     const auto& fired = history_[t % max_delay_];
     if (!on_ms(t, fired.data(), uint32_t(fired.size()))) return k + 1;
   }
@@ -91,6 +104,12 @@ void Network::step() {
   if (!probes_.empty()) sample_probes_input();
   pool_->run([&](unsigned k) { integrate_and_decay(k, parts); });
   if (!probes_.empty()) sample_probes_state();
+  const bool updated = finish_ms(parts);
+  const double work = double(synaptic_events_ - events_before) + 0.25 * neurons();
+  choice_->ran(std::chrono::steady_clock::now() - started, work, !updated);
+}
+
+bool Network::finish_ms(unsigned parts) {
   ++time_;
   bool updated = false;
   if (learns_from_history_) {
@@ -106,8 +125,7 @@ void Network::step() {
     updated = true;
   }
   plasticity_.decay_dopamine();
-  const double work = double(synaptic_events_ - events_before) + 0.25 * neurons();
-  choice_->ran(std::chrono::steady_clock::now() - started, work, !updated);
+  return updated;
 }
 
 void Network::detect_and_potentiate(unsigned k, unsigned parts) {
@@ -199,7 +217,7 @@ void Network::deliver(unsigned k, unsigned parts) {
     for (unsigned lane = k; lane < kDeliveryLanes; lane += parts) {
       gather_deliveries(lane_ages_[lane], lane_ages_[lane + 1], deliveries_[lane]);
       float* input = lane == 0 ? neurons_.current() : lane_input_->data();
-      lane_events_[lane] = deliver_groups(deliveries_[lane], input, 0, neurons());
+      lane_events_[lane] = deliver_groups<false>(deliveries_[lane], input, 0, neurons());
     }
     return;
   }
@@ -207,10 +225,11 @@ void Network::deliver(unsigned k, unsigned parts) {
   // all groups in the reference order, so each I[q] and sd[s] sees the serial order.
   uint64_t low, high;
   split_range(neurons(), parts, k, low, high);
-  const uint64_t events = deliver_groups(deliveries_[0], neurons_.current(), uint32_t(low), uint32_t(high - low));
+  const uint64_t events = deliver_groups<false>(deliveries_[0], neurons_.current(), uint32_t(low), uint32_t(high - low));
   if (k == 0) lane_events_[0] = events;
 }
 
+template <bool kTouch>
 uint64_t Network::deliver_groups(const std::vector<Delivery>& list, float* I, uint32_t low, uint32_t span) {
   Synapse* syn = synapses_.synapses();
   const uint8_t* plastic = plasticity_.plastic().data();
@@ -239,12 +258,15 @@ uint64_t Network::deliver_groups(const std::vector<Delivery>& list, float* I, ui
           const uint32_t q = syn[s].post;
           if (q - low >= span) continue;  // another part's (unsigned wrap covers q < low)
           I[q] += syn[s].weight;
+          if constexpr (kTouch) touch(q);
           stdp_depress(syn[s], ltd[q]);
         }
       } else {
         for (uint32_t s = begin; s < end; ++s) {
           const uint32_t q = syn[s].post;
-          if (q - low < span) I[q] += syn[s].weight;
+          if (q - low >= span) continue;
+          I[q] += syn[s].weight;
+          if constexpr (kTouch) touch(q);
         }
       }
       continue;
@@ -253,6 +275,7 @@ uint64_t Network::deliver_groups(const std::vector<Delivery>& list, float* I, ui
       const uint32_t q = syn[s].post;
       if (q - low >= span) continue;
       I[q] += syn[s].weight;
+      if constexpr (kTouch) touch(q);
       const uint16_t p = synapses_.projection(pre, s);
       if (!learning || !plastic[p]) continue;
       const PlasticityRule& rule = rules[p];
@@ -281,6 +304,147 @@ void Network::integrate_and_decay(unsigned k, unsigned parts) {
   neurons_.integrate(begin, end);
   std::fill(I + begin, I + end, 0.0f);
   if (!learns_from_history_) plasticity_.decay_traces(begin, end, time_, decay_);
+}
+
+// --- Event-driven updates ---
+//
+// Most neurons of a large LIF circuit rest: no input, v at a point their integration
+// leaves as it is (lif_rests: e.g. v = v_rest, or any v of a perfect integrator) and
+// not refractory. Their update is the identity, and they cannot start firing unless v
+// changes. So a run may integrate only the neurons of `active_`: those not at rest
+// after the last integration (leaking, refractory), those the delivery gives input to
+// (delivery touches them), and those that fired. After integration, those at rest
+// leave `active_`, and those at or above threshold are detection's candidates at the
+// next ms; every other neuron kept the v it had below threshold at that ms's detection,
+// so it would not fire. Detection runs over the candidates in ascending order, so the
+// fired list is the dense one (delivery's order depends on it). The sets are made from
+// every neuron at the start of each run: JavaScript may have written v and u since the
+// last (or loaded the network), and a neuron above threshold then fires at the first ms.
+//
+// It is exact only when nothing else touches every neuron every ms: no Izhikevich
+// neuron (it never rests), no current input, and nothing that learns now (the
+// potentiation and depression of the fused loops and the weight updates then write
+// nothing). What is left per neuron per ms is the decay of the STDP traces (kept in
+// reference mode, and in fast mode with pair or dopamine rules, learning or not: they
+// are state, saved in checkpoints and learned from later). Nothing reads them while
+// nothing learns, so they decay late: a neuron's traces catch up (Plasticity::
+// catch_up_traces, bit-identical) when it fires, before its mark, and all of them before
+// a dense ms or a save. Spike sources, probes, rewards and dopamine work as in the dense
+// loop. It runs on the calling thread: it is the work of the spikes alone.
+
+bool Network::event_driven_applies() const {
+  return options_.event_driven_neurons && !neurons_.has_izhikevich() && !inputs_.has_currents() &&
+         (frozen_ || !plasticity_.any_plastic());
+}
+
+void Network::start_event_driven() {
+  const uint32_t n = neurons();
+  if (event_flags_.size() != n) {
+    event_flags_.assign(n, 0);
+    active_.clear();
+  }
+  for (uint32_t i : active_) event_flags_[i] &= uint8_t(~kActive);
+  active_.clear();
+  candidates_.clear();
+  const uint32_t* blocks = neurons_.lif_index();
+  const float* v = neurons_.v()->data();
+  const float* u = neurons_.u()->data();
+  const bool exact = neurons_.exact();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (blocks[i] == NeuronStore::kNotLif) continue;  // a spike source
+    const LifBlock& block = neurons_.lif(blocks[i]);
+    const uint32_t k = i - block.range.first;
+    if (v[i] >= float(lif_at(block.v_threshold, k))) candidates_.push_back(i);
+    if (!lif_rests(block, exact, k, v[i], u[i])) touch(i);
+  }
+  if (!learns_from_history_ && !traces_late_) {
+    plasticity_.prepare_catch_up();
+    trace_since_.assign(n, 0);
+    traces_from_ = time_;
+    traces_late_ = true;
+  }
+  pool_->set_active(1);
+}
+
+void Network::settle_traces() {
+  if (!traces_late_) return;
+  for (uint32_t i = 0; i < neurons(); ++i) catch_up_traces(i);
+  traces_late_ = false;
+}
+
+void Network::step_event_driven() {
+  if (traces_late_ && time_ - traces_from_ >= UINT32_MAX) {
+    // trace_since_ counts ms in 32 bits: start again from now.
+    settle_traces();
+    trace_since_.assign(neurons(), 0);
+    traces_from_ = time_;
+    traces_late_ = true;
+  }
+  const uint32_t* blocks = neurons_.lif_index();
+  float* v = neurons_.v()->data();
+  float* u = neurons_.u()->data();
+  float* I = neurons_.current();
+  const bool exact = neurons_.exact();
+  // Detection (no current input to apply): the candidates, ascending.
+  auto& slot = history_[time_ % max_delay_];
+  slot.clear();
+  std::sort(candidates_.begin(), candidates_.end());
+  for (uint32_t i : candidates_) {
+    const LifBlock& block = neurons_.lif(blocks[i]);
+    if (!lif_detect_one(block, i - block.range.first, v[i], u[i])) continue;
+    slot.push_back(i);
+    touch(i);  // reset: integrated this ms
+    // Its traces, as detect_and_potentiate sets them; nothing learns, so nothing is potentiated.
+    if (!learns_from_history_) {
+      catch_up_traces(i);
+      plasticity_.mark_spike(i, time_);
+    }
+  }
+  candidates_.clear();
+  if (inputs_.has_sources()) fire_sources(slot);
+  spike_count_ += slot.size();
+  if (learns_from_history_) stdp_history_.record(slot.data(), uint32_t(slot.size()));
+  if (plasticity_.rewards_active()) plasticity_.update_rewards(slot, time_);
+  // Delivery, as the dense loop on one thread does it.
+  if (options_.mode == NetworkMode::Reference) {
+    gather_deliveries(0, max_delay_, deliveries_[0]);
+    synaptic_events_ += deliver_groups<true>(deliveries_[0], I, 0, neurons());
+  } else {
+    for (unsigned lane = 0; lane < kDeliveryLanes; ++lane) {
+      gather_deliveries(lane_ages_[lane], lane_ages_[lane + 1], deliveries_[lane]);
+      synaptic_events_ += deliver_groups<true>(deliveries_[lane], lane == 0 ? I : lane_input_->data(), 0, neurons());
+    }
+  }
+  if (!probes_.empty()) sample_probes_input();
+  // Integration of the active neurons; every other I (and second lane) is 0.
+  float* extra = lane_input_ ? lane_input_->data() : nullptr;
+  size_t kept = 0;
+  for (size_t a = 0; a < active_.size(); ++a) {
+    const uint32_t i = active_[a];
+    if (extra != nullptr) {
+      I[i] += extra[i];
+      extra[i] = 0;
+    }
+    if (blocks[i] == NeuronStore::kNotLif) {  // a spike source given input (only a checkpoint could say so)
+      I[i] = 0;
+      event_flags_[i] &= uint8_t(~kActive);
+      continue;
+    }
+    const LifBlock& block = neurons_.lif(blocks[i]);
+    const uint32_t k = i - block.range.first;
+    lif_integrate_one(block, exact, k, v[i], u[i], I[i]);
+    I[i] = 0;
+    if (v[i] >= float(lif_at(block.v_threshold, k))) candidates_.push_back(i);
+    if (lif_rests(block, exact, k, v[i], u[i])) {
+      event_flags_[i] &= uint8_t(~kActive);
+    } else {
+      active_[kept++] = i;
+    }
+  }
+  neuron_updates_ += active_.size();
+  active_.resize(kept);
+  if (!probes_.empty()) sample_probes_state();
+  finish_ms(1);
 }
 
 template <typename Update>
@@ -358,6 +522,7 @@ uint64_t Network::memory_bytes() const {
   uint64_t total = synapses_.bytes() + plasticity_.trace_capacity_bytes() + bytes(pending_.pre) + bytes(pending_.post) +
                    bytes(pending_.delay) + bytes(pending_.weight) + bytes(pending_.projection);
   for (const auto& slot : history_) total += bytes(slot);
+  total += bytes(event_flags_) + bytes(active_) + bytes(candidates_) + bytes(trace_since_);
   return total + neurons_.memory_bytes() + stdp_history_.memory_bytes();
 }
 

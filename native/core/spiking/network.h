@@ -15,6 +15,10 @@
 //      traces decay: LTP(t+1) = decay+·LTP(t), LTD ×= decay−;
 //   5. every `period` ms: for each plastic synapse, w += bias + sd, sd ×= decay_sd,
 //      w clipped to [w_min, w_max].
+// Event-driven neuron updates: when no neuron is Izhikevich, no current input is added
+// and nothing learns now (frozen, or no plastic projection), a run updates only the
+// neurons whose update is not the identity (see "Event-driven updates" in network.cpp),
+// with the same results, bit for bit, as the dense loop above.
 // Reference mode does exactly this with the exact neuron numerics; fast mode uses the
 // fast (float32, fused multiply-add) neuron kernels and, when every rule is the 2006
 // rule, computes steps 2, 3 and 5's STDP from spike histories once per period
@@ -68,6 +72,10 @@ struct NetworkOptions {
   // The most bytes the synapses may take: a network that would need more is refused when
   // it is built, before allocating them (the same default as the LUT models' limit).
   uint64_t memory_limit = uint64_t(8) << 30;
+  // Whether runs may update only the neurons that do not rest, where that is exact
+  // (see network.cpp); false: every neuron every ms (benchmarks, tests). Not part of
+  // checkpoints.
+  bool event_driven_neurons = true;
   Stdp2006 stdp;
 };
 
@@ -158,6 +166,13 @@ class Network {
   void set_dopamine_decay(double decay) { plasticity_.set_dopamine_decay(decay); }
   bool frozen() const { return frozen_; }
   void set_frozen(bool frozen);
+  // NetworkOptions::event_driven_neurons, from the next run on (a loaded network's).
+  void set_event_driven_neurons(bool allowed) { options_.event_driven_neurons = allowed; }
+  // Whether the last run updated its neurons event-driven, and how many neuron updates
+  // (integrations of a neuron over a ms) it did: neurons × ms for the dense loop, spike
+  // sources left out.
+  bool last_run_event_driven() const { return event_driven_; }
+  uint64_t last_run_neuron_updates() const { return neuron_updates_; }
   // Whether STDP is computed from spike histories (fast mode, 2006 rules only).
   bool learns_from_history() const { return learns_from_history_; }
   uint64_t state_bytes() const;
@@ -175,6 +190,9 @@ class Network {
  private:
   void require_building(const char* what) const;
   void step();
+  // The end of a ms after integration: the clock, the weight updates due, dopamine;
+  // returns whether weights were updated.
+  bool finish_ms(unsigned parts);
   // Phases of step(), each over part k of `parts` (neurons, or postsynaptic neurons
   // for delivery, or synapses for the weight update).
   void detect_and_potentiate(unsigned k, unsigned parts);
@@ -183,7 +201,9 @@ class Network {
     uint32_t pre, begin, end;  // synapses [begin, end) of neuron pre (one delay group)
   };
   void gather_deliveries(uint32_t age_begin, uint32_t age_end, std::vector<Delivery>& out) const;
-  // Adds the groups' weights to I of targets in [low, low + span) (and depresses); returns the events.
+  // Adds the groups' weights to I of targets in [low, low + span) (and depresses); returns
+  // the events. kTouch: each target joins the neurons integrated this ms (event-driven).
+  template <bool kTouch>
   uint64_t deliver_groups(const std::vector<Delivery>& list, float* I, uint32_t low, uint32_t span);
   void deliver(unsigned k, unsigned parts);
   void integrate_and_decay(unsigned k, unsigned parts);
@@ -207,6 +227,23 @@ class Network {
   // Fast mode's history-based STDP: the sd of ms before now added to the synapses (and,
   // with `update`, the period's weight update), or the window dropped while frozen.
   void settle_history(bool update);
+  // Event-driven updates (network.cpp): whether they are exact for this network now; the
+  // sets made at the start of a run; one ms.
+  bool event_driven_applies() const;
+  void start_event_driven();
+  void step_event_driven();
+  void touch(uint32_t neuron) {
+    if (event_flags_[neuron] & kActive) return;
+    event_flags_[neuron] |= kActive;
+    active_.push_back(neuron);
+  }
+  // Brings a neuron's STDP traces up to now (before it is marked), and all of them
+  // (before anything reads them: a dense ms, a save).
+  void catch_up_traces(uint32_t neuron) {
+    plasticity_.catch_up_traces(neuron, traces_from_ + trace_since_[neuron], time_);
+    trace_since_[neuron] = uint32_t(time_ - traces_from_);
+  }
+  void settle_traces();
 
   NetworkOptions options_;
   bool built_ = false;
@@ -244,6 +281,19 @@ class Network {
   TraceDecayKernel decay_ = nullptr;  // for options_.simd
   uint64_t synaptic_events_ = 0;
   uint64_t spike_count_ = 0;
+
+  // Event-driven updates (made by the first run that uses them).
+  static constexpr uint8_t kActive = 1;
+  std::vector<uint8_t> event_flags_;  // per neuron: in active_ (kActive)
+  std::vector<uint32_t> active_;      // neurons to integrate this ms: not at rest, given input, or fired
+  std::vector<uint32_t> candidates_;  // LIF neurons at or above threshold: next ms's detection
+  // While traces_late_: neuron i's STDP traces lack the decays of ms from
+  // traces_from_ + trace_since_[i] on.
+  bool traces_late_ = false;
+  uint64_t traces_from_ = 0;
+  std::vector<uint32_t> trace_since_;
+  bool event_driven_ = false;         // the last run's
+  uint64_t neuron_updates_ = 0;       // the last run's
 };
 
 }  // namespace polychron

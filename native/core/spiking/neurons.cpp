@@ -140,9 +140,26 @@ uint64_t NeuronStore::memory_bytes() const {
       total += capacity_bytes(*values);
     }
   }
+  total += capacity_bytes(lif_index_);
   // v, u and I, one float each.
   if (v_) total += uint64_t(size_) * 3 * sizeof(float);
   return total;
+}
+
+uint32_t NeuronStore::integrating() const {
+  uint32_t count = 0;
+  for (const Segment& s : segments_) count += s.model == Model::Source ? 0 : s.range.count;
+  return count;
+}
+
+const uint32_t* NeuronStore::lif_index() {
+  if (lif_index_.size() != size_) {
+    lif_index_.assign(size_, kNotLif);
+    for (uint32_t k = 0; k < lif_.size(); ++k) {
+      std::fill_n(lif_index_.begin() + lif_[k].range.first, lif_[k].range.count, k);
+    }
+  }
+  return lif_index_.data();
 }
 
 template <typename Fn>

@@ -59,6 +59,9 @@ class NeuronStore {
   // --- State ---
   uint32_t size() const { return size_; }
   bool has_lif() const { return !lif_.empty(); }
+  bool has_izhikevich() const { return !izhikevich_.empty(); }
+  // Neurons that integrate (all but the spike sources).
+  uint32_t integrating() const;
   const std::vector<IzhikevichSegment>& izhikevich_segments() const { return izhikevich_; }
   // Shared so that views handed out (e.g. to JavaScript) outlive the network; null until built.
   const std::shared_ptr<AlignedArray<float>>& v() const { return v_; }
@@ -73,6 +76,13 @@ class NeuronStore {
   uint32_t detect(uint32_t begin, uint32_t end, uint32_t* fired);
   // Advances the neurons by 1 ms with current(); sources stay as they are.
   void integrate(uint32_t begin, uint32_t end);
+
+  // --- One LIF neuron at a time (the network's event-driven updates) ---
+  static constexpr uint32_t kNotLif = UINT32_MAX;
+  // Per neuron, the index of its LIF block, or kNotLif (made on the first call).
+  const uint32_t* lif_index();
+  const LifBlock& lif(uint32_t index) const { return lif_[index]; }
+  bool exact() const { return numerics_ == Numerics::Exact; }
 
   // --- Checkpoints (spiking/checkpoint.h) ---
   // The neuron count, the Izhikevich segments with their parameters, v and u.
@@ -120,6 +130,7 @@ class NeuronStore {
   // Built.
   std::shared_ptr<AlignedArray<float>> v_, u_;
   std::unique_ptr<AlignedArray<float>> current_;
+  std::vector<uint32_t> lif_index_;  // see lif_index()
 };
 
 }  // namespace polychron

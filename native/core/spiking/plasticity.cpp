@@ -1,6 +1,7 @@
 #include "core/spiking/plasticity.h"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "core/errors.h"
@@ -188,6 +189,78 @@ void Plasticity::decay_traces(uint32_t begin, uint32_t end, uint64_t t, TraceDec
     float* x_next = set.x.data() + ((t + 1) % slots) * neurons_;
     decay(x_now + begin, x_next + begin, set.decay_plus, n);
     decay(set.y.data() + begin, set.y.data() + begin, set.decay_minus, n);
+  }
+}
+
+namespace {
+
+// decay_traces's arithmetic for one value (kernels/trace_decay.h).
+inline float decayed(float x, double factor) { return static_cast<float>(factor * x); }
+inline bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof(float)) == 0; }
+
+// `steps` decays of x, stopping where the decay leaves x as it is.
+float decayed_steps(float x, double factor, uint64_t steps) {
+  for (; steps > 0; --steps) {
+    const float next = decayed(x, factor);
+    if (same_bits(next, x)) break;
+    x = next;
+  }
+  return x;
+}
+
+}  // namespace
+
+float Plasticity::DecayRun::advanced(float value, uint64_t steps) const {
+  if (values.empty() || !same_bits(value, values[0])) return decayed_steps(value, factor, steps);
+  if (steps < values.size()) return values[steps];
+  return decayed_steps(values.back(), factor, steps - (values.size() - 1));
+}
+
+void Plasticity::prepare_catch_up() {
+  const auto run_of = [](float start, double factor) {
+    DecayRun run;
+    run.factor = factor;
+    run.values.push_back(start);
+    while (run.values.size() < DecayRun::kMaxRun) {
+      const float next = decayed(run.values.back(), factor);
+      if (same_bits(next, run.values.back())) break;
+      run.values.push_back(next);
+    }
+    return run;
+  };
+  // What a mark leaves: A+ and A− (2006), 1 (nearest pairing; all-to-all adds 1, often to
+  // a trace decayed below 2^-24, which gives 1 as well).
+  ltp_run_ = run_of(a_plus_, stdp_.decay_plus);
+  ltd_run_ = run_of(a_minus_, stdp_.decay_minus);
+  pair_runs_.clear();
+  for (const PairTraces& set : pair_traces_) {
+    pair_runs_.push_back(run_of(1.0f, set.decay_plus));
+    pair_runs_.push_back(run_of(1.0f, set.decay_minus));
+  }
+}
+
+void Plasticity::catch_up_ring(std::vector<float>& ring, const DecayRun& run, uint32_t neuron, uint64_t from, uint64_t to) {
+  // Slot m mod (D + 1) holds ms m: ms (from, to] are written, or the last D + 1 of them.
+  const uint64_t slots = max_delay_ + 1;
+  uint64_t first = from + 1;
+  if (to > max_delay_ && to - max_delay_ > first) first = to - max_delay_;
+  float value = run.advanced(ring[(from % slots) * neurons_ + neuron], first - from);
+  for (uint64_t m = first;; ++m) {
+    ring[(m % slots) * neurons_ + neuron] = value;
+    if (m == to) break;
+    value = decayed(value, run.factor);
+  }
+}
+
+void Plasticity::catch_up_traces(uint32_t neuron, uint64_t from, uint64_t to) {
+  if (from >= to) return;
+  if (!ltp_.empty()) {
+    catch_up_ring(ltp_, ltp_run_, neuron, from, to);
+    ltd_[neuron] = ltd_run_.advanced(ltd_[neuron], to - from);
+  }
+  for (size_t k = 0; k < pair_traces_.size(); ++k) {
+    catch_up_ring(pair_traces_[k].x, pair_runs_[2 * k], neuron, from, to);
+    pair_traces_[k].y[neuron] = pair_runs_[2 * k + 1].advanced(pair_traces_[k].y[neuron], to - from);
   }
 }
 

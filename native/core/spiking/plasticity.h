@@ -168,6 +168,15 @@ class Plasticity {
   }
   // Decays the traces of neurons [begin, end) from ms t to t + 1.
   void decay_traces(uint32_t begin, uint32_t end, uint64_t t, TraceDecayKernel decay);
+  // Late decay (the network's event-driven runs): applies to one neuron's traces the
+  // decays of ms [from, to), leaving them bit for bit as decay_traces at each of those
+  // ms would (the kernels' arithmetic, value by value). It costs at most D + 1 writes per
+  // ring plus a jump: a value the decay of a mark starts from (A+, A−, 1) jumps along its
+  // sequence, computed once, and any other value decays step by step until the decay
+  // leaves it as it is (traces end at 0 or a small subnormal). Call prepare_catch_up()
+  // once the traces are allocated.
+  void prepare_catch_up();
+  void catch_up_traces(uint32_t neuron, uint64_t from, uint64_t to);
 
   // Dopamine: the level, a reward now, a reward rule, the per-ms decay.
   double dopamine() const { return dopamine_; }
@@ -205,6 +214,19 @@ class Plasticity {
   uint32_t max_delay_ = 1;
   std::vector<float> ltp_;  // (D + 1) slots × N: LTP trace of ms t in slot t mod (D+1)
   std::vector<float> ltd_;  // N
+
+  // catch_up_traces: the values k decays make of a mark's value (values[0]), up to the
+  // first that the decay leaves as it is (or kMaxRun values).
+  struct DecayRun {
+    static constexpr size_t kMaxRun = size_t(1) << 16;
+    double factor = 1;
+    std::vector<float> values;
+    // `steps` decays of `value` (jumping along the run when value is its start).
+    float advanced(float value, uint64_t steps) const;
+  };
+  void catch_up_ring(std::vector<float>& ring, const DecayRun& run, uint32_t neuron, uint64_t from, uint64_t to);
+  DecayRun ltp_run_, ltd_run_;
+  std::vector<DecayRun> pair_runs_;  // per set: x, y
 };
 
 }  // namespace polychron

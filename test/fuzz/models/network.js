@@ -14,6 +14,7 @@ const networkOptionsSpec = {
   simd: simd(),
   threads: mix(fc.oneof(fc.constant('auto'), int(1, 2))),
   threadPolicy: mix(fc.constantFrom('adaptive', 'all')),
+  neuronUpdates: mix(fc.constantFrom('auto', 'dense')),
   compactSynapses: mix(fc.boolean()),
   stdp: options({
     aPlus: mix(fc.double({ min: 0, max: 1, noNaN: true })),
