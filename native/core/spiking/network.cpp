@@ -261,12 +261,30 @@ uint64_t Network::deliver_groups(const std::vector<Delivery>& list, float* I, ui
           if constexpr (kTouch) touch(q);
           stdp_depress(syn[s], ltd[q]);
         }
+      } else if constexpr (kTouch) {
+        // Event-driven: the whole network is one part. Restrict-qualified locals, since a
+        // store through the byte flags could otherwise alias everything and force every
+        // pointer to be reloaded per synapse (the loop is this mode's hot spot).
+        const Synapse* __restrict from = syn + begin;
+        const Synapse* __restrict to = syn + end;
+        float* __restrict input = I;
+        uint8_t* __restrict flags = event_flags_.data();
+        for (; from < to; ++from) {
+          const uint32_t q = from->post;
+          const float before = input[q];
+          input[q] = before + from->weight;
+          // Only a neuron's first input of the ms can find it unmarked (its I is 0 until
+          // then; inputs that cancel to 0 leave it marked), so the flag is read rarely.
+          if (before == 0.0f && !(flags[q] & kActive)) {
+            flags[q] |= kActive;
+            active_.push_back(q);
+          }
+        }
       } else {
         for (uint32_t s = begin; s < end; ++s) {
           const uint32_t q = syn[s].post;
           if (q - low >= span) continue;
           I[q] += syn[s].weight;
-          if constexpr (kTouch) touch(q);
         }
       }
       continue;
