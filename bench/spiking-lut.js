@@ -159,7 +159,6 @@ async function measure() {
   const compileSeconds = Number(process.hrtime.bigint() - compileStarted) / 1e9;
   const stats = circuit.network.stats();
   console.log(`spiking-lut: circuit of ${circuit.network.size} neurons and ${stats.synapses} synapses in ${compileSeconds.toFixed(1)} s`);
-  const before = stats.neuronUpdates;
   let lastShown = 0;
   const evaluation = await circuit.evaluate(images, labels, {
     onProgress: (done, total) => {
@@ -169,7 +168,6 @@ async function measure() {
       }
     },
   });
-  const after = circuit.network.stats();
   const times = directTimes(model, test.images);
   const { predictions: _p, disagreements, ...figures } = evaluation;
   const ratio = {
@@ -194,8 +192,8 @@ async function measure() {
       periodMs: circuit.layout.period, latencyMs: circuit.layout.latency, hiddenUnit: circuit.layout.hiddenUnit, logitUnit: circuit.layout.logitUnit,
       stages: circuit.layout.stages.map((s) => ({ tables: s.tables, comparisons: s.comparisons })),
       tables: circuit.tables,
-      eventDriven: after.eventDriven,
-      neuronUpdatesPerExample: after.neuronUpdates === undefined ? undefined : (after.neuronUpdates - (before ?? 0)) / limit,
+      eventDriven: circuit.network.stats().eventDriven,
+      neuronUpdatesPerExample: evaluation.neuronUpdatesPerExample,
     },
     evaluation: { ...figures, disagreements: disagreements.length, firstDisagreements: disagreements.slice(0, 20) },
     direct: times,

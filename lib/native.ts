@@ -280,6 +280,7 @@ export interface NativeCircuitRun {
   examples: number;
   spikes: number;
   synapticEvents: number;
+  neuronUpdates: number;
   simulatedMs: number;
   aborted: boolean;
 }

@@ -86,6 +86,8 @@ export interface CircuitRun {
   indices: Uint32Array;
   spikes: number;
   synapticEvents: number;
+  /** Neurons integrated (event-driven: only those given input or not at rest). */
+  neuronUpdates: number;
   simulatedMs: number;
   /** Wall-clock seconds of the simulation. */
   seconds: number;
@@ -106,6 +108,7 @@ export interface SpikingEvaluation {
   exact: { indexAgreement: number; predictionAgreement: number };
   spikesPerExample: number;
   synapticEventsPerExample: number;
+  neuronUpdatesPerExample: number;
   simulatedMsPerExample: number;
   /** Wall-clock µs per example of the simulation alone. */
   microsecondsPerExample: number;
@@ -311,7 +314,7 @@ export class SpikingLutCircuit {
     const predictions = new Uint32Array(n);
     const disagreements: number[] = [];
     let indexEqual = 0, exactIndexEqual = 0, exactClassEqual = 0, rawEqual = 0, correct = 0;
-    let spikes = 0, events = 0, simulatedMs = 0, seconds = 0;
+    let spikes = 0, events = 0, updates = 0, simulatedMs = 0, seconds = 0;
     const chunk = 1000;
     for (let e0 = 0; e0 < n; e0 += chunk) {
       const e1 = Math.min(n, e0 + chunk);
@@ -334,6 +337,7 @@ export class SpikingLutCircuit {
       }
       spikes += run.spikes;
       events += run.synapticEvents;
+      updates += run.neuronUpdates;
       simulatedMs += run.simulatedMs;
       seconds += run.seconds;
       await options.onProgress?.(e1, n);
@@ -350,6 +354,7 @@ export class SpikingLutCircuit {
       },
       spikesPerExample: spikes / n,
       synapticEventsPerExample: events / n,
+      neuronUpdatesPerExample: updates / n,
       simulatedMsPerExample: simulatedMs / n,
       microsecondsPerExample: (seconds * 1e6) / n,
       disagreements,

@@ -178,6 +178,7 @@ Napi::Object CircuitRunObject(Napi::Env env, const LutCircuitRun& run) {
   out.Set("aborted", !run.complete);
   out.Set("spikes", double(run.spikes));
   out.Set("synapticEvents", double(run.synaptic_events));
+  out.Set("neuronUpdates", double(run.neuron_updates));
   out.Set("simulatedMs", double(run.simulated_ms));
   return out;
 }

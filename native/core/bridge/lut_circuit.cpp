@@ -548,6 +548,7 @@ LutCircuitRun run_lut_circuit(Network& network, const LutCircuitLayout& layout, 
     network.set_train(layout.inputs.first, std::move(train));
     const uint64_t ms = e1 == count ? (e1 - e0 - 1) * P + layout.latency() + 1 : (e1 - e0) * P;
     run.simulated_ms += network.run(ms, observe);
+    run.neuron_updates += network.last_run_neuron_updates();
   }
   if (run.complete) {
     run.examples = count;

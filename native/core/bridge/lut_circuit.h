@@ -125,7 +125,7 @@ struct LutCircuitRun {
   uint64_t examples = 0;
   std::vector<uint32_t> classes;  // per example: the class neuron that fired (classifier circuits)
   std::vector<uint32_t> indices;  // per example: every stage's table indices, stage by stage
-  uint64_t spikes = 0, synaptic_events = 0, simulated_ms = 0;
+  uint64_t spikes = 0, synaptic_events = 0, neuron_updates = 0, simulated_ms = 0;
   bool complete = true;  // false when keep_going stopped it
 };
 
