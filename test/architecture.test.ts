@@ -17,7 +17,8 @@ function filesUnder(folder: string, pattern: RegExp): string[] {
 }
 
 // Each part of the core and the parts it may include ('' = the shared headers at the top).
-// Kernels and file formats sit under everything; the spiking engine under the group search.
+// Kernels and file formats sit under everything; the spiking engine under the group search;
+// the bridge (LUT networks compiled into spiking circuits) on top of the engine and the LUTs.
 const MAY_INCLUDE: Record<string, string[]> = {
   '': [''],
   kernels: ['', 'kernels'],
@@ -25,6 +26,7 @@ const MAY_INCLUDE: Record<string, string[]> = {
   spiking: ['', 'kernels', 'io', 'spiking'],
   groups: ['', 'kernels', 'spiking', 'groups'],
   lut: ['', 'kernels', 'io', 'lut'],
+  bridge: ['', 'kernels', 'io', 'spiking', 'lut', 'bridge'],
 };
 
 /** The part of a path below native/core: 'lut' for lut/lm/model.h, '' for errors.h. */

@@ -38,7 +38,7 @@ export async function plotCircuit(raster: Raster, populations: readonly Populati
   if (marks.length > 0) {
     layers.push({
       data: { values: marks },
-      mark: { type: 'point', size: 90, strokeWidth: 1.5, filled: false, color: '#000' },
+      mark: { type: 'point', size: 40, strokeWidth: 1, filled: false, color: '#000' },
       encoding: { x, y, shape: { field: 'kind', type: 'nominal', title: 'look-up' }, tooltip: [{ field: 'label', type: 'nominal' }] },
     });
   }
