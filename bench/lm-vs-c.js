@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// The LUT transformer against the Spiking Manifesto's C program, side by side in one run
+// (issue 22): training steps per second with 1 and 2 threads, the validation pass per
+// snippet, generation, and the resident memory — each also as a fraction of what this
+// machine's memory allows (the limit account of docs/benchmarks.md, from
+// bench/results/memory-probe.json).
+//
+// Training is timed as a user runs it: `polychron lm train --text FILE --steps N --seed 1
+// --every 0 --threads T --impl fast`, wall time including start-up, against the C program's
+// own time for the same number of steps (from its progress marks, its start-up and first
+// validation left out). Options: --c-program DIR (a clone of github.com/izhikevich/SNN;
+// without it the C program's figures are skipped), --steps N (default 1500), --text FILE
+// (default ../shared/data/tinyshakespeare.txt), --memory (also train 10,000 steps and read
+// the peak resident memory of both; about 15 minutes).
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { polychron, writeResult, option } = require('./harness');
+const { buildCProgram, timeCProgram } = require('./peers/c_program');
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli', 'index.js');
+const BUILD = path.join(__dirname, '.build', 'lm-vs-c');
+const PROBE = path.join(__dirname, 'results', 'memory-probe.json');
+const TARGETS = { trainSpeedup1: 4, trainSpeedup2: 6, validationSpeedup: 5, residentFraction: 0.5 };
+
+/** Runs the CLI's lm train; wall ms and peak resident bytes (/usr/bin/time, when present). */
+function trainCli(text, steps, threads) {
+  return new Promise((resolve, reject) => {
+    const args = [CLI, 'lm', 'train', '--text', text, '--steps', String(steps), '--seed', '1', '--every', '0',
+      '--threads', String(threads), '--impl', 'fast', '--quiet'];
+    const timed = fs.existsSync('/usr/bin/time');
+    const started = process.hrtime.bigint();
+    const child = timed
+      ? spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) {
+        reject(new Error(`polychron lm train failed (${code}): ${stderr.trim()}`));
+        return;
+      }
+      const kb = /maxrss=(\d+)/.exec(stderr);
+      resolve({ threads, steps, wallMs: ms, msPerStep: ms / steps, peakResidentBytes: kb ? Number(kb[1]) * 1024 : undefined });
+    });
+  });
+}
+
+/** Validation (reference protocol, 10,000 snippets, last position) and generation of an untrained model. */
+async function forwardPasses(text, threads) {
+  const model = new polychron.LutLanguageModel({ threads, seed: 1 });
+  let started = process.hrtime.bigint();
+  const snippets = 2000;
+  await model.evaluate(text, { protocol: 'reference', validationSnippets: snippets });
+  const validationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  started = process.hrtime.bigint();
+  const bytes = 200;
+  await model.generateBytes('To be, or not to be, that is the', { length: bytes });
+  const generationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  model.close();
+  return { threads, validationMsPerSnippet: validationMs / snippets, snippetsPerSecond: snippets / (validationMs / 1000), generatedBytesPerSecond: bytes / (generationMs / 1000) };
+}
+
+/** Table rows touched per training step and per forward pass (spec §2, counted from the shape). */
+function rowAccounting(c) {
+  const P = c.context, T = c.tables, H = c.heads, L = c.layers, d = c.embedding;
+  const pairs = (P * (P - 1)) / 2;
+  const attentionRows = pairs * T * H * L;  // one row per (pos, pos1, table, head, layer)
+  const ffnRows = P * T * L, unembedRows = P * T;
+  const rowBytes = d * 4, unembedBytes = 256 * 4;
+  const forward = { rows: attentionRows + ffnRows + unembedRows, bytes: (attentionRows + ffnRows) * rowBytes + unembedRows * unembedBytes };
+  // Backward: each op reads and writes its row and reads the flipped row; an attention op
+  // may read a third (the positional flip). Counted as 3 accesses per op (the upper bound);
+  // the forward's reads of the same rows moments earlier are counted again (they are not in
+  // cache: 190,464 rows of 128 bytes are 24 MB).
+  const backwardAccesses = 3 * (attentionRows + ffnRows + unembedRows);
+  const backwardBytes = 3 * ((attentionRows + ffnRows) * rowBytes + unembedRows * unembedBytes);
+  return {
+    forward, lastPositionForward: { rows: attentionRows / pairs * (P - 1) + ffnRows + unembedRows },
+    trainingStep: { randomAccesses: forward.rows + backwardAccesses, bytes: forward.bytes + backwardBytes },
+  };
+}
+
+function probeLimits() {
+  if (!fs.existsSync(PROBE)) return undefined;
+  const probe = JSON.parse(fs.readFileSync(PROBE, 'utf8'));
+  const find = (threads) => probe.random.find((r) => r.pattern === 'read64' && r.bytes === 1073741824 && r.threads === threads && r.pages === '4k');
+  const one = find(1), two = find(2);
+  if (one === undefined || two === undefined) return undefined;
+  return { nsPerRowAccess1Thread: one.nsPerAccess.median, nsPerRowAccess2Threads: two.nsPerAccess.median, source: 'memory-probe.json: read64, 1 GB working set, 4 KB pages' };
+}
+
+async function main() {
+  const shared = path.resolve(__dirname, '..', '..', 'shared', 'data', 'tinyshakespeare.txt');
+  const textFile = option('text', fs.existsSync(shared) ? shared : undefined);
+  if (textFile === undefined) {
+    console.log('lm-vs-c: no text (pass --text FILE; ../shared/data/tinyshakespeare.txt is absent); skipped');
+    return;
+  }
+  const steps = Number(option('steps', '1500'));
+  const text = fs.readFileSync(textFile);
+  const result = { text: path.basename(textFile), textBytes: text.length, steps, cProgram: undefined, polychron: {}, targets: TARGETS };
+
+  const built = buildCProgram(option('c-program', process.env.POLYCHRON_C_PROGRAM), BUILD, textFile);
+  if (built.skipped) {
+    console.log(`lm-vs-c: C program skipped: ${built.skipped}`);
+    result.cProgram = { skipped: built.skipped };
+  } else {
+    console.log(`lm-vs-c: the C program, ${steps} steps after its first validation (about ${Math.round(60 + steps * 0.06)} s)`);
+    result.cProgram = { source: option('c-program', process.env.POLYCHRON_C_PROGRAM), ...(await timeCProgram(built.binary, steps, BUILD)) };
+    console.log(`lm-vs-c: C program ${result.cProgram.msPerStep.toFixed(1)} ms/step, validation ${result.cProgram.validationMsPerSnippet.toFixed(2)} ms/snippet`);
+  }
+  result.polychron.train = [];
+  for (const threads of [1, 2]) {
+    const r = await trainCli(textFile, steps, threads);
+    console.log(`lm-vs-c: polychron --threads ${threads}: ${r.msPerStep.toFixed(1)} ms/step (wall, start-up included)`);
+    result.polychron.train.push(r);
+  }
+  result.polychron.forward = [];
+  for (const threads of [1, 2]) result.polychron.forward.push(await forwardPasses(text, threads));
+  if (process.argv.includes('--memory')) {
+    const r = await trainCli(textFile, 10000, 2);
+    result.polychron.memory = { steps: 10000, peakResidentBytes: r.peakResidentBytes };
+    if (!built.skipped) {
+      const m = await timeCProgram(built.binary, 10000, BUILD);
+      result.cProgram.memory = { steps: 10000, peakResidentBytes: m.peakResidentBytes };
+    }
+  }
+  const model = new polychron.LutLanguageModel({});
+  const config = model.config;
+  model.close();
+  result.account = { config, ...rowAccounting(config), limits: probeLimits() };
+  const lim = result.account.limits;
+  if (lim) {
+    const accesses = result.account.trainingStep.randomAccesses;
+    result.account.floorMsPerStep = { threads1: (accesses * lim.nsPerRowAccess1Thread) / 1e6, threads2: (accesses * lim.nsPerRowAccess2Threads) / 1e6 };
+    result.account.fractionOfLimit = result.polychron.train.map((r) => ({
+      threads: r.threads,
+      fraction: result.account.floorMsPerStep[`threads${r.threads}`] / r.msPerStep,
+    }));
+  }
+  if (result.cProgram.msPerStep) {
+    const [t1, t2] = result.polychron.train;
+    result.speedup = {
+      train1Thread: result.cProgram.msPerStep / t1.msPerStep,
+      train2Threads: result.cProgram.msPerStep / t2.msPerStep,
+      validation1Thread: result.cProgram.validationMsPerSnippet / result.polychron.forward[0].validationMsPerSnippet,
+      validation2Threads: result.cProgram.validationMsPerSnippet / result.polychron.forward[1].validationMsPerSnippet,
+    };
+    result.targetsMet = {
+      train1Thread: result.speedup.train1Thread >= TARGETS.trainSpeedup1,
+      train2Threads: result.speedup.train2Threads >= TARGETS.trainSpeedup2,
+      validation: Math.max(result.speedup.validation1Thread, result.speedup.validation2Threads) >= TARGETS.validationSpeedup,
+    };
+  }
+  const file = writeResult('lm-vs-c', result);
+  console.log(JSON.stringify({ speedup: result.speedup, targetsMet: result.targetsMet, account: { floorMsPerStep: result.account.floorMsPerStep, fractionOfLimit: result.account.fractionOfLimit } }, null, 2));
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
