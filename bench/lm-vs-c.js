@@ -25,10 +25,10 @@ const PROBE = path.join(__dirname, 'results', 'memory-probe.json');
 const TARGETS = { trainSpeedup1: 4, trainSpeedup2: 6, validationSpeedup: 5, residentFraction: 0.5 };
 
 /** Runs the CLI's lm train; wall ms and peak resident bytes (/usr/bin/time, when present). */
-function trainCli(text, steps, threads) {
+function trainCli(text, steps, threads, checkpoint) {
   return new Promise((resolve, reject) => {
     const args = [CLI, 'lm', 'train', '--text', text, '--steps', String(steps), '--seed', '1', '--every', '0',
-      '--threads', String(threads), '--impl', 'fast', '--quiet'];
+      '--threads', String(threads), '--impl', 'fast', '--quiet', ...(checkpoint ? ['--checkpoint', checkpoint] : [])];
     const timed = fs.existsSync('/usr/bin/time');
     const started = process.hrtime.bigint();
     const child = timed
@@ -49,9 +49,12 @@ function trainCli(text, steps, threads) {
   });
 }
 
-/** Validation (reference protocol, 10,000 snippets, last position) and generation of an untrained model. */
-async function forwardPasses(text, threads) {
-  const model = new polychron.LutLanguageModel({ threads, seed: 1 });
+/**
+ * The validation pass (reference protocol, last position, as the C program scores) and
+ * generation, per thread count, of an untrained model or of a saved one.
+ */
+async function forwardPasses(text, threads, file) {
+  const model = file ? await polychron.LutLanguageModel.load(file, { threads }) : new polychron.LutLanguageModel({ threads, seed: 1 });
   let started = process.hrtime.bigint();
   const snippets = 2000;
   await model.evaluate(text, { protocol: 'reference', validationSnippets: snippets });
@@ -61,7 +64,7 @@ async function forwardPasses(text, threads) {
   await model.generateBytes('To be, or not to be, that is the', { length: bytes });
   const generationMs = Number(process.hrtime.bigint() - started) / 1e6;
   model.close();
-  return { threads, validationMsPerSnippet: validationMs / snippets, snippetsPerSecond: snippets / (validationMs / 1000), generatedBytesPerSecond: bytes / (generationMs / 1000) };
+  return { threads, model: file ? 'trained' : 'untrained', validationMsPerSnippet: validationMs / snippets, snippetsPerSecond: snippets / (validationMs / 1000), generatedBytesPerSecond: bytes / (generationMs / 1000) };
 }
 
 /** Table rows touched per training step and per forward pass (spec §2, counted from the shape). */
@@ -122,11 +125,16 @@ async function main() {
   result.polychron.forward = [];
   for (const threads of [1, 2]) result.polychron.forward.push(await forwardPasses(text, threads));
   if (process.argv.includes('--memory')) {
-    const r = await trainCli(textFile, 10000, 2);
-    result.polychron.memory = { steps: 10000, peakResidentBytes: r.peakResidentBytes };
+    // 10,000 steps each: peak resident memory, and the validation pass on the trained models.
+    const checkpoint = path.join(BUILD, 'polychron-10000.safetensors');
+    console.log('lm-vs-c: polychron, 10,000 steps with 2 threads');
+    const r = await trainCli(textFile, 10000, 2, checkpoint);
+    result.polychron.memory = { steps: 10000, threads: 2, peakResidentBytes: r.peakResidentBytes, msPerStep: r.msPerStep };
+    for (const threads of [1, 2]) result.polychron.forward.push(await forwardPasses(text, threads, checkpoint));
     if (!built.skipped) {
+      console.log('lm-vs-c: the C program, 10,000 steps (about 10 min)');
       const m = await timeCProgram(built.binary, 10000, BUILD);
-      result.cProgram.memory = { steps: 10000, peakResidentBytes: m.peakResidentBytes };
+      result.cProgram.memory = { steps: 10000, peakResidentBytes: m.peakResidentBytes, msPerStep: m.msPerStep, validations: m.validations };
     }
   }
   const model = new polychron.LutLanguageModel({});
@@ -144,16 +152,29 @@ async function main() {
   }
   if (result.cProgram.msPerStep) {
     const [t1, t2] = result.polychron.train;
+    // Validation is compared at equal training: untrained (the C program's t = 0), and
+    // after 10,000 steps with --memory (the C program's t = 10,000).
+    const trained = result.cProgram.memory?.validations?.find((v) => v.step === 10000);
+    const forward = (model, threads) => result.polychron.forward.find((f) => f.model === model && f.threads === threads);
     result.speedup = {
       train1Thread: result.cProgram.msPerStep / t1.msPerStep,
       train2Threads: result.cProgram.msPerStep / t2.msPerStep,
-      validation1Thread: result.cProgram.validationMsPerSnippet / result.polychron.forward[0].validationMsPerSnippet,
-      validation2Threads: result.cProgram.validationMsPerSnippet / result.polychron.forward[1].validationMsPerSnippet,
+      validationUntrained1Thread: result.cProgram.validationMsPerSnippet / forward('untrained', 1).validationMsPerSnippet,
+      validationUntrained2Threads: result.cProgram.validationMsPerSnippet / forward('untrained', 2).validationMsPerSnippet,
+      ...(trained && forward('trained', 1) ? {
+        validationTrained1Thread: trained.msPerSnippet / forward('trained', 1).validationMsPerSnippet,
+        validationTrained2Threads: trained.msPerSnippet / forward('trained', 2).validationMsPerSnippet,
+      } : {}),
     };
+    const validation = trained ? Math.max(result.speedup.validationTrained1Thread, result.speedup.validationTrained2Threads)
+      : Math.max(result.speedup.validationUntrained1Thread, result.speedup.validationUntrained2Threads);
     result.targetsMet = {
       train1Thread: result.speedup.train1Thread >= TARGETS.trainSpeedup1,
       train2Threads: result.speedup.train2Threads >= TARGETS.trainSpeedup2,
-      validation: Math.max(result.speedup.validation1Thread, result.speedup.validation2Threads) >= TARGETS.validationSpeedup,
+      validation: validation >= TARGETS.validationSpeedup,
+      ...(result.polychron.memory?.peakResidentBytes && result.cProgram.memory?.peakResidentBytes ? {
+        residentMemory: result.polychron.memory.peakResidentBytes <= TARGETS.residentFraction * result.cProgram.memory.peakResidentBytes,
+      } : {}),
     };
   }
   const file = writeResult('lm-vs-c', result);

@@ -39,15 +39,17 @@ function buildCProgram(dir, buildDir, textFile) {
 
 /**
  * Runs the program until it has trained `steps` steps after its first validation (at t = 0:
- * 10,000 snippets on the untrained model), timing both from its output: the validation
- * between "...validating..." and "t=0,000", the steps between the progress marks "t=1" and
- * "t=1 + steps". Resident memory (VmHWM) is read when it stops. Then stops it.
+ * 10,000 snippets on the untrained model), timing both from its output: each validation
+ * (every 10,000 steps) between "...validating..." and "t=K,000", the steps between the
+ * progress marks "t=1" and "t=1 + steps". Resident memory (VmHWM) is read when it stops.
+ * Then stops it.
  */
 function timeCProgram(binary, steps, cwd) {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, [], { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
     let buffer = '';
-    let validatingAt, validatedAt, firstStepAt, lastStepAt, hwm;
+    let validatingAt, firstStepAt, lastStepAt, hwm;
+    const validations = [];
     const now = () => Number(process.hrtime.bigint()) / 1e6;
     const readHwm = () => {
       try {
@@ -62,7 +64,12 @@ function timeCProgram(binary, steps, cwd) {
       buffer += chunk.toString('latin1');
       const t = now();
       if (validatingAt === undefined && buffer.includes('...validating...')) validatingAt = t;
-      if (validatedAt === undefined && buffer.includes('t=0,000')) validatedAt = t;
+      const done = /t=(\d+),000, loss=\s*([\d.]+)/.exec(buffer);
+      if (validatingAt !== undefined && done !== null) {
+        validations.push({ step: Number(done[1]) * 1000, loss: Number(done[2]), msPerSnippet: (t - validatingAt) / 10000 });
+        validatingAt = undefined;
+        buffer = buffer.slice(done.index + done[0].length);
+      }
       const marks = buffer.split('\r');
       buffer = marks.pop();
       for (const mark of marks) {
@@ -85,7 +92,8 @@ function timeCProgram(binary, steps, cwd) {
       }
       resolve({
         msPerStep: (lastStepAt - firstStepAt) / steps,
-        validationMsPerSnippet: (validatedAt - validatingAt) / 10000,
+        validationMsPerSnippet: validations[0].msPerSnippet,
+        validations,
         peakResidentBytes: hwm,
       });
     });
