@@ -80,4 +80,18 @@ function idxDataSet(dir) {
   return Object.values(out).every(Boolean) ? out : undefined;
 }
 
-module.exports = { polychron, summarize, measure, writeResult, option, idxDataSet };
+/**
+ * Replaces the part of docs/benchmarks.md between `<!-- name:begin -->` and
+ * `<!-- name:end -->` with `text`, or appends it under `heading` when the markers are absent.
+ */
+function writeDocsSection(name, text, heading) {
+  const docs = path.join(__dirname, '..', 'docs', 'benchmarks.md');
+  const content = fs.readFileSync(docs, 'utf8');
+  const begin = `<!-- ${name}:begin -->`, end = `<!-- ${name}:end -->`;
+  const body = `${begin}\n${text}\n${end}`;
+  const at = content.indexOf(begin), stop = content.indexOf(end);
+  fs.writeFileSync(docs, at >= 0 && stop > at ? content.slice(0, at) + body + content.slice(stop + end.length)
+    : `${content.trimEnd()}\n\n## ${heading}\n\n${body}\n`);
+}
+
+module.exports = { polychron, summarize, measure, writeResult, writeDocsSection, option, idxDataSet };

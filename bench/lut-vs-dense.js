@@ -20,13 +20,12 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { polychron, summarize, writeResult, option, idxDataSet } = require('./harness');
+const { polychron, summarize, writeResult, writeDocsSection, option, idxDataSet } = require('./harness');
 const { runDensePeer } = require('./peers/dense');
 const { ensurePackage, onnxruntime, ONNXRUNTIME_VERSION } = require('./peers/install');
 
 const RESULT = path.join(__dirname, 'results', 'lut-vs-dense.json');
 const PLOT = path.join(__dirname, 'results', 'lut-vs-dense.svg');
-const DOCS = path.join(__dirname, '..', 'docs', 'benchmarks.md');
 const BUILD = path.join(__dirname, '.build', 'lut-vs-dense');
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -375,13 +374,7 @@ function verdict(result) {
 
 function writeReport(result) {
   fs.writeFileSync(PLOT, plot(result));
-  const docs = fs.readFileSync(DOCS, 'utf8');
-  const begin = '<!-- lut-vs-dense:begin -->', end = '<!-- lut-vs-dense:end -->';
-  const body = `${begin}\n${section(result)}\n${end}`;
-  const at = docs.indexOf(begin), stop = docs.indexOf(end);
-  const updated = at >= 0 && stop > at ? docs.slice(0, at) + body + docs.slice(stop + end.length)
-    : `${docs.trimEnd()}\n\n## LUT classifiers against dense networks\n\n${body}\n`;
-  fs.writeFileSync(DOCS, updated);
+  writeDocsSection('lut-vs-dense', section(result), 'LUT classifiers against dense networks');
 }
 
 async function main() {

@@ -15,11 +15,10 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { polychron, summarize, writeResult, option, idxDataSet } = require('./harness');
+const { polychron, summarize, writeResult, writeDocsSection, option, idxDataSet } = require('./harness');
 const { ensurePackage } = require('./peers/install');
 
 const RESULT = path.join(__dirname, 'results', 'spiking-lut.json');
-const DOCS = path.join(__dirname, '..', 'docs', 'benchmarks.md');
 const BUILD = path.join(__dirname, '.build', 'spiking-lut');
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const LARGE = { layers: [{ width: 64, tables: 1024, comparisons: 6 }], readout: { tables: 256, comparisons: 6 } };
@@ -254,13 +253,7 @@ function section(r) {
 }
 
 function writeReport(result) {
-  const docs = fs.readFileSync(DOCS, 'utf8');
-  const begin = '<!-- spiking-lut:begin -->', end = '<!-- spiking-lut:end -->';
-  const body = `${begin}\n${section(result)}\n${end}`;
-  const at = docs.indexOf(begin), stop = docs.indexOf(end);
-  const updated = at >= 0 && stop > at ? docs.slice(0, at) + body + docs.slice(stop + end.length)
-    : `${docs.trimEnd()}\n\n## Spiking LUT circuits\n\n${body}\n`;
-  fs.writeFileSync(DOCS, updated);
+  writeDocsSection('spiking-lut', section(result), 'Spiking LUT circuits');
 }
 
 async function main() {

@@ -9,20 +9,12 @@ import * as path from 'node:path';
 
 import { Network, type NetworkMode } from '../lib';
 import { caught, expectError, rejected } from './helpers/errors';
+import { seededRandom } from './helpers/random';
 
 type Updates = 'auto' | 'dense';
 
-/** A small seeded generator (mulberry32), so that every variant builds the same network. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so that every variant builds the same network.
+const random = seededRandom;
 
 interface Variant {
   mode: NetworkMode;

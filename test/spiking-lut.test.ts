@@ -4,15 +4,9 @@ import * as path from 'node:path';
 
 import { LutClassifier, LutLayer, Network, SpikingLutCircuit } from '../lib';
 import { caught, expectError, rejected } from './helpers/errors';
+import { seededRandom } from './helpers/random';
 
-// A small seeded generator (the tests draw their own inputs).
-function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
+const generator = seededRandom;
 
 // Inputs with many exact ties (values on a coarse grid) and near-ties (one 8-bit step apart).
 function tiedInputs(count: number, width: number, random: () => number): Float32Array {
