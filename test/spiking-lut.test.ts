@@ -213,6 +213,48 @@ describe('LUT classifiers compiled into spiking circuits', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  test('a hostile layout file is refused before the circuit runs, and the circuit still works', async () => {
+    const circuit = await SpikingLutCircuit.compile(model);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polychron-layout-'));
+    const file = path.join(dir, 'circuit.pcn');
+    await circuit.save(file);
+    const good = JSON.parse(fs.readFileSync(`${file}.layout.json`, 'utf8'));
+    const images = data.xs.subarray(0, 40 * 3);
+    const hostile: Array<[string, (l: any) => unknown]> = [
+      ['rows beyond the network', (l) => (l.stages[0].rows.first = 2 ** 31)],
+      ['huge tables', (l) => (l.stages[1].tables = 2 ** 31)],
+      ['30 comparisons', (l) => (l.stages[0].comparisons = 30)],
+      ['a wrong period', (l) => (l.period = 3)],
+      ['no stages', (l) => (l.stages = [])],
+      ['stages not an array', (l) => (l.stages = { 0: 1 })],
+      ['a string count', (l) => (l.inputs.count = '41')],
+      ['a negative first', (l) => (l.classes.first = -1)],
+      ['constants off the grid', (l) => (l.constantLatencies = [999])],
+      ['a grid of one step', (l) => (l.grid.steps = 1)],
+      ['too few beats', (l) => (l.beats.count = 2)],
+      ['rowsFire moved', (l) => (l.stages[1].rowsFire += 1)],
+    ];
+    for (const [what, change] of hostile) {
+      const layout = structuredClone(good);
+      change(layout);
+      fs.writeFileSync(`${file}.layout.json`, JSON.stringify(layout));
+      // Refused when it is read, or else when it would run.
+      let loaded: SpikingLutCircuit | undefined;
+      const error = await rejected(async () => {
+        loaded = await SpikingLutCircuit.load(file, { model });
+        await loaded.run(images);
+      });
+      expect({ what, name: error.name }).toEqual({ what, name: expect.stringMatching(/^(RangeError|TypeError)$/) });
+      expect(error.message).toMatch(/layout|grid|images/);
+      loaded?.network.close();
+    }
+    fs.writeFileSync(`${file}.layout.json`, '{ not json');
+    expectError(await rejected(() => SpikingLutCircuit.load(file)), 'RangeError', /layout\.json: not a circuit layout/);
+    fs.writeFileSync(`${file}.layout.json`, JSON.stringify(good));
+    expect((await (await SpikingLutCircuit.load(file)).run(images)).examples).toBe(3);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   test('bad input is refused with errors naming it', async () => {
     expectError(await rejected(() => SpikingLutCircuit.compile({} as never)), 'TypeError', /model must be a LutClassifier or a LutLayer/);
     expectError(await rejected(() => SpikingLutCircuit.compile(model, { grid: { steps: 1 } })), 'RangeError', /grid.steps must be an integer in \[2, 65536\]/);
