@@ -246,8 +246,10 @@ export class SpikingLutCircuit {
    * (see docs/api.md, "Polychronous lookup").
    */
   rowGroups(stage = 0, table = 0): GroupSet {
+    if (!Number.isInteger(stage) || stage < 0 || stage >= this.layout.stages.length) {
+      throw new RangeError(`stage must be an integer in [0, ${this.layout.stages.length - 1}] (got ${shown(stage)})`);
+    }
     const s = this.layout.stages[stage];
-    if (s === undefined) throw new RangeError(`stage must be an integer in [0, ${this.layout.stages.length - 1}] (got ${shown(stage)})`);
     if (!Number.isInteger(table) || table < 0 || table >= s.tables) throw new RangeError(`table must be an integer in [0, ${s.tables - 1}] (got ${shown(table)})`);
     const clockFires = this.layout.grid.steps - 1;
     const rowAt = s.rowsFire - clockFires;
@@ -304,7 +306,7 @@ export class SpikingLutCircuit {
   ): Promise<SpikingEvaluation> {
     checkOptions(options);
     const model = this.#model;
-    if (!(model instanceof LutClassifier)) throw new TypeError('evaluate() needs the classifier the circuit was compiled from (compile() it, or load() with options.model)');
+    if (!(model instanceof LutClassifier)) throw new TypeError('evaluate() needs the model the circuit was compiled from, a LutClassifier: compile() one, or load() with options.model');
     const { width, grid } = this.layout;
     checkImages(images, width);
     const n = images.length / width;

@@ -22,7 +22,7 @@ const calls = Number(process.env.POLYCHRON_FUZZ_CALLS ?? (asan ? 6000 : 32000));
 const level = process.env.POLYCHRON_SIMD ?? 'best';
 const seed = Number(process.env.POLYCHRON_FUZZ_SEED ?? 1900 + [...level].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1000, 7));
 // Models as run.js lists them (its WEIGHTS); each gets a share of the calls.
-const models = ['population', 'network', 'lutLayer', 'classifier', 'lm', 'groups', 'formats', 'dense', 'misc'];
+const models = ['population', 'network', 'lutLayer', 'classifier', 'lm', 'groups', 'formats', 'dense', 'misc', 'spikingLut'];
 
 interface ModelResult { model: string; seed: number; ok: boolean; calls?: number; seconds?: number; failure?: string }
 interface Summary { ok: boolean; calls: number; seconds: number; callsPerSecond: number; results: ModelResult[] }

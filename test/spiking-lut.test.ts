@@ -267,7 +267,7 @@ describe('LUT classifiers compiled into spiking circuits', () => {
     expectError(await rejected(() => circuit.run(new Float32Array(40).fill(Number.NaN))), 'RangeError', /images\[0\] is not a finite number/);
     expectError(await rejected(() => circuit.evaluate(data.xs, new Uint8Array(3))), 'RangeError', /labels must hold one label per image \(360; got 3\)/);
     const layerCircuit = await SpikingLutCircuit.compile(new LutLayer({ inputs: 8, outputs: 1, tables: 2, comparisons: 2 }));
-    expectError(await rejected(() => layerCircuit.evaluate(new Float32Array(8))), 'TypeError', /evaluate\(\) needs the classifier/);
+    expectError(await rejected(() => layerCircuit.evaluate(new Float32Array(8))), 'TypeError', /evaluate\(\) needs the model the circuit was compiled from, a LutClassifier/);
     expectError(caught(() => new LutLayer({ inputs: 8, outputs: 1, tables: 2, comparisons: 2 }).tableIndices(new Float32Array(8), { grid: { steps: 0 } })), 'RangeError', /grid.steps/);
     // A run that is aborted rejects with the signal's reason and leaves the circuit usable.
     const controller = new AbortController();

@@ -47,7 +47,7 @@ function parseArgs(argv) {
 
 /** Relative cost-adjusted shares of the calls (cheap models get more). */
 const WEIGHTS = {
-  population: 3, network: 3, lutLayer: 3, classifier: 2, lm: 1.5, groups: 1.5, formats: 3, dense: 1.5, misc: 2,
+  population: 3, network: 3, lutLayer: 3, classifier: 2, lm: 1.5, groups: 1.5, formats: 3, dense: 1.5, misc: 2, spikingLut: 1,
 };
 
 async function child(args) {

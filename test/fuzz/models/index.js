@@ -8,7 +8,7 @@
  * (tiny sizes, a few ms of simulated time, a few training steps).
  *
  * One file per model or family (population.js, network.js, lut-layer.js, classifier.js, lm.js,
- * groups.js, formats.js, dense.js, misc.js); helpers shared by several in common.js.
+ * groups.js, formats.js, dense.js, misc.js, spiking-lut.js); helpers shared by several in common.js.
  */
 const os = require('node:os');
 const fsp = require('node:fs/promises');
@@ -23,6 +23,7 @@ const { groups } = require('./groups');
 const { formats } = require('./formats');
 const { dense } = require('./dense');
 const { misc } = require('./misc');
+const { spikingLut } = require('./spiking-lut');
 
 // The order of the keys is the order run.js lists and seeds the models in.
-module.exports = { population, network: networkModel, lutLayer, classifier, lm, groups, formats, dense, misc, helpers: { closeIfOpen, signalArb, withSignal, os, fsp, pathModule } };
+module.exports = { population, network: networkModel, lutLayer, classifier, lm, groups, formats, dense, misc, spikingLut, helpers: { closeIfOpen, signalArb, withSignal, os, fsp, pathModule } };
