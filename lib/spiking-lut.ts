@@ -208,7 +208,14 @@ export class SpikingLutCircuit {
     } catch (error) {
       throw new RangeError(`${layoutFile}: not a circuit layout (${(error as Error).message})`);
     }
-    if (typeof layout !== 'object' || layout === null || !Array.isArray(layout.stages)) throw new RangeError(`${layoutFile}: not a circuit layout`);
+    const span = (x: unknown): boolean =>
+      typeof x === 'object' && x !== null && Number.isInteger((x as NeuronSpan).first) && Number.isInteger((x as NeuronSpan).count) &&
+      (x as NeuronSpan).first >= 0 && (x as NeuronSpan).count >= 0;
+    const spans = typeof layout === 'object' && layout !== null && Array.isArray(layout.stages) && [layout.inputs, layout.beats, layout.classes,
+      ...layout.stages.flatMap((st) => (typeof st === 'object' && st !== null ? [st.comparators, st.holders, st.rows] : [undefined]))].every(span);
+    // The rest (counts against tables, times against the grid, ranges against the network)
+    // is checked natively before anything runs.
+    if (!spans) throw new RangeError(`${layoutFile}: not a circuit layout (every range must be { first, count } of integers >= 0)`);
     const loaded = await Network.load(file, { simd: options.simd, threads: options.threads });
     const network = new Network({}, loaded.native, circuitPopulations(layout));
     return new SpikingLutCircuit(network, layout, options.model);

@@ -233,6 +233,9 @@ describe('LUT classifiers compiled into spiking circuits', () => {
       ['a grid of one step', (l) => (l.grid.steps = 1)],
       ['too few beats', (l) => (l.beats.count = 2)],
       ['rowsFire moved', (l) => (l.stages[1].rowsFire += 1)],
+      ['no inputs', (l) => delete l.inputs],
+      ['a stage that is a number', (l) => (l.stages[1] = 7)],
+      ['rows without a count', (l) => delete l.stages[0].rows.count],
     ];
     for (const [what, change] of hostile) {
       const layout = structuredClone(good);
