@@ -459,7 +459,6 @@ Napi::Value NetworkWrap::RunLutCircuit(const Napi::CallbackInfo& info) {
                        std::to_string(array.ElementLength()) + ")");
     }
     EnsureBuilt(info.Env());
-    layout.validate(network.neurons());
     auto images = std::make_shared<std::vector<float>>(array.Data(), array.Data() + array.ElementLength());
     auto run = std::make_shared<LutCircuitRun>();
     const uint64_t count = array.ElementLength() / width;
