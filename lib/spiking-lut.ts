@@ -216,8 +216,8 @@ export class SpikingLutCircuit {
     // The rest (counts against tables, times against the grid, ranges against the network)
     // is checked natively before anything runs.
     if (!spans) throw new RangeError(`${layoutFile}: not a circuit layout (every range must be { first, count } of integers >= 0)`);
-    const loaded = await Network.load(file, { simd: options.simd, threads: options.threads });
-    const network = new Network({}, loaded.native, circuitPopulations(layout));
+    const native = await addon.NativeNetwork.load(file, options.simd, options.threads);
+    const network = new Network({}, native, circuitPopulations(layout));
     return new SpikingLutCircuit(network, layout, options.model);
   }
 
