@@ -96,6 +96,42 @@ function probeLimits() {
   return { nsPerRowAccess1Thread: one.nsPerAccess.median, nsPerRowAccess2Threads: two.nsPerAccess.median, source: 'memory-probe.json: read64, 1 GB working set, 4 KB pages' };
 }
 
+/**
+ * The rows a trained model has written, counted from its checkpoint (which stores exactly
+ * the written rows: `<lut>.rows` lists them), and the memory they need at the least: their
+ * float32 values, which an exact engine must hold whatever its table format.
+ */
+function writtenRowAccount(checkpoint, config) {
+  const fd = fs.openSync(checkpoint, 'r');
+  try {
+    const size = Buffer.alloc(8);
+    fs.readSync(fd, size, 0, 8, 0);
+    const header = Buffer.alloc(Number(size.readBigUInt64LE()));
+    fs.readSync(fd, header, 0, header.length, 8);
+    const tensors = JSON.parse(header.toString('utf8'));
+    let attention = 0;
+    let other = 0;
+    for (const [name, t] of Object.entries(tensors)) {
+      if (!name.endsWith('.rows')) continue;
+      if (/\.heads\.\d+\./.test(name)) attention += t.shape[0];
+      else other += t.shape[0];
+    }
+    const attentionRows = config.layers * config.heads * config.tables * 2 ** (2 * config.comparisons + config.positional);
+    const rowBytes = config.embedding * 4;
+    return {
+      checkpoint: path.relative(path.join(__dirname, '..'), checkpoint),
+      attentionRowsWritten: attention,
+      attentionRows,
+      writtenFraction: attention / attentionRows,
+      otherRowsWritten: other,
+      writtenValueBytes: attention * rowBytes,
+      note: 'the float32 values of the written attention rows: the least memory an exact engine holds, whatever its table format',
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 async function main() {
   const shared = path.resolve(__dirname, '..', '..', 'shared', 'data', 'tinyshakespeare.txt');
   const textFile = option('text', fs.existsSync(shared) ? shared : undefined);
@@ -129,7 +165,10 @@ async function main() {
     const checkpoint = path.join(BUILD, 'polychron-10000.safetensors');
     console.log('lm-vs-c: polychron, 10,000 steps with 2 threads');
     const r = await trainCli(textFile, 10000, 2, checkpoint);
-    result.polychron.memory = { steps: 10000, threads: 2, peakResidentBytes: r.peakResidentBytes, msPerStep: r.msPerStep };
+    const trained = await polychron.LutLanguageModel.load(checkpoint);
+    result.polychron.memory = { steps: 10000, threads: 2, peakResidentBytes: r.peakResidentBytes, msPerStep: r.msPerStep,
+      written: writtenRowAccount(checkpoint, trained.config) };
+    trained.close();
     for (const threads of [1, 2]) result.polychron.forward.push(await forwardPasses(text, threads, checkpoint));
     if (!built.skipped) {
       console.log('lm-vs-c: the C program, 10,000 steps (about 10 min)');
@@ -182,7 +221,11 @@ async function main() {
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
+module.exports = { writtenRowAccount };

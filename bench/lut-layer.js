@@ -1,15 +1,20 @@
 // The LUT layer kernel of the shipped binary (T = 16 tables, 32 → 32) at C = 6 (8 KB
 // tables per layer... 128 KB in all, in cache) and C = 16 (128 MB, in DRAM), one input at a
-// time and batched over 1,024 inputs, against the issue's hand-tuned AVX-512 figures, the
-// scalar reference twin, a plain C++ LUT loop, and dense layers (OpenBLAS and a plain loop)
-// of the same input/output width and of the same parameter count. One thread throughout.
+// time and batched over 1,024 inputs, against a hand-tuned AVX-512 loop run in the same
+// command (bench/peers/dense_layer.cpp) and the issues' hand-tuned figures, the scalar
+// reference twin, a plain C++ LUT loop, and dense layers (OpenBLAS and a plain loop) of the
+// same input/output width and of the same parameter count. One thread throughout.
 // Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (bench/peers/dense.js unsets both).
 'use strict';
 const { polychron, summarize, writeResult } = require('./harness');
 const { runDensePeer, standardCases } = require('./peers/dense');
 
+// The hand-tuned AVX-512 figures the LUT engine issues quote (measured elsewhere; issue 22
+// labels them forward / backward / batched, but they are these three forward cases), and a
+// hand-tuned AVX-512 loop run here in the same command (bench/peers/dense_layer.cpp, the
+// same pools of inputs), which is what the target is judged against.
 const HAND_TUNED_NS = { 6: { single: 41 }, 16: { single: 247, batched: 83 } };
-const TARGET_RATIO = 1.5;
+const TARGET_RATIO = 1.2;
 const POOL = 4096;
 const TRIALS = 9;
 
@@ -53,16 +58,27 @@ async function main() {
     }
   }
   const dense = await runDensePeer(standardCases, { trials: TRIALS });
+  const handCases = [[6, 1, POOL], [16, 1, POOL], [16, 1024, 1024]].map(([C, batch, pool]) => (
+    { name: `LUT T=16 d=32 m=32 C=${C}, pool ${pool}`, kind: 'lut', d: 32, m: 32, T: 16, C, batch, pool }));
+  const handPeer = await runDensePeer(handCases, { trials: TRIALS });
+  const handTuned = (C, batch) => {
+    const c = handPeer.cases.find((x) => x.C === C && x.batch === batch);
+    const r = c.results.find((x) => x.impl.startsWith('hand-tuned'));
+    if (r === undefined) throw new Error('the hand-tuned peer needs AVX-512 (it was not built for this CPU)');
+    if (r.maxAbsDiffVsPlain !== 0) throw new Error(`the hand-tuned peer disagrees with the plain loop by ${r.maxAbsDiffVsPlain}`);
+    return r.nsPerInput;
+  };
   const peer = (name, batch, impl) => {
     const c = dense.cases.find((x) => x.name === name && x.batch === batch);
     return c.results.find((r) => r.impl === impl).nsPerInput;
   };
   const shipped = (C, mode) => lut.find((r) => r.C === C && r.simd === best)[`${mode}NsPerInput`].median;
   const targets = [
-    { what: 'C=6, one input at a time', hand: HAND_TUNED_NS[6].single, shipped: shipped(6, 'single') },
-    { what: 'C=16, one input at a time', hand: HAND_TUNED_NS[16].single, shipped: shipped(16, 'single') },
-    { what: 'C=16, batched over 1024', hand: HAND_TUNED_NS[16].batched, shipped: shipped(16, 'batched') },
-  ].map((t) => ({ ...t, ratio: t.shipped / t.hand, targetRatio: TARGET_RATIO, met: t.shipped / t.hand <= TARGET_RATIO }));
+    { what: 'C=6, one input at a time', issueHand: HAND_TUNED_NS[6].single, hand: handTuned(6, 1), shipped: shipped(6, 'single') },
+    { what: 'C=16, one input at a time', issueHand: HAND_TUNED_NS[16].single, hand: handTuned(16, 1), shipped: shipped(16, 'single') },
+    { what: 'C=16, batched over 1024', issueHand: HAND_TUNED_NS[16].batched, hand: handTuned(16, 1024), shipped: shipped(16, 'batched') },
+  ].map((t) => ({ ...t, ratio: t.shipped / t.hand, ratioToIssueFigure: t.shipped / t.issueHand, targetRatio: TARGET_RATIO,
+    met: t.shipped / t.hand <= TARGET_RATIO }));
   const implNames = (name, batch) => dense.cases.find((x) => x.name === name && x.batch === batch).results.map((r) => r.impl);
   const versusDense = [];
   for (const C of [6, 16]) {
@@ -83,9 +99,12 @@ async function main() {
         impl: 'plain', denseNsPerInput: plain, denseOverLut: plain / ns });
     }
   }
-  for (const t of targets) console.error(`${t.what}: ${t.shipped.toFixed(1)} ns vs hand-tuned ${t.hand} ns → ${t.ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO}×)`);
+  for (const t of targets) {
+    console.error(`${t.what}: ${t.shipped.toFixed(1)} ns vs hand-tuned ${t.hand.toFixed(1)} ns here → ${t.ratio.toFixed(2)}× ` +
+      `(target ≤ ${TARGET_RATIO}×); the issue's figure ${t.issueHand} ns → ${t.ratioToIssueFigure.toFixed(2)}×`);
+  }
   const file = writeResult('lut-layer', {
-    description: 'LUT layer forward (T=16, 32→32) of the shipped binary vs hand-tuned figures, the scalar twin, a plain C++ LUT loop and dense layers; one thread; ns per input (median of 9)',
+    description: 'LUT layer forward (T=16, 32→32) of the shipped binary vs a hand-tuned AVX-512 loop run in the same command (and the issue\'s hand-tuned figures), the scalar twin, a plain C++ LUT loop and dense layers; one thread; ns per input (median of 9)',
     shippedLevel: best,
     lut,
     targets,
@@ -95,6 +114,7 @@ async function main() {
       dense: dense.cases.map((c) => ({ name: c.name, batch: c.batch, bytesPerInput: c.bytesPerInput, formula: c.bytesFormula })),
     },
     dense,
+    handPeer,
   });
   console.error(`wrote ${file}`);
 }

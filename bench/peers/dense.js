@@ -8,7 +8,8 @@
 //   ], { trials: 9 });
 //
 // Optional per case: name (copied into the result), calls (kernel calls per trial; default
-// calibrated to about options.targetMs per trial). Options: trials (9), seed (1), targetMs (25),
+// calibrated to about options.targetMs per trial), pool (LUT cases: inputs cycled through;
+// default up to 65,536 or 64 MiB). Options: trials (9), seed (1), targetMs (25),
 // warmupMs (50), threads (OpenBLAS threads, 1).
 // The program is compiled on first use (or when the source is newer than the binary) into
 // bench/.build/ with g++ -O3 -march=native -std=c++17 ... -lopenblas; OpenBLAS is a
@@ -50,7 +51,10 @@ function caseArgument(c) {
   };
   const calls = c.calls === undefined ? [] : [int(c.calls, 'calls')];
   if (c.kind === 'dense') return ['dense', int(c.dIn, 'dIn'), int(c.dOut, 'dOut'), int(c.batch ?? 1, 'batch'), ...calls].join(':');
-  if (c.kind === 'lut') return ['lut', int(c.d, 'd'), int(c.m, 'm'), int(c.T, 'T'), int(c.C, 'C'), int(c.batch ?? 1, 'batch'), ...calls].join(':');
+  if (c.kind === 'lut') {
+    const pool = c.pool === undefined ? [] : [c.calls === undefined ? 0 : null, int(c.pool, 'pool')].filter((v) => v !== null);
+    return ['lut', int(c.d, 'd'), int(c.m, 'm'), int(c.T, 'T'), int(c.C, 'C'), int(c.batch ?? 1, 'batch'), ...calls, ...pool].join(':');
+  }
   throw new TypeError(`case ${JSON.stringify(c)}: kind must be 'dense' or 'lut'`);
 }
 

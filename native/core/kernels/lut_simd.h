@@ -18,7 +18,11 @@ inline void lut_prefetch_row(const float* row, uint32_t m) {
 inline uint64_t lut_prefetch_first_rows(const float* const* rows, const uint32_t* counts, uint32_t segments, uint32_t m) {
   uint64_t left = 0;
   for (uint32_t s = 0; s < segments; ++s) left += counts[s];
-  for (uint32_t r = 0; r < left && r < kLutPrefetchRows; ++r) lut_prefetch_row(rows[r], m);
+  // A sum of at most kLutPrefetchRows rows (one input's) issues all its loads within the
+  // out-of-order window anyway; prefetching them first only adds instructions.
+  if (left > kLutPrefetchRows) {
+    for (uint32_t r = 0; r < kLutPrefetchRows; ++r) lut_prefetch_row(rows[r], m);
+  }
   return left;
 }
 
