@@ -96,6 +96,12 @@ describe('LutLayer SIMD forward equals the scalar reference bit for bit', () => 
         }
         const xs = randomInputs(shape.inputs * 300, random);
         expect(bytesOf(layer.forward(xs)).equals(bytesOf(layer.forwardReference(xs)))).toBe(true);
+        // One input at a time takes the single-input kernel (sum_selected), which reads the
+        // unwritten rows (about a third here) under an empty mask: the same bits.
+        for (let n = 0; n < 20; n++) {
+          const x = xs.subarray(n * shape.inputs, (n + 1) * shape.inputs);
+          expect(bytesOf(layer.forward(x)).equals(bytesOf(layer.forwardReference(x)))).toBe(true);
+        }
         layer.close();
       }
     });
@@ -135,6 +141,8 @@ describe('LutLayer anchors, memory and refusals', () => {
     expect(layer.memory()).toEqual({ tableBytes: 2 ** 31, mappedBytes: 0 });
     const y = layer.forward(randomInputs(32 * 1000, seededRandom(2)));
     expect(y.every((v) => v === 0)).toBe(true);
+    expect(layer.memory().mappedBytes).toBe(0);
+    expect(layer.forward(randomInputs(32, seededRandom(3))).every((v) => v === 0)).toBe(true);  // one input's kernel
     expect(layer.memory().mappedBytes).toBe(0);
     layer.setRow(3, 12345, new Float32Array(32).fill(1));
     expect(layer.memory().mappedBytes).toBe(4096);

@@ -102,10 +102,23 @@ void sum_lanes_scalar(float* out, const float* table, uint32_t width, uint32_t m
   }
 }
 
+void sum_selected_scalar(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables,
+                         const uint64_t* written) {
+  for (uint32_t i = 0; i < tables; ++i) {
+    const uint64_t row = (uint64_t(i) << width) + j[i];
+    if (lut_row_marked(written, row)) {
+      const float* values = table + row * m;
+      for (uint32_t k = 0; k < m; ++k) out[k] += values[k];
+    } else {
+      for (uint32_t k = 0; k < m; ++k) out[k] += 0.0f;  // as the shared zero row adds (-0 becomes +0)
+    }
+  }
+}
+
 }  // namespace
 
-const LutKernels kLutKernelsScalar = {sum_rows_scalar,       backward_scalar, indices_scalar, indices_lanes_scalar,
-                                      to_lanes_scalar,       sum_lanes_scalar};
+const LutKernels kLutKernelsScalar = {sum_rows_scalar, backward_scalar,  indices_scalar,     indices_lanes_scalar,
+                                      to_lanes_scalar, sum_lanes_scalar, sum_selected_scalar};
 
 const LutKernels& lut_kernels(SimdLevel level) {
 #if defined(POLYCHRON_X86_64)

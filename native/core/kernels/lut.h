@@ -49,7 +49,17 @@ struct LutKernels {
   // each of kLutLanes inputs adds the rows its lane-major indices select, tables in order
   // (the SIMD twins run several inputs at once, each in its own order: bit-identical).
   void (*sum_lanes)(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables);
+  // One input's sum with its row addresses computed inside the kernel: out (m floats) +=
+  // the row j[i] of table i (at table + ((i << width) + j[i])·m), tables in order. A row
+  // whose mark in `written` (one bit per flat row number, as Lut keeps them) is clear adds
+  // m zeros and its memory is not touched (the SIMD twins load it under an empty mask), as
+  // Lut::read_row's shared zero row does.
+  void (*sum_selected)(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables,
+                       const uint64_t* written);
 };
+
+// Whether flat row `row` is marked in `written` (one bit per row, 64 to a word).
+inline bool lut_row_marked(const uint64_t* written, uint64_t row) { return (written[row >> 6] >> (row & 63)) & 1; }
 
 // Inputs per call of indices_lanes (one AVX-512 register of floats).
 constexpr uint32_t kLutLanes = 16;

@@ -236,9 +236,37 @@ void to_lanes_avx512(const float* xs, uint32_t d, float* xt) {
   lut_to_lanes_plain(xs, d, xt, k0);
 }
 
+// Unwritten rows are loaded under an empty mask: zeros, and no access to their memory.
+void sum_selected_avx512(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables,
+                         const uint64_t* written) {
+  if (m == 32) {  // the common width: the sum stays in two registers
+    __m512 lo = _mm512_loadu_ps(out), hi = _mm512_loadu_ps(out + 16);
+    for (uint32_t i = 0; i < tables; ++i) {
+      const uint64_t row = (uint64_t(i) << width) + j[i];
+      const __mmask16 mask = lut_row_marked(written, row) ? 0xFFFF : 0;
+      const float* values = table + row * 32;
+      lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(mask, values));
+      hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(mask, values + 16));
+    }
+    _mm512_storeu_ps(out, lo);
+    _mm512_storeu_ps(out + 16, hi);
+    return;
+  }
+  for (uint32_t k0 = 0; k0 < m; k0 += 16) {
+    const __mmask16 block = m - k0 >= 16 ? __mmask16(0xFFFF) : tail_mask(m - k0);
+    __m512 s = _mm512_maskz_loadu_ps(block, out + k0);
+    for (uint32_t i = 0; i < tables; ++i) {
+      const uint64_t row = (uint64_t(i) << width) + j[i];
+      const __mmask16 mask = lut_row_marked(written, row) ? block : 0;
+      s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mask, table + row * m + k0));
+    }
+    _mm512_mask_storeu_ps(out + k0, block, s);
+  }
+}
+
 }  // namespace
 
-const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, backward_avx512,  indices_avx512,         indices_lanes_avx512,
-                                      to_lanes_avx512, sum_lanes_avx512};
+const LutKernels kLutKernelsAvx512 = {sum_rows_avx512, backward_avx512,  indices_avx512,     indices_lanes_avx512,
+                                      to_lanes_avx512, sum_lanes_avx512, sum_selected_avx512};
 
 }  // namespace polychron

@@ -31,16 +31,17 @@ LutLayer::LutLayer(const LutLayerSpec& spec)
 void LutLayer::forward_each(const float* xs, uint32_t count, float* ys) const {
   const LutShape& s = lut_.shape();
   std::vector<uint32_t> j(s.tables);
-  std::vector<const float*> rows(s.tables);
   for (uint32_t n = 0; n < count; ++n) {
     kernels_.indices(xs + size_t(n) * s.inputs, s.inputs, lut_.a().data(), lut_.b().data(), s.tables, s.comparisons,
                      j.data());
-    for (uint32_t i = 0; i < s.tables; ++i) rows[i] = lut_.read_row(i, j[i]);
-    kernels_.sum_rows(ys + size_t(n) * s.outputs, s.outputs, rows.data(), &s.tables, 1, s.outputs);
+    kernels_.sum_selected(ys + size_t(n) * s.outputs, lut_.memory().data(), s.width, s.outputs, j.data(), s.tables,
+                          lut_.written_marks());
   }
 }
 
 void LutLayer::forward(const float* xs, uint32_t count, float* ys) const {
+  // One input has no other inputs' rows to fetch ahead while it sums.
+  if (count == 1) return forward_each(xs, count, ys);
   const LutShape& s = lut_.shape();
   constexpr uint32_t kBlock = 256;  // inputs whose rows are gathered, then summed in one call
   std::vector<uint32_t> j(s.tables);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kernels/lut.h"
 #include "core/lut/table_memory.h"
 #include "core/random.h"
 
@@ -92,7 +93,9 @@ class Lut {
     begin = std::min<uint64_t>(shape_.tables, groups * k / parts * group);
     end = std::min<uint64_t>(shape_.tables, groups * (k + 1) / parts * group);
   }
-  bool written(uint64_t offset) const { return (written_[offset >> 6] >> (offset & 63)) & 1; }
+  bool written(uint64_t offset) const { return lut_row_marked(written_.data(), offset); }
+  // The written marks, one bit per flat row, 64 to a word (for kernels that select rows).
+  const uint64_t* written_marks() const { return written_.data(); }
   // A row read in place, written or not (an untouched page reads as zeros, mapped on first
   // read): the plain access of the reference oracle.
   const float* row(uint32_t table, uint64_t index) const {
