@@ -43,18 +43,31 @@ void LutLayer::forward(const float* xs, uint32_t count, float* ys) const {
   // One input has no other inputs' rows to fetch ahead while it sums.
   if (count == 1) return forward_each(xs, count, ys);
   const LutShape& s = lut_.shape();
-  constexpr uint32_t kBlock = 256;  // inputs whose rows are gathered, then summed in one call
-  std::vector<uint32_t> j(s.tables);
-  std::vector<const float*> rows(size_t(kBlock) * s.tables);
-  const std::vector<uint32_t> counts(kBlock, s.tables);
+  constexpr uint32_t kBlock = 256;  // inputs whose indices are computed before their rows are summed
+  // Inputs whose rows are requested ahead of the sum (at least kLutPrefetchRows rows).
+  const uint32_t ahead = (kLutPrefetchRows + s.tables - 1) / s.tables;
+  const float* table = lut_.memory().data();
+  const uint64_t* marks = lut_.written_marks();
+  std::vector<uint32_t> j(size_t(kBlock) * s.tables);
+  // Prefetching touches no page: an unwritten row on an unmapped page is simply not fetched.
+  auto prefetch_rows = [&](uint32_t n) {
+    for (uint32_t i = 0; i < s.tables; ++i) {
+      const char* row = reinterpret_cast<const char*>(table + ((uint64_t(i) << s.width) + j[size_t(n) * s.tables + i]) * s.outputs);
+      for (uint32_t byte = 0; byte < s.outputs * 4; byte += 64) __builtin_prefetch(row + byte, 0, 3);
+    }
+  };
   for (uint32_t n0 = 0; n0 < count; n0 += kBlock) {
     const uint32_t block = std::min(kBlock, count - n0);
     for (uint32_t n = 0; n < block; ++n) {
       kernels_.indices(xs + size_t(n0 + n) * s.inputs, s.inputs, lut_.a().data(), lut_.b().data(), s.tables,
-                       s.comparisons, j.data());
-      for (uint32_t i = 0; i < s.tables; ++i) rows[size_t(n) * s.tables + i] = lut_.read_row(i, j[i]);
+                       s.comparisons, j.data() + size_t(n) * s.tables);
     }
-    kernels_.sum_rows(ys + size_t(n0) * s.outputs, s.outputs, rows.data(), counts.data(), block, s.outputs);
+    for (uint32_t n = 0; n < block && n < ahead; ++n) prefetch_rows(n);
+    for (uint32_t n = 0; n < block; ++n) {
+      if (n + ahead < block) prefetch_rows(n + ahead);
+      kernels_.sum_selected(ys + size_t(n0 + n) * s.outputs, table, s.width, s.outputs, j.data() + size_t(n) * s.tables,
+                            s.tables, marks);
+    }
   }
 }
 

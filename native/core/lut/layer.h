@@ -1,6 +1,7 @@
 // A standalone LUT layer (spec §1) for users and benchmarks: the reference Lut plus the
-// SIMD forward, single and batched. Batched forward gathers the rows of a block of inputs
-// first, then sums them in one kernel call that prefetches across inputs.
+// SIMD forward, single and batched. Each input's rows are summed by one kernel call that
+// computes their addresses (sum_selected); batched forward first computes the indices of a
+// block of inputs, so that each input's rows are requested while the one before is summed.
 #pragma once
 #include <cstdint>
 
