@@ -6,6 +6,8 @@
 // same input/output width and of the same parameter count. One thread throughout.
 // Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (bench/peers/dense.js unsets both).
 'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 const { polychron, summarize, writeResult } = require('./harness');
 const { runDensePeer, standardCases } = require('./peers/dense');
 
@@ -79,6 +81,22 @@ async function main() {
     { what: 'C=16, batched over 1024', issueHand: HAND_TUNED_NS[16].batched, hand: handTuned(16, 1024), shipped: shipped(16, 'batched') },
   ].map((t) => ({ ...t, ratio: t.shipped / t.hand, ratioToIssueFigure: t.shipped / t.issueHand, targetRatio: TARGET_RATIO,
     met: t.shipped / t.hand <= TARGET_RATIO }));
+  // The limit account: at C = 16 the 128 MB of tables are far beyond the caches, so each of
+  // an input's 16 rows (128 bytes: a line and its neighbour) is at least one independent
+  // random access into a 128 MB working set (memory-probe.json, read64, one thread).
+  const probe = JSON.parse(fs.readFileSync(path.join(__dirname, 'results', 'memory-probe.json'), 'utf8'));
+  const access = probe.random.find((r) => r.pattern === 'read64' && r.bytes === 128 * 2 ** 20 && r.threads === 1 && r.pages === '4k');
+  const limit = access === undefined ? undefined : {
+    nsPerRowAccess: access.nsPerAccess.median,
+    source: 'memory-probe.json: read64, 128 MB working set, 1 thread, 4 KB pages',
+    floorNsPerInputC16: 16 * access.nsPerAccess.median,
+    fractionOfLimit: {
+      singleC16: (16 * access.nsPerAccess.median) / shipped(16, 'single'),
+      batchedC16: (16 * access.nsPerAccess.median) / shipped(16, 'batched'),
+      handTunedSingleC16: (16 * access.nsPerAccess.median) / handTuned(16, 1),
+      handTunedBatchedC16: (16 * access.nsPerAccess.median) / handTuned(16, 1024),
+    },
+  };
   const implNames = (name, batch) => dense.cases.find((x) => x.name === name && x.batch === batch).results.map((r) => r.impl);
   const versusDense = [];
   for (const C of [6, 16]) {
@@ -108,6 +126,7 @@ async function main() {
     shippedLevel: best,
     lut,
     targets,
+    limit,
     versusDense,
     bytesPerInput: {
       lut: 'T·m·4 = 2048 bytes of table rows (plus 2·T·C anchor indices, cached, and 128 bytes of input)',
