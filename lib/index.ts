@@ -117,6 +117,7 @@ export {
   LUT_LM_DEFAULTS,
   LUT_LM_TRAIN_DEFAULTS,
   LUT_LM_GENERATE_DEFAULTS,
+  LUT_LM_MAX_PROMPTS,
   learningRate,
   mobyDick,
   type LutLanguageModelOptions,

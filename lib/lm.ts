@@ -23,6 +23,8 @@ export const LUT_LM_TRAIN_DEFAULTS = NATIVE_DEFAULTS.train as Readonly<{
   holdout: number;
 }>;
 export const LUT_LM_GENERATE_DEFAULTS: Readonly<{ length: number; temperature: number; seed: number }> = NATIVE_DEFAULTS.generate;
+/** The most prompts one generateBatch() takes (from the native core). */
+export const LUT_LM_MAX_PROMPTS: number = NATIVE_DEFAULTS.maxPrompts;
 
 export type LmImplementation = 'fast' | 'reference';
 /**
@@ -280,6 +282,32 @@ export class LutLanguageModel {
   async generate(prompt: Uint8Array | string, options: LmGenerateOptions = {}): Promise<string> {
     checkOptions(options);
     return Buffer.from(await this.generateBytes(prompt, options)).toString('utf8');
+  }
+
+  /**
+   * generateBytes() for several prompts at once (1 to LUT_LM_MAX_PROMPTS = 65,536): stream k is exactly
+   * `generateBytes(prompts[k], { ...options, seed: seed + k })`, whatever the thread
+   * count; with the fast implementation the streams run on the model's threads, one
+   * stream per thread at a time, for throughput. Aborting stops every stream.
+   */
+  async generateBatchBytes(prompts: readonly (Uint8Array | string)[], options: LmGenerateOptions = {}): Promise<Uint8Array[]> {
+    checkOptions(options);
+    if (!Array.isArray(prompts)) throw new TypeError('prompts must be an array of strings, Uint8Arrays or Buffers');
+    const bytes = prompts.map((prompt, k) => bytesOf(prompt, `prompts[${k}]`));
+    const { signal, ...rest } = options;
+    const native = this.#native;
+    const result = await withSignal(
+      async () => ({ bytes: await native.generate(bytes, rest), aborted: signal?.aborted === true }),
+      () => native.cancel(),
+      signal,
+    );
+    return result.bytes;
+  }
+
+  /** generateBatchBytes() decoded as UTF-8 (invalid sequences become U+FFFD). */
+  async generateBatch(prompts: readonly (Uint8Array | string)[], options: LmGenerateOptions = {}): Promise<string[]> {
+    checkOptions(options);
+    return (await this.generateBatchBytes(prompts, options)).map((b) => Buffer.from(b).toString('utf8'));
   }
 
   /**

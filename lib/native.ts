@@ -33,6 +33,7 @@ export interface NativeAddon {
     config: Record<string, number | boolean | string>;
     train: { every: number; resume: boolean; protocol: string; validationSnippets: number; holdout: number };
     generate: { length: number; temperature: number; seed: number };
+    maxPrompts: number;
   };
   lmLearningRate(step: number, warmup: number): number;
   groupSearchDefaults(): {
@@ -109,6 +110,7 @@ export interface NativeLanguageModel {
   ): Promise<{ steps: number; aborted: boolean; losses: Float64Array; starts: Float64Array; validations: Float64Array }>;
   evaluate(text: Uint8Array, options: object): Promise<number>;
   generate(prompt: Uint8Array, options: object): Promise<Uint8Array>;
+  generate(prompts: Uint8Array[], options: object): Promise<Uint8Array[]>;
   save(path: string, options?: object): Promise<void>;
   config(): Record<string, number | boolean | string>;
   memory(): { tableBytes: number; mappedBytes: number };

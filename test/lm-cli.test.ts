@@ -45,6 +45,16 @@ describe('polychron lm', () => {
     expect(generated.stdout.startsWith('Call me ')).toBe(true);
     expect(polychron('lm', 'generate', '--model', whole, '--prompt', 'Call me ', '--length', '40', '--seed', '2').stdout)
       .toBe(generated.stdout);
+    // Three samples at once on 2 threads: sample k is the single run with seed 2 + k.
+    const batch = polychron('lm', 'generate', '--model', whole, '--prompt', 'Call me ', '--length', '40', '--seed', '2',
+      '--samples', '3', '--threads', '2');
+    expect(batch.status).toBe(0);
+    const third = polychron('lm', 'generate', '--model', whole, '--prompt', 'Call me ', '--length', '40', '--seed', '4').stdout;
+    expect(batch.stdout).toBe(`# sample 1 (seed 2)\n${generated.stdout}# sample 2 (seed 3)\n` +
+      `${polychron('lm', 'generate', '--model', whole, '--prompt', 'Call me ', '--length', '40', '--seed', '3').stdout}` +
+      `# sample 3 (seed 4)\n${third}`);
+    expect(polychron('lm', 'generate', '--model', whole, '--prompt', 'x', '--samples', '70000').stderr)
+      .toContain('--samples must be an integer in [1, 65536]');
 
     const evaluated = polychron('lm', 'eval', '--model', whole, '--text', textFile);
     expect(evaluated.status).toBe(0);

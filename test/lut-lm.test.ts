@@ -264,4 +264,37 @@ describe('generation and evaluation', () => {
     expectError(await rejected(() => model.evaluate(text, { protocol: 'tail' as 'holdout' })), 'TypeError', /protocol must be 'holdout' or 'reference'/);
     model.close();
   });
+
+  test('batched generation: stream k is generate(prompts[k]) with seed + k, bit for bit, at every thread count and in both implementations', async () => {
+    const file = path.join(tmp, 'batch.safetensors');
+    const trained = new LutLanguageModel(small);
+    await trained.train(text, { steps: 300, ...data });
+    await trained.save(file);
+    trained.close();
+    const prompts = ['Call me Ishmael. ', 'the whale', 'x', Buffer.from('Some years ago'), 'It is a way I have of driving off the spleen'];
+    const options = { length: 50, seed: 7 };
+    const alone = await LutLanguageModel.load(file, { impl: 'reference' });
+    const expected = [];
+    for (let k = 0; k < prompts.length; k++) expected.push(Buffer.from(await alone.generateBytes(prompts[k], { ...options, seed: 7 + k })));
+    alone.close();
+    for (const runtime of [{ impl: 'reference' as const }, { threads: 1 }, { threads: 2 }, { threads: 3 }]) {
+      const model = await LutLanguageModel.load(file, runtime);
+      const batch = await model.generateBatchBytes(prompts, options);
+      expect(batch.map((b) => Buffer.from(b).toString('hex'))).toEqual(expected.map((b) => b.toString('hex')));
+      expect(await model.generateBatch(prompts.slice(0, 2), { ...options, temperature: 0 }))
+        .toEqual([await model.generate(prompts[0], { ...options, temperature: 0 }), await model.generate(prompts[1], { ...options, temperature: 0 })]);
+      model.close();
+    }
+    const model = await LutLanguageModel.load(file, { threads: 2 });
+    expectError(await rejected(() => model.generateBatch([])), 'RangeError', /prompts\.length must be an integer in \[1, 65536\]/);
+    expectError(await rejected(() => model.generateBatch(['a', ''])), 'RangeError', /prompts\[1\] must hold at least one byte/);
+    expectError(await rejected(() => model.generateBatch(['a', 3 as unknown as string])), 'TypeError', /prompts\[1\] must be a string/);
+    expectError(await rejected(() => model.generateBatch('ab' as unknown as string[])), 'TypeError', /prompts must be an array/);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const error = await rejected(() => model.generateBatch(['a', 'b', 'c'], { length: 1 << 24, signal: controller.signal }));
+    expect(error.name).toBe('AbortError');
+    expect(model.busy).toBe(false);
+    model.close();
+  });
 });

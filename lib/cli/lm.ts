@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import {
   LUT_LM_DEFAULTS,
   LUT_LM_GENERATE_DEFAULTS,
+  LUT_LM_MAX_PROMPTS,
   LUT_LM_TRAIN_DEFAULTS,
   LossWatch,
   LutLanguageModel,
@@ -214,18 +215,26 @@ interface GenerateOptions {
   length: number;
   temperature: number;
   seed: number;
+  samples: number;
+  threads: number;
 }
 
-async function loadModel(file: string | undefined): Promise<LutLanguageModel> {
+async function loadModel(file: string | undefined, threads = 1): Promise<LutLanguageModel> {
   const model = inputFile(required(file, '--model FILE is required'), '--model', 'model file');
-  return reading('--model', () => LutLanguageModel.load(model));
+  return reading('--model', () => LutLanguageModel.load(model, { threads }));
 }
 
 async function generate(o: GenerateOptions): Promise<void> {
   const prompt = required(o.prompt, '--prompt TEXT is required (at least one byte)');
-  const model = await loadModel(o.model);
-  const text = await model.generate(prompt, { length: o.length, temperature: o.temperature, seed: o.seed });
-  console.log(prompt + text);
+  const model = await loadModel(o.model, o.threads);
+  const options = { length: o.length, temperature: o.temperature, seed: o.seed };
+  if (o.samples === 1) {
+    console.log(prompt + (await model.generate(prompt, options)));
+    return;
+  }
+  // Several continuations at once (generateBatch: sample k is seeded seed + k).
+  const texts = await model.generateBatch(Array.from({ length: o.samples }, () => prompt), options);
+  texts.forEach((text, k) => console.log(`# sample ${k + 1} (seed ${o.seed + k})\n${prompt}${text}`));
 }
 
 async function evaluate(o: { model?: string; text?: string; protocol?: LmProtocol }): Promise<void> {
@@ -338,7 +347,10 @@ export function lmCommand(): Command {
       .addOption(nonNegativeInteger('--length <bytes>', 'bytes to generate', LUT_LM_GENERATE_DEFAULTS.length))
       .addOption(finiteNumber('--temperature <t>', 'sampling temperature; 0: always the likeliest byte', LUT_LM_GENERATE_DEFAULTS.temperature,
         'a number >= 0', (t) => t >= 0))
-      .addOption(nonNegativeInteger('--seed <n>', 'seed of the sampling', LUT_LM_GENERATE_DEFAULTS.seed))
+      .addOption(nonNegativeInteger('--seed <n>', 'seed of the sampling (sample k: seed + k)', LUT_LM_GENERATE_DEFAULTS.seed))
+      .addOption(finiteNumber('--samples <n>', 'continuations to sample at once, each under a "# sample k (seed s)" line', 1,
+        `an integer in [1, ${LUT_LM_MAX_PROMPTS}]`, (n) => Number.isInteger(n) && n >= 1 && n <= LUT_LM_MAX_PROMPTS))
+      .addOption(positiveInteger('--threads <count>', 'threads: the samples run side by side on them', 1))
       .action(generate))
     .addCommand(new Command('eval')
       .summary('the validation loss of a trained model on a text (JSON)')

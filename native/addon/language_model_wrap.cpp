@@ -177,6 +177,7 @@ Napi::Value LmDefaults(const Napi::CallbackInfo& info) {
   out.Set("config", ConfigObject(env, LmConfig()));
   out.Set("train", train_out);
   out.Set("generate", generate_out);
+  out.Set("maxPrompts", double(LmGenerateOptions::kPrompts.max));
   return out;
 }
 
@@ -311,7 +312,18 @@ Napi::Value LanguageModelWrap::Evaluate(const Napi::CallbackInfo& info) {
 Napi::Value LanguageModelWrap::Generate(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     Live("generate");
-    const std::vector<uint8_t> prompt = ToBytes(info[0], "prompt");
+    // generate(prompt) → Uint8Array; generate([prompt, …]) → Uint8Array[] (generate_batch).
+    const bool batch = info[0].IsArray();
+    std::vector<std::vector<uint8_t>> prompts;
+    if (batch) {
+      const auto array = info[0].As<Napi::Array>();
+      check_in_range(LmGenerateOptions::kPrompts, array.Length());
+      for (uint32_t k = 0; k < array.Length(); ++k) {
+        prompts.push_back(ToBytes(array.Get(k), ("prompts[" + std::to_string(k) + "]").c_str()));
+      }
+    } else {
+      prompts.push_back(ToBytes(info[0], "prompt"));
+    }
     const auto o = OptionsObject(info, 1);
     LmGenerateOptions options;
     const auto length = Option(o, "length");
@@ -322,11 +334,16 @@ Napi::Value LanguageModelWrap::Generate(const Napi::CallbackInfo& info) {
     if (!seed.IsUndefined()) options.seed = ToInteger(seed, "seed", 0, uint64_t(1) << 53);
     options.check();
     auto model = model_;
-    auto out = std::make_shared<std::vector<uint8_t>>();
+    auto out = std::make_shared<std::vector<std::vector<uint8_t>>>();
     return TaskWorker::Start(
         info.Env(), Value(), &async_, "generate()",
-        [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate(prompt, options, keep_going); },
-        [out](Napi::Env env) -> Napi::Value { return ToTypedArray<uint8_t, Napi::Uint8Array>(env, *out); });
+        [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate_batch(prompts, options, keep_going); },
+        [out, batch](Napi::Env env) -> Napi::Value {
+          if (!batch) return ToTypedArray<uint8_t, Napi::Uint8Array>(env, (*out)[0]);
+          auto results = Napi::Array::New(env, out->size());
+          for (uint32_t k = 0; k < out->size(); ++k) results.Set(k, ToTypedArray<uint8_t, Napi::Uint8Array>(env, (*out)[k]));
+          return results;
+        });
   });
 }
 

@@ -190,17 +190,19 @@ void LmGenerateOptions::check() const {
   }
 }
 
-std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
-                                             const std::function<bool()>& keep_going) {
-  if (prompt.empty()) throw RangeError("prompt must hold at least one byte");
-  options.check();
-  const uint32_t P = config().context;
+namespace {
+
+// The bytes one stream samples after `prompt` (see LanguageModel::generate), its last
+// position's logits computed by `last_logits`.
+std::vector<uint8_t> sample_bytes(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options, uint64_t seed,
+                                  uint32_t context, const LmEngine::LastLogits& last_logits,
+                                  const std::function<bool()>& keep_going) {
   std::vector<uint8_t> text = prompt;
   std::vector<float> logits(kLmVocabulary);
   std::vector<double> weights(kLmVocabulary);
-  Random rng(options.seed, 3);
+  Random rng(seed, 3);
   for (uint32_t k = 0; k < options.length && (!keep_going || keep_going()); ++k) {
-    const uint32_t n = uint32_t(std::min<size_t>(P, text.size()));
+    const uint32_t n = uint32_t(std::min<size_t>(context, text.size()));
     last_logits(text.data() + text.size() - n, n, logits.data());
     uint32_t chosen = 0;
     for (uint32_t v = 1; v < kLmVocabulary; ++v) {
@@ -224,6 +226,42 @@ std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt,
     text.push_back(uint8_t(chosen));
   }
   return std::vector<uint8_t>(text.begin() + prompt.size(), text.end());
+}
+
+}  // namespace
+
+std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
+                                             const std::function<bool()>& keep_going) {
+  return generate_batch({prompt}, options, keep_going)[0];
+}
+
+std::vector<std::vector<uint8_t>> LanguageModel::generate_batch(const std::vector<std::vector<uint8_t>>& prompts,
+                                                                const LmGenerateOptions& options,
+                                                                const std::function<bool()>& keep_going) {
+  check_in_range(LmGenerateOptions::kPrompts, prompts.size());
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    if (prompts[k].empty()) {
+      throw RangeError(prompts.size() == 1 ? "prompt must hold at least one byte"
+                                           : "prompts[" + std::to_string(k) + "] must hold at least one byte");
+    }
+  }
+  options.check();
+  std::vector<std::vector<uint8_t>> out(prompts.size());
+  const uint32_t context = config().context;
+  if (engine_ && prompts.size() > 1) {
+    engine_->for_each_stream(prompts.size(), [&](uint64_t k, const LmEngine::LastLogits& logits) {
+      out[k] = sample_bytes(prompts[k], options, options.seed + k, context, logits, keep_going);
+    });
+    return out;
+  }
+  // One stream (its heads spread over the threads), or the reference path.
+  const LmEngine::LastLogits logits = [this](const uint8_t* tokens, uint32_t n, float* result) {
+    last_logits(tokens, n, result);
+  };
+  for (size_t k = 0; k < prompts.size(); ++k) {
+    out[k] = sample_bytes(prompts[k], options, options.seed + k, context, logits, keep_going);
+  }
+  return out;
 }
 
 void LanguageModel::save(const std::string& path, bool half) const {

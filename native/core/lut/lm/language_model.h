@@ -75,6 +75,7 @@ struct LmTrainRun {
 // How generate() samples.
 struct LmGenerateOptions {
   static constexpr IntegerRange kLength{"length", 0, 1u << 24};
+  static constexpr IntegerRange kPrompts{"prompts.length", 1, 1u << 16};  // streams of one generate_batch()
 
   uint32_t length = 200;     // bytes to generate
   double temperature = 0.4;  // of the softmax; 0 picks the most likely byte
@@ -119,6 +120,12 @@ class LanguageModel {
   // keep_going() is asked before each byte; false stops with the bytes made so far.
   std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
                                 const std::function<bool()>& keep_going = {});
+  // generate() for several prompts at once: stream k is generate(prompts[k]) with seed
+  // options.seed + k, bit for bit, whatever the thread count (the fast engine runs each
+  // stream on one of its threads; stopped streams keep the bytes made so far).
+  std::vector<std::vector<uint8_t>> generate_batch(const std::vector<std::vector<uint8_t>>& prompts,
+                                                   const LmGenerateOptions& options,
+                                                   const std::function<bool()>& keep_going = {});
   // Mean loss of a snippet's last position, or over all positions (no training).
   double snippet_loss(const uint8_t* tokens, uint32_t n, bool last_only);
 
