@@ -337,7 +337,13 @@ Napi::Value LanguageModelWrap::Generate(const Napi::CallbackInfo& info) {
     auto out = std::make_shared<std::vector<std::vector<uint8_t>>>();
     return TaskWorker::Start(
         info.Env(), Value(), &async_, "generate()",
-        [=](const TaskWorker::KeepGoing& keep_going) { *out = model->generate_batch(prompts, options, keep_going); },
+        [=](const TaskWorker::KeepGoing& keep_going) {
+          if (batch) {
+            *out = model->generate_batch(prompts, options, keep_going);
+          } else {
+            *out = {model->generate(prompts[0], options, keep_going)};
+          }
+        },
         [out, batch](Napi::Env env) -> Napi::Value {
           if (!batch) return ToTypedArray<uint8_t, Napi::Uint8Array>(env, (*out)[0]);
           auto results = Napi::Array::New(env, out->size());

@@ -71,6 +71,13 @@ const lm = {
       args: fc.tuple(textArb, options({ length: duration(0, 4), temperature: mix(fc.double({ min: 0, max: 2, noNaN: true })), seed: mix(int(0, 5)), signal: signalArb() })),
       call: (m, [p, o]) => m.generateBytes(p, withSignal(o)),
     },
+    {
+      name: 'generateBatch',
+      params: ['prompts', 'options', 'length', 'temperature', 'seed', 'signal'],
+      aborts: true,
+      args: fc.tuple(mix(fc.array(textArb, { maxLength: 4 })), options({ length: duration(0, 4), temperature: mix(fc.double({ min: 0, max: 2, noNaN: true })), seed: mix(int(0, 5)), signal: signalArb() })),
+      call: (m, [p, o]) => m.generateBatch(p, withSignal(o)),
+    },
     { name: 'getters', params: [], args: fc.constant([]), call: (m) => [m.busy, m.closed, m.closed || [m.step, m.config, m.impl, m.threads, m.memory(), m.trainedOn()]] },
     { name: 'learningRate', params: ['step', 'warmup', 't', 'w'], args: fc.tuple(mix(int(0, 10 ** 6)), mix(fc.oneof(int(0, 4000), fc.constant(undefined)))), call: (_m, [t, w]) => api.learningRate(t, w) },
     {

@@ -232,6 +232,7 @@ std::vector<uint8_t> sample_bytes(const std::vector<uint8_t>& prompt, const LmGe
 
 std::vector<uint8_t> LanguageModel::generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
                                              const std::function<bool()>& keep_going) {
+  if (prompt.empty()) throw RangeError("prompt must hold at least one byte");
   return generate_batch({prompt}, options, keep_going)[0];
 }
 
@@ -240,10 +241,7 @@ std::vector<std::vector<uint8_t>> LanguageModel::generate_batch(const std::vecto
                                                                 const std::function<bool()>& keep_going) {
   check_in_range(LmGenerateOptions::kPrompts, prompts.size());
   for (size_t k = 0; k < prompts.size(); ++k) {
-    if (prompts[k].empty()) {
-      throw RangeError(prompts.size() == 1 ? "prompt must hold at least one byte"
-                                           : "prompts[" + std::to_string(k) + "] must hold at least one byte");
-    }
+    if (prompts[k].empty()) throw RangeError("prompts[" + std::to_string(k) + "] must hold at least one byte");
   }
   options.check();
   std::vector<std::vector<uint8_t>> out(prompts.size());
