@@ -34,7 +34,7 @@ describe('POLYCHRON_SIMD', () => {
 
   test('a name that is no level is a TypeError, from simd() and from every population', () => {
     const out = withSimd('sse9');
-    const error = { name: 'TypeError', message: "POLYCHRON_SIMD must be 'scalar', 'avx2' or 'avx512' (got 'sse9')" };
+    const error = { name: 'TypeError', message: "POLYCHRON_SIMD must be 'scalar', 'avx2', 'avx512' or 'neon' (got 'sse9')" };
     expect(out).toEqual({ simdError: error, populationError: error });
   });
 
