@@ -49,6 +49,18 @@ describe('POLYCHRON_SIMD', () => {
     expect(out).toEqual({ simdError: error, populationError: error });
   });
 
+  test('the other architecture\'s levels are refused as levels this CPU lacks', () => {
+    const foreign = process.arch === 'arm64' ? 'avx2' : 'neon';
+    const env: NodeJS.ProcessEnv = { ...process.env, POLYCHRON_SIMD: foreign };
+    const out = JSON.parse(runNode(probe, env).stdout);
+    const error = {
+      name: 'RangeError',
+      message: `POLYCHRON_SIMD = '${foreign}' is not supported by this CPU; it supports up to '${levels[levels.length - 1]}'`,
+    };
+    expect(out).toEqual({ simdError: error, populationError: error });
+    expect(levels).not.toContain(foreign);
+  });
+
   test('POLYCHRON_CPU_LIMIT=avx2 hides AVX-512 from detection and from the simd option', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, POLYCHRON_CPU_LIMIT: 'avx2' };
     delete env.POLYCHRON_SIMD;
