@@ -3,6 +3,7 @@
  * for this platform (prebuilds/<platform>-<arch>/). `POLYCHRON_ADDON` may name an addon
  * file to load instead (the sanitizer build uses it).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The package's root folder (the one holding package.json). */
@@ -368,14 +369,35 @@ function loadAddon(): NativeAddon {
   } catch (cause) {
     const tried = addonCandidates().map((p) => `  ${p}`).join('\n');
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    const shipped = prebuiltPlatforms();
     throw new Error(
       `polychron: no native addon could be loaded for ${PLATFORM_ARCH} (${reason}).\n` +
         `Tried:\n${tried}\n` +
+        `Prebuilt binaries in this package: ${shipped.length > 0 ? shipped.join(', ') : 'none'}` +
+        `${libcNote()}.\n` +
         `Build it from source (needs cmake and a C++17 compiler) with:\n` +
         `  cd "${packageRoot}" && npx cmake-js compile`,
       { cause },
     );
   }
+}
+
+/** The platforms whose prebuilt binary this package carries (prebuilds/<platform>-<arch>/). */
+function prebuiltPlatforms(): string[] {
+  try {
+    const dir = path.join(packageRoot, 'prebuilds');
+    return fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, ADDON_FILE))).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** On Linux, the C library the prebuilt binaries need against the one running. */
+function libcNote(): string {
+  if (process.platform !== 'linux') return '';
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const glibc = report?.header?.glibcVersionRuntime;
+  return `; the Linux ones need glibc >= 2.36, and this system has ${glibc ? `glibc ${glibc}` : 'no glibc (musl?)'}`;
 }
 
 /** The addon, loaded when this module is first required. */

@@ -1,7 +1,7 @@
 import { addon, addonPath } from './native';
 
-/** A SIMD instruction-set level; each implies the ones before it. */
-export type SimdLevel = 'scalar' | 'avx2' | 'avx512';
+/** A SIMD instruction-set level: 'avx2' and 'avx512' on x86-64 (avx512 implies avx2), 'neon' on arm64; each implies 'scalar'. */
+export type SimdLevel = 'scalar' | 'avx2' | 'avx512' | 'neon';
 
 /**
  * The SIMD level polychron's kernels use in this process: `POLYCHRON_SIMD` when it is

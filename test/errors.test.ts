@@ -16,7 +16,7 @@ describe('bad input gives a clear JavaScript error', () => {
     ['d array holding a string', () => new IzhikevichPopulation({ size: 2, d: [1, 'x'] as never }), 'TypeError', /d\[1\] must be a number/],
     ['v infinite', () => new IzhikevichPopulation({ size: 1, v: Infinity }), 'RangeError', /v\[0\] must be a finite number/],
     ['unknown numerics', () => new IzhikevichPopulation({ size: 1, numerics: 'approx' as never }), 'TypeError', /numerics must be 'exact' or 'fast' \(got 'approx'\)/],
-    ['unknown simd', () => new IzhikevichPopulation({ size: 1, simd: 'sse' as never }), 'TypeError', /simd must be 'scalar', 'avx2' or 'avx512'/],
+    ['unknown simd', () => new IzhikevichPopulation({ size: 1, simd: 'sse' as never }), 'TypeError', /simd must be 'scalar', 'avx2', 'avx512' or 'neon'/],
   ];
   test.each(cases)('%s', (_name, make, type, message) => {
     expectError(caught(make), type, message);

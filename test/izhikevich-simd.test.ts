@@ -4,7 +4,7 @@ import { bitsEqual, randomParameters } from './helpers/izhikevich-reference';
 
 const levels = supportedSimdLevels();
 const simdLevels = levels.filter((level) => level !== 'scalar');
-const unsupported = (['avx2', 'avx512'] as const).filter((level) => !levels.includes(level));
+const unsupported = (process.arch === 'arm64' ? ['neon'] : ['avx2', 'avx512']).filter((level) => !levels.includes(level as SimdLevel));
 if (unsupported.length > 0) {
   console.warn(`this CPU lacks ${unsupported.join(', ')}: those kernels are not compared here`);
 }

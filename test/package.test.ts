@@ -19,8 +19,18 @@ function compilerFreeEnv(dir: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Whether the linux-arm64 binary can be cross-compiled here (Debian: g++-aarch64-linux-gnu).
+ * Without it the tarball is packed for linux-x64 only, with a warning; CI sets
+ * POLYCHRON_REQUIRE_ARM64=1, under which its absence fails the test instead.
+ */
+const crossCompiler = spawnSync('/bin/sh', ['-c', 'command -v aarch64-linux-gnu-g++'], { encoding: 'utf8' }).status === 0;
+const packArm64 = process.platform === 'linux' && process.arch === 'x64' && (crossCompiler || process.env.POLYCHRON_REQUIRE_ARM64 === '1');
+if (!packArm64) console.warn('aarch64-linux-gnu-g++ not found: the tarball is packed and checked without its linux-arm64 binary');
+
+// Packing cross-compiles the arm64 binary: minutes on two cores the first time.
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
+  const child = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 600_000 });
   if (child.status !== 0) {
     throw new Error(`${command} ${args.join(' ')} failed (${child.status}):\n${child.stdout}\n${child.stderr}`);
   }
@@ -39,12 +49,21 @@ describe('the npm package', () => {
     const packEnv = { ...process.env };
     delete packEnv.POLYCHRON_ADDON;
     delete packEnv.LD_PRELOAD;
+    if (!packArm64) packEnv.POLYCHRON_PREBUILD_TARGETS = `${process.platform}-${process.arch}`;
     const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], repoRoot, packEnv));
     const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
     expect(files).toEqual(expect.arrayContaining([
       'prebuilds/linux-x64/polychron.node', 'dist/index.js', 'dist/index.d.ts', 'CMakeLists.txt',
-      'native/core/kernels/izhikevich.cpp', 'native/addon/addon.cpp', 'scripts/install.js', 'package.json',
+      'native/core/kernels/izhikevich.cpp', 'native/core/kernels/izhikevich_neon.cpp', 'native/addon/addon.cpp',
+      'scripts/install.js', 'package.json',
     ]));
+    // One folder per platform, each binary built for its own architecture (ELF e_machine).
+    const machine = (file: string) => fs.readFileSync(file).readUInt16LE(18);
+    expect(machine(path.join(repoRoot, 'prebuilds', 'linux-x64', 'polychron.node'))).toBe(0x3e);
+    if (packArm64) {
+      expect(files).toContain('prebuilds/linux-arm64/polychron.node');
+      expect(machine(path.join(repoRoot, 'prebuilds', 'linux-arm64', 'polychron.node'))).toBe(0xb7);
+    }
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('build/') || f.startsWith('lib/'))).toBe(false);
 
     const consumer = path.join(work, 'consumer');
@@ -77,7 +96,7 @@ describe('the npm package', () => {
     expect(out.spikes).toBe(spikes);
     expect(out.spikes).toBeGreaterThan(0);
     expect(out.v0).toBe(local.v[0]);
-  }, 300_000);
+  }, 900_000);
 
   test('with no addon to load, the error names every path tried and the build command', () => {
     // A copy of the compiled package without build/ or prebuilds/.
@@ -94,5 +113,27 @@ describe('the npm package', () => {
     expect(child.stderr).toContain(path.join(bare, 'build', 'Release', 'polychron.node'));
     expect(child.stderr).toContain(path.join(bare, 'prebuilds', 'linux-x64', 'polychron.node'));
     expect(child.stderr).toContain(`cd "${bare}" && npx cmake-js compile`);
+    expect(child.stderr).toContain('Prebuilt binaries in this package: none');
+    expect(child.stderr).toMatch(/the Linux ones need glibc >= 2\.36, and this system has glibc \d+\.\d+/);
+  });
+
+  test('with no binary that loads and no compiler, the install step fails naming the platform and what to do', () => {
+    // A package whose only prebuilt binary is for another platform, installed where the
+    // PATH holds no compiler.
+    const other = path.join(work, 'other');
+    fs.mkdirSync(path.join(other, 'scripts'), { recursive: true });
+    fs.mkdirSync(path.join(other, 'prebuilds', 'freebsd-riscv64'), { recursive: true });
+    fs.writeFileSync(path.join(other, 'prebuilds', 'freebsd-riscv64', 'polychron.node'), '');
+    fs.copyFileSync(path.join(repoRoot, 'scripts', 'install.js'), path.join(other, 'scripts', 'install.js'));
+    fs.mkdirSync(path.join(work, 'nocc'));
+    const env = compilerFreeEnv(path.join(work, 'nocc'));
+    const child = spawnSync(process.execPath, [path.join(other, 'scripts', 'install.js')], { cwd: other, env, encoding: 'utf8' });
+    expect(child.status).toBe(1);
+    const platform = `${process.platform}-${process.arch}`;
+    expect(child.stderr).toContain(`polychron: cannot install on ${platform}`);
+    expect(child.stderr).toContain('there is no prebuilt binary for this platform');
+    expect(child.stderr).toContain('cmake (>= 3.15) and a C++17 compiler');
+    expect(child.stderr).toContain('Prebuilt binaries in this package: freebsd-riscv64.');
+    expect(child.stderr).toContain('npm rebuild polychron');
   });
 });

@@ -34,7 +34,7 @@ describe('POLYCHRON_SIMD', () => {
 
   test('a name that is no level is a TypeError, from simd() and from every population', () => {
     const out = withSimd('sse9');
-    const error = { name: 'TypeError', message: "POLYCHRON_SIMD must be 'scalar', 'avx2' or 'avx512' (got 'sse9')" };
+    const error = { name: 'TypeError', message: "POLYCHRON_SIMD must be 'scalar', 'avx2', 'avx512' or 'neon' (got 'sse9')" };
     expect(out).toEqual({ simdError: error, populationError: error });
   });
 
@@ -47,6 +47,18 @@ describe('POLYCHRON_SIMD', () => {
       message: "POLYCHRON_SIMD = 'avx2' is not supported by this CPU; it supports up to 'scalar'",
     };
     expect(out).toEqual({ simdError: error, populationError: error });
+  });
+
+  test('the other architecture\'s levels are refused as levels this CPU lacks', () => {
+    const foreign = process.arch === 'arm64' ? 'avx2' : 'neon';
+    const env: NodeJS.ProcessEnv = { ...process.env, POLYCHRON_SIMD: foreign };
+    const out = JSON.parse(runNode(probe, env).stdout);
+    const error = {
+      name: 'RangeError',
+      message: `POLYCHRON_SIMD = '${foreign}' is not supported by this CPU; it supports up to '${levels[levels.length - 1]}'`,
+    };
+    expect(out).toEqual({ simdError: error, populationError: error });
+    expect(levels).not.toContain(foreign);
   });
 
   test('POLYCHRON_CPU_LIMIT=avx2 hides AVX-512 from detection and from the simd option', () => {

@@ -18,7 +18,7 @@ namespace polychron::addon {
 
 namespace {
 
-// simd() -> 'scalar' | 'avx2' | 'avx512': the level in use (POLYCHRON_SIMD or the best).
+// simd() -> 'scalar' | 'avx2' | 'avx512' | 'neon': the level in use (POLYCHRON_SIMD or the best).
 Napi::Value Simd(const Napi::CallbackInfo& info) {
   return Guarded(info.Env(), [&]() -> Napi::Value {
     return Napi::String::New(info.Env(), simd_level_name(active_simd_level()));
@@ -28,7 +28,7 @@ Napi::Value Simd(const Napi::CallbackInfo& info) {
 // supportedSimdLevels() -> the levels this CPU runs, lowest first.
 Napi::Value SupportedSimdLevels(const Napi::CallbackInfo& info) {
   auto levels = Napi::Array::New(info.Env());
-  for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+  for (SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
     if (cpu_supports(level)) levels.Set(levels.Length(), simd_level_name(level));
   }
   return levels;

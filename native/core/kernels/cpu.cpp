@@ -10,6 +10,9 @@
 #if defined(POLYCHRON_X86_64)
 #include <cpuid.h>
 #endif
+#if defined(POLYCHRON_AARCH64) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
 
 namespace polychron {
 
@@ -62,12 +65,31 @@ const CpuFeatures& features() {
 }
 #endif
 
+#if defined(POLYCHRON_AARCH64)
+// Advanced SIMD is part of every ARMv8-A CPU (and of every Apple one); Linux also says so
+// in AT_HWCAP. POLYCHRON_CPU_LIMIT=scalar hides it as it hides AVX on x86-64.
+bool detect_neon() {
+#if defined(__linux__)
+  constexpr unsigned long kHwcapAsimd = 1ul << 1;  // HWCAP_ASIMD of the arm64 kernel ABI
+  if ((getauxval(AT_HWCAP) & kHwcapAsimd) == 0) return false;
+#endif
+  const char* limit = std::getenv("POLYCHRON_CPU_LIMIT");
+  return limit == nullptr || std::strcmp(limit, "scalar") != 0;
+}
+
+bool has_neon() {
+  static const bool neon = detect_neon();
+  return neon;
+}
+#endif
+
 }  // namespace
 
 const char* simd_level_name(SimdLevel level) {
   switch (level) {
     case SimdLevel::Avx2: return "avx2";
     case SimdLevel::Avx512: return "avx512";
+    case SimdLevel::Neon: return "neon";
     case SimdLevel::Scalar: break;
   }
   return "scalar";
@@ -77,7 +99,8 @@ SimdLevel parse_simd_level(const std::string& name, const char* param) {
   if (name == "scalar") return SimdLevel::Scalar;
   if (name == "avx2") return SimdLevel::Avx2;
   if (name == "avx512") return SimdLevel::Avx512;
-  throw TypeError(std::string(param) + " must be 'scalar', 'avx2' or 'avx512' (got '" + name + "')");
+  if (name == "neon") return SimdLevel::Neon;
+  throw TypeError(std::string(param) + " must be 'scalar', 'avx2', 'avx512' or 'neon' (got '" + name + "')");
 }
 
 bool cpu_supports(SimdLevel level) {
@@ -86,14 +109,17 @@ bool cpu_supports(SimdLevel level) {
 #if defined(POLYCHRON_X86_64)
     case SimdLevel::Avx2: return features().avx2_fma;
     case SimdLevel::Avx512: return features().avx512f;
-#else
-    default: return false;
 #endif
+#if defined(POLYCHRON_AARCH64)
+    case SimdLevel::Neon: return has_neon();
+#endif
+    default: return false;
   }
   return false;
 }
 
 SimdLevel best_simd_level() {
+  if (cpu_supports(SimdLevel::Neon)) return SimdLevel::Neon;
   if (cpu_supports(SimdLevel::Avx512)) return SimdLevel::Avx512;
   if (cpu_supports(SimdLevel::Avx2)) return SimdLevel::Avx2;
   return SimdLevel::Scalar;

@@ -4,17 +4,20 @@
 
 namespace polychron {
 
-// Ordered: a higher level implies the CPU also runs every lower one.
-enum class SimdLevel { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+// On x86-64 the levels are ordered: a higher one implies the CPU also runs every lower
+// one. Neon is the arm64 level (Advanced SIMD); it implies Scalar only, and an x86-64 CPU
+// never supports it (nor an arm64 CPU the AVX levels).
+enum class SimdLevel { Scalar = 0, Avx2 = 1, Avx512 = 2, Neon = 3 };
 
 const char* simd_level_name(SimdLevel level);
 
-// Parses "scalar" | "avx2" | "avx512"; throws TypeError naming `param` otherwise.
+// Parses "scalar" | "avx2" | "avx512" | "neon"; throws TypeError naming `param` otherwise.
 SimdLevel parse_simd_level(const std::string& name, const char* param);
 
 // Whether this CPU (and the OS, which must save the wider registers) runs `level`.
-// Avx2 means AVX2 + FMA; Avx512 means AVX-512F. POLYCHRON_CPU_LIMIT=scalar|avx2 hides
-// the levels above it, as if the CPU lacked them.
+// Avx2 means AVX2 + FMA; Avx512 means AVX-512F; Neon means AArch64 Advanced SIMD
+// (HWCAP_ASIMD). POLYCHRON_CPU_LIMIT=scalar|avx2 hides the levels above it, as if the CPU
+// lacked them (scalar also hides Neon).
 bool cpu_supports(SimdLevel level);
 
 // The best level this machine supports.

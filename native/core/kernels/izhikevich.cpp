@@ -64,15 +64,16 @@ const IzhikevichKernels kIzhikevichScalar{
 }  // namespace
 
 const IzhikevichKernels& izhikevich_kernels(SimdLevel level) {
-#if defined(POLYCHRON_X86_64)
   switch (level) {
+#if defined(POLYCHRON_X86_64)
     case SimdLevel::Avx512: return kIzhikevichAvx512;
     case SimdLevel::Avx2: return kIzhikevichAvx2;
-    case SimdLevel::Scalar: break;
-  }
-#else
-  (void)level;
 #endif
+#if defined(POLYCHRON_AARCH64)
+    case SimdLevel::Neon: return kIzhikevichNeon;
+#endif
+    default: break;
+  }
   return kIzhikevichScalar;
 }
 

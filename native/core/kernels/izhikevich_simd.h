@@ -1,5 +1,5 @@
 // SIMD twins of the scalar kernels in kernels/izhikevich.cpp, each compiled in its own file with
-// the instruction set it needs. Only kernels/izhikevich.cpp calls them, after checking the CPU.
+// the instruction set it needs (the AVX ones on x86-64, the NEON one on arm64). Only kernels/izhikevich.cpp calls them, after checking the CPU.
 #pragma once
 #include "core/kernels/izhikevich.h"
 
@@ -7,5 +7,6 @@ namespace polychron {
 
 extern const IzhikevichKernels kIzhikevichAvx2;
 extern const IzhikevichKernels kIzhikevichAvx512;
+extern const IzhikevichKernels kIzhikevichNeon;  // arm64 builds only
 
 }  // namespace polychron

@@ -121,15 +121,16 @@ const LutKernels kLutKernelsScalar = {sum_rows_scalar, backward_scalar,  indices
                                       to_lanes_scalar, sum_lanes_scalar, sum_selected_scalar};
 
 const LutKernels& lut_kernels(SimdLevel level) {
-#if defined(POLYCHRON_X86_64)
   switch (level) {
+#if defined(POLYCHRON_X86_64)
     case SimdLevel::Avx512: return kLutKernelsAvx512;
     case SimdLevel::Avx2: return kLutKernelsAvx2;
-    case SimdLevel::Scalar: break;
-  }
-#else
-  (void)level;
 #endif
+#if defined(POLYCHRON_AARCH64)
+    case SimdLevel::Neon: return kLutKernelsNeon;
+#endif
+    default: break;
+  }
   return kLutKernelsScalar;
 }
 

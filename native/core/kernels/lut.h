@@ -1,10 +1,11 @@
 // The inner loops of the LUT networks (spec lut-networks.md), with a scalar reference and
-// AVX2 / AVX-512 twins picked at run time. Every twin is bit-identical to the scalar code:
+// AVX2 / AVX-512 twins (x86-64) or a NEON twin (arm64) picked at run time. Every twin is bit-identical to the scalar code:
 //
 // - Row sums add rows element by element in the order given, which SIMD lanes keep.
 // - Dot products use 16 partial sums: element k goes to partial k mod 16, in order of k;
 //   the partials are then reduced as a fixed tree (l + l+8, then l + l+4, l + l+2, l + l+1).
-//   An AVX-512 register is exactly those 16 partials; AVX2 holds them in two registers.
+//   An AVX-512 register is exactly those 16 partials; AVX2 holds them in two registers,
+//   NEON in four.
 // - No fused multiply-add anywhere (the files are compiled with -ffp-contract=off).
 //
 // Tables are row-major float32: row j of table i starts at base + ((i << width) + j) * m.
@@ -74,6 +75,7 @@ const LutKernels& lut_kernels(SimdLevel level);
 extern const LutKernels kLutKernelsScalar;
 extern const LutKernels kLutKernelsAvx2;
 extern const LutKernels kLutKernelsAvx512;
+extern const LutKernels kLutKernelsNeon;  // arm64 builds only
 
 // How far ahead (in rows) the kernels prefetch.
 constexpr uint32_t kLutPrefetchRows = 24;

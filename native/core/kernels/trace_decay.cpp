@@ -11,15 +11,16 @@ void trace_decay_scalar(const float* in, float* out, double factor, uint32_t n) 
 }  // namespace
 
 TraceDecayKernel trace_decay_kernel(SimdLevel level) {
-#if defined(POLYCHRON_X86_64)
   switch (level) {
+#if defined(POLYCHRON_X86_64)
     case SimdLevel::Avx512: return trace_decay_avx512;
     case SimdLevel::Avx2: return trace_decay_avx2;
-    case SimdLevel::Scalar: break;
-  }
-#else
-  (void)level;
 #endif
+#if defined(POLYCHRON_AARCH64)
+    case SimdLevel::Neon: return trace_decay_neon;
+#endif
+    default: break;
+  }
   return trace_decay_scalar;
 }
 

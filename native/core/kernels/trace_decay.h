@@ -16,5 +16,6 @@ TraceDecayKernel trace_decay_kernel(SimdLevel level);
 
 void trace_decay_avx2(const float* in, float* out, double factor, uint32_t n);
 void trace_decay_avx512(const float* in, float* out, double factor, uint32_t n);
+void trace_decay_neon(const float* in, float* out, double factor, uint32_t n);  // arm64 builds only
 
 }  // namespace polychron
