@@ -155,9 +155,33 @@ void sum_lanes_neon(float* out, const float* table, uint32_t width, uint32_t m, 
   lut_sum_lanes_plain(kLutKernelsNeon, out, table, width, m, j, tables, 0);
 }
 
+// NEON has no masked loads: an unwritten row adds a register of zeros instead of being
+// loaded (+0, as the scalar code adds), so its memory is not touched either.
+void sum_selected_neon(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables,
+                       const uint64_t* written) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  uint32_t k0 = 0;
+  for (; k0 + 4 <= m; k0 += 4) {
+    float32x4_t s = vld1q_f32(out + k0);
+    for (uint32_t i = 0; i < tables; ++i) {
+      const uint64_t row = (uint64_t(i) << width) + j[i];
+      s = vaddq_f32(s, lut_row_marked(written, row) ? vld1q_f32(table + row * m + k0) : zero);
+    }
+    vst1q_f32(out + k0, s);
+  }
+  for (; k0 < m; ++k0) {
+    float s = out[k0];
+    for (uint32_t i = 0; i < tables; ++i) {
+      const uint64_t row = (uint64_t(i) << width) + j[i];
+      s += lut_row_marked(written, row) ? table[row * m + k0] : 0.0f;
+    }
+    out[k0] = s;
+  }
+}
+
 }  // namespace
 
-const LutKernels kLutKernelsNeon = {sum_rows_neon, backward_neon,  indices_neon,         indices_lanes_neon,
-                                    to_lanes_neon, sum_lanes_neon};
+const LutKernels kLutKernelsNeon = {sum_rows_neon, backward_neon,  indices_neon,     indices_lanes_neon,
+                                    to_lanes_neon, sum_lanes_neon, sum_selected_neon};
 
 }  // namespace polychron
