@@ -11,6 +11,8 @@ namespace {
 inline void cpu_relax() {
 #if defined(POLYCHRON_X86_64)
   _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
 #endif
 }
 
