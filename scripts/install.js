@@ -23,11 +23,24 @@ if (loads(prebuild)) {
 }
 
 console.log('polychron: no prebuilt binary for this platform loads; building from source');
+// The source build's tools are optional peer dependencies (docs/security.md): installed only
+// where a build is needed, so a user of the prebuilt binary never downloads them.
 let cmakeJs;
+const missing = [];
 try {
   cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
 } catch {
-  console.error('polychron: cmake-js is not installed, so the addon cannot be built from source');
+  missing.push('cmake-js');
+}
+try {
+  require.resolve('node-addon-api', { paths: [root] });
+} catch {
+  missing.push('node-addon-api');
+}
+if (missing.length > 0) {
+  console.error(`polychron: building from source needs cmake-js and node-addon-api (not installed: ${missing.join(', ')}) ` +
+    'and a C++17 compiler with CMake. Install them, then build again:\n' +
+    '  npm install cmake-js node-addon-api && npm rebuild polychron');
   process.exit(1);
 }
 const build = spawnSync(process.execPath, [cmakeJs, 'compile'], { cwd: root, stdio: 'inherit' });
