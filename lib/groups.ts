@@ -3,10 +3,10 @@
  * network, the shuffled control, queries (by neuron, by raster, by injected pattern),
  * counts over training, and JSON export. See docs/api.md, "Polychronous groups".
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { checkAsyncOptions, withSignal, type AsyncOptions } from './async';
 import { writeFileAtomic } from './files';
+import { JSON_LIMITS, readJsonTextAsync } from './json';
 import { addon, type NativeGroup } from './native';
 import { Network } from './network';
 import { checkAttached, checkOptions, shown } from './describe';
@@ -475,9 +475,11 @@ export class GroupSet {
   static async load(path: string): Promise<GroupSet> {
     let text: string;
     try {
-      text = await fs.promises.readFile(path, 'utf8');
+      text = await readJsonTextAsync(path, JSON_LIMITS.groupFile, 'group file');
     } catch (cause) {
-      throw new RangeError(`cannot read group file '${path}': ${(cause as Error).message}`, { cause });
+      // Too large or too deeply nested: refused before parsing, the message naming the file.
+      if (cause instanceof RangeError) throw cause;
+      throw new RangeError(`cannot read group file '${path}': ${((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message}`, { cause });
     }
     let value: unknown;
     try {

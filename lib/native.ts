@@ -375,8 +375,9 @@ function loadAddon(): NativeAddon {
         `Tried:\n${tried}\n` +
         `Prebuilt binaries in this package: ${shipped.length > 0 ? shipped.join(', ') : 'none'}` +
         `${libcNote()}.\n` +
-        `Build it from source (needs cmake and a C++17 compiler) with:\n` +
-        `  cd "${packageRoot}" && npx cmake-js compile`,
+        `Build it from source (needs cmake, a C++17 compiler and the packages cmake-js and node-addon-api,\n` +
+        `which a prebuilt install leaves out) with:\n` +
+        `  npm install cmake-js node-addon-api && npm rebuild polychron`,
       { cause },
     );
   }

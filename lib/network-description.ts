@@ -6,8 +6,7 @@
  * names is ever loaded or evaluated. Ranges are left to the Network, whose errors are
  * prefixed with the path of the entry that caused them.
  */
-import * as fs from 'node:fs';
-import { readError } from './files';
+import { readJsonText } from './json';
 import {
   Network,
   type ConnectionRule,
@@ -213,51 +212,11 @@ function forEntry<T>(checker: Checker, at: string, build: () => T): T {
   }
 }
 
-/**
- * Refuses nesting deeper than the limit before JSON.parse sees the text, so that a hostile
- * file cannot exhaust the parser's or a walker's stack.
- */
-function checkDepth(text: string, source: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (inString) {
-      if (c === 0x5c) k++; // a backslash escapes the next character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > NETWORK_DESCRIPTION_MAX_DEPTH) throw new RangeError(`${source}: nested deeper than ${NETWORK_DESCRIPTION_MAX_DEPTH} levels`);
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-}
-
 /** Reads and parses a description file, refusing an oversize or over-deep one before parsing. */
 export function readNetworkDescription(path: string): unknown {
-  let file: number;
-  try {
-    file = fs.openSync(path, 'r');
-  } catch (error) {
-    throw readError(path, error);
-  }
-  let text: string;
-  try {
-    const stat = fs.fstatSync(file);
-    if (!stat.isFile()) throw new RangeError(`${path}: a network description must be a regular file`);
-    const { size } = stat;
-    if (size > NETWORK_DESCRIPTION_MAX_BYTES) {
-      throw new RangeError(`${path}: a network description of ${size} bytes is over the limit of ${NETWORK_DESCRIPTION_MAX_BYTES}`);
-    }
-    const bytes = Buffer.alloc(size);
-    if (fs.readSync(file, bytes, 0, size, 0) !== size) throw new RangeError(`${path}: the file shrank while it was read`);
-    text = bytes.toString('utf8');
-  } finally {
-    fs.closeSync(file);
-  }
-  checkDepth(text, path);
+  // Refuses nesting deeper than the limit before JSON.parse sees the text, so that a hostile
+  // file cannot exhaust the parser's or a walker's stack.
+  const text = readJsonText(path, { maxBytes: NETWORK_DESCRIPTION_MAX_BYTES, maxDepth: NETWORK_DESCRIPTION_MAX_DEPTH }, 'network description');
   try {
     return JSON.parse(text);
   } catch (error) {

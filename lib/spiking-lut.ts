@@ -1,7 +1,6 @@
 // The bridge (native/core/bridge/lut_circuit.h): a trained LUT network compiled into an
 // ordinary spiking Network whose spikes compute its look-ups, with the proof that they
 // equal the direct path.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { withSignal } from './async';
@@ -9,6 +8,7 @@ import { adoptLutClassifier, nativeLutClassifier, type LatencyGridOptions, LutCl
 import { checkOptions, shown } from './describe';
 import { GroupSet, type PolychronousGroup } from './groups';
 import { writeFileAtomic } from './files';
+import { JSON_LIMITS, readJsonTextAsync } from './json';
 import { LutLayer, nativeLutLayer } from './lut';
 import { addon, type NativeCircuitRun, type NativeCompiledCircuit } from './native';
 import { Network, type NetworkMode } from './network';
@@ -203,8 +203,12 @@ export class SpikingLutCircuit {
     if (typeof file !== 'string' || file.length === 0) throw new TypeError('file must be a non-empty string');
     const layoutFile = `${path.resolve(file)}.layout.json`;
     let layout: CircuitLayout;
+    // Capped in size and nesting before it is parsed (docs/security.md).
+    const text = await readJsonTextAsync(layoutFile, JSON_LIMITS.circuitLayout, 'circuit layout').catch((error: Error) => {
+      throw new RangeError(`${layoutFile}: not a circuit layout (${error instanceof RangeError ? error.message.replace(`${layoutFile}: `, '') : error.message})`);
+    });
     try {
-      layout = JSON.parse(await fs.promises.readFile(layoutFile, 'utf8')) as CircuitLayout;
+      layout = JSON.parse(text) as CircuitLayout;
     } catch (error) {
       throw new RangeError(`${layoutFile}: not a circuit layout (${(error as Error).message})`);
     }

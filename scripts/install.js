@@ -72,24 +72,39 @@ if (failure === undefined) {
   process.exit(0);
 }
 
+// The source build needs cmake and a compiler on PATH, and cmake-js and node-addon-api,
+// which are optional peer dependencies (docs/security.md): installed only where a build is
+// needed, so that a user of a prebuilt binary never downloads them.
 const compilers = process.platform === 'win32' ? ['cl', 'clang++', 'g++'] : ['c++', 'g++', 'clang++'];
-const missing = [];
-if (!onPath('cmake')) missing.push('cmake (>= 3.15)');
-if (!compilers.some(onPath)) missing.push('a C++17 compiler');
+const tools = [];
+if (!onPath('cmake')) tools.push('cmake (>= 3.15)');
+if (!compilers.some(onPath)) tools.push('a C++17 compiler');
+const packages = [];
 let cmakeJs;
 try {
   cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
 } catch {
-  missing.push('the cmake-js package');
+  packages.push('cmake-js');
 }
-if (missing.length > 0) {
+try {
+  require.resolve('node-addon-api', { paths: [root] });
+} catch {
+  packages.push('node-addon-api');
+}
+if (tools.length > 0 || packages.length > 0) {
   const shipped = prebuiltPlatforms();
+  const needs = [];
+  if (tools.length > 0) needs.push(`${tools.join(' and ')}, not found on PATH`);
+  if (packages.length > 0) needs.push(`the packages cmake-js and node-addon-api (not installed: ${packages.join(', ')})`);
   console.error(
     `polychron: cannot install on ${platformArch}${libcNote()}: ${failure}, and building from source needs ` +
-      `${missing.join(' and ')}, not found on PATH.\n` +
+      `${needs.join('; and ')}.\n` +
       `  Prebuilt binaries in this package: ${shipped.length > 0 ? shipped.join(', ') : 'none'}.\n` +
-      '  Either install cmake and a C++17 compiler (Debian/Ubuntu: apt-get install cmake g++; macOS: xcode-select --install ' +
-      'and brew install cmake; Windows: Visual Studio Build Tools with C++ and CMake) and run `npm rebuild polychron`,\n' +
+      (tools.length > 0
+        ? '  Install cmake and a C++17 compiler (Debian/Ubuntu: apt-get install cmake g++; macOS: xcode-select --install ' +
+          'and brew install cmake; Windows: Visual Studio Build Tools with C++ and CMake),\n'
+        : '') +
+      '  then build it: npm install cmake-js node-addon-api && npm rebuild polychron\n' +
       '  or use a platform listed above (Node >= 18).',
   );
   process.exit(1);

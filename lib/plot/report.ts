@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GroupSet } from '../groups';
+import { JSON_LIMITS, readJsonText } from '../json';
 import { readSpikesCsv } from '../spnet';
 import { readLossFiles, readWeightSnapshots } from './files';
 import { plotGroup } from './group';
@@ -83,7 +84,14 @@ export async function runReport(dir: string, options: RunReportOptions = {}): Pr
   const sections: Section[] = [];
   let populations = options.populations;
   if (summaryFile !== undefined) {
-    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Record<string, unknown>;
+    let summary: Record<string, unknown>;
+    try {
+      summary = JSON.parse(readJsonText(summaryFile, JSON_LIMITS.runSummary, 'run summary')) as Record<string, unknown>;
+    } catch (error) {
+      if (error instanceof SyntaxError) throw new SyntaxError(`${summaryFile}: not valid JSON (${error.message})`);
+      throw error;
+    }
+    if (typeof summary !== 'object' || summary === null || Array.isArray(summary)) throw new TypeError(`${summaryFile}: a run summary must be a JSON object`);
     if (populations === undefined && Number.isInteger(summary.neurons)) populations = spnetPopulations(summary.neurons as number);
     sections.push({ heading: 'Summary', body: summaryTable(summary) });
   }

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../files';
 import { arrow } from '../formats/arrow';
+import { JSON_LIMITS, readJsonText } from '../json';
 import { SWEEP_FILE_NAMES, type SweepMetrics, type SweepRunOutput } from './run';
 import type { SweepParams, SweepRun } from './spec';
 
@@ -99,7 +100,7 @@ export class SweepResults {
     const file = path.join(folder, RESULTS_FILE);
     const done = new Map<string, SweepResult>();
     if (fs.existsSync(file)) {
-      const text = fs.readFileSync(file, 'utf8');
+      const text = readJsonText(file, JSON_LIMITS.sweepResults, 'results file');
       if (text.length > 0 && options.resume !== true) {
         throw new Error(`${file} already holds results: pass --resume (resume: true) to continue that sweep, or choose another output folder`);
       }
@@ -168,7 +169,7 @@ export class SweepResults {
 /** The results of a sweep: OUT/results.jsonl, given the folder or the file. */
 export function readSweepResults(folderOrFile: string): SweepResult[] {
   const file = fs.statSync(folderOrFile).isDirectory() ? path.join(folderOrFile, RESULTS_FILE) : folderOrFile;
-  return parseResults(fs.readFileSync(file, 'utf8'), file);
+  return parseResults(readJsonText(file, JSON_LIMITS.sweepResults, 'results file'), file);
 }
 
 /**

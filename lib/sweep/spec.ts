@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GroupSearchOptions } from '../groups';
+import { checkValueDepth, readJsonText } from '../json';
 import type { NetworkDescription } from '../network-description';
 
 /** The spec format's version; part of every run's identity. */
@@ -35,6 +36,8 @@ export const SWEEP_LIMITS = {
   seconds: 86_400,
   /** Neurons of a described network (the built-in builders have their own caps). */
   neurons: 1_000_000,
+  /** Levels of nested arrays and objects in a spec or a job: a network description's 32 and the spec's own. */
+  depth: 34,
 } as const;
 
 /** The group search a run may ask for after simulating: the search's options, less what is placement (threads, mothers) or a control. */
@@ -176,6 +179,7 @@ class Checker {
   /** A description's size is bounded before any network exists (its own checker does the rest when it is built). */
   description(value: unknown): NetworkDescription {
     const description = this.object(value, 'description');
+    checkValueDepth(description, SWEEP_LIMITS.depth - 2, `${this.source}: description`);
     const populations = description.populations;
     if (!Array.isArray(populations)) this.fail('description.populations', 'must be an array', TypeError);
     let neurons = 0;
@@ -207,6 +211,38 @@ export function sweepRunId(run: Omit<SweepRun, 'id'>): string {
   return createHash('sha256').update(canonical({ version, network, description, params, seconds, groups, keep })).digest('hex').slice(0, 16);
 }
 
+/**
+ * The description file a spec names (`{ "network": { "description": FILE } }`): a relative
+ * path, read from the spec's own folder or one below it. A path leading anywhere else
+ * (absolute, or out through '..' or a symbolic link) is refused: a spec received from
+ * someone else must not make polychron read the submitter's other files (docs/security.md).
+ * A spec given in code reads relative to the working folder, by the same rule (read a file
+ * elsewhere with readNetworkDescription and give the description inline).
+ */
+function descriptionFile(given: string, source: string, check: Checker): string {
+  const folder = path.resolve(path.dirname(source));
+  const inside = (file: string, root: string): boolean => {
+    const relative = path.relative(root, file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  };
+  const file = path.resolve(folder, given);
+  if (path.isAbsolute(given) || !inside(file, folder)) {
+    check.fail('network.description', `must be a file in the spec's folder or below it (got '${clip(given)}'); ` +
+      'copy the description beside the spec, or give it inline');
+  }
+  // A symbolic link inside the folder may still point out of it.
+  let real: string | undefined;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    real = undefined; // missing: the reader says so, naming the file
+  }
+  if (real !== undefined && !inside(real, fs.realpathSync(folder))) {
+    check.fail('network.description', `'${clip(given)}' leads out of the spec's folder (a link to ${clip(real)})`);
+  }
+  return file;
+}
+
 /** Every combination of the grid's values, first key outermost. */
 function gridProduct(grid: Record<string, SweepValue[]>, check: Checker): SweepParams[] {
   let combinations: SweepParams[] = [{}];
@@ -235,7 +271,7 @@ export function expandSweep(spec: unknown, source = 'sweep spec'): SweepRun[] {
   if (typeof top.network === 'object' && top.network !== null) {
     const given = check.object(top.network, 'network', ['description']).description;
     if (typeof given === 'string') {
-      const file = path.resolve(path.dirname(source), given);
+      const file = descriptionFile(given, source, check);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { readNetworkDescription } = require('../network-description') as typeof import('../network-description');
       description = check.description(readNetworkDescription(file));
@@ -279,13 +315,12 @@ export function expandSweep(spec: unknown, source = 'sweep spec'): SweepRun[] {
   return runs;
 }
 
-/** Reads a spec file (at most SWEEP_LIMITS.specBytes) and expands it. */
+/** Reads a spec file (at most SWEEP_LIMITS.specBytes, nested at most SWEEP_LIMITS.depth levels) and expands it. */
 export function readSweepSpec(file: string): SweepRun[] {
-  const { size } = fs.statSync(file);
-  if (size > SWEEP_LIMITS.specBytes) throw new RangeError(`${file}: a sweep spec of ${size} bytes is over the limit of ${SWEEP_LIMITS.specBytes}`);
+  const text = readJsonText(file, { maxBytes: SWEEP_LIMITS.specBytes, maxDepth: SWEEP_LIMITS.depth }, 'sweep spec');
   let spec: unknown;
   try {
-    spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+    spec = JSON.parse(text);
   } catch (error) {
     throw new SyntaxError(`${file}: not valid JSON (${(error as Error).message})`);
   }
@@ -298,6 +333,7 @@ export function readSweepSpec(file: string): SweepRun[] {
  */
 export function parseSweepRun(data: unknown, source = 'job'): SweepRun {
   const check: Checker = new Checker(source);
+  checkValueDepth(data, SWEEP_LIMITS.depth, source);
   const run = check.object(data, 'the run', RUN_KEYS);
   if (run.version !== SWEEP_SPEC_VERSION) check.fail('version', `must be ${SWEEP_SPEC_VERSION} (got ${clip(JSON.stringify(run.version) ?? 'nothing')})`);
   const network = check.name(run.network, 'network');
