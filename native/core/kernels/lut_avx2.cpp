@@ -145,17 +145,24 @@ void sum_lanes_avx2(float* out, const float* table, uint32_t width, uint32_t m, 
   lut_sum_lanes_plain(kLutKernelsAvx2, out, table, width, m, j, tables, 0);
 }
 
-// Unwritten rows are loaded under an empty mask: zeros, and no access to their memory.
+// An unwritten row adds a register of zeros and is not loaded (the written mark decides a
+// branch, as in the AVX-512 twin).
 void sum_selected_avx2(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables,
                        const uint64_t* written) {
-  const __m256i none = _mm256_setzero_si256();
+  const __m256 zero = _mm256_setzero_ps();
   for (uint32_t k0 = 0; k0 < m; k0 += 8) {
-    const __m256i block = lane_mask(m - k0 >= 8 ? 8 : m - k0);
+    const bool full = m - k0 >= 8;
+    const __m256i block = lane_mask(full ? 8 : m - k0);
     __m256 s = _mm256_maskload_ps(out + k0, block);
     for (uint32_t i = 0; i < tables; ++i) {
       const uint64_t row = (uint64_t(i) << width) + j[i];
-      const __m256i mask = lut_row_marked(written, row) ? block : none;
-      s = _mm256_add_ps(s, _mm256_maskload_ps(table + row * m + k0, mask));
+      if (!lut_row_marked(written, row)) {
+        s = _mm256_add_ps(s, zero);
+      } else if (full) {
+        s = _mm256_add_ps(s, _mm256_loadu_ps(table + row * m + k0));
+      } else {
+        s = _mm256_add_ps(s, _mm256_maskload_ps(table + row * m + k0, block));
+      }
     }
     _mm256_maskstore_ps(out + k0, block, s);
   }

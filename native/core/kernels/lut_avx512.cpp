@@ -236,17 +236,26 @@ void to_lanes_avx512(const float* xs, uint32_t d, float* xt) {
   lut_to_lanes_plain(xs, d, xt, k0);
 }
 
-// Unwritten rows are loaded under an empty mask: zeros, and no access to their memory.
+// An unwritten row adds a register of zeros and is not loaded. The written mark decides a
+// branch, not a load mask: a predicted branch lets the row's load start before the mark is
+// read (a mask would wait for it); a wrong guess touches the row only speculatively, which
+// maps no page.
 void sum_selected_avx512(float* out, const float* table, uint32_t width, uint32_t m, const uint32_t* j, uint32_t tables,
                          const uint64_t* written) {
+  const __m512 zero = _mm512_setzero_ps();
   if (m == 32) {  // the common width: the sum stays in two registers
     __m512 lo = _mm512_loadu_ps(out), hi = _mm512_loadu_ps(out + 16);
+#pragma GCC unroll 4
     for (uint32_t i = 0; i < tables; ++i) {
       const uint64_t row = (uint64_t(i) << width) + j[i];
-      const __mmask16 mask = lut_row_marked(written, row) ? 0xFFFF : 0;
       const float* values = table + row * 32;
-      lo = _mm512_add_ps(lo, _mm512_maskz_loadu_ps(mask, values));
-      hi = _mm512_add_ps(hi, _mm512_maskz_loadu_ps(mask, values + 16));
+      if (lut_row_marked(written, row)) {
+        lo = _mm512_add_ps(lo, _mm512_loadu_ps(values));
+        hi = _mm512_add_ps(hi, _mm512_loadu_ps(values + 16));
+      } else {
+        lo = _mm512_add_ps(lo, zero);
+        hi = _mm512_add_ps(hi, zero);
+      }
     }
     _mm512_storeu_ps(out, lo);
     _mm512_storeu_ps(out + 16, hi);
@@ -257,8 +266,7 @@ void sum_selected_avx512(float* out, const float* table, uint32_t width, uint32_
     __m512 s = _mm512_maskz_loadu_ps(block, out + k0);
     for (uint32_t i = 0; i < tables; ++i) {
       const uint64_t row = (uint64_t(i) << width) + j[i];
-      const __mmask16 mask = lut_row_marked(written, row) ? block : 0;
-      s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(mask, table + row * m + k0));
+      s = _mm512_add_ps(s, lut_row_marked(written, row) ? _mm512_maskz_loadu_ps(block, table + row * m + k0) : zero);
     }
     _mm512_mask_storeu_ps(out + k0, block, s);
   }
