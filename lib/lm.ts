@@ -285,10 +285,11 @@ export class LutLanguageModel {
   }
 
   /**
-   * generateBytes() for several prompts at once (1 to LUT_LM_MAX_PROMPTS = 65,536): stream k is exactly
-   * `generateBytes(prompts[k], { ...options, seed: seed + k })`, whatever the thread
-   * count; with the fast implementation the streams run on the model's threads, one
-   * stream per thread at a time, for throughput. Aborting stops every stream.
+   * generateBytes() for several prompts in one call (1 to LUT_LM_MAX_PROMPTS = 65,536):
+   * stream k is exactly `generateBytes(prompts[k], { ...options, seed: seed + k })`,
+   * whatever the thread count. The streams run one after the other, each with its heads
+   * spread over the model's threads (measured faster than one stream per thread:
+   * docs/benchmarks.md, bench/lm-generate.js). Aborting stops every stream.
    */
   async generateBatchBytes(prompts: readonly (Uint8Array | string)[], options: LmGenerateOptions = {}): Promise<Uint8Array[]> {
     checkOptions(options);

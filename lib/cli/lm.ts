@@ -232,7 +232,7 @@ async function generate(o: GenerateOptions): Promise<void> {
     console.log(prompt + (await model.generate(prompt, options)));
     return;
   }
-  // Several continuations at once (generateBatch: sample k is seeded seed + k).
+  // Several continuations in one call (generateBatch: sample k is seeded seed + k).
   const texts = await model.generateBatch(Array.from({ length: o.samples }, () => prompt), options);
   texts.forEach((text, k) => console.log(`# sample ${k + 1} (seed ${o.seed + k})\n${prompt}${text}`));
 }
@@ -352,7 +352,7 @@ export function lmCommand(): Command {
       .addOption(nonNegativeInteger('--seed <n>', 'seed of the sampling (sample k: seed + k)', LUT_LM_GENERATE_DEFAULTS.seed))
       .addOption(finiteNumber('--samples <n>', 'continuations to sample at once, each under a "# sample k (seed s)" line', 1,
         `an integer in [1, ${LUT_LM_MAX_PROMPTS}]`, (n) => Number.isInteger(n) && n >= 1 && n <= LUT_LM_MAX_PROMPTS))
-      .addOption(positiveInteger('--threads <count>', 'threads: the samples run side by side on them', 1))
+      .addOption(positiveInteger('--threads <count>', 'worker threads (each sample\'s attention heads are spread over them)', 1))
       .action(generate))
     .addCommand(new Command('eval')
       .summary('the validation loss of a trained model on a text (JSON)')

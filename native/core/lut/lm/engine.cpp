@@ -252,17 +252,6 @@ void LmEngine::snippet_losses(const uint8_t* text, const uint64_t* starts, uint6
   });
 }
 
-void LmEngine::for_each_stream(uint64_t count, const std::function<void(uint64_t, const LastLogits&)>& body) {
-  pool_.run([&](unsigned k) {
-    Workspace& w = *workspaces_[k];
-    const LastLogits logits = [&](const uint8_t* tokens, uint32_t n, float* out) {
-      forward(w, tokens, n, false, true, false);
-      std::copy_n(w.act.logits.data() + size_t(n - 1) * kLmVocabulary, kLmVocabulary, out);
-    };
-    for (uint64_t s = k; s < count; s += pool_.size()) body(s, logits);
-  });
-}
-
 void LmEngine::last_logits(const uint8_t* tokens, uint32_t n, float* logits) {
   Workspace& w = *workspaces_[0];
   forward(w, tokens, n, false, true, true);

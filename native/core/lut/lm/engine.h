@@ -5,7 +5,6 @@
 // over threads (losses summed in snippet order).
 #pragma once
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,11 +35,6 @@ class LmEngine {
   // Logits of the last position of tokens[0..n).
   void last_logits(const uint8_t* tokens, uint32_t n, float* logits);
 
-  // last_logits() in one thread's own workspace, heads not split (the same numbers).
-  using LastLogits = std::function<void(const uint8_t* tokens, uint32_t n, float* logits)>;
-  // Runs body(s, logits) for every stream s < count, the streams spread over the threads
-  // (thread k takes k, k + threads, … in order), each with its thread's last_logits.
-  void for_each_stream(uint64_t count, const std::function<void(uint64_t stream, const LastLogits& logits)>& body);
 
  private:
   struct Workspace;

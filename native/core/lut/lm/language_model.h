@@ -120,9 +120,9 @@ class LanguageModel {
   // keep_going() is asked before each byte; false stops with the bytes made so far.
   std::vector<uint8_t> generate(const std::vector<uint8_t>& prompt, const LmGenerateOptions& options,
                                 const std::function<bool()>& keep_going = {});
-  // generate() for several prompts at once: stream k is generate(prompts[k]) with seed
-  // options.seed + k, bit for bit, whatever the thread count (the fast engine runs each
-  // stream on one of its threads; stopped streams keep the bytes made so far).
+  // generate() for several prompts in one call: stream k is generate(prompts[k]) with seed
+  // options.seed + k, bit for bit, whatever the thread count (streams run one after the
+  // other, each with its heads over the threads; stopped streams keep the bytes made so far).
   std::vector<std::vector<uint8_t>> generate_batch(const std::vector<std::vector<uint8_t>>& prompts,
                                                    const LmGenerateOptions& options,
                                                    const std::function<bool()>& keep_going = {});
