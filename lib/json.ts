@@ -63,6 +63,13 @@ export function checkValueDepth(value: unknown, maxDepth: number, source: string
   }
 }
 
+/** The size of an open file to read as a `what`: a regular file within limits.maxBytes. */
+function checkedSize(file: string, stat: fs.Stats, limits: JsonLimits, what: string): number {
+  if (!stat.isFile()) throw new RangeError(`${file}: a ${what} must be a regular file`);
+  if (stat.size > limits.maxBytes) throw new RangeError(`${file}: a ${what} of ${stat.size} bytes is over the limit of ${limits.maxBytes}`);
+  return stat.size;
+}
+
 /**
  * The text of a JSON file, refused (RangeError naming the file) when it is not a regular
  * file, is longer than `limits.maxBytes` (checked before reading) or nests deeper than
@@ -78,10 +85,7 @@ export function readJsonText(file: string, limits: JsonLimits, what: string): st
   }
   let text: string;
   try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new RangeError(`${file}: a ${what} must be a regular file`);
-    const { size } = stat;
-    if (size > limits.maxBytes) throw new RangeError(`${file}: a ${what} of ${size} bytes is over the limit of ${limits.maxBytes}`);
+    const size = checkedSize(file, fs.fstatSync(fd), limits, what);
     const bytes = Buffer.alloc(size);
     let read = 0;
     while (read < size) {
@@ -108,10 +112,7 @@ export async function readJsonTextAsync(file: string, limits: JsonLimits, what: 
   }
   let text: string;
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new RangeError(`${file}: a ${what} must be a regular file`);
-    const { size } = stat;
-    if (size > limits.maxBytes) throw new RangeError(`${file}: a ${what} of ${size} bytes is over the limit of ${limits.maxBytes}`);
+    const size = checkedSize(file, await handle.stat(), limits, what);
     const bytes = Buffer.alloc(size);
     let read = 0;
     while (read < size) {
