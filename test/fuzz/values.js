@@ -73,6 +73,7 @@ const float32sAround = (n, scale = 10) => fc.oneof(
   { weight: 1, arbitrary: float32s(Math.max(n, 1), scale).map((a) => { a[0] = -Infinity; return a; }) },
 );
 
-const simd = () => mix(fc.constantFrom('scalar', 'avx2', 'avx512'), 3);
+// Every level's name, whichever machine this runs on: a level the CPU lacks must be refused with a RangeError.
+const simd = () => mix(fc.constantFrom('scalar', 'avx2', 'avx512', 'neon'), 3);
 
 module.exports = { fc, detached, junk, mix, duration, options, int, float32s, float32sAround, simd, badNumbers, badTypes, typedArrays };
