@@ -53,12 +53,15 @@ function parseArgs(argv) {
   return args;
 }
 
+// Kernel files of the other architecture are not built here (as CMakeLists.txt selects them).
+const OTHER_ARCH_KERNELS = process.arch === 'arm64' ? /_avx(2|512)\.cpp$/ : /_neon\.cpp$/;
+
 function sourcesOf(entries) {
   const sources = new Set();
   const walk = (p) => {
     const full = path.join(root, p);
     if (fs.statSync(full).isDirectory()) for (const name of fs.readdirSync(full).sort()) walk(path.join(p, name));
-    else if (p.endsWith('.cpp')) sources.add(p);
+    else if (p.endsWith('.cpp') && !OTHER_ARCH_KERNELS.test(p)) sources.add(p);
   };
   entries.forEach(walk);
   return [...sources];
