@@ -6,31 +6,16 @@
 // over the threads in both; the batch's streams checked equal to single runs with their
 // seeds, stream k being generate(prompts[k]) with seed + k).
 //
-// Options: --model FILE (a checkpoint; default: the seed-1 model of bench/lm.js or one
-// trained here for 2,000 steps), --streams N (default 16), --length N (bytes per stream,
+// Options: --model FILE (a checkpoint; default: the trained state of bench/lm.js, which
+// trains one for 2,000 steps when it has none), --streams N (default 16), --length N (bytes per stream,
 // default 100), --text FILE (default ../shared/data/tinyshakespeare.txt, else Moby Dick).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { polychron, writeResult, option } = require('./harness');
+const { trainedState } = require('./lm');
 
-const buildDir = path.join(__dirname, '.build');
 const shared = path.resolve(__dirname, '..', '..', 'shared', 'data', 'tinyshakespeare.txt');
-
-async function trainedModel(text) {
-  const given = option('model');
-  if (given !== undefined) return { file: path.resolve(given), note: `given: ${given}` };
-  const file = path.join(buildDir, 'lm-state-2000.safetensors');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(buildDir, { recursive: true });
-    console.error('lm-generate: training the spec model 2,000 steps (about a minute)');
-    const model = new polychron.LutLanguageModel({ threads: 2, seed: 1 });
-    await model.train(text, { steps: 2000, protocol: 'reference' });
-    await model.save(file);
-    model.close();
-  }
-  return { file, note: 'seed-1 spec model after 2,000 steps (trained by bench/lm.js or this bench)' };
-}
 
 const seconds = (started) => Number(process.hrtime.bigint() - started) / 1e9;
 
@@ -39,7 +24,8 @@ async function main() {
   const text = textFile ? fs.readFileSync(textFile) : polychron.mobyDick();
   const streams = Number(option('streams', '16'));
   const length = Number(option('length', '100'));
-  const state = await trainedModel(text);
+  const given = option('model');
+  const state = given !== undefined ? { file: path.resolve(given), note: `given: ${given}` } : await trainedState(text);
   const prompts = Array.from({ length: streams }, (_, k) => text.subarray(1000 + 977 * k, 1000 + 977 * k + 32));
   const runs = [];
   for (const threads of [1, 2]) {
@@ -49,15 +35,16 @@ async function main() {
     await model.evaluate(text, { protocol: 'reference', validationSnippets: snippets });
     const validationSeconds = seconds(started);
 
-    // One stream at a time (the first four prompts), then all streams batched.
+    // One stream at a time (the first four prompts, or fewer), then all streams batched.
+    const singles = Math.min(4, streams);
     started = process.hrtime.bigint();
     const single = [];
-    for (let k = 0; k < 4; k++) single.push(await model.generateBytes(prompts[k], { length, seed: 1 + k }));
+    for (let k = 0; k < singles; k++) single.push(await model.generateBytes(prompts[k], { length, seed: 1 + k }));
     const singleSeconds = seconds(started);
     started = process.hrtime.bigint();
     const batch = await model.generateBatchBytes(prompts, { length, seed: 1 });
     const batchSeconds = seconds(started);
-    for (let k = 0; k < 4; k++) {
+    for (let k = 0; k < singles; k++) {
       if (!Buffer.from(batch[k]).equals(Buffer.from(single[k]))) throw new Error(`stream ${k} differs from its single run`);
     }
     model.close();
@@ -65,7 +52,7 @@ async function main() {
       threads,
       validation: { snippets, seconds: validationSeconds, snippetsPerSecond: snippets / validationSeconds },
       generation: {
-        single: { streams: 4, bytesPerStream: length, seconds: singleSeconds, bytesPerSecond: (4 * length) / singleSeconds },
+        single: { streams: singles, bytesPerStream: length, seconds: singleSeconds, bytesPerSecond: (singles * length) / singleSeconds },
         batched: { streams, bytesPerStream: length, seconds: batchSeconds, bytesPerSecond: (streams * length) / batchSeconds },
       },
     });

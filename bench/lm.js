@@ -16,6 +16,7 @@ const SNIPPETS = { reference: 100, fast: 2000 };
 const shared = path.resolve(__dirname, '..', '..', 'shared', 'data', 'tinyshakespeare.txt');
 const buildDir = path.join(__dirname, '.build');
 
+/** The trained state the LUT transformer benches start from (see the file header). */
 async function trainedState(text) {
   const fidelity = path.join(buildDir, 'lm-fidelity-seed1.safetensors');
   if (fs.existsSync(fidelity)) return { file: fidelity, note: 'seed-1 model after 30,001 steps (bench/lm-fidelity.js)' };
@@ -27,7 +28,7 @@ async function trainedState(text) {
     await model.save(file);
     model.close();
   }
-  return { file, note: 'seed-1 model after 2,000 steps (trained by this bench)' };
+  return { file, note: 'seed-1 model after 2,000 steps (trained by bench/lm.js or bench/lm-generate.js)' };
 }
 
 async function timeSteps(file, text, impl, threads, steps) {
@@ -98,7 +99,11 @@ async function main() {
   console.error(`wrote ${file}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
+
+module.exports = { trainedState };

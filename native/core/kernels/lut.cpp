@@ -1,5 +1,6 @@
 // The scalar reference twins of the LUT kernels (see kernels/lut.h) and their dispatch.
 #include "core/kernels/lut.h"
+#include "core/kernels/lut_simd.h"
 
 #include "core/kernels/cpu.h"
 
@@ -41,14 +42,7 @@ void backward_scalar(uint32_t m, float lr, const LutBackwardOp* ops, uint32_t co
 
 void indices_scalar(const float* x, uint32_t, const uint32_t* a, const uint32_t* b, uint32_t tables,
                     uint32_t comparisons, uint32_t* j) {
-  for (uint32_t i = 0; i < tables; ++i) {
-    uint32_t index = 0;
-    for (uint32_t r = 0; r < comparisons; ++r) {
-      const float u = x[a[r * tables + i]] - x[b[r * tables + i]];
-      if (u > 0) index |= 1u << r;
-    }
-    j[i] = index;
-  }
+  lut_indices_plain(x, a, b, tables, comparisons, j, 0);
 }
 
 void indices_lanes_scalar(const float* xt, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
@@ -66,6 +60,18 @@ void indices_lanes_scalar(const float* xt, const uint32_t* a, const uint32_t* b,
 }
 
 }  // namespace
+
+void lut_indices_plain(const float* x, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
+                       uint32_t* j, uint32_t from) {
+  for (uint32_t i = from; i < tables; ++i) {
+    uint32_t index = 0;
+    for (uint32_t r = 0; r < comparisons; ++r) {
+      const float u = x[a[r * tables + i]] - x[b[r * tables + i]];
+      if (u > 0) index |= 1u << r;
+    }
+    j[i] = index;
+  }
+}
 
 void lut_to_lanes_plain(const float* xs, uint32_t d, float* xt, uint32_t from) {
   for (uint32_t k = from; k < d; ++k) {

@@ -121,14 +121,7 @@ void indices_neon(const float* x, uint32_t, const uint32_t* a, const uint32_t* b
     }
     vst1q_u32(j + i0, index);
   }
-  for (uint32_t i = i0; i < tables; ++i) {
-    uint32_t index = 0;
-    for (uint32_t r = 0; r < comparisons; ++r) {
-      const float u = x[a[r * tables + i]] - x[b[r * tables + i]];
-      if (u > 0) index |= 1u << r;
-    }
-    j[i] = index;
-  }
+  lut_indices_plain(x, a, b, tables, comparisons, j, i0);
 }
 
 void indices_lanes_neon(const float* xt, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,

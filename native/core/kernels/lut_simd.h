@@ -26,6 +26,10 @@ inline uint64_t lut_prefetch_first_rows(const float* const* rows, const uint32_t
   return left;
 }
 
+// indices for tables [from, tables) one by one (the reference; the SIMD twins' tails).
+void lut_indices_plain(const float* x, const uint32_t* a, const uint32_t* b, uint32_t tables, uint32_t comparisons,
+                       uint32_t* j, uint32_t from);
+
 // to_lanes for values [from, d) one by one (the reference; the SIMD twins' tails).
 void lut_to_lanes_plain(const float* xs, uint32_t d, float* xt, uint32_t from);
 

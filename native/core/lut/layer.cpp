@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "core/kernels/lut_simd.h"
 
 namespace polychron {
 
@@ -40,8 +41,6 @@ void LutLayer::forward_each(const float* xs, uint32_t count, float* ys) const {
 }
 
 void LutLayer::forward(const float* xs, uint32_t count, float* ys) const {
-  // One input has no other inputs' rows to fetch ahead while it sums.
-  if (count == 1) return forward_each(xs, count, ys);
   const LutShape& s = lut_.shape();
   constexpr uint32_t kBlock = 256;  // inputs whose indices are computed before their rows are summed
   // Inputs whose rows are requested ahead of the sum (at least kLutPrefetchRows rows).
@@ -51,10 +50,7 @@ void LutLayer::forward(const float* xs, uint32_t count, float* ys) const {
   std::vector<uint32_t> j(size_t(kBlock) * s.tables);
   // Prefetching touches no page: an unwritten row on an unmapped page is simply not fetched.
   auto prefetch_rows = [&](uint32_t n) {
-    for (uint32_t i = 0; i < s.tables; ++i) {
-      const char* row = reinterpret_cast<const char*>(table + ((uint64_t(i) << s.width) + j[size_t(n) * s.tables + i]) * s.outputs);
-      for (uint32_t byte = 0; byte < s.outputs * 4; byte += 64) __builtin_prefetch(row + byte, 0, 3);
-    }
+    for (uint32_t i = 0; i < s.tables; ++i) lut_prefetch_row(lut_.row(i, j[size_t(n) * s.tables + i]), s.outputs);
   };
   for (uint32_t n0 = 0; n0 < count; n0 += kBlock) {
     const uint32_t block = std::min(kBlock, count - n0);
